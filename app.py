@@ -1,0 +1,133 @@
+"""Partnership Hub: the frame and router.
+
+Signs the person in (streamlit-authenticator, users from the database), loads their role and
+agency from the store on every run, and registers only the pages that role may use.
+"""
+from __future__ import annotations
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities.exceptions import LoginError
+
+from core.config import COOKIE_EXPIRY_DAYS, COOKIE_NAME, cookie_key
+from core.domain import ROLE_LABELS, Role
+from core.errors import ConfigError
+from core.permissions import Actor, roles_for
+from core.services import accounts
+from core.services.partnership import settings
+from ui.context import Context, marking, set_context, store
+
+st.set_page_config(page_title="Partnership Hub", page_icon="🤝", layout="wide")
+
+# (file, title, icon, roles that see it); a page not registered for a role cannot be opened by it.
+PAGES: list[tuple[str, str, str, set[Role], str]] = [
+    ("pages/home.py", "Home", ":material/home:", set(Role), ""),
+    ("pages/account.py", "My account", ":material/person:", set(Role), ""),
+    ("pages/audit.py", "Audit log", ":material/policy:", roles_for("audit.view"), "Administration"),
+    ("pages/admin.py", "Agencies and users", ":material/admin_panel_settings:", roles_for("user.manage"), "Administration"),
+]
+
+
+def _open_store():  # noqa: ANN202
+    try:
+        return store()
+    except ConfigError as exc:
+        st.error(f"Partnership Hub is not configured correctly: {exc}")
+    except Exception as exc:  # the database is down or DATABASE_URL is wrong
+        st.error(
+            "Partnership Hub cannot reach its database. Check DATABASE_URL (or unset it to use the "
+            f"embedded SQLite file) and that the server is running. Detail: {type(exc).__name__}: {exc}"
+        )
+    st.stop()
+
+
+def _sign_in_page(auth: stauth.Authenticate, name: str, demo: bool) -> None:
+    status = st.session_state.get("authentication_status")
+    if status is False:
+        st.error("Wrong username or password. Check both and try again; your administrator can reset a password.")
+    if st.session_state.pop("_ph_signed_out", False):
+        st.success("You have signed out.")
+        st.button("Sign in again")
+    elif st.session_state.pop("_ph_refused", None):
+        st.error("That account is deactivated or no longer exists. Ask your administrator.")
+        st.button("Back to sign in")
+    if demo:
+        st.info(
+            "**Demo partnership.** Sign in as `admin`, `chair`, `coordinator`, `analyst` or `officer` "
+            "with the password `partnership-demo`.",
+            icon="ℹ️",
+        )
+
+
+def _audit_sign_in(st_store, actor: Actor) -> None:  # noqa: ANN001
+    # Once per browser session, not on every rerun.
+    if st.session_state.get("_ph_audited_user") != actor.username:
+        with st_store.uow() as uow:
+            accounts.record_sign_in(uow, actor)
+        st.session_state["_ph_audited_user"] = actor.username
+
+
+def main() -> None:
+    st_store = _open_store()
+    with st_store.read() as session:
+        partnership = settings(session)
+        creds = accounts.credentials(session)
+    try:
+        key = cookie_key()
+    except ConfigError as exc:
+        st.error(f"Partnership Hub is not configured correctly: {exc}")
+        st.stop()
+
+    auth = stauth.Authenticate(creds, COOKIE_NAME, key, COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
+    if not st.session_state.get("authentication_status"):
+        st.title(partnership.name)
+        marking(partnership)
+    try:
+        auth.login(location="main", key="login", fields={"Form name": "Sign in", "Login": "Sign in"})
+    except LoginError:
+        # A cookie naming a deactivated or deleted user: refuse it and remove it.
+        auth.cookie_controller.delete_cookie()
+        st.session_state["authentication_status"] = None
+        st.session_state["_ph_refused"] = True
+
+    actor = None
+    if st.session_state.get("authentication_status"):
+        with st_store.read() as session:
+            actor = accounts.load_actor(session, st.session_state.get("username"))
+        if actor is None:  # deactivated (or role/agency removed) since signing in
+            # No st.rerun() here: the cookie deletion must reach the browser in this run.
+            auth.logout(location="unrendered")
+            st.session_state["_ph_refused"] = True
+
+    if actor is None:
+        _sign_in_page(auth, partnership.name, partnership.demo)
+        st.stop()
+
+    _audit_sign_in(st_store, actor)
+    set_context(Context(st_store, actor, partnership))
+
+    with st.sidebar:
+        st.markdown(f"**{actor.name}**  \n{ROLE_LABELS[actor.role]} · {actor.agency_name}")
+
+        def _on_logout(_info: dict) -> None:
+            with st_store.uow() as uow:
+                accounts.record_sign_out(uow, actor)
+            st.session_state["_ph_signed_out"] = True
+            st.session_state.pop("_ph_audited_user", None)
+
+        auth.logout("Sign out", location="sidebar", key="logout", callback=_on_logout)
+        st.caption(f"{partnership.classification} · {partnership.name}")
+
+    if not st.session_state.get("authentication_status"):
+        # Signed out in this run: the cookie deletion has been sent; show the sign-in prompt.
+        _sign_in_page(auth, partnership.name, partnership.demo)
+        st.stop()
+
+    groups: dict[str, list[st.Page]] = {}
+    for path, title, icon, roles, group in PAGES:
+        if actor.role in roles:
+            groups.setdefault(group, []).append(st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
+    st.navigation(groups).run()
+
+
+main()

@@ -1,0 +1,1 @@
+"""Partnership Hub domain, store and services. Never imports streamlit."""

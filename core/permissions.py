@@ -1,0 +1,125 @@
+"""Who may do what: one table, one `allowed` (to decide what to show), one `ensure` (to enforce).
+
+Every service calls `ensure` before it reads or writes; pages call `allowed` only to decide
+what to offer. A rule's scope says which resources it covers:
+ANY (anything in the partnership), OWN_AGENCY (resources of the actor's agency) or
+SELF (the actor's own record).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+from core.domain import ROLE_LABELS, Role
+from core.errors import Forbidden
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person, as loaded from the store on every request (never from the cookie)."""
+
+    id: int
+    username: str
+    name: str
+    role: Role
+    agency_id: int
+    agency_name: str = ""
+
+
+class Scope(Enum):
+    ANY = "any"
+    OWN_AGENCY = "own agency"
+    SELF = "self"
+
+
+A, C, K, N, O = Role.ADMIN, Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER
+ANY, OWN, SELF = Scope.ANY, Scope.OWN_AGENCY, Scope.SELF
+EVERYONE = (A, C, K, N, O)
+
+
+def _all(scope: Scope) -> dict[Role, Scope]:
+    return {role: scope for role in EVERYONE}
+
+
+# action -> (what it means, in words for error messages; which roles may, with what scope)
+RULES: dict[str, tuple[str, dict[Role, Scope]]] = {
+    "agency.manage": ("create or change agencies", {A: ANY}),
+    "user.manage": ("create, deactivate or change users", {A: ANY}),
+    "audit.view": ("read the audit log", {A: ANY, C: ANY}),
+    "account.change_password": ("change this account's password", _all(SELF)),
+    "attention.view": ("see what needs this person's attention", _all(SELF)),
+    # Partnership-wide overviews: counts and statuses, never intelligence content.
+    "action.view": ("see the partnership's actions", _all(ANY)),
+    "visit.view": ("see the shared calendar of visits", _all(ANY)),
+    "referral.view_counts": ("see referral counts and outcomes", {A: ANY, C: ANY, N: OWN}),
+    # The sterile wall: an officer sees their own referrals; an analyst their agency's inbox.
+    "referral.view_own": ("see referrals this person sent", {K: SELF, N: SELF, O: SELF}),
+    "referral.view_inbox": ("see an agency's referral inbox", {N: OWN}),
+}
+
+
+def _rule(action: str) -> tuple[str, dict[Role, Scope]]:
+    try:
+        return RULES[action]
+    except KeyError:
+        raise KeyError(f"unknown permission action {action!r}; add it to core.permissions.RULES") from None
+
+
+def allowed(
+    actor: Actor | None,
+    action: str,
+    *,
+    agency_id: int | Iterable[int] | None = None,
+    owner_id: int | None = None,
+) -> bool:
+    """True when `actor` may do `action` on a resource of `agency_id` / owned by `owner_id`.
+
+    `agency_id` may be several agencies (e.g. an action's owning and supporting agencies):
+    OWN_AGENCY is met when the actor's agency is any of them. With no resource given,
+    OWN_AGENCY and SELF mean "on the actor's own" and are allowed.
+    """
+    _, by_role = _rule(action)
+    if actor is None:
+        return False
+    scope = by_role.get(actor.role)
+    if scope is None:
+        return False
+    if scope is Scope.ANY:
+        return True
+    if scope is Scope.OWN_AGENCY:
+        if agency_id is None:
+            return True
+        ids = {agency_id} if isinstance(agency_id, int) else set(agency_id)
+        return actor.agency_id in ids
+    if owner_id is None:
+        return True
+    return owner_id == actor.id
+
+
+def ensure(
+    actor: Actor | None,
+    action: str,
+    *,
+    agency_id: int | Iterable[int] | None = None,
+    owner_id: int | None = None,
+) -> None:
+    """Raise `Forbidden` with a message a person can act on unless `allowed(...)`."""
+    if allowed(actor, action, agency_id=agency_id, owner_id=owner_id):
+        return
+    words, by_role = _rule(action)
+    if actor is None:
+        raise Forbidden(f"Sign in to {words}.")
+    scope = by_role.get(actor.role)
+    who = ROLE_LABELS[actor.role]
+    if scope is None:
+        roles = ", ".join(ROLE_LABELS[r].lower() for r in by_role) or "nobody"
+        raise Forbidden(f"A {who.lower()} may not {words}; this needs: {roles}.")
+    if scope is Scope.OWN_AGENCY:
+        raise Forbidden(f"You may {words} only for your own agency ({actor.agency_name or 'yours'}).")
+    raise Forbidden(f"You may {words} only for yourself.")
+
+
+def roles_for(action: str) -> set[Role]:
+    """The roles that may do `action` in some scope (used to register pages per role)."""
+    return set(_rule(action)[1])

@@ -1,0 +1,71 @@
+"""Engine, session factory and schema upgrade: one `Store` per process and database URL."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.store.uow import UnitOfWork
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
+_PG_MIGRATION_LOCK = 72_410_001  # advisory lock id: two app processes never migrate at once
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the schema to the newest alembic revision (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Store:
+    """Owns the engine and session factory for one database; hands out units of work."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            upgrade_schema(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads; closing it ends the transaction without expiring what was loaded."""
+        with self.session_factory() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

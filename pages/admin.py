@@ -1,0 +1,123 @@
+"""Agencies and users: create, change role and agency, deactivate, reset password (administrators)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.domain import ROLE_LABELS, Role
+from core.services import accounts
+from ui.context import context, marking, user_errors
+
+ctx = context()
+marking(ctx.partnership)
+st.title("Agencies and users")
+
+if shown := st.session_state.pop("_ph_temp_password", None):
+    username, password = shown
+    st.warning(f"Temporary password for **{username}**: `{password}`. It is shown once: pass it on securely; "
+               "they should change it under *My account*.", icon="🔑")
+
+with ctx.store.read() as session:
+    agencies = accounts.list_agencies(session, include_inactive=True)
+    users = accounts.list_users(session, ctx.actor)
+
+active_agencies = {a.id: a.name for a in agencies if a.active}
+roles = [r.value for r in Role]
+users_tab, agencies_tab = st.tabs(["Users", "Agencies"])
+
+with users_tab:
+    st.dataframe(
+        pd.DataFrame(users).drop(columns=["id", "agency_id"]),
+        hide_index=True,
+        use_container_width=True,
+        column_config={"last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD HH:mm")},
+    )
+    with st.expander("Add a user"), st.form("create_user", clear_on_submit=False):
+        c1, c2 = st.columns(2)
+        username = c1.text_input("Username", help="Lower-case letters, digits, dots; e.g. sam.jones")
+        name = c2.text_input("Full name")
+        email = c1.text_input("Email")
+        role = c2.selectbox("Role", roles, format_func=lambda r: ROLE_LABELS[Role(r)])
+        agency_id = c1.selectbox("Agency", list(active_agencies), format_func=active_agencies.get)
+        password = c2.text_input("Initial password", type="password", help="At least 10 characters.")
+        if st.form_submit_button("Create user"):
+            with user_errors(), ctx.store.uow() as uow:
+                accounts.create_user(uow, ctx.actor, accounts.UserInput(username, name, role, agency_id, email), password=password)
+                st.success(f"Created {username.strip().lower()}.")
+                st.rerun()
+
+    by_id = {u["id"]: u for u in users}
+    chosen = st.selectbox("Change a user", [None, *by_id], key="edit_user_id",
+                          format_func=lambda i: "Choose a user…" if i is None else f"{by_id[i]['username']} · {by_id[i]['name']}")
+    if chosen is not None:
+        user = by_id[chosen]
+        agency_options = {**active_agencies, user["agency_id"]: user["agency"]}
+        with st.form(f"edit_user_{chosen}"):
+            c1, c2 = st.columns(2)
+            name = c1.text_input("Full name", value=user["name"])
+            email = c2.text_input("Email", value=user["email"])
+            role = c1.selectbox("Role", roles, index=roles.index(user["role"]), format_func=lambda r: ROLE_LABELS[Role(r)])
+            ids = list(agency_options)
+            agency_id = c2.selectbox("Agency", ids, index=ids.index(user["agency_id"]), format_func=agency_options.get)
+            if st.form_submit_button("Save changes"):
+                with user_errors(), ctx.store.uow() as uow:
+                    accounts.update_user(uow, ctx.actor, chosen, accounts.UserInput(user["username"], name, role, agency_id, email))
+                    st.success("Saved.")
+                    st.rerun()
+        c1, c2 = st.columns(2)
+        label = "Deactivate" if user["active"] else "Reactivate"
+        if c1.button(f"{label} {user['username']}", key="toggle_user"):
+            with user_errors(), ctx.store.uow() as uow:
+                accounts.set_user_active(uow, ctx.actor, chosen, not user["active"])
+                st.rerun()
+        if c2.button(f"Reset password of {user['username']}", key="reset_password"):
+            with user_errors(), ctx.store.uow() as uow:
+                st.session_state["_ph_temp_password"] = (user["username"], accounts.reset_password(uow, ctx.actor, chosen))
+                st.rerun()
+
+with agencies_tab:
+    st.dataframe(
+        pd.DataFrame([{"code": a.code, "name": a.name, "kind": a.kind, "contact": a.contact_name,
+                       "email": a.contact_email, "phone": a.contact_phone, "active": a.active} for a in agencies]),
+        hide_index=True,
+        use_container_width=True,
+    )
+    with st.expander("Add an agency"), st.form("create_agency"):
+        c1, c2 = st.columns(2)
+        code = c1.text_input("Code", help="Short capitals, e.g. TS or HMRC")
+        name = c2.text_input("Name")
+        kind = c1.selectbox("Kind", ["council", "police", "fire", "national", "other"])
+        contact = c2.text_input("Contact point (name or team)")
+        email = c1.text_input("Contact email")
+        phone = c2.text_input("Contact phone")
+        if st.form_submit_button("Create agency"):
+            with user_errors(), ctx.store.uow() as uow:
+                accounts.create_agency(uow, ctx.actor, accounts.AgencyInput(code, name, kind, contact, email, phone))
+                st.success(f"Created {name}.")
+                st.rerun()
+
+    by_agency = {a.id: a for a in agencies}
+    chosen_agency = st.selectbox("Change an agency", [None, *by_agency], key="edit_agency_id",
+                                 format_func=lambda i: "Choose an agency…" if i is None else by_agency[i].name)
+    if chosen_agency is not None:
+        a = by_agency[chosen_agency]
+        with st.form(f"edit_agency_{a.id}"):
+            c1, c2 = st.columns(2)
+            code = c1.text_input("Code", value=a.code)
+            name = c2.text_input("Name", value=a.name)
+            kinds = ["council", "police", "fire", "national", "other"]
+            kind = c1.selectbox("Kind", kinds, index=kinds.index(a.kind) if a.kind in kinds else len(kinds) - 1)
+            contact = c2.text_input("Contact point", value=a.contact_name)
+            email = c1.text_input("Contact email", value=a.contact_email)
+            phone = c2.text_input("Contact phone", value=a.contact_phone)
+            if st.form_submit_button("Save agency"):
+                with user_errors(), ctx.store.uow() as uow:
+                    accounts.update_agency(uow, ctx.actor, a.id, accounts.AgencyInput(code, name, kind, contact, email, phone))
+                    st.success("Saved.")
+                    st.rerun()
+        label = "Deactivate" if a.active else "Reactivate"
+        if st.button(f"{label} {a.name}", key="toggle_agency",
+                     help="Users of a deactivated agency cannot sign in." if a.active else None):
+            with user_errors(), ctx.store.uow() as uow:
+                accounts.set_agency_active(uow, ctx.actor, a.id, not a.active)
+                st.rerun()

@@ -1,0 +1,35 @@
+"""Audit log: every write, who made it, when, and the values before and after (read-only)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from core.services import audit
+from ui.context import context, marking, user_errors
+
+ctx = context()
+marking(ctx.partnership)
+st.title("Audit log")
+st.caption("Every change made in Partnership Hub. Nobody can edit or delete these entries.")
+
+with ctx.store.read() as session, user_errors():
+    choices = audit.filter_choices(session, ctx.actor)
+    c1, c2, c3, c4 = st.columns(4)
+    period = c1.date_input("Between", value=(date.today() - timedelta(days=30), date.today()))
+    who = c2.selectbox("Who", [""] + choices["username"], format_func=lambda v: v or "Anyone")
+    entity = c3.selectbox("Entity", [""] + choices["entity"], format_func=lambda v: v or "Any")
+    action = c4.selectbox("Action", [""] + choices["action"], format_func=lambda v: v or "Any")
+    text = st.text_input("Summary contains (or entity id)")
+    since, until = (period[0], period[1]) if isinstance(period, tuple) and len(period) == 2 else (None, None)
+    events = audit.list_events(
+        session, ctx.actor, audit.AuditFilter(since=since, until=until, username=who, entity=entity, action=action, text=text)
+    )
+    st.write(f"{len(events)} entries" + (f" (showing the newest {audit.MAX_ROWS})" if len(events) >= audit.MAX_ROWS else ""))
+    if events:
+        frame = pd.DataFrame(events)
+        for col in ("before", "after"):
+            frame[col] = frame[col].map(lambda v: "" if v is None else str(v))
+        st.dataframe(frame, hide_index=True, use_container_width=True,
+                     column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss")})

@@ -1,0 +1,39 @@
+"""Home: what needs my attention, for every role."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.domain import ROLE_LABELS
+from core.services import attention
+from ui.context import context, marking, user_errors
+
+RAG_LABELS = {"red": "🔴 red", "amber": "🟠 amber", "green": "🟢 green", "complete": "⚪ complete"}
+
+ctx = context()
+marking(ctx.partnership)
+st.title(ctx.partnership.name)
+st.caption(f"Signed in as {ctx.actor.name} · {ROLE_LABELS[ctx.actor.role]} · {ctx.actor.agency_name}")
+st.subheader("What needs my attention")
+
+with ctx.store.read() as session:
+    sections = attention.attention(session, ctx.actor)
+
+for section in sections:
+    with st.container(border=True):
+        st.markdown(f"#### {section.title}")
+        if section.metrics:
+            cols = st.columns(len(section.metrics))
+            for col, (label, value) in zip(cols, section.metrics.items()):
+                col.metric(label.capitalize(), value)
+        if not section.rows:
+            st.caption(section.empty)
+            continue
+        frame = pd.DataFrame(section.rows).drop(columns=["id", "action_id"], errors="ignore")
+        if "RAG" in frame:
+            frame["RAG"] = frame["RAG"].map(RAG_LABELS)
+        st.dataframe(frame, hide_index=True, use_container_width=True)
+        if section.key == "feedback" and st.button("Mark feedback as read", key="feedback_seen"):
+            with user_errors(), ctx.store.uow() as uow:
+                attention.mark_feedback_seen(uow, ctx.actor)
+                st.rerun()

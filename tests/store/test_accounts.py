@@ -1,0 +1,150 @@
+"""Agencies and users: administration rules, sign-in data and the audit trail of each change."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import Conflict, Forbidden, ValidationError
+from core.passwords import check_password
+from core.services import accounts
+from core.services.accounts import AgencyInput, UserInput
+from core.store.models import AuditEvent, User
+from tests.store.conftest import PASSWORD, Small
+
+
+def _audit(small: Small) -> list[AuditEvent]:
+    with small.store.read() as s:
+        return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+def _users(small: Small) -> int:
+    with small.store.read() as s:
+        return s.scalar(select(func.count()).select_from(User))
+
+
+def test_admin_creates_a_user_who_can_then_sign_in(small: Small) -> None:
+    with small.store.uow() as uow:
+        uid = accounts.create_user(uow, small.admin, UserInput(" Sam.Jones ", "Sam  Jones", "officer", small.hmrc, "sam@x.example"), password="a-long-password")
+    with small.store.read() as s:
+        creds = accounts.credentials(s)["usernames"]
+        actor = accounts.load_actor(s, "sam.jones")
+    assert "sam.jones" in creds and creds["sam.jones"]["roles"] == ["officer"]
+    assert check_password("a-long-password", creds["sam.jones"]["password"])
+    assert creds["sam.jones"]["password"] != "a-long-password"
+    assert actor is not None and actor.id == uid and actor.agency_name == "HM Revenue and Customs"
+    event = _audit(small)[-1]
+    assert (event.action, event.entity, event.entity_id, event.actor_username) == ("user.create", "user", str(uid), "admin")
+    assert event.after["username"] == "sam.jones" and event.after["role"] == "officer"
+    assert "password" not in str(event.after) and "$2" not in str(event.after), "no hash in the audit log"
+
+
+@pytest.mark.parametrize(
+    ("data", "password", "message"),
+    [
+        (UserInput("x", "X", "officer", 0), "a-long-password", "Username"),
+        (UserInput("new.user", " ", "officer", 0), "a-long-password", "Name"),
+        (UserInput("new.user", "New", "superuser", 0), "a-long-password", "Role"),
+        (UserInput("new.user", "New", "officer", 999), "a-long-password", "Agency"),
+        (UserInput("new.user", "New", "officer", 0, "not-an-email"), "a-long-password", "Email"),
+        (UserInput("new.user", "New", "officer", 0), "short", "at least 10"),
+        (UserInput("new.user", "New", "officer", 0), "new.user-password", "username"),
+    ],
+)
+def test_bad_user_input_is_refused_with_a_message_and_nothing_is_written(small: Small, data: UserInput, password: str, message: str) -> None:
+    if data.agency_id == 0:
+        data = UserInput(data.username, data.name, data.role, small.ts, data.email)
+    before_users, before_audit = _users(small), len(_audit(small))
+    with pytest.raises(ValidationError, match=message), small.store.uow() as uow:
+        accounts.create_user(uow, small.admin, data, password=password)
+    assert _users(small) == before_users and len(_audit(small)) == before_audit
+
+
+def test_usernames_are_unique(small: Small) -> None:
+    with pytest.raises(Conflict, match="taken"), small.store.uow() as uow:
+        accounts.create_user(uow, small.admin, UserInput("ANA", "Another Ana", "officer", small.ts), password="a-long-password")
+
+
+def test_only_admins_manage_users(small: Small) -> None:
+    with pytest.raises(Forbidden), small.store.uow() as uow:
+        accounts.create_user(uow, small.analyst, UserInput("new.user", "New", "officer", small.hmrc), password="a-long-password")
+    with pytest.raises(Forbidden), small.store.read() as s:
+        accounts.list_users(s, small.analyst)
+    assert _users(small) == 2
+
+
+def test_deactivated_user_cannot_sign_in_and_is_audited(small: Small) -> None:
+    with small.store.uow() as uow:
+        accounts.set_user_active(uow, small.admin, small.analyst.id, False)
+    with small.store.read() as s:
+        assert "ana" not in accounts.credentials(s)["usernames"]
+        assert accounts.load_actor(s, "ana") is None
+    event = _audit(small)[-1]
+    assert event.action == "user.deactivate" and event.before == {"active": True} and event.after == {"active": False}
+    with small.store.uow() as uow:
+        accounts.set_user_active(uow, small.admin, small.analyst.id, True)
+    with small.store.read() as s:
+        assert accounts.load_actor(s, "ana") is not None
+
+
+def test_users_of_a_deactivated_agency_cannot_sign_in(small: Small) -> None:
+    with small.store.uow() as uow:
+        accounts.set_agency_active(uow, small.admin, small.hmrc, False)
+    with small.store.read() as s:
+        assert "ana" not in accounts.credentials(s)["usernames"]
+        assert accounts.load_actor(s, "ana") is None
+
+
+def test_admin_cannot_lock_the_partnership_out(small: Small) -> None:
+    with pytest.raises(ValidationError, match="your own account"), small.store.uow() as uow:
+        accounts.set_user_active(uow, small.admin, small.admin.id, False)
+    with pytest.raises(ValidationError, match="own administrator role"), small.store.uow() as uow:
+        accounts.update_user(uow, small.admin, small.admin.id, UserInput("admin", "Ada", "chair", small.ts))
+    with pytest.raises(ValidationError, match="own agency"), small.store.uow() as uow:
+        accounts.set_agency_active(uow, small.admin, small.ts, False)
+
+
+def test_change_role_and_agency_takes_effect_on_next_load(small: Small) -> None:
+    with small.store.uow() as uow:
+        accounts.update_user(uow, small.admin, small.analyst.id, UserInput("ignored", "Ana Lyst", "coordinator", small.ts))
+    with small.store.read() as s:
+        actor = accounts.load_actor(s, "ana")
+    assert actor.role == "coordinator" and actor.agency_id == small.ts
+    event = _audit(small)[-1]
+    assert event.before == {"role": "analyst", "agency_id": small.hmrc}
+    assert event.after == {"role": "coordinator", "agency_id": small.ts}
+
+
+def test_reset_password_gives_a_working_temporary_password(small: Small) -> None:
+    with small.store.uow() as uow:
+        temp = accounts.reset_password(uow, small.admin, small.analyst.id)
+    with small.store.read() as s:
+        stored = s.scalar(select(User.password_hash).where(User.id == small.analyst.id))
+    assert check_password(temp, stored) and not check_password(PASSWORD, stored)
+    assert _audit(small)[-1].action == "user.reset_password"
+
+
+def test_change_own_password(small: Small) -> None:
+    with pytest.raises(ValidationError, match="not your current password"), small.store.uow() as uow:
+        accounts.change_own_password(uow, small.analyst, current="wrong-password", new="another-long-one")
+    with small.store.uow() as uow:
+        accounts.change_own_password(uow, small.analyst, current=PASSWORD, new="another-long-one")
+    with small.store.read() as s:
+        assert check_password("another-long-one", accounts.credentials(s)["usernames"]["ana"]["password"])
+
+
+def test_agencies_are_validated_and_unique(small: Small) -> None:
+    with small.store.uow() as uow:
+        aid = accounts.create_agency(uow, small.admin, AgencyInput("frs", "Fire and Rescue", "fire", "Protection team", "fire@x.example"))
+    with pytest.raises(Conflict, match="Code"), small.store.uow() as uow:
+        accounts.create_agency(uow, small.admin, AgencyInput("FRS", "Fire 2"))
+    with pytest.raises(Conflict, match="Name"), small.store.uow() as uow:
+        accounts.create_agency(uow, small.admin, AgencyInput("FR2", "fire and rescue"))
+    with pytest.raises(ValidationError, match="Code"), small.store.uow() as uow:
+        accounts.create_agency(uow, small.admin, AgencyInput("f", "Fire 3"))
+    with pytest.raises(Forbidden), small.store.uow() as uow:
+        accounts.create_agency(uow, small.analyst, AgencyInput("XX", "Nope"))
+    with small.store.uow() as uow:
+        accounts.update_agency(uow, small.admin, aid, AgencyInput("FRS", "Kingsmere Fire and Rescue", "fire"))
+    event = _audit(small)[-1]
+    assert event.action == "agency.update"
+    assert event.before["name"] == "Fire and Rescue" and event.after["name"] == "Kingsmere Fire and Rescue"

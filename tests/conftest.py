@@ -21,9 +21,13 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]
 _skipped_pg: list[str] = []
+_skipped_browser: list[str] = []
+_ran = {"postgresql": 0, "browser": 0}
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # A run of selected files (e.g. `pytest tests/unit`) is not expected to include every layer.
+    config.args_were_narrowed = bool(config.args) and list(config.args) != ["tests"]  # type: ignore[attr-defined]
     config.addinivalue_line("markers", "postgresql: runs against PostgreSQL")
     config.addinivalue_line("markers", "browser: drives the app in headless Chromium")
     if IN_CI and not PG_URL:
@@ -33,6 +37,27 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "[postgresql" in report.nodeid:
         _skipped_pg.append(report.nodeid)
+    if report.skipped and report.nodeid.startswith("tests/browser"):
+        _skipped_browser.append(report.nodeid)
+    if report.when == "call" and report.passed:
+        _ran["postgresql"] += "[postgresql" in report.nodeid
+        _ran["browser"] += report.nodeid.startswith("tests/browser")
+
+
+def _ci_missing() -> list[str]:
+    """Under CI, what should have run and did not."""
+    missing = []
+    if _skipped_pg or _ran["postgresql"] == 0:
+        missing.append("PostgreSQL tests")
+    if _skipped_browser or _ran["browser"] == 0:
+        missing.append("browser tests")
+    return missing
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if IN_CI and _ci_missing() and exitstatus == 0 and not session.config.args_were_narrowed:
+        # Under CI a skipped PostgreSQL or browser test is a failure, not a pass.
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
@@ -40,7 +65,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
         terminalreporter.write_sep(
             "!", f"{len(_skipped_pg)} PostgreSQL tests SKIPPED: set TEST_DATABASE_URL to run them", red=True
         )
-    elif PG_URL:
+    if _skipped_browser:
+        terminalreporter.write_sep("!", f"{len(_skipped_browser)} browser tests SKIPPED (is /usr/bin/chromium installed?)", red=True)
+    if IN_CI and _ci_missing() and not config.args_were_narrowed:
+        terminalreporter.write_sep("!", f"CI=true: {' and '.join(_ci_missing())} did not run; the run fails", red=True)
+    if not _skipped_pg and PG_URL:
         terminalreporter.write_line(f"PostgreSQL tests ran against {make_url(PG_URL).render_as_string(hide_password=True)}")
 
 

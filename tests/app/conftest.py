@@ -1,0 +1,92 @@
+"""AppTest fixtures: the real app.py against a private copy of the demo partnership."""
+from __future__ import annotations
+
+import ast
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import DatabaseFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+DEMO_USERS = {"admin": "admin", "chair": "chair", "coordinator": "coordinator", "analyst": "analyst", "officer": "officer"}
+
+
+def registered_pages() -> list[tuple[str, str, set[str]]]:
+    """(path, title, roles) for every page in app.py's PAGES, read without running the app."""
+    from core.permissions import roles_for
+
+    tree = ast.parse(Path(APP).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "PAGES":
+            pages = []
+            for elt in node.value.elts:  # type: ignore[union-attr]
+                path, title, _icon, roles_expr, _group = elt.elts
+                roles_src = ast.unparse(roles_expr)
+                if roles_src == "set(Role)":
+                    roles = set(DEMO_USERS)
+                else:
+                    action = ast.literal_eval(roles_expr.args[0])  # roles_for("...")
+                    roles = {r.value for r in roles_for(action)}
+                pages.append((ast.literal_eval(path), ast.literal_eval(title), roles))
+            return pages
+    raise AssertionError("PAGES not found in app.py")
+
+
+@pytest.fixture(scope="session")
+def app_db_url(databases: DatabaseFactory, demo_url: str) -> str:
+    """A copy of the demo partnership shared by the app tests of one backend."""
+    return databases.copy_of(demo_url)
+
+
+@pytest.fixture
+def app_env(app_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", app_db_url)
+    monkeypatch.setenv("PH_COOKIE_KEY", secrets.token_urlsafe(16))
+    monkeypatch.setenv("PH_SEED_DEMO", "0")
+    return app_db_url
+
+
+@pytest.fixture
+def open_app(app_env: str) -> Callable[..., AppTest]:
+    """Open the app signed in as `username` (as streamlit-authenticator records a signed-in user)."""
+
+    def _open(username: str | None = None, role: str | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        if username:
+            at.session_state["authentication_status"] = True
+            at.session_state["username"] = username
+            at.session_state["name"] = username
+            at.session_state["roles"] = [role or username]
+        return at.run()
+
+    return _open
+
+
+@pytest.fixture
+def private_app(databases: DatabaseFactory, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
+    """Like open_app, on a private database copy, for tests that change data."""
+    url = databases.copy_of(demo_url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PH_COOKIE_KEY", secrets.token_urlsafe(16))
+    monkeypatch.setenv("PH_SEED_DEMO", "0")
+
+    def _open(username: str | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        if username:
+            at.session_state["authentication_status"] = True
+            at.session_state["username"] = username
+            at.session_state["name"] = username
+            at.session_state["roles"] = [username]
+        return at.run()
+
+    yield _open
+    from ui.context import open_store
+
+    open_store.clear()
+    os.environ.pop("DATABASE_URL", None)

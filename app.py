@@ -41,16 +41,13 @@ def _open_store():  # noqa: ANN202
     st.stop()
 
 
-def _sign_in_page(auth: stauth.Authenticate, name: str, demo: bool) -> None:
-    status = st.session_state.get("authentication_status")
-    if status is False:
+def _sign_in_messages(demo: bool) -> None:
+    if st.session_state.get("authentication_status") is False:
         st.error("Wrong username or password. Check both and try again; your administrator can reset a password.")
-    if st.session_state.pop("_ph_signed_out", False):
-        st.success("You have signed out.")
-        st.button("Sign in again")
-    elif st.session_state.pop("_ph_refused", None):
+    elif st.session_state.get("_ph_refused"):
         st.error("That account is deactivated or no longer exists. Ask your administrator.")
-        st.button("Back to sign in")
+    elif st.session_state.get("_ph_signed_out"):
+        st.success("You have signed out.")
     if demo:
         st.info(
             "**Demo partnership.** Sign in as `admin`, `chair`, `coordinator`, `analyst` or `officer` "
@@ -59,12 +56,20 @@ def _sign_in_page(auth: stauth.Authenticate, name: str, demo: bool) -> None:
         )
 
 
+def _signed_out_router() -> None:
+    """Register only a hidden sign-in page, so no page file can be opened by URL while signed out."""
+    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden").run()
+    st.stop()
+
+
 def _audit_sign_in(st_store, actor: Actor) -> None:  # noqa: ANN001
     # Once per browser session, not on every rerun.
     if st.session_state.get("_ph_audited_user") != actor.username:
         with st_store.uow() as uow:
             accounts.record_sign_in(uow, actor)
         st.session_state["_ph_audited_user"] = actor.username
+        st.session_state.pop("_ph_signed_out", None)
+        st.session_state.pop("_ph_refused", None)
 
 
 def main() -> None:
@@ -80,8 +85,8 @@ def main() -> None:
 
     auth = stauth.Authenticate(creds, COOKIE_NAME, key, COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
     if not st.session_state.get("authentication_status"):
-        st.title(partnership.name)
         marking(partnership)
+        st.title(partnership.name)
     try:
         auth.login(location="main", key="login", fields={"Form name": "Sign in", "Login": "Sign in"})
     except LoginError:
@@ -100,8 +105,8 @@ def main() -> None:
             st.session_state["_ph_refused"] = True
 
     if actor is None:
-        _sign_in_page(auth, partnership.name, partnership.demo)
-        st.stop()
+        _sign_in_messages(partnership.demo)
+        _signed_out_router()
 
     _audit_sign_in(st_store, actor)
     set_context(Context(st_store, actor, partnership))
@@ -115,13 +120,14 @@ def main() -> None:
             st.session_state["_ph_signed_out"] = True
             st.session_state.pop("_ph_audited_user", None)
 
-        auth.logout("Sign out", location="sidebar", key="logout", callback=_on_logout)
+        auth.logout("Sign out", location="sidebar", key="sign_out", callback=_on_logout)
         st.caption(f"{partnership.classification} · {partnership.name}")
 
     if not st.session_state.get("authentication_status"):
-        # Signed out in this run: the cookie deletion has been sent; show the sign-in prompt.
-        _sign_in_page(auth, partnership.name, partnership.demo)
-        st.stop()
+        # Signed out in this run: the cookie deletion has been sent; no st.rerun() (it would
+        # race the deletion). The component's own rerun brings the sign-in form back.
+        st.success("You have signed out.")
+        _signed_out_router()
 
     groups: dict[str, list[st.Page]] = {}
     for path, title, icon, roles, group in PAGES:

@@ -26,11 +26,16 @@ roles = [r.value for r in Role]
 users_tab, agencies_tab = st.tabs(["Users", "Agencies"])
 
 with users_tab:
+    table = pd.DataFrame(users).drop(columns=["id", "agency_id"])
+    table["role"] = table["role"].map(lambda r: ROLE_LABELS[Role(r)])
     st.dataframe(
-        pd.DataFrame(users).drop(columns=["id", "agency_id"]),
+        table,
         hide_index=True,
-        use_container_width=True,
-        column_config={"last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD HH:mm")},
+        width="stretch",
+        column_config={
+            "username": "Username", "name": "Name", "email": "Email", "role": "Role", "agency": "Agency",
+            "active": "Active", "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="D MMM YYYY, HH:mm"),
+        },
     )
     with st.expander("Add a user"), st.form("create_user", clear_on_submit=False):
         c1, c2 = st.columns(2)
@@ -77,10 +82,10 @@ with users_tab:
 
 with agencies_tab:
     st.dataframe(
-        pd.DataFrame([{"code": a.code, "name": a.name, "kind": a.kind, "contact": a.contact_name,
-                       "email": a.contact_email, "phone": a.contact_phone, "active": a.active} for a in agencies]),
+        pd.DataFrame([{"Code": a.code, "Name": a.name, "Kind": a.kind, "Contact point": a.contact_name,
+                       "Email": a.contact_email, "Phone": a.contact_phone, "Active": a.active} for a in agencies]),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     with st.expander("Add an agency"), st.form("create_agency"):
         c1, c2 = st.columns(2)

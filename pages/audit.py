@@ -31,5 +31,14 @@ with ctx.store.read() as session, user_errors():
         frame = pd.DataFrame(events)
         for col in ("before", "after"):
             frame[col] = frame[col].map(lambda v: "" if v is None else str(v))
-        st.dataframe(frame, hide_index=True, use_container_width=True,
-                     column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss")})
+        st.dataframe(
+            frame.drop(columns=["id"]),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm:ss"),
+                "who": "Who", "action": "Action", "entity": "Entity", "entity_id": "Id",
+                "summary": st.column_config.TextColumn("Summary", width="large"),
+                "before": "Before", "after": "After",
+            },
+        )

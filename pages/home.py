@@ -8,7 +8,10 @@ from core.domain import ROLE_LABELS
 from core.services import attention
 from ui.context import context, marking, user_errors
 
-RAG_LABELS = {"red": "🔴 red", "amber": "🟠 amber", "green": "🟢 green", "complete": "⚪ complete"}
+RAG_LABELS = {"red": "🔴 Red", "amber": "🟠 Amber", "green": "🟢 Green", "complete": "⚪ Complete"}
+WHEN = st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
+DAY = st.column_config.DateColumn(format="D MMM YYYY")
+COLUMNS = {"When": WHEN, "Sent": WHEN, "Received": WHEN, "Due": DAY, "Feedback due": DAY, "Next milestone": DAY}
 
 ctx = context()
 marking(ctx.partnership)
@@ -32,7 +35,7 @@ for section in sections:
         frame = pd.DataFrame(section.rows).drop(columns=["id", "action_id"], errors="ignore")
         if "RAG" in frame:
             frame["RAG"] = frame["RAG"].map(RAG_LABELS)
-        st.dataframe(frame, hide_index=True, use_container_width=True)
+        st.dataframe(frame, hide_index=True, width="stretch", column_config={c: COLUMNS[c] for c in frame if c in COLUMNS})
         if section.key == "feedback" and st.button("Mark feedback as read", key="feedback_seen"):
             with user_errors(), ctx.store.uow() as uow:
                 attention.mark_feedback_seen(uow, ctx.actor)

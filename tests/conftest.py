@@ -37,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "[postgresql" in report.nodeid:
         _skipped_pg.append(report.nodeid)
-    if report.skipped and report.nodeid.startswith("tests/browser"):
+    if report.skipped and report.nodeid.startswith("tests/browser") and "[postgresql" not in report.nodeid:
         _skipped_browser.append(report.nodeid)
     if report.when == "call" and report.passed:
         _ran["postgresql"] += "[postgresql" in report.nodeid

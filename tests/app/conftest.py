@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ast
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,17 +43,17 @@ def app_db_url(databases: DatabaseFactory, demo_url: str) -> str:
     return databases.copy_of(demo_url)
 
 
-@pytest.fixture
-def app_env(app_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", app_db_url)
-    monkeypatch.setenv("PH_COOKIE_KEY", secrets.token_urlsafe(16))
+def _point_app_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PH_COOKIE_KEY", secrets.token_urlsafe(32))
     monkeypatch.setenv("PH_SEED_DEMO", "0")
-    return app_db_url
 
 
-@pytest.fixture
-def open_app(app_env: str) -> Callable[..., AppTest]:
-    """Open the app signed in as `username` (as streamlit-authenticator records a signed-in user)."""
+def _opener() -> Callable[..., AppTest]:
+    """Open the app signed in as `username` (as streamlit-authenticator records a signed-in user).
+
+    `role` is what the session claims; the app must ignore it and read the role from the store.
+    """
 
     def _open(username: str | None = None, role: str | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
@@ -69,24 +68,17 @@ def open_app(app_env: str) -> Callable[..., AppTest]:
 
 
 @pytest.fixture
+def open_app(app_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    """The app on the shared demo copy, for tests that only read."""
+    _point_app_at(app_db_url, monkeypatch)
+    return _opener()
+
+
+@pytest.fixture
 def private_app(databases: DatabaseFactory, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
-    """Like open_app, on a private database copy, for tests that change data."""
-    url = databases.copy_of(demo_url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PH_COOKIE_KEY", secrets.token_urlsafe(16))
-    monkeypatch.setenv("PH_SEED_DEMO", "0")
-
-    def _open(username: str | None = None) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=30)
-        if username:
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = username
-            at.session_state["name"] = username
-            at.session_state["roles"] = [username]
-        return at.run()
-
-    yield _open
+    """The app on a private copy of the demo, for tests that change data."""
+    _point_app_at(databases.copy_of(demo_url), monkeypatch)
+    yield _opener()
     from ui.context import open_store
 
     open_store.clear()
-    os.environ.pop("DATABASE_URL", None)

@@ -51,6 +51,9 @@ RULES: dict[str, tuple[str, dict[Role, Scope]]] = {
     "attention.view": ("see what needs this person's attention", _all(SELF)),
     # Partnership-wide overviews: counts and statuses, never intelligence content.
     "action.view": ("see the partnership's actions", _all(ANY)),
+    "action.create": ("create actions for that agency", {A: ANY, C: ANY, K: OWN, N: OWN}),
+    # Owners (any role) update their own actions; leads update their agency's or those it supports.
+    "action.update": ("update that action", {A: ANY, C: ANY, K: OWN, N: OWN, O: SELF}),
     "visit.view": ("see the shared calendar of visits", _all(ANY)),
     "referral.view_counts": ("see referral counts and outcomes", {A: ANY, C: ANY, N: OWN}),
     # The sterile wall: an officer sees their own referrals; an analyst their agency's inbox.

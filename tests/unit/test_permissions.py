@@ -35,6 +35,20 @@ CASES = [
     # partnership-wide overviews
     *[("action.view", role, "other", True) for role in Role],
     *[("visit.view", role, "other", True) for role in Role],
+    ("action.create", Role.ADMIN, "other", True),
+    ("action.create", Role.CHAIR, "other", True),
+    ("action.create", Role.COORDINATOR, "own", True),
+    ("action.create", Role.COORDINATOR, "other", False),
+    ("action.create", Role.ANALYST, "own", True),
+    ("action.create", Role.ANALYST, "other", False),
+    ("action.create", Role.OFFICER, "own", False),
+    ("action.update", Role.CHAIR, "other", True),
+    ("action.update", Role.ADMIN, "other", True),
+    ("action.update", Role.COORDINATOR, "own", True),
+    ("action.update", Role.COORDINATOR, "other", False),
+    ("action.update", Role.ANALYST, "other", False),
+    ("action.update", Role.OFFICER, "own", True),
+    ("action.update", Role.OFFICER, "other", False),
     ("referral.view_counts", Role.CHAIR, "other", True),
     ("referral.view_counts", Role.ADMIN, "other", True),
     ("referral.view_counts", Role.ANALYST, "own", True),
@@ -59,6 +73,9 @@ CASES = [
 def _resource(action: str, resource: str | None) -> dict:
     if resource is None:
         return {}
+    own = resource == "own"
+    if action == "action.update":  # an action has both an owning agency and an owner
+        return {"agency_id": OWN_AGENCY if own else OTHER_AGENCY, "owner_id": ME if own else SOMEONE_ELSE}
     if action in ("account.change_password", "attention.view", "referral.view_own"):
         return {"owner_id": ME if resource == "own" else SOMEONE_ELSE}
     return {"agency_id": OWN_AGENCY if resource == "own" else OTHER_AGENCY}

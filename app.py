@@ -22,6 +22,10 @@ st.set_page_config(page_title="Partnership Hub", page_icon="🤝", layout="wide"
 # (file, title, icon, roles that see it); a page not registered for a role cannot be opened by it.
 PAGES: list[tuple[str, str, str, set[Role], str]] = [
     ("pages/home.py", "Home", ":material/home:", set(Role), ""),
+    ("pages/my_actions.py", "My actions", ":material/task_alt:", roles_for("action.view"), "Actions and meetings"),
+    ("pages/actions.py", "Actions", ":material/checklist:", roles_for("action.view"), "Actions and meetings"),
+    ("pages/meetings.py", "Meetings", ":material/groups:", roles_for("meeting.view"), "Actions and meetings"),
+    ("pages/live.py", "Live meeting", ":material/co_present:", roles_for("meeting.view"), "Actions and meetings"),
     ("pages/account.py", "My account", ":material/person:", set(Role), ""),
     ("pages/audit.py", "Audit log", ":material/policy:", roles_for("audit.view"), "Administration"),
     ("pages/admin.py", "Agencies and users", ":material/admin_panel_settings:", roles_for("user.manage"), "Administration"),

@@ -55,6 +55,10 @@ RULES: dict[str, tuple[str, dict[Role, Scope]]] = {
     # Owners (any role) update their own actions; leads update their agency's or those it supports.
     "action.update": ("update that action", {A: ANY, C: ANY, K: OWN, N: OWN, O: SELF}),
     "visit.view": ("see the shared calendar of visits", _all(ANY)),
+    "meeting.view": ("see boards, meetings and agendas", _all(ANY)),
+    "meeting.run": ("run a meeting (agenda, attendance, tiers, closing)", {A: ANY, C: ANY}),
+    # Board members record notes, decisions and new actions in their board's meetings.
+    "meeting.contribute": ("record in this meeting (board members only)", {A: ANY, C: ANY, K: SELF, N: SELF, O: SELF}),
     "referral.view_counts": ("see referral counts and outcomes", {A: ANY, C: ANY, N: OWN}),
     # The sterile wall: an officer sees their own referrals; an analyst their agency's inbox.
     "referral.view_own": ("see referrals this person sent", {K: SELF, N: SELF, O: SELF}),

@@ -281,3 +281,11 @@ def reset_password(uow: UnitOfWork, actor: Actor, user_id: int) -> str:
            summary=f"reset the password of {user.username}")
     uow.commit()
     return password
+
+
+def directory(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Active people and their agencies, for choosing owners and attendees (no emails or roles)."""
+    ensure(actor, "action.view")
+    rows = session.execute(select(User.id, User.name, User.agency_id, Agency.code).join(Agency, Agency.id == User.agency_id)
+                           .where(User.active.is_(True)).order_by(User.name))
+    return [{"id": r.id, "name": r.name, "agency_id": r.agency_id, "agency": r.code} for r in rows]

@@ -20,7 +20,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.rag import RAG_ORDER, rag_status
 from core.services.audit import jsonable, record, snapshot
-from core.store.models import Action, ActionAgency, ActionUpdate, Agency, Milestone, User
+from core.store.models import Action, ActionAgency, ActionLink, ActionUpdate, Agency, Milestone, User
 from core.store.uow import UnitOfWork
 
 PRIORITIES = ("high", "medium", "low")
@@ -101,24 +101,32 @@ def _supporting(session: Session, action_id: int) -> list[int]:
 
 
 def create_action(uow: UnitOfWork, actor: Actor, data: ActionInput) -> int:
+    action_id = add_action(uow.session, actor, data)
+    uow.commit()
+    return action_id
+
+
+def add_action(s: Session, actor: Actor, data: ActionInput, *, links: dict[str, int] | None = None) -> int:
+    """Create an action inside the caller's unit of work (e.g. with the meeting decision that made it)."""
     ensure(actor, "action.create", agency_id=data.agency_id)
-    s = uow.session
     values = _validate_fields(s, {k: getattr(data, k) for k in EDITABLE if k != "status"})
-    for title, due in data.milestones:
+    for title, _due in data.milestones:
         if not title.strip():
             raise ValidationError("Milestone: give every milestone a title.")
     action = Action(**values, board_id=data.board_id, created_by_id=actor.id, version=1)
     action.milestones = [Milestone(title=t.strip(), due_on=d, owner_id=data.owner_id) for t, d in data.milestones]
     s.add(action)
     s.flush()
-    for agency_id in sorted(set(data.supporting) - {data.agency_id}):
+    supporting = sorted(set(data.supporting) - {data.agency_id})
+    for agency_id in supporting:
         s.add(ActionAgency(action_id=action.id, agency_id=agency_id))
+    if links:
+        s.add(ActionLink(action_id=action.id, **links))
     s.add(ActionUpdate(action_id=action.id, author_id=actor.id, note="Action created", changes={}))
     record(s, actor, action="action.create", entity="action", entity_id=action.id,
-           after={**snapshot(action, AUDITED), "supporting": sorted(set(data.supporting) - {data.agency_id}),
+           after={**snapshot(action, AUDITED), "supporting": supporting, "links": links or {},
                   "milestones": [[t, d.isoformat()] for t, d in data.milestones]},
            summary=f"created action {action.title!r}")
-    uow.commit()
     return action.id
 
 
@@ -255,6 +263,7 @@ class ActionFilter:
     rag: tuple[str, ...] = ()
     board_id: int | None = None
     include_closed: bool = False
+    action_ids: tuple[int, ...] | None = None
 
 
 def list_actions(session: Session, actor: Actor, flt: ActionFilter = ActionFilter(), *, today: date | None = None) -> list[dict[str, Any]]:
@@ -273,6 +282,8 @@ def list_actions(session: Session, actor: Actor, flt: ActionFilter = ActionFilte
         q = q.where(Action.strand == flt.strand)
     if flt.board_id:
         q = q.where(Action.board_id == flt.board_id)
+    if flt.action_ids is not None:
+        q = q.where(Action.id.in_(flt.action_ids))
     rows = session.execute(q).all()
     ids = [a.id for a, _, _ in rows]
     ms: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
@@ -318,3 +329,40 @@ def action_detail(session: Session, actor: Actor, action_id: int, *, today: date
         "updates": [{"at": u.created_at, "by": names.get(u.author_id, ""), "note": u.note, "changes": u.changes} for u in updates],
         "can_edit": _may_edit(actor, action, supporting),
     }
+
+
+def my_work(session: Session, actor: Actor, *, today: date | None = None) -> list[dict[str, Any]]:
+    """Open actions I own or hold an open milestone on, the soonest milestone or due date first."""
+    ensure(actor, "action.view")
+    owned = set(session.scalars(select(Action.id).where(Action.owner_id == actor.id, Action.status.in_(("not started", "in progress")))))
+    via_milestone = set(session.scalars(select(Milestone.action_id).where(Milestone.owner_id == actor.id, Milestone.completed_on.is_(None))))
+    rows = list_actions(session, actor, ActionFilter(action_ids=tuple(owned | via_milestone)), today=today)
+    rows.sort(key=lambda r: (r["Next milestone"] or r["Due"], r["Due"]))
+    return [{k: r[k] for k in ("id", "RAG", "Action", "Next milestone", "Due", "Status", "Owner", "Agency", "Milestones done")} for r in rows]
+
+
+def milestones_for(session: Session, actor: Actor, action_ids: list[int]) -> list[dict[str, Any]]:
+    """Milestones of the given actions, for timelines."""
+    ensure(actor, "action.view")
+    out: list[dict[str, Any]] = []
+    for chunk in (action_ids[i:i + 900] for i in range(0, len(action_ids), 900)):
+        for m in session.scalars(select(Milestone).where(Milestone.action_id.in_(chunk))):
+            out.append({"action_id": m.action_id, "title": m.title, "due_on": m.due_on, "completed_on": m.completed_on})
+    return out
+
+
+def parse_milestone_lines(text: str) -> tuple[tuple[str, date], ...]:
+    """'title; DD/MM/YYYY' per line, as typed in the new-action form."""
+    out = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        title, sep, when = line.rpartition(";")
+        if not sep or not title.strip():
+            raise ValidationError(f"Milestones, line {n}: write 'title; DD/MM/YYYY' (e.g. 'Brief the team; 05/01/2027').")
+        try:
+            due = datetime.strptime(when.strip(), "%d/%m/%Y").date()
+        except ValueError:
+            raise ValidationError(f"Milestones, line {n}: {when.strip()!r} is not a date like 05/01/2027.") from None
+        out.append((title.strip(), due))
+    return tuple(out)

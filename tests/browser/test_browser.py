@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "partnership-demo"  # core.demo.DEMO_PASSWORD, spelt out: the test is what a person types
 ROLES = ["admin", "chair", "coordinator", "analyst", "officer"]
-EVERYONE = {"Home", "My account"}
+EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting"}
 EXPECTED_PAGES = {
     "admin": EVERYONE | {"Audit log", "Agencies and users"},
     "chair": EVERYONE | {"Audit log"},
@@ -32,6 +32,10 @@ PAGE_TEXT = {
     "My account": "Change my password",
     "Audit log": "Nobody can edit or delete these entries",
     "Agencies and users": "Agencies and users",
+    "My actions": "Updates you make before a meeting",
+    "Actions": "RAG: red = overdue",
+    "Meetings": "Agenda items",
+    "Live meeting": "No meeting is live",
 }
 WRONG_CREDENTIALS = "Wrong username or password"
 NAV_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"

@@ -49,6 +49,15 @@ CASES = [
     ("action.update", Role.ANALYST, "other", False),
     ("action.update", Role.OFFICER, "own", True),
     ("action.update", Role.OFFICER, "other", False),
+    *[("meeting.view", role, "other", True) for role in Role],
+    ("meeting.run", Role.CHAIR, None, True),
+    ("meeting.run", Role.ADMIN, None, True),
+    ("meeting.run", Role.COORDINATOR, None, False),
+    ("meeting.run", Role.ANALYST, None, False),
+    ("meeting.run", Role.OFFICER, None, False),
+    ("meeting.contribute", Role.CHAIR, "other", True),
+    *[("meeting.contribute", role, "own", True) for role in (Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
+    *[("meeting.contribute", role, "other", False) for role in (Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
     ("referral.view_counts", Role.CHAIR, "other", True),
     ("referral.view_counts", Role.ADMIN, "other", True),
     ("referral.view_counts", Role.ANALYST, "own", True),
@@ -76,7 +85,7 @@ def _resource(action: str, resource: str | None) -> dict:
     own = resource == "own"
     if action == "action.update":  # an action has both an owning agency and an owner
         return {"agency_id": OWN_AGENCY if own else OTHER_AGENCY, "owner_id": ME if own else SOMEONE_ELSE}
-    if action in ("account.change_password", "attention.view", "referral.view_own"):
+    if action in ("account.change_password", "attention.view", "referral.view_own", "meeting.contribute"):
         return {"owner_id": ME if resource == "own" else SOMEONE_ELSE}
     return {"agency_id": OWN_AGENCY if resource == "own" else OTHER_AGENCY}
 

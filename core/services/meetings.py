@@ -1,0 +1,480 @@
+"""Board and tasking meetings: the automatic agenda, the live walk-through, closing and minutes.
+
+The agenda is built from the store: actions overdue, due before the next meeting, changed since
+the last one; businesses and referrals sent to tasking; visits done and their outcomes; referral
+feedback overdue; items carried from the last meeting; plus items added by hand. A closed
+meeting is frozen.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from core.domain import TIERS, ActionSource
+from core.errors import NotFound, ValidationError
+from core.minutes import Minutes, MinutesAction, MinutesItem
+from core.permissions import Actor, allowed, ensure
+from core.rag import rag_status
+from core.services.actions import ActionInput, add_action
+from core.services.audit import record
+from core.services.partnership import settings
+from core.store.models import (
+    Action,
+    ActionUpdate,
+    AgendaItem,
+    Agency,
+    Board,
+    BoardMember,
+    Business,
+    Feedback,
+    Meeting,
+    MeetingAttendee,
+    Milestone,
+    Referral,
+    ReferralRecipient,
+    TaskingRequest,
+    User,
+    Visit,
+    VisitAgency,
+)
+from core.store.uow import UnitOfWork
+
+OPEN = ("not started", "in progress")
+AUTO_KINDS = ("action overdue", "action due", "action changed", "tasking", "visits done", "feedback overdue")
+WORK_TIERS = (1, 2, 3)  # full, limited response, develop knowledge: each needs an owned action
+DEFAULT_CYCLE_DAYS = 42
+
+
+def _meeting(s: Session, meeting_id: int) -> Meeting:
+    m = s.get(Meeting, meeting_id)
+    if m is None:
+        raise NotFound(f"Meeting {meeting_id} does not exist.")
+    return m
+
+
+def _is_member(s: Session, board_id: int, user_id: int) -> bool:
+    board = s.get(Board, board_id)
+    if board is not None and board.chair_id == user_id:
+        return True
+    return s.scalar(select(BoardMember.user_id).where(BoardMember.board_id == board_id, BoardMember.user_id == user_id)) is not None
+
+
+def _ensure_contributor(s: Session, actor: Actor, meeting: Meeting) -> None:
+    """Chairs and administrators, and members of the meeting's board, may record in a meeting."""
+    member = _is_member(s, meeting.board_id, actor.id)
+    ensure(actor, "meeting.contribute", owner_id=actor.id if member else 0)
+
+
+def _ensure_open(meeting: Meeting) -> None:
+    if meeting.status == "closed":
+        raise ValidationError("This meeting is closed and its record is frozen; record it against the next meeting.")
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def boards(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    ensure(actor, "meeting.view")
+    rows = session.execute(select(Board, User.name).outerjoin(User, User.id == Board.chair_id).where(Board.active.is_(True)).order_by(Board.id))
+    members = Counter(session.scalars(select(BoardMember.board_id)))
+    return [{"id": b.id, "name": b.name, "kind": b.kind, "chair": chair or "", "quorum": b.quorum, "members": members[b.id]}
+            for b, chair in rows]
+
+
+def meetings(session: Session, actor: Actor, board_id: int) -> list[dict[str, Any]]:
+    ensure(actor, "meeting.view")
+    q = select(Meeting).where(Meeting.board_id == board_id).order_by(Meeting.scheduled_at.desc())
+    return [{"id": m.id, "when": m.scheduled_at, "where": m.location, "status": m.status} for m in session.scalars(q)]
+
+
+def next_meeting_id(session: Session, actor: Actor, board_id: int, now: datetime | None = None) -> int | None:
+    """The live meeting if there is one, else the next planned one."""
+    ensure(actor, "meeting.view")
+    live = session.scalar(select(Meeting.id).where(Meeting.board_id == board_id, Meeting.status == "live"))
+    if live:
+        return live
+    start = datetime.combine((now or datetime.now(timezone.utc)).date(), time.min, timezone.utc)
+    return session.scalar(select(Meeting.id).where(Meeting.board_id == board_id, Meeting.status == "planned",
+                                                   Meeting.scheduled_at >= start).order_by(Meeting.scheduled_at).limit(1))
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: int
+    board_id: int
+    board: str
+    kind: str
+    when: datetime
+    where: str
+    status: str
+    current_position: int | None
+    quorum: int
+    members: list[dict[str, Any]]
+    present: set[int]
+    items: list[dict[str, Any]]
+    can_run: bool
+    can_contribute: bool
+    version: int
+
+    @property
+    def quorate(self) -> bool:
+        return len(self.present) >= self.quorum
+
+
+def view(session: Session, actor: Actor, meeting_id: int) -> MeetingView:
+    """Everything a meeting screen shows; cheap enough to re-read every few seconds."""
+    ensure(actor, "meeting.view")
+    m = _meeting(session, meeting_id)
+    board = session.get(Board, m.board_id)
+    assert board is not None
+    member_ids = set(session.scalars(select(BoardMember.user_id).where(BoardMember.board_id == board.id)))
+    if board.chair_id:
+        member_ids.add(board.chair_id)
+    people = session.execute(select(User.id, User.name, Agency.name).join(Agency, Agency.id == User.agency_id)
+                             .where(User.id.in_(member_ids)).order_by(Agency.name)).all()
+    present = set(session.scalars(select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == m.id, MeetingAttendee.present.is_(True))))
+    items = [
+        {"id": i.id, "position": i.position, "kind": i.kind, "title": i.title, "notes": i.notes, "decision": i.decision,
+         "tier": i.tier, "status": i.status, "action_id": i.action_id, "business_id": i.business_id,
+         "tasking_request_id": i.tasking_request_id, "carried": i.carried_from_id is not None}
+        for i in session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == m.id).order_by(AgendaItem.position))
+    ]
+    return MeetingView(
+        m.id, board.id, board.name, board.kind, m.scheduled_at, m.location, m.status, m.current_position, board.quorum,
+        [{"id": uid, "name": name, "agency": agency, "chair": uid == board.chair_id} for uid, name, agency in people],
+        present, items, allowed(actor, "meeting.run"), allowed(actor, "meeting.run") or actor.id in member_ids, m.version,
+    )
+
+
+# --- building the agenda ----------------------------------------------------------------------
+
+
+def _previous_closed(s: Session, m: Meeting) -> Meeting | None:
+    return s.scalars(select(Meeting).where(Meeting.board_id == m.board_id, Meeting.status == "closed",
+                                           Meeting.scheduled_at < m.scheduled_at).order_by(Meeting.scheduled_at.desc()).limit(1)).first()
+
+
+def _following(s: Session, m: Meeting) -> Meeting | None:
+    return s.scalars(select(Meeting).where(Meeting.board_id == m.board_id, Meeting.scheduled_at > m.scheduled_at)
+                     .order_by(Meeting.scheduled_at).limit(1)).first()
+
+
+def _board_actions(s: Session, board_id: int) -> list[Action]:
+    return list(s.scalars(select(Action).where(Action.board_id == board_id, Action.status.in_(OPEN)).order_by(Action.due_on)))
+
+
+def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
+    """The automatic agenda for meeting `m` as of `today` (pure read)."""
+    prev = _previous_closed(s, m)
+    since = prev.closed_at or prev.scheduled_at if prev else datetime.combine(today - timedelta(days=DEFAULT_CYCLE_DAYS), time.min, timezone.utc)
+    nxt = _following(s, m)
+    horizon = nxt.scheduled_at.date() if nxt else m.scheduled_at.date() + timedelta(days=DEFAULT_CYCLE_DAYS)
+    items: list[dict[str, Any]] = []
+
+    if prev is not None:
+        for it in s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == prev.id, AgendaItem.status == "carried").order_by(AgendaItem.position)):
+            items.append({"kind": it.kind, "title": it.title, "notes": it.notes, "action_id": it.action_id, "business_id": it.business_id,
+                          "referral_id": it.referral_id, "visit_id": it.visit_id, "tasking_request_id": it.tasking_request_id,
+                          "carried_from_id": it.id})
+    carried_actions = {i["action_id"] for i in items if i["action_id"]}
+    carried_tasking = {i["tasking_request_id"] for i in items if i["tasking_request_id"]}
+
+    acts = _board_actions(s, m.board_id)
+    ms: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    if acts:
+        for aid, due, done in s.execute(select(Milestone.action_id, Milestone.due_on, Milestone.completed_on).where(Milestone.action_id.in_([a.id for a in acts]))):
+            ms[aid].append((due, done))
+    owners = dict(s.execute(select(User.id, User.name)).all())
+    changes: dict[int, list[ActionUpdate]] = defaultdict(list)
+    for u in s.scalars(select(ActionUpdate).where(ActionUpdate.created_at > since).order_by(ActionUpdate.created_at)):
+        changes[u.action_id].append(u)
+    for a in acts:
+        if a.id in carried_actions:
+            continue
+        who = owners.get(a.owner_id, "no owner")
+        rag = rag_status(status=a.status, due_on=a.due_on, milestones=ms[a.id], today=today)
+        if rag == "red":
+            kind = "action overdue"
+        elif a.due_on <= horizon:
+            kind = "action due"
+        elif changes.get(a.id):
+            kind = "action changed"
+        else:
+            continue
+        notes = [f"Owner: {who}. Due {a.due_on:%d %b %Y}. Status: {a.status}. RAG: {rag}."]
+        for u in changes.get(a.id, []):
+            what = "; ".join(f"{k}: {old} → {new}" for k, (old, new) in (u.changes or {}).items())
+            notes.append(f"{u.created_at:%d %b}: {u.note}{' (' + what + ')' if what else ''}")
+        items.append({"kind": kind, "title": a.title, "notes": "\n".join(notes), "action_id": a.id})
+
+    for tr, name, address in s.execute(
+        select(TaskingRequest, Business.name, Business.address).outerjoin(Business, Business.id == TaskingRequest.business_id)
+        .where(TaskingRequest.status == "open").order_by(TaskingRequest.requested_at)
+    ):
+        if tr.id in carried_tasking:
+            continue
+        subject = f"{name}, {address}" if name else f"Referral {tr.referral_id}"
+        items.append({"kind": "tasking", "title": f"Tasking: {subject}", "notes": tr.reason, "business_id": tr.business_id,
+                      "referral_id": tr.referral_id, "tasking_request_id": tr.id})
+
+    done = s.execute(
+        select(Visit.id, Visit.premises_text, Business.name, Visit.starts_at)
+        .outerjoin(Business, Business.id == Visit.business_id)
+        .where(Visit.status == "done", Visit.starts_at > since).order_by(Visit.starts_at)
+    ).all()
+    if done:
+        outcomes: Counter[str] = Counter()
+        for (outcome,) in s.execute(select(VisitAgency.outcome).where(VisitAgency.visit_id.in_([v[0] for v in done]))):
+            for result in (outcome or {}).get("result", []):
+                outcomes[result] += 1
+        lines = [f"{at:%d %b}: {name or premises}" for _vid, premises, name, at in done]
+        summary = ", ".join(f"{k} {n}" for k, n in outcomes.most_common()) or "no outcomes recorded yet"
+        items.append({"kind": "visits done", "title": f"Visits done since the last meeting: {len(done)}",
+                      "notes": f"Outcomes by agency: {summary}.\n" + "\n".join(lines)})
+
+    has_feedback = exists().where(Feedback.recipient_id == ReferralRecipient.id)
+    overdue = s.execute(
+        select(Agency.name, func.count()).select_from(ReferralRecipient)
+        .join(Referral, Referral.id == ReferralRecipient.referral_id).join(Agency, Agency.id == ReferralRecipient.agency_id)
+        .where(Referral.status == "sent", ~has_feedback, ReferralRecipient.feedback_by < today)
+        .group_by(Agency.name).order_by(func.count().desc())
+    ).all()
+    if overdue:
+        total = sum(n for _, n in overdue)
+        items.append({"kind": "feedback overdue", "title": f"Referrals waiting for feedback past the deadline: {total}",
+                      "notes": "\n".join(f"{agency}: {n}" for agency, n in overdue)})
+    return items
+
+
+def build_agenda(uow: UnitOfWork, actor: Actor, meeting_id: int, *, today: date | None = None) -> int:
+    """(Re)build the automatic part of the agenda; items added by hand and items already discussed stay."""
+    ensure(actor, "meeting.run")
+    s = uow.session
+    m = _meeting(s, meeting_id)
+    _ensure_open(m)
+    today = today or date.today()
+    existing = list(s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == m.id).order_by(AgendaItem.position)))
+    keep = [i for i in existing if i.kind not in AUTO_KINDS or i.status != "pending" or i.carried_from_id]
+    for i in existing:
+        if i not in keep:
+            s.delete(i)
+    s.flush()
+    have = {(i.kind, i.action_id, i.tasking_request_id, i.carried_from_id) for i in keep}
+    proposed = [p for p in proposed_items(s, m, today)
+                if (p["kind"], p.get("action_id"), p.get("tasking_request_id"), p.get("carried_from_id")) not in have]
+    order = {"action overdue": 1, "action due": 2, "action changed": 3, "tasking": 4, "visits done": 5, "feedback overdue": 6}
+    proposed.sort(key=lambda p: (0 if p.get("carried_from_id") else order.get(p["kind"], 9)))
+    manual = [i for i in keep if i.kind == "item"]
+    auto_kept = [i for i in keep if i.kind != "item"]
+    for pos, it in enumerate(auto_kept, start=1):
+        it.position = pos
+    pos = len(auto_kept)
+    for p in proposed:
+        pos += 1
+        s.add(AgendaItem(meeting_id=m.id, position=pos, **{k: v for k, v in p.items() if v is not None}))
+    for it in manual:
+        pos += 1
+        it.position = pos
+    record(s, actor, action="meeting.build_agenda", entity="meeting", entity_id=m.id,
+           after={"items": pos, "added": len(proposed)}, summary=f"built the agenda: {len(proposed)} new items, {pos} in all")
+    uow.commit()
+    return pos
+
+
+def add_item(uow: UnitOfWork, actor: Actor, meeting_id: int, *, title: str, notes: str = "") -> int:
+    s = uow.session
+    m = _meeting(s, meeting_id)
+    _ensure_contributor(s, actor, m)
+    _ensure_open(m)
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationError("Agenda item: give it a title.")
+    pos = (s.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == m.id)) or 0) + 1
+    item = AgendaItem(meeting_id=m.id, position=pos, kind="item", title=title, notes=notes.strip())
+    s.add(item)
+    s.flush()
+    record(s, actor, action="agenda.add", entity="agenda_item", entity_id=item.id, after={"title": title, "meeting_id": m.id},
+           summary=f"added agenda item {title!r}")
+    uow.commit()
+    return item.id
+
+
+# --- running the meeting ----------------------------------------------------------------------
+
+
+def set_attendance(uow: UnitOfWork, actor: Actor, meeting_id: int, present: set[int]) -> None:
+    ensure(actor, "meeting.run")
+    s = uow.session
+    m = _meeting(s, meeting_id)
+    _ensure_open(m)
+    before = sorted(s.scalars(select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == m.id, MeetingAttendee.present.is_(True))))
+    for a in s.scalars(select(MeetingAttendee).where(MeetingAttendee.meeting_id == m.id)):
+        s.delete(a)
+    s.flush()
+    for uid in sorted(present):
+        s.add(MeetingAttendee(meeting_id=m.id, user_id=uid, present=True))
+    record(s, actor, action="meeting.attendance", entity="meeting", entity_id=m.id, before={"present": before},
+           after={"present": sorted(present)}, summary="recorded attendance")
+    uow.commit()
+
+
+def start(uow: UnitOfWork, actor: Actor, meeting_id: int) -> None:
+    ensure(actor, "meeting.run")
+    s = uow.session
+    m = _meeting(s, meeting_id)
+    _ensure_open(m)
+    if m.status == "live":
+        return
+    if s.scalar(select(Meeting.id).where(Meeting.board_id == m.board_id, Meeting.status == "live", Meeting.id != m.id)):
+        raise ValidationError("Another meeting of this board is live; close it first.")
+    m.status, m.opened_at = "live", datetime.now(timezone.utc)
+    m.current_position = s.scalar(select(func.min(AgendaItem.position)).where(AgendaItem.meeting_id == m.id))
+    record(s, actor, action="meeting.start", entity="meeting", entity_id=m.id, after={"status": "live"}, summary="started the meeting")
+    uow.commit()
+
+
+def go_to(uow: UnitOfWork, actor: Actor, meeting_id: int, position: int) -> None:
+    """Move the shared screen to agenda item `position`."""
+    ensure(actor, "meeting.run")
+    s = uow.session
+    m = _meeting(s, meeting_id)
+    if m.status != "live":
+        raise ValidationError("Start the meeting first.")
+    if s.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == m.id, AgendaItem.position == position)) is None:
+        raise ValidationError(f"There is no agenda item {position}.")
+    m.current_position = position
+    uow.commit()  # navigation is not a change to the record: not audited
+
+
+def record_item(uow: UnitOfWork, actor: Actor, item_id: int, *, notes: str | None = None, decision: str | None = None,
+                status: str | None = None) -> None:
+    """Record notes, a decision or the item's status (discussed / pending) against an agenda item."""
+    s = uow.session
+    item = s.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound(f"Agenda item {item_id} does not exist.")
+    m = _meeting(s, item.meeting_id)
+    _ensure_contributor(s, actor, m)
+    _ensure_open(m)
+    if status is not None and status not in ("pending", "discussed"):
+        raise ValidationError("Status: an item is pending or discussed (unfinished items are carried when the meeting closes).")
+    before = {"notes": item.notes, "decision": item.decision, "status": item.status}
+    if notes is not None:
+        item.notes = notes.strip()
+    if decision is not None:
+        item.decision = decision.strip()
+    if status is not None:
+        item.status = status
+    record(s, actor, action="agenda.record", entity="agenda_item", entity_id=item.id, before=before,
+           after={"notes": item.notes, "decision": item.decision, "status": item.status}, summary=f"recorded on {item.title[:80]!r}")
+    uow.commit()
+
+
+def add_item_action(uow: UnitOfWork, actor: Actor, item_id: int, data: ActionInput) -> int:
+    """A new action agreed on this item: created, linked and minuted in one transaction."""
+    s = uow.session
+    item = s.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound(f"Agenda item {item_id} does not exist.")
+    m = _meeting(s, item.meeting_id)
+    _ensure_contributor(s, actor, m)
+    _ensure_open(m)
+    links = {k: v for k, v in {"business_id": item.business_id, "referral_id": item.referral_id, "visit_id": item.visit_id}.items() if v}
+    data = ActionInput(**{**data.__dict__, "board_id": data.board_id or m.board_id})
+    action_id = add_action(s, actor, data, links=links or None)
+    note = f"New action: {data.title} (due {data.due_on:%d %b %Y})"
+    item.decision = f"{item.decision}\n{note}".strip()
+    item.status = "discussed"
+    if item.action_id is None and item.kind in ("item", "tasking"):
+        item.action_id = action_id
+    else:
+        s.add(AgendaItem(meeting_id=m.id, position=item.position, kind="new action", title=data.title, action_id=action_id,
+                         status="discussed", decision=note))
+    uow.commit()
+    return action_id
+
+
+def record_tier(uow: UnitOfWork, actor: Actor, item_id: int, *, tier: int, owner_id: int | None = None,
+                agency_id: int | None = None, due_on: date | None = None, decision: str = "") -> int | None:
+    """The meeting's response tier for a tasking item; tiers 1-3 call for work and create the owned action."""
+    ensure(actor, "meeting.run")
+    s = uow.session
+    item = s.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound(f"Agenda item {item_id} does not exist.")
+    m = _meeting(s, item.meeting_id)
+    _ensure_open(m)
+    if tier not in TIERS:
+        raise ValidationError("Tier: choose a response tier from 1 to 5.")
+    action_id = None
+    if tier in WORK_TIERS:
+        if owner_id is None or agency_id is None or due_on is None:
+            raise ValidationError(f"Tier {tier} ({TIERS[tier].lower()}) needs work: name the owner, the owning agency and a due date.")
+        links = {k: v for k, v in {"business_id": item.business_id, "referral_id": item.referral_id}.items() if v}
+        action_id = add_action(s, actor, ActionInput(
+            title=f"Tier {tier}: {item.title.removeprefix('Tasking: ')}"[:200], agency_id=agency_id, due_on=due_on,
+            strand="Pursue", owner_id=owner_id, tier=tier, source=ActionSource.TASKING.value, board_id=m.board_id,
+            description=decision), links=links or None)
+        item.action_id = action_id
+    before = {"tier": item.tier, "status": item.status}
+    item.tier, item.status = tier, "discussed"
+    words = f"Tier {tier}: {TIERS[tier]}." + (f" {decision.strip()}" if decision.strip() else "")
+    item.decision = f"{item.decision}\n{words}".strip() if item.decision else words
+    if item.tasking_request_id:
+        tr = s.get(TaskingRequest, item.tasking_request_id)
+        if tr is not None:
+            tr.tier, tr.status, tr.meeting_id = tier, "decided", m.id
+    record(s, actor, action="tasking.tier", entity="agenda_item", entity_id=item.id, before=before,
+           after={"tier": tier, "status": "discussed", "action_id": action_id}, summary=f"tier {tier} for {item.title[:80]!r}")
+    uow.commit()
+    return action_id
+
+
+def close(uow: UnitOfWork, actor: Actor, meeting_id: int) -> int:
+    """Close and freeze the meeting; items not discussed are carried to the next one. Returns how many."""
+    ensure(actor, "meeting.run")
+    s = uow.session
+    m = _meeting(s, meeting_id)
+    _ensure_open(m)
+    carried = 0
+    for item in s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == m.id, AgendaItem.status == "pending")):
+        item.status = "carried"
+        carried += 1
+    m.status, m.closed_at, m.current_position = "closed", datetime.now(timezone.utc), None
+    record(s, actor, action="meeting.close", entity="meeting", entity_id=m.id, after={"status": "closed", "carried": carried},
+           summary=f"closed the meeting; {carried} items carried to the next")
+    uow.commit()
+    return carried
+
+
+def minutes(session: Session, actor: Actor, meeting_id: int) -> Minutes:
+    """The minutes of a meeting (a draft until it is closed)."""
+    v = view(session, actor, meeting_id)
+    p = settings(session)
+    m = _meeting(session, meeting_id)
+    new_actions: dict[int, list[MinutesAction]] = defaultdict(list)
+    item_actions = {i["id"]: i["action_id"] for i in v.items if i["action_id"]}
+    if item_actions:
+        rows = session.execute(select(Action, User.name, Agency.code).outerjoin(User, User.id == Action.owner_id)
+                               .join(Agency, Agency.id == Action.agency_id).where(Action.id.in_(set(item_actions.values()))))
+        by_id = {a.id: MinutesAction(a.title, owner or "", code, a.due_on, a.status) for a, owner, code in rows}
+        # On review items (overdue, due, changed) the action is the one reviewed, not a new one.
+        for item in v.items:
+            if item["action_id"] and item["kind"] in ("tasking", "new action", "item"):
+                new_actions[item["id"]].append(by_id[item["action_id"]])
+    chair = next((p_["name"] for p_ in v.members if p_["chair"]), "")
+    return Minutes(
+        partnership=p.name, board=v.board, classification=p.classification, scheduled_at=v.when, location=v.where, chair=chair,
+        quorum=v.quorum,
+        present=tuple((x["name"], x["agency"]) for x in v.members if x["id"] in v.present),
+        apologies=tuple((x["name"], x["agency"]) for x in v.members if x["id"] not in v.present),
+        items=tuple(MinutesItem(i["position"], i["kind"], i["title"], i["notes"], i["decision"], i["tier"], i["status"],
+                                tuple(new_actions.get(i["id"], ()))) for i in v.items),
+        closed_at=m.closed_at, demo=p.demo,
+    )
+

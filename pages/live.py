@@ -1,0 +1,124 @@
+"""Live meeting: the shared screen walks the agenda one item at a time; members record in place.
+
+The presentation refreshes every few seconds, so every open screen shows the others' edits.
+"""
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+import streamlit as st
+
+from core.domain import TIERS, Strand
+from core.services import accounts, meetings
+from core.services.actions import ActionInput
+from ui.action_editor import action_editor
+from ui.context import context, marking, user_errors
+
+REFRESH_SECONDS = 3
+ctx = context()
+marking(ctx.partnership)
+
+with ctx.store.read() as s:
+    boards = meetings.boards(s, ctx.actor)
+    live = [(b, meetings.next_meeting_id(s, ctx.actor, b["id"])) for b in boards]
+    people = {p["id"]: f"{p['name']} ({p['agency']})" for p in accounts.directory(s, ctx.actor)}
+    agencies = {a.id: a.name for a in accounts.list_agencies(s)}
+candidates = []
+with ctx.store.read() as s:
+    for b, mid in live:
+        if mid is not None and meetings.view(s, ctx.actor, mid).status == "live":
+            candidates.append((b["name"], mid))
+if not candidates:
+    st.title("Live meeting")
+    st.info("No meeting is live. The chair starts one from **Meetings**.")
+    st.stop()
+names = {mid: name for name, mid in candidates}
+meeting_id = st.selectbox("Meeting", list(names), format_func=names.get, label_visibility="collapsed")
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def presentation() -> None:
+    with ctx.store.read() as s:
+        v = meetings.view(s, ctx.actor, meeting_id)
+    if v.status != "live":
+        st.rerun(scope="app")
+    if st.session_state.get("_live_position") != v.current_position:
+        st.session_state["_live_position"] = v.current_position
+        st.rerun(scope="app")  # the chair moved on: bring the edit forms to the new item too
+    total = len(v.items)
+    item = next((i for i in v.items if i["position"] == v.current_position), None)
+    st.progress((v.current_position or 0) / max(total, 1), text=f"{v.board} · item {v.current_position} of {total}")
+    if item is None:
+        st.markdown("## The agenda is empty")
+        return
+    st.markdown(f"<div style='font-size:2.4rem;font-weight:700;line-height:1.2'>{html.escape(item['title'])}</div>", unsafe_allow_html=True)
+    facts = [item["kind"], *(["carried from the last meeting"] if item["carried"] else []), item["status"],
+             *([f"tier {item['tier']}"] if item["tier"] else [])]
+    st.markdown(f"<div style='font-size:1.1rem;color:#555'>{html.escape(' · '.join(facts))}</div>", unsafe_allow_html=True)
+    if item["notes"]:
+        st.markdown(f"<div style='font-size:1.4rem;white-space:pre-wrap'>{html.escape(item['notes'])}</div>", unsafe_allow_html=True)
+    if item["decision"]:
+        st.success(f"**Decision:** {item['decision']}")
+    if v.can_run:
+        c1, c2, _ = st.columns([1, 1, 4])
+        first, last = v.items[0]["position"], v.items[-1]["position"]
+        if c1.button("◀ Previous", disabled=v.current_position == first, key="prev"):
+            with user_errors(), ctx.store.uow() as uow:
+                meetings.go_to(uow, ctx.actor, meeting_id, v.current_position - 1)
+            st.rerun(scope="app")
+        if c2.button("Next ▶", disabled=v.current_position == last, key="next", type="primary"):
+            with user_errors(), ctx.store.uow() as uow:
+                meetings.go_to(uow, ctx.actor, meeting_id, v.current_position + 1)
+            st.rerun(scope="app")
+
+
+presentation()
+
+with ctx.store.read() as s:
+    v = meetings.view(s, ctx.actor, meeting_id)
+item = next((i for i in v.items if i["position"] == v.current_position), None)
+if item is None or not v.can_contribute:
+    st.stop()
+
+st.divider()
+left, right = st.columns(2)
+with left, st.form(f"record_{item['id']}"):
+    st.markdown("**Record against this item**")
+    notes = st.text_area("Notes", value=item["notes"])
+    decision = st.text_area("Decision", value=item["decision"])
+    discussed = st.checkbox("Discussed", value=item["status"] == "discussed")
+    if st.form_submit_button("Save", type="primary"):
+        with user_errors(), ctx.store.uow() as uow:
+            meetings.record_item(uow, ctx.actor, item["id"], notes=notes, decision=decision, status="discussed" if discussed else "pending")
+            st.rerun()
+with right:
+    if item["kind"] == "tasking" and v.can_run:
+        with st.form(f"tier_{item['id']}"):
+            st.markdown("**Response tier**")
+            tier = st.radio("Tier", list(TIERS), format_func=lambda t: f"{t}: {TIERS[t]}", index=(item["tier"] or 3) - 1)
+            owner = st.selectbox("Owner (tiers 1-3)", [None, *people], format_func=lambda i: "—" if i is None else people[i])
+            agency = st.selectbox("Owning agency (tiers 1-3)", [None, *agencies], format_func=lambda i: "—" if i is None else agencies[i])
+            due = st.date_input("Due (tiers 1-3)", value=date.today() + timedelta(days=28), format="DD/MM/YYYY")
+            words = st.text_input("Decision in words")
+            if st.form_submit_button("Record tier"):
+                with user_errors(), ctx.store.uow() as uow:
+                    meetings.record_tier(uow, ctx.actor, item["id"], tier=tier, owner_id=owner, agency_id=agency, due_on=due, decision=words)
+                    st.rerun()
+    with st.form(f"new_action_{item['id']}", clear_on_submit=True):
+        st.markdown("**New action agreed on this item**")
+        title = st.text_input("Action")
+        a1, a2 = st.columns(2)
+        owner = a1.selectbox("Owner", list(people), format_func=people.get)
+        agency = a2.selectbox("Owning agency", list(agencies), format_func=agencies.get,
+                              index=list(agencies).index(ctx.actor.agency_id) if ctx.actor.agency_id in agencies else 0)
+        b1, b2 = st.columns(2)
+        due = b1.date_input("Due", value=date.today() + timedelta(days=42), format="DD/MM/YYYY")
+        strand = b2.selectbox("Strand", [x.value for x in Strand])
+        if st.form_submit_button("Add action"):
+            with user_errors(), ctx.store.uow() as uow:
+                meetings.add_item_action(uow, ctx.actor, item["id"], ActionInput(title=title, agency_id=agency, owner_id=owner, due_on=due, strand=strand))
+                st.rerun()
+if item["action_id"]:
+    with st.container(border=True):
+        action_editor(ctx, item["action_id"], key="live", people=people)

@@ -1,0 +1,103 @@
+"""Meetings: boards, the automatic agenda, attendance, starting and closing, and the minutes."""
+from __future__ import annotations
+
+
+import pandas as pd
+import streamlit as st
+
+from core import minutes as minutes_export
+from core.services import meetings
+from ui.context import context, marking, user_errors
+
+ctx = context()
+marking(ctx.partnership)
+st.title("Meetings")
+
+with ctx.store.read() as s:
+    boards = meetings.boards(s, ctx.actor)
+if not boards:
+    st.info("No boards yet.")
+    st.stop()
+by_board = {b["id"]: b for b in boards}
+board_id = st.selectbox("Board", list(by_board), format_func=lambda i: f"{by_board[i]['name']} (chair: {by_board[i]['chair']})")
+with ctx.store.read() as s:
+    listed = meetings.meetings(s, ctx.actor, board_id)
+    default = meetings.next_meeting_id(s, ctx.actor, board_id)
+if not listed:
+    st.info("This board has no meetings yet.")
+    st.stop()
+ids = [m["id"] for m in listed]
+labels = {m["id"]: f"{m['when']:%a %d %b %Y, %H:%M} · {m['status']}" for m in listed}
+meeting_id = st.selectbox("Meeting", ids, index=ids.index(default) if default in ids else 0, format_func=labels.get)
+
+with ctx.store.read() as s:
+    v = meetings.view(s, ctx.actor, meeting_id)
+
+c1, c2, c3 = st.columns(3)
+c1.metric("Status", v.status)
+c2.metric("Agenda items", len(v.items))
+c3.metric("Present / quorum", f"{len(v.present)} / {v.quorum}", delta="quorate" if v.quorate else "not quorate",
+          delta_color="normal" if v.quorate else "inverse")
+st.caption(f"{v.when:%A %d %B %Y, %H:%M} · {v.where or 'place to be confirmed'}")
+
+if v.can_run and v.status != "closed":
+    b1, b2, b3 = st.columns(3)
+    if b1.button("Build or refresh the agenda", help="Adds overdue, due and changed actions, tasking items, visits done, "
+                 "overdue feedback and items carried from the last meeting; keeps items added by hand."):
+        with user_errors(), ctx.store.uow() as uow:
+            n = meetings.build_agenda(uow, ctx.actor, meeting_id)
+            st.toast(f"Agenda has {n} items.")
+            st.rerun()
+    if v.status == "planned" and b2.button("Start the meeting", type="primary"):
+        with user_errors(), ctx.store.uow() as uow:
+            meetings.start(uow, ctx.actor, meeting_id)
+            st.switch_page("pages/live.py")
+    if v.status == "live":
+        if b2.button("Open the live view", type="primary"):
+            st.switch_page("pages/live.py")
+
+        @st.dialog("Close the meeting?")
+        def confirm_close() -> None:
+            pending = sum(i["status"] == "pending" for i in v.items)
+            st.write(f"The record will be frozen. {pending} items not discussed will be carried to the next meeting.")
+            if st.button("Close and freeze", type="primary"):
+                with user_errors(), ctx.store.uow() as uow:
+                    meetings.close(uow, ctx.actor, meeting_id)
+                    st.rerun()
+
+        if b3.button("Close the meeting"):
+            confirm_close()
+    with st.expander("Attendance"):
+        members = {m["id"]: f"{m['name']} ({m['agency']})" + (" · chair" if m["chair"] else "") for m in v.members}
+        present = st.multiselect("Present", list(members), default=[i for i in v.present if i in members], format_func=members.get)
+        if st.button("Save attendance"):
+            with user_errors(), ctx.store.uow() as uow:
+                meetings.set_attendance(uow, ctx.actor, meeting_id, set(present))
+                st.rerun()
+
+st.markdown("#### Agenda")
+if v.items:
+    frame = pd.DataFrame(v.items)[["position", "kind", "title", "status", "tier", "decision"]]
+    st.dataframe(frame, hide_index=True, width="stretch",
+                 column_config={"position": "#", "kind": "Kind", "title": st.column_config.TextColumn("Item", width="large"),
+                                "status": "Status", "tier": "Tier", "decision": "Decision"})
+else:
+    st.caption("The agenda is empty." + (" Build it from the store with the button above." if v.can_run else ""))
+
+if v.can_contribute and v.status != "closed":
+    with st.form("add_item", clear_on_submit=True):
+        title = st.text_input("Add an item by hand")
+        notes = st.text_area("Notes for the item")
+        if st.form_submit_button("Add to agenda"):
+            with user_errors(), ctx.store.uow() as uow:
+                meetings.add_item(uow, ctx.actor, meeting_id, title=title, notes=notes)
+                st.rerun()
+
+st.markdown("#### Minutes" + ("" if v.status == "closed" else " (draft until the meeting is closed)"))
+with ctx.store.read() as s:
+    record = meetings.minutes(s, ctx.actor, meeting_id)
+d1, d2, d3 = st.columns(3)
+d1.download_button("Minutes (PDF)", minutes_export.to_pdf(record), minutes_export.filename(record, "pdf"), "application/pdf")
+d2.download_button("Minutes (Word)", minutes_export.to_docx(record), minutes_export.filename(record, "docx"),
+                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+d3.download_button("Minutes (Markdown)", minutes_export.to_markdown(record), minutes_export.filename(record, "md"), "text/markdown")

@@ -1,0 +1,108 @@
+"""Board work in the app: owners update actions, two screens never lose a change, a meeting runs live."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from core.services import accounts, meetings
+from core.store import Store
+from core.store.models import Action, ActionUpdate, Meeting
+
+
+def _store() -> Store:
+    return Store(os.environ["DATABASE_URL"], migrate=False)
+
+
+def _actor(store: Store, username: str):  # noqa: ANN202
+    with store.read() as s:
+        return accounts.load_actor(s, username)
+
+
+def _form_button(at: AppTest, label: str):  # noqa: ANN202
+    return next(b for b in at.button if b.label == label)
+
+
+def test_owner_updates_an_action_from_my_actions(private_app: Callable[..., AppTest]) -> None:
+    at = private_app("officer")
+    at.switch_page("pages/my_actions.py").run()
+    assert not at.exception
+    title = at.markdown[1].value if at.markdown else ""
+    note = next(t for t in at.text_area if t.label == "Progress note")
+    note.input("Spoke to the owner; revisit booked")
+    at = _form_button(at, "Save update").click().run()
+    assert not at.exception and not at.error
+    store = _store()
+    with store.read() as s:
+        latest = s.scalars(select(ActionUpdate).order_by(ActionUpdate.id.desc())).first()
+    store.dispose()
+    assert latest.note == "Spoke to the owner; revisit booked", title
+
+
+def test_second_screen_sees_the_conflict_and_reapplies(private_app: Callable[..., AppTest]) -> None:
+    first = private_app("officer")
+    first.switch_page("pages/my_actions.py").run()
+    second = private_app("officer")
+    second.switch_page("pages/my_actions.py").run()
+
+    next(t for t in first.text_area if t.label == "Progress note").input("First screen")
+    first = _form_button(first, "Save update").click().run()
+    assert not first.error
+
+    next(t for t in second.text_area if t.label == "Progress note").input("Second screen")
+    second = _form_button(second, "Save update").click().run()
+    assert not second.exception
+    warning = " ".join(w.value for w in second.warning)
+    assert "saved this action while you were editing" in warning and "Nothing of yours was saved" in warning
+    second = _form_button(second, "Apply my change on top").click().run()
+    assert not second.exception and not second.warning
+    store = _store()
+    with store.read() as s:
+        notes = list(s.scalars(select(ActionUpdate.note).where(ActionUpdate.note.in_(["First screen", "Second screen"]))))
+    store.dispose()
+    assert sorted(notes) == ["First screen", "Second screen"], "neither change was lost"
+
+
+def test_chair_builds_the_agenda_and_runs_the_meeting_live(private_app: Callable[..., AppTest]) -> None:
+    chair_screen = private_app("chair")
+    chair_screen.switch_page("pages/meetings.py").run()
+    assert not chair_screen.exception
+    chair_screen = _form_button(chair_screen, "Build or refresh the agenda").click().run()
+    assert not chair_screen.exception
+    chair_screen = _form_button(chair_screen, "Start the meeting").click().run()
+    assert not chair_screen.exception
+
+    member = private_app("analyst")
+    member.switch_page("pages/live.py").run()
+    assert not member.exception
+    store = _store()
+    chair = _actor(store, "chair")
+    with store.read() as s:
+        meeting_id = s.scalar(select(Meeting.id).where(Meeting.status == "live"))
+        v = meetings.view(s, chair, meeting_id)
+    shown = " ".join(m.value for m in member.markdown)
+    assert v.items[0]["title"][:40] in shown.replace("&amp;", "&")
+
+    with store.uow() as uow:  # the chair moves on; the member's screen follows on its next refresh
+        meetings.go_to(uow, chair, meeting_id, 2)
+    member.run()
+    shown = " ".join(m.value for m in member.markdown)
+    assert v.items[1]["title"][:40] in shown.replace("&amp;", "&")
+
+    record = next(t for t in member.text_area if t.label == "Decision")
+    record.input("Agreed: joint visit in January")
+    member = _form_button(member, "Save").click().run()
+    assert not member.exception and not member.error
+    with store.read() as s:
+        assert meetings.view(s, chair, meeting_id).items[1]["decision"] == "Agreed: joint visit in January"
+    with store.uow() as uow:
+        meetings.close(uow, chair, meeting_id)
+    with store.read() as s:
+        assert s.get(Meeting, meeting_id).status == "closed"
+    store.dispose()
+    chair_screen.switch_page("pages/meetings.py").run()
+    assert not chair_screen.exception
+    labels = {b.label for b in chair_screen.get("download_button")}
+    assert {"Minutes (PDF)", "Minutes (Word)", "Minutes (Markdown)"} <= labels

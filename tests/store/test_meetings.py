@@ -1,0 +1,171 @@
+"""Meetings: the automatic agenda, live recording, tasking tiers, closing, carrying and minutes."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from core.domain import Role
+from core.errors import Forbidden, ValidationError
+from core.permissions import Actor
+from core.services import meetings
+from core.services.actions import ActionInput
+from core.store.models import (
+    Action, ActionLink, ActionUpdate, AgendaItem, Board, BoardMember, Business, Meeting, Milestone, TaskingRequest, User,
+)
+from tests.store.conftest import _HASH, Small
+
+TODAY = datetime.now(timezone.utc).date()
+NOON = datetime.combine(TODAY, datetime.min.time(), timezone.utc) + timedelta(hours=12)
+
+
+def d(n: int) -> date:
+    return TODAY + timedelta(days=n)
+
+
+@pytest.fixture
+def board(small: Small) -> dict:
+    """A board (chair = admin, member = the HMRC analyst), a closed meeting 6 weeks ago, the next in 7 days."""
+    with small.store.uow() as uow:
+        s = uow.session
+        chair = User(username="cheryl", name="Cheryl Chair", role="chair", agency_id=small.ts, password_hash=_HASH)
+        outsider = User(username="otto", name="Otto Outsider", role="officer", agency_id=small.ts, password_hash=_HASH)
+        s.add_all([chair, outsider])
+        s.flush()
+        b = Board(name="Board", chair_id=chair.id, quorum=2)
+        s.add(b)
+        s.flush()
+        s.add(BoardMember(board_id=b.id, user_id=small.analyst.id))
+        last = Meeting(board_id=b.id, scheduled_at=NOON - timedelta(days=42), status="closed", closed_at=NOON - timedelta(days=42))
+        nxt = Meeting(board_id=b.id, scheduled_at=NOON + timedelta(days=7), status="planned", location="Town Hall")
+        after = Meeting(board_id=b.id, scheduled_at=NOON + timedelta(days=49), status="planned")
+        s.add_all([last, nxt, after])
+        s.flush()
+        s.add(AgendaItem(meeting_id=last.id, position=1, kind="item", title="Unfinished from last time", status="carried"))
+        s.add(AgendaItem(meeting_id=last.id, position=2, kind="item", title="Done last time", status="discussed"))
+        overdue = Action(title="Overdue action", agency_id=small.ts, board_id=b.id, due_on=d(-3), strand="Pursue", status="in progress", owner_id=small.analyst.id)
+        soon = Action(title="Due before next", agency_id=small.ts, board_id=b.id, due_on=d(20), strand="Protect")
+        later = Action(title="Quiet and later", agency_id=small.ts, board_id=b.id, due_on=d(120), strand="Prevent", status="in progress")
+        changed = Action(title="Changed lately", agency_id=small.ts, board_id=b.id, due_on=d(100), strand="Prepare", status="in progress")
+        s.add_all([overdue, soon, later, changed])
+        s.flush()
+        s.add(ActionUpdate(action_id=changed.id, note="Warrant granted", changes={"status": ["not started", "in progress"]}))
+        s.add(Milestone(action_id=later.id, title="done", due_on=d(-50), completed_on=d(-51)))
+        biz = Business(name="Chicken Shop", address="12 The Broadway")
+        s.add(biz)
+        s.flush()
+        tr = TaskingRequest(business_id=biz.id, reason="HMRC, FS and IE all hold it", status="open")
+        s.add(tr)
+        uow.commit()
+        ids = {"board": b.id, "next": nxt.id, "last": last.id, "chair": chair.id, "business": biz.id, "tasking": tr.id,
+               "outsider": Actor(outsider.id, "otto", outsider.name, Role.OFFICER, small.ts, "Trading Standards"),
+               "chair_actor": Actor(chair.id, "cheryl", chair.name, Role.CHAIR, small.ts, "Trading Standards")}
+    return ids
+
+
+def _items(small: Small, meeting_id: int) -> list[AgendaItem]:
+    with small.store.read() as s:
+        return list(s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)))
+
+
+def test_agenda_is_built_from_the_store(small: Small, board: dict) -> None:
+    chair = board["chair_actor"]
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+    items = [(i.kind, i.title) for i in _items(small, board["next"])]
+    assert items == [
+        ("item", "Unfinished from last time"),
+        ("action overdue", "Overdue action"),
+        ("action due", "Due before next"),
+        ("action changed", "Changed lately"),
+        ("tasking", "Tasking: Chicken Shop, 12 The Broadway"),
+    ], "carried first, then overdue, due, changed, tasking; quiet actions and discussed items are left out"
+    changed = next(i for i in _items(small, board["next"]) if i.kind == "action changed")
+    assert "Warrant granted" in changed.notes and "not started → in progress" in changed.notes
+    with small.store.uow() as uow:  # building again does not duplicate, and keeps manual items
+        meetings.add_item(uow, chair, board["next"], title="Any other business")
+        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+    kinds = [i.kind for i in _items(small, board["next"])]
+    assert len(kinds) == 6 and kinds[-1] == "item"
+
+
+def test_only_chairs_run_and_only_members_record(small: Small, board: dict) -> None:
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, board["chair_actor"], board["next"], today=TODAY)
+    first = _items(small, board["next"])[0]
+    with pytest.raises(Forbidden), small.store.uow() as uow:
+        meetings.start(uow, small.analyst, board["next"])
+    with pytest.raises(Forbidden), small.store.uow() as uow:
+        meetings.record_item(uow, board["outsider"], first.id, notes="not a member")
+    with small.store.uow() as uow:  # the HMRC analyst is a member
+        meetings.record_item(uow, small.analyst, first.id, notes="HMRC will check the tills", status="discussed")
+    assert _items(small, board["next"])[0].notes == "HMRC will check the tills"
+
+
+def test_live_meeting_records_a_decision_and_a_new_action_in_one_go(small: Small, board: dict) -> None:
+    chair = board["chair_actor"]
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+        meetings.start(uow, chair, board["next"])
+    with small.store.read() as s:
+        v = meetings.view(s, chair, board["next"])
+    assert v.status == "live" and v.current_position == 1
+    item = v.items[0]
+    with small.store.uow() as uow:
+        aid = meetings.add_item_action(uow, small.analyst, item["id"], ActionInput(
+            title="HMRC to review turnover", agency_id=small.hmrc, due_on=d(30), strand="Pursue", owner_id=small.analyst.id))
+    with small.store.read() as s:
+        a = s.get(Action, aid)
+        assert a.board_id == board["board"]
+        it = s.get(AgendaItem, item["id"])
+        assert "New action: HMRC to review turnover" in it.decision and it.status == "discussed"
+
+
+def test_tasking_tier_that_calls_for_work_creates_the_linked_action(small: Small, board: dict) -> None:
+    chair = board["chair_actor"]
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+    tasking = next(i for i in _items(small, board["next"]) if i.kind == "tasking")
+    with pytest.raises(ValidationError, match="name the owner"), small.store.uow() as uow:
+        meetings.record_tier(uow, chair, tasking.id, tier=1)
+    with small.store.uow() as uow:
+        aid = meetings.record_tier(uow, chair, tasking.id, tier=1, owner_id=small.analyst.id, agency_id=small.hmrc, due_on=d(21),
+                                   decision="Joint visit with FS and IE")
+    with small.store.read() as s:
+        a = s.get(Action, aid)
+        assert (a.tier, a.source, a.owner_id) == (1, "tasking decision", small.analyst.id)
+        assert s.scalar(select(ActionLink.business_id).where(ActionLink.action_id == aid)) == board["business"]
+        tr = s.get(TaskingRequest, board["tasking"])
+        assert (tr.status, tr.tier, tr.meeting_id) == ("decided", 1, board["next"])
+        assert "Tier 1: Full operational" in s.get(AgendaItem, tasking.id).decision
+    with small.store.uow() as uow:  # tier 4 (monitoring) creates no action
+        other = meetings.add_item(uow, chair, board["next"], title="Monitor car wash")
+    with small.store.uow() as uow:
+        assert meetings.record_tier(uow, chair, other, tier=4) is None
+
+
+def test_closing_freezes_the_record_and_carries_what_was_not_discussed(small: Small, board: dict) -> None:
+    chair = board["chair_actor"]
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+        meetings.set_attendance(uow, chair, board["next"], {board["chair"], small.analyst.id})
+    items = _items(small, board["next"])
+    with small.store.uow() as uow:
+        meetings.record_item(uow, chair, items[0].id, decision="Closed off", status="discussed")
+    with small.store.uow() as uow:
+        carried = meetings.close(uow, chair, board["next"])
+    assert carried == len(items) - 1
+    with pytest.raises(ValidationError, match="frozen"), small.store.uow() as uow:
+        meetings.record_item(uow, chair, items[0].id, notes="too late")
+    with small.store.read() as s:
+        nxt = s.scalars(select(Meeting).where(Meeting.board_id == board["board"], Meeting.status == "planned")).one()
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, chair, nxt.id, today=TODAY)
+    titles = [i.title for i in _items(small, nxt.id)]
+    assert "Overdue action" in titles and "Closed off" not in titles
+    assert any(i.carried_from_id for i in _items(small, nxt.id))
+    with small.store.read() as s:
+        m = meetings.minutes(s, chair, board["next"])
+    assert m.closed_at is not None and len(m.present) == 2 and m.items[0].decision == "Closed off"
+    assert {name for name, _ in m.present} == {"Cheryl Chair", "Ana Lyst"}

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -97,7 +99,8 @@ st.markdown("#### Minutes" + ("" if v.status == "closed" else " (draft until the
 with ctx.store.read() as s:
     record = meetings.minutes(s, ctx.actor, meeting_id)
 d1, d2, d3 = st.columns(3)
-d1.download_button("Minutes (PDF)", minutes_export.to_pdf(record), minutes_export.filename(record, "pdf"), "application/pdf")
-d2.download_button("Minutes (Word)", minutes_export.to_docx(record), minutes_export.filename(record, "docx"),
+# Built when clicked (PDF layout takes a second or two for a long agenda), not on every rerun.
+d1.download_button("Minutes (PDF)", partial(minutes_export.to_pdf, record), minutes_export.filename(record, "pdf"), "application/pdf")
+d2.download_button("Minutes (Word)", partial(minutes_export.to_docx, record), minutes_export.filename(record, "docx"),
                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 d3.download_button("Minutes (Markdown)", minutes_export.to_markdown(record), minutes_export.filename(record, "md"), "text/markdown")

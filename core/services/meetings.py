@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from core.domain import TIERS, ActionSource
+from core.domain import TIERS, ActionSource, Sharing
 from core.errors import NotFound, ValidationError
 from core.minutes import Minutes, MinutesAction, MinutesItem
 from core.permissions import Actor, allowed, ensure
@@ -28,9 +28,11 @@ from core.store.models import (
     ActionUpdate,
     AgendaItem,
     Agency,
+    AgencyRecord,
     Board,
     BoardMember,
     Business,
+    Dataset,
     Feedback,
     Meeting,
     MeetingAttendee,
@@ -45,7 +47,8 @@ from core.store.models import (
 from core.store.uow import UnitOfWork
 
 OPEN = ("not started", "in progress")
-AUTO_KINDS = ("action overdue", "action due", "action changed", "tasking", "visits done", "feedback overdue")
+AUTO_KINDS = ("action overdue", "action due", "action changed", "tasking", "new on risk list", "visits done", "feedback overdue")
+TOP_NEW_BUSINESSES = 5
 WORK_TIERS = (1, 2, 3)  # full, limited response, develop knowledge: each needs an owned action
 DEFAULT_CYCLE_DAYS = 42
 
@@ -222,6 +225,21 @@ def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
         items.append({"kind": "tasking", "title": f"Tasking: {subject}", "notes": tr.reason, "business_id": tr.business_id,
                       "referral_id": tr.referral_id, "tasking_request_id": tr.id})
 
+    top = s.execute(
+        select(Business.id, Business.name, Business.address, func.count(func.distinct(AgencyRecord.agency_id)).label("n"))
+        .join(AgencyRecord, AgencyRecord.business_id == Business.id)
+        .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
+        # Owner-only datasets help matching but must not show partners that the agency holds the business.
+        .where(AgencyRecord.current.is_(True), Dataset.sharing != Sharing.OWNER.value, Business.created_at > since)
+        .group_by(Business.id, Business.name, Business.address)
+        .having(func.count(func.distinct(AgencyRecord.agency_id)) >= 2)
+        .order_by(func.count(func.distinct(AgencyRecord.agency_id)).desc(), Business.name)
+        .limit(TOP_NEW_BUSINESSES)
+    ).all()
+    if top:
+        items.append({"kind": "new on risk list", "title": f"New businesses at the top of the shared risk list: {len(top)}",
+                      "notes": "\n".join(f"{name}, {address}: held by {n} agencies" for _id, name, address, n in top)})
+
     done = s.execute(
         select(Visit.id, Visit.premises_text, Business.name, Visit.starts_at)
         .outerjoin(Business, Business.id == Visit.business_id)
@@ -267,7 +285,7 @@ def build_agenda(uow: UnitOfWork, actor: Actor, meeting_id: int, *, today: date 
     have = {(i.kind, i.action_id, i.tasking_request_id, i.carried_from_id) for i in keep}
     proposed = [p for p in proposed_items(s, m, today)
                 if (p["kind"], p.get("action_id"), p.get("tasking_request_id"), p.get("carried_from_id")) not in have]
-    order = {"action overdue": 1, "action due": 2, "action changed": 3, "tasking": 4, "visits done": 5, "feedback overdue": 6}
+    order = {kind: n for n, kind in enumerate(AUTO_KINDS, start=1)}
     proposed.sort(key=lambda p: (0 if p.get("carried_from_id") else order.get(p["kind"], 9)))
     manual = [i for i in keep if i.kind == "item"]
     auto_kept = [i for i in keep if i.kind != "item"]

@@ -12,7 +12,8 @@ from core.permissions import Actor
 from core.services import meetings
 from core.services.actions import ActionInput
 from core.store.models import (
-    Action, ActionLink, ActionUpdate, AgendaItem, Board, BoardMember, Business, Meeting, Milestone, TaskingRequest, User,
+    Action, ActionLink, ActionUpdate, Agency, AgencyRecord, AgendaItem, Board, BoardMember, Business, Dataset, Meeting,
+    Milestone, TaskingRequest, User,
 )
 from tests.store.conftest import _HASH, Small
 
@@ -57,6 +58,14 @@ def board(small: Small) -> dict:
         s.flush()
         tr = TaskingRequest(business_id=biz.id, reason="HMRC, FS and IE all hold it", status="open")
         s.add(tr)
+        ie = Agency(code="IE", name="Immigration Enforcement", remit=[])
+        s.add(ie)
+        s.flush()
+        for agency_id, sharing in ((small.ts, "full"), (small.hmrc, "interest-only"), (ie.id, "owner-only")):
+            ds = Dataset(agency_id=agency_id, name="premises", sharing=sharing)
+            s.add(ds)
+            s.flush()
+            s.add(AgencyRecord(dataset_id=ds.id, agency_id=agency_id, business_id=biz.id, reference=f"R{agency_id}"))
         uow.commit()
         ids = {"board": b.id, "next": nxt.id, "last": last.id, "chair": chair.id, "business": biz.id, "tasking": tr.id,
                "outsider": Actor(outsider.id, "otto", outsider.name, Role.OFFICER, small.ts, "Trading Standards"),
@@ -80,14 +89,17 @@ def test_agenda_is_built_from_the_store(small: Small, board: dict) -> None:
         ("action due", "Due before next"),
         ("action changed", "Changed lately"),
         ("tasking", "Tasking: Chicken Shop, 12 The Broadway"),
-    ], "carried first, then overdue, due, changed, tasking; quiet actions and discussed items are left out"
+        ("new on risk list", "New businesses at the top of the shared risk list: 1"),
+    ], "carried first, then overdue, due, changed, tasking, risk list; quiet actions and discussed items are left out"
+    top = next(i for i in _items(small, board["next"]) if i.kind == "new on risk list")
+    assert top.notes == "Chicken Shop, 12 The Broadway: held by 2 agencies", "the owner-only dataset is not counted"
     changed = next(i for i in _items(small, board["next"]) if i.kind == "action changed")
     assert "Warrant granted" in changed.notes and "not started → in progress" in changed.notes
     with small.store.uow() as uow:  # building again does not duplicate, and keeps manual items
         meetings.add_item(uow, chair, board["next"], title="Any other business")
         meetings.build_agenda(uow, chair, board["next"], today=TODAY)
     kinds = [i.kind for i in _items(small, board["next"])]
-    assert len(kinds) == 6 and kinds[-1] == "item"
+    assert len(kinds) == 7 and kinds[-1] == "item"
 
 
 def test_only_chairs_run_and_only_members_record(small: Small, board: dict) -> None:

@@ -87,9 +87,10 @@ with chart_tab:
         with ctx.store.read() as s:
             ms = actions.milestones_for(s, ctx.actor, [r["id"] for r in rows])
         st.plotly_chart(charts.gantt(rows, ms, date.today()), width="stretch")
-        c1, c2 = st.columns(2)
-        c1.plotly_chart(charts.actions_by(rows, "Strand"), width="stretch")
-        c2.plotly_chart(charts.actions_by(rows, "Agency"), width="stretch")
+        c1, c2, c3 = st.columns(3)
+        c1.plotly_chart(charts.actions_by(rows, "RAG"), width="stretch")
+        c2.plotly_chart(charts.actions_by(rows, "Strand"), width="stretch")
+        c3.plotly_chart(charts.actions_by(rows, "Agency"), width="stretch")
         st.plotly_chart(charts.milestones_over_time(ms, date.today()), width="stretch")
     else:
         st.info("No actions match these filters.")

@@ -1,14 +1,15 @@
 """Meetings: boards, the automatic agenda, attendance, starting and closing, and the minutes."""
 from __future__ import annotations
 
-
+from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from core import minutes as minutes_export
-from core.services import meetings
+from core.permissions import allowed
+from core.services import accounts, meetings
 from ui.context import context, marking, user_errors
 
 ctx = context()
@@ -25,6 +26,27 @@ board_id = st.selectbox("Board", list(by_board), format_func=lambda i: f"{by_boa
 with ctx.store.read() as s:
     listed = meetings.meetings(s, ctx.actor, board_id)
     default = meetings.next_meeting_id(s, ctx.actor, board_id)
+    people = {p["id"]: f"{p['name']} ({p['agency']})" for p in accounts.directory(s, ctx.actor)}
+    can_run = allowed(ctx.actor, "meeting.run")
+    current_members = [m["id"] for m in meetings.view(s, ctx.actor, listed[0]["id"]).members] if listed else []
+
+if can_run:
+    with st.expander("Schedule a meeting · board members"):
+        with st.form("schedule", clear_on_submit=True):
+            c1, c2, c3 = st.columns(3)
+            day = c1.date_input("Date", value=date.today() + timedelta(days=42), format="DD/MM/YYYY")
+            at = c2.time_input("Time (UTC)", value=time(10, 0))
+            where = c3.text_input("Place")
+            if st.form_submit_button("Schedule"):
+                with user_errors(), ctx.store.uow() as uow:
+                    meetings.schedule(uow, ctx.actor, board_id, when=datetime.combine(day, at, timezone.utc), location=where)
+                    st.rerun()
+        members = st.multiselect("Members", list(people), default=[m for m in current_members if m in people], format_func=people.get)
+        if st.button("Save members"):
+            with user_errors(), ctx.store.uow() as uow:
+                meetings.set_members(uow, ctx.actor, board_id, set(members))
+                st.rerun()
+
 if not listed:
     st.info("This board has no meetings yet.")
     st.stop()

@@ -154,6 +154,47 @@ def view(session: Session, actor: Actor, meeting_id: int) -> MeetingView:
     )
 
 
+# --- boards and scheduling --------------------------------------------------------------------
+
+
+def schedule(uow: UnitOfWork, actor: Actor, board_id: int, *, when: datetime, location: str = "") -> int:
+    """Add a meeting to a board's calendar."""
+    ensure(actor, "meeting.run")
+    s = uow.session
+    if s.get(Board, board_id) is None:
+        raise NotFound(f"Board {board_id} does not exist.")
+    if when.tzinfo is None:
+        raise ValidationError("Date and time: give a time zone (the app uses UTC).")
+    clash = s.scalar(select(Meeting.id).where(Meeting.board_id == board_id, Meeting.scheduled_at == when))
+    if clash:
+        raise ValidationError("Date and time: this board already meets then.")
+    m = Meeting(board_id=board_id, scheduled_at=when, location=location.strip(), status="planned", version=1)
+    s.add(m)
+    s.flush()
+    record(s, actor, action="meeting.schedule", entity="meeting", entity_id=m.id,
+           after={"board_id": board_id, "scheduled_at": when.isoformat(), "location": m.location}, summary=f"scheduled a meeting on {when:%d %b %Y}")
+    uow.commit()
+    return m.id
+
+
+def set_members(uow: UnitOfWork, actor: Actor, board_id: int, user_ids: set[int]) -> None:
+    """Who sits on the board (one lead per agency, typically); the chair is always a member."""
+    ensure(actor, "meeting.run")
+    s = uow.session
+    board = s.get(Board, board_id)
+    if board is None:
+        raise NotFound(f"Board {board_id} does not exist.")
+    before = sorted(s.scalars(select(BoardMember.user_id).where(BoardMember.board_id == board_id)))
+    for bm in s.scalars(select(BoardMember).where(BoardMember.board_id == board_id)):
+        s.delete(bm)
+    s.flush()
+    for uid in sorted(user_ids):
+        s.add(BoardMember(board_id=board_id, user_id=uid))
+    record(s, actor, action="board.members", entity="board", entity_id=board_id, before={"members": before},
+           after={"members": sorted(user_ids)}, summary=f"changed the members of {board.name}")
+    uow.commit()
+
+
 # --- building the agenda ----------------------------------------------------------------------
 
 

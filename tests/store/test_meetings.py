@@ -181,3 +181,24 @@ def test_closing_freezes_the_record_and_carries_what_was_not_discussed(small: Sm
         m = meetings.minutes(s, chair, board["next"])
     assert m.closed_at is not None and len(m.present) == 2 and m.items[0].decision == "Closed off"
     assert {name for name, _ in m.present} == {"Cheryl Chair", "Ana Lyst"}
+
+
+def test_chair_schedules_meetings_and_sets_members(small: Small, board: dict) -> None:
+    chair = board["chair_actor"]
+    when = NOON + timedelta(days=90)
+    with small.store.uow() as uow:
+        mid = meetings.schedule(uow, chair, board["board"], when=when, location="Council chamber")
+    with pytest.raises(ValidationError, match="already meets"), small.store.uow() as uow:
+        meetings.schedule(uow, chair, board["board"], when=when)
+    with pytest.raises(Forbidden), small.store.uow() as uow:
+        meetings.schedule(uow, small.analyst, board["board"], when=when + timedelta(days=1))
+    with small.store.uow() as uow:
+        meetings.set_members(uow, chair, board["board"], {board["outsider"].id})
+    with small.store.read() as s:
+        v = meetings.view(s, chair, mid)
+        assert v.where == "Council chamber" and v.status == "planned"
+        assert {m["name"] for m in v.members} == {"Cheryl Chair", "Otto Outsider"}
+    with small.store.uow() as uow:  # the new member may now record; the old one may not
+        item = meetings.add_item(uow, board["outsider"], mid, title="Raised by Otto")
+    with pytest.raises(Forbidden), small.store.uow() as uow:
+        meetings.record_item(uow, small.analyst, item, notes="no longer a member")

@@ -410,16 +410,25 @@ def go_to(uow: UnitOfWork, actor: Actor, meeting_id: int, position: int) -> None
     uow.commit()  # navigation is not a change to the record: not audited
 
 
-def record_item(uow: UnitOfWork, actor: Actor, item_id: int, *, notes: str | None = None, decision: str | None = None,
-                status: str | None = None) -> None:
-    """Record notes, a decision or the item's status (discussed / pending) against an agenda item."""
-    s = uow.session
+def _open_item(s: Session, actor: Actor, item_id: int, *, chair_only: bool = False) -> tuple[AgendaItem, Meeting]:
+    """The agenda item, checked: it exists, the actor may record on it, and its meeting is not closed."""
     item = s.get(AgendaItem, item_id)
     if item is None:
         raise NotFound(f"Agenda item {item_id} does not exist.")
     m = _meeting(s, item.meeting_id)
-    _ensure_contributor(s, actor, m)
+    if chair_only:
+        ensure(actor, "meeting.run")
+    else:
+        _ensure_contributor(s, actor, m)
     _ensure_open(m)
+    return item, m
+
+
+def record_item(uow: UnitOfWork, actor: Actor, item_id: int, *, notes: str | None = None, decision: str | None = None,
+                status: str | None = None) -> None:
+    """Record notes, a decision or the item's status (discussed / pending) against an agenda item."""
+    s = uow.session
+    item, m = _open_item(s, actor, item_id)
     if status is not None and status not in ("pending", "discussed"):
         raise ValidationError("Status: an item is pending or discussed (unfinished items are carried when the meeting closes).")
     before = {"notes": item.notes, "decision": item.decision, "status": item.status}
@@ -437,12 +446,7 @@ def record_item(uow: UnitOfWork, actor: Actor, item_id: int, *, notes: str | Non
 def add_item_action(uow: UnitOfWork, actor: Actor, item_id: int, data: ActionInput) -> int:
     """A new action agreed on this item: created, linked and minuted in one transaction."""
     s = uow.session
-    item = s.get(AgendaItem, item_id)
-    if item is None:
-        raise NotFound(f"Agenda item {item_id} does not exist.")
-    m = _meeting(s, item.meeting_id)
-    _ensure_contributor(s, actor, m)
-    _ensure_open(m)
+    item, m = _open_item(s, actor, item_id)
     links = {k: v for k, v in {"business_id": item.business_id, "referral_id": item.referral_id, "visit_id": item.visit_id}.items() if v}
     data = ActionInput(**{**data.__dict__, "board_id": data.board_id or m.board_id})
     action_id = add_action(s, actor, data, links=links or None)
@@ -461,13 +465,8 @@ def add_item_action(uow: UnitOfWork, actor: Actor, item_id: int, data: ActionInp
 def record_tier(uow: UnitOfWork, actor: Actor, item_id: int, *, tier: int, owner_id: int | None = None,
                 agency_id: int | None = None, due_on: date | None = None, decision: str = "") -> int | None:
     """The meeting's response tier for a tasking item; tiers 1-3 call for work and create the owned action."""
-    ensure(actor, "meeting.run")
     s = uow.session
-    item = s.get(AgendaItem, item_id)
-    if item is None:
-        raise NotFound(f"Agenda item {item_id} does not exist.")
-    m = _meeting(s, item.meeting_id)
-    _ensure_open(m)
+    item, m = _open_item(s, actor, item_id, chair_only=True)
     if tier not in TIERS:
         raise ValidationError("Tier: choose a response tier from 1 to 5.")
     action_id = None

@@ -428,7 +428,7 @@ def record_item(uow: UnitOfWork, actor: Actor, item_id: int, *, notes: str | Non
                 status: str | None = None) -> None:
     """Record notes, a decision or the item's status (discussed / pending) against an agenda item."""
     s = uow.session
-    item, m = _open_item(s, actor, item_id)
+    item, _ = _open_item(s, actor, item_id)
     if status is not None and status not in ("pending", "discussed"):
         raise ValidationError("Status: an item is pending or discussed (unfinished items are carried when the meeting closes).")
     before = {"notes": item.notes, "decision": item.decision, "status": item.status}

@@ -63,6 +63,9 @@ RULES: dict[str, tuple[str, dict[Role, Scope]]] = {
     # The sterile wall: an officer sees their own referrals; an analyst their agency's inbox.
     "referral.view_own": ("see referrals this person sent", {K: SELF, N: SELF, O: SELF}),
     "referral.view_inbox": ("see an agency's referral inbox", {N: OWN}),
+    "referral.submit": ("submit intelligence referrals", {K: SELF, N: SELF, O: SELF}),
+    "referral.triage": ("triage that agency's referrals", {N: OWN}),
+    "referral.feedback": ("give feedback on that agency's referrals", {N: OWN}),
 }
 
 

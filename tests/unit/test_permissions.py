@@ -76,6 +76,13 @@ CASES = [
     ("referral.view_inbox", Role.ADMIN, "own", False),
     ("referral.view_inbox", Role.OFFICER, "own", False),
     ("referral.view_inbox", Role.COORDINATOR, "own", False),
+    *[("referral.submit", role, "own", True) for role in (Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
+    *[("referral.submit", role, "own", False) for role in (Role.CHAIR, Role.ADMIN)],
+    ("referral.submit", Role.OFFICER, "other", False),
+    *[(action, Role.ANALYST, "own", True) for action in ("referral.triage", "referral.feedback")],
+    *[(action, Role.ANALYST, "other", False) for action in ("referral.triage", "referral.feedback")],
+    *[(action, role, "own", False) for action in ("referral.triage", "referral.feedback")
+      for role in (Role.ADMIN, Role.CHAIR, Role.COORDINATOR, Role.OFFICER)],
 ]
 
 
@@ -85,7 +92,7 @@ def _resource(action: str, resource: str | None) -> dict:
     own = resource == "own"
     if action == "action.update":  # an action has both an owning agency and an owner
         return {"agency_id": OWN_AGENCY if own else OTHER_AGENCY, "owner_id": ME if own else SOMEONE_ELSE}
-    if action in ("account.change_password", "attention.view", "referral.view_own", "meeting.contribute"):
+    if action in ("account.change_password", "attention.view", "referral.view_own", "meeting.contribute", "referral.submit"):
         return {"owner_id": ME if resource == "own" else SOMEONE_ELSE}
     return {"agency_id": OWN_AGENCY if resource == "own" else OTHER_AGENCY}
 

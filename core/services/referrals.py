@@ -1,0 +1,491 @@
+"""Intelligence referrals between agencies, with feedback owed on every one.
+
+The sterile wall, enforced here for pages, search and exports alike:
+- the sender sees their own referrals and the feedback on them;
+- analysts of a receiving agency see that agency's inbox; what they see of the text depends on
+  the handling code (`core.grading.visibility`): the full text, or only the sanitised summary;
+- chairs and administrators see counts and outcomes, never content;
+- nobody else sees anything of a referral.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from rapidfuzz import fuzz, process, utils
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.orm import Session
+
+from core import grading
+from core.domain import RecipientStatus, Sharing
+from core.errors import Forbidden, NotFound, ValidationError
+from core.permissions import Actor, allowed, ensure
+from core.services.actions import ActionInput, add_action
+from core.services.audit import record
+from core.services.partnership import settings
+from core.store.models import (
+    Agency,
+    AgencyRecord,
+    Business,
+    Dataset,
+    Feedback,
+    Indicator,
+    Referral,
+    ReferralIndicator,
+    ReferralMessage,
+    ReferralRecipient,
+    User,
+    Visit,
+    VisitAgency,
+)
+from core.store.uow import UnitOfWork
+
+SUBJECT_TYPES = ("business", "person", "vehicle", "location")
+DECISIONS = {
+    "develop further": "Develop further",
+    "task a visit": "Task a visit",
+    "raise an action": "Raise an action",
+    "add to risk list": "Add to the shared risk list",
+    "already known": "Already known",
+    "no further action": "No further action",
+}
+OUTCOMES = ("visit tasked", "enforcement action taken", "added to risk list", "developed further", "already known",
+            "no further action")
+USEFUL_FROM = 4  # usefulness 4 or 5 of 5 counts as "useful"
+
+
+@dataclass
+class ReferralInput:
+    subject: str
+    subject_type: str = "business"
+    business_id: int | None = None
+    observed_at: datetime | None = None
+    place: str = ""
+    body: str = ""
+    summary: str = ""
+    scheme: str = "5x5x5"
+    source_grade: str | None = None
+    intel_grade: str | None = None
+    handling_code: str | None = None
+    indicator_ids: list[int] = field(default_factory=list)
+    recipient_ids: list[int] = field(default_factory=list)
+
+
+# --- submitting -------------------------------------------------------------------------------
+
+
+def indicators(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """The golden indicators officers can tick, with the agency each one is for."""
+    ensure(actor, "referral.submit", owner_id=actor.id)
+    rows = session.execute(select(Indicator, Agency.name).join(Agency, Agency.id == Indicator.agency_id)
+                           .where(Indicator.active.is_(True), Agency.active.is_(True)).order_by(Agency.name, Indicator.label))
+    return [{"id": i.id, "label": i.label, "agency_id": i.agency_id, "agency": name, "issue": i.issue} for i, name in rows]
+
+
+def suggest_recipients(session: Session, actor: Actor, indicator_ids: list[int]) -> list[int]:
+    """The agencies the ticked indicators are watched for (never the sender's own), most ticked first."""
+    ensure(actor, "referral.submit", owner_id=actor.id)
+    if not indicator_ids:
+        return []
+    counts = Counter(session.scalars(select(Indicator.agency_id).where(Indicator.id.in_(indicator_ids))))
+    counts.pop(actor.agency_id, None)
+    return [agency for agency, _ in counts.most_common()]
+
+
+def suggest_subjects(session: Session, actor: Actor, text: str, *, limit: int = 8) -> list[dict[str, Any]]:
+    """Businesses on the shared risk list that look like what the officer is typing.
+
+    Only businesses a partner may know of are offered: those held in a dataset that is not
+    owner-only, or held by the officer's own agency.
+    """
+    ensure(actor, "referral.submit", owner_id=actor.id)
+    if len(text.strip()) < 3:
+        return []
+    visible = (
+        select(AgencyRecord.business_id)
+        .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
+        .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None),
+               (Dataset.sharing != Sharing.OWNER.value) | (Dataset.agency_id == actor.agency_id))
+    )
+    rows = session.execute(select(Business.id, Business.name, Business.address, Business.postcode).where(Business.id.in_(visible))).all()
+    choices = {r.id: f"{r.name}, {r.address} {r.postcode}" for r in rows}
+    found = process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit, score_cutoff=60)
+    return [{"business_id": key, "label": label, "score": round(score)} for label, score, key in found]
+
+
+def _clean(session: Session, actor: Actor, data: ReferralInput) -> ReferralInput:
+    subject = " ".join(data.subject.split())
+    if not subject:
+        raise ValidationError("Subject: say who or what the report is about (business, person, vehicle or place).")
+    if data.subject_type not in SUBJECT_TYPES:
+        raise ValidationError(f"Subject type: choose {', '.join(SUBJECT_TYPES)}.")
+    if data.observed_at is not None and data.observed_at > datetime.now(timezone.utc) + timedelta(minutes=5):
+        raise ValidationError("When seen: the date and time is in the future.")
+    grading.scheme(data.scheme)
+    recipients = sorted(set(data.recipient_ids) - {actor.agency_id})
+    known = set(session.scalars(select(Agency.id).where(Agency.id.in_(recipients), Agency.active.is_(True))))
+    if set(recipients) - known:
+        raise ValidationError("Recipients: choose active partner agencies.")
+    return ReferralInput(**{**data.__dict__, "subject": subject, "recipient_ids": recipients,
+                            "summary": data.summary.strip(), "body": data.body.strip(), "place": data.place.strip()})
+
+
+def save_draft(uow: UnitOfWork, actor: Actor, data: ReferralInput, *, referral_id: int | None = None) -> int:
+    """Create or update a draft; drafts need not be complete and are seen only by their author."""
+    ensure(actor, "referral.submit", owner_id=actor.id)
+    s = uow.session
+    clean = _clean(s, actor, data)
+    if referral_id is None:
+        ref = Referral(sender_id=actor.id, sender_agency_id=actor.agency_id, status="draft", subject=clean.subject)
+        s.add(ref)
+    else:
+        ref = _own_draft(s, actor, referral_id)
+    for key in ("subject", "subject_type", "business_id", "observed_at", "place", "body", "summary", "scheme"):
+        setattr(ref, key, getattr(clean, key))
+    ref.source_grade, ref.intel_grade, ref.handling_code = clean.source_grade or None, clean.intel_grade or None, clean.handling_code or None
+    s.flush()
+    s.execute(delete(ReferralIndicator).where(ReferralIndicator.referral_id == ref.id))
+    for ind in sorted(set(clean.indicator_ids)):
+        s.add(ReferralIndicator(referral_id=ref.id, indicator_id=ind))
+    s.execute(delete(ReferralRecipient).where(ReferralRecipient.referral_id == ref.id))
+    for agency_id in clean.recipient_ids:
+        s.add(ReferralRecipient(referral_id=ref.id, agency_id=agency_id, status=RecipientStatus.NEW.value))
+    record(s, actor, action="referral.draft", entity="referral", entity_id=ref.id,
+           after={"subject_type": ref.subject_type, "recipients": clean.recipient_ids}, summary="saved a referral draft")
+    uow.commit()
+    return ref.id
+
+
+def _own_draft(s: Session, actor: Actor, referral_id: int) -> Referral:
+    ref = s.get(Referral, referral_id)
+    if ref is None or ref.sender_id != actor.id:
+        raise NotFound(f"You have no referral {referral_id}.")
+    if ref.status != "draft":
+        raise ValidationError("This referral has been sent; add information to it instead of editing it.")
+    return ref
+
+
+def send(uow: UnitOfWork, actor: Actor, referral_id: int, *, now: datetime | None = None) -> None:
+    """Send a draft: it needs a complete grading, recipients, and a summary where the text may not pass."""
+    ensure(actor, "referral.submit", owner_id=actor.id)
+    s = uow.session
+    ref = _own_draft(s, actor, referral_id)
+    src, intel, handling = grading.validate(ref.scheme, ref.source_grade, ref.intel_grade, ref.handling_code)
+    recipients = list(s.scalars(select(ReferralRecipient).where(ReferralRecipient.referral_id == ref.id)))
+    if not recipients:
+        raise ValidationError("Recipients: choose at least one partner agency to send this to.")
+    seen = grading.visibility(ref.scheme, handling)
+    if seen == "originator":
+        raise ValidationError(f"Handling code {handling} ({grading.scheme(ref.scheme).handling[handling].lower()}) keeps this "
+                              "report inside your agency; choose a code that allows sharing, or do not send it.")
+    if seen == "summary" and not ref.summary:
+        raise ValidationError(f"Sanitised summary: handling code {handling} lets partners see only a summary; write one "
+                              "that leaves out sources and anything that must not pass.")
+    if not ref.body and not ref.summary:
+        raise ValidationError("What you saw: describe it before sending.")
+    p = settings(s)
+    now = now or datetime.now(timezone.utc)
+    ref.source_grade, ref.intel_grade, ref.handling_code = src, intel, handling
+    ref.status, ref.sent_at = "sent", now
+    for r in recipients:
+        r.acknowledge_by = now.date() + timedelta(days=p.ack_days)
+        r.feedback_by = now.date() + timedelta(days=p.feedback_days)
+    record(s, actor, action="referral.send", entity="referral", entity_id=ref.id,
+           after={"grading": grading.label(ref.scheme, src, intel, handling), "recipients": [r.agency_id for r in recipients]},
+           summary=f"sent a referral to {len(recipients)} agencies")
+    uow.commit()
+
+
+# --- what each person may see -----------------------------------------------------------------
+
+
+def _sender_view(s: Session, ref: Referral) -> dict[str, Any]:
+    return {"id": ref.id, "subject": ref.subject, "subject_type": ref.subject_type, "place": ref.place, "body": ref.body,
+            "summary": ref.summary, "observed_at": ref.observed_at, "status": ref.status, "sent_at": ref.sent_at,
+            "grading": grading.label(ref.scheme, ref.source_grade, ref.intel_grade, ref.handling_code)
+            if ref.source_grade and ref.intel_grade and ref.handling_code else "not graded",
+            "scheme": ref.scheme, "source_grade": ref.source_grade, "intel_grade": ref.intel_grade,
+            "handling_code": ref.handling_code, "business_id": ref.business_id}
+
+
+def _recipient_view(ref: Referral) -> dict[str, Any]:
+    """What a receiving agency may see: the text only when the handling code lets it pass."""
+    full = grading.visibility(ref.scheme, ref.handling_code or "") == "full"
+    return {"id": ref.id, "subject": ref.subject, "subject_type": ref.subject_type, "place": ref.place,
+            "text": ref.body if full else ref.summary, "text_is_summary": not full,
+            "observed_at": ref.observed_at, "sent_at": ref.sent_at, "business_id": ref.business_id,
+            "grading": grading.label(ref.scheme, ref.source_grade, ref.intel_grade, ref.handling_code)}
+
+
+def my_referrals(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Every referral the actor sent, one row per recipient, with feedback and whether it is new."""
+    ensure(actor, "referral.view_own", owner_id=actor.id)
+    seen = session.scalar(select(User.feedback_seen_at).where(User.id == actor.id))
+    refs = list(session.scalars(select(Referral).where(Referral.sender_id == actor.id).order_by(Referral.created_at.desc())))
+    if not refs:
+        return []
+    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
+    recs = defaultdict(list)
+    for r in session.scalars(select(ReferralRecipient).where(ReferralRecipient.referral_id.in_([x.id for x in refs]))):
+        recs[r.referral_id].append(r)
+    fb = {f.recipient_id: f for f in session.scalars(
+        select(Feedback).join(ReferralRecipient, ReferralRecipient.id == Feedback.recipient_id)
+        .where(ReferralRecipient.referral_id.in_([x.id for x in refs])).order_by(Feedback.created_at))}
+    rows = []
+    for ref in refs:
+        for r in recs[ref.id] or [None]:
+            f = fb.get(r.id) if r else None
+            rows.append({
+                "referral_id": ref.id, "Subject": ref.subject, "Sent": ref.sent_at, "Status": ref.status if r is None or ref.status == "draft" else r.status,
+                "To": agencies.get(r.agency_id, "") if r else "", "Feedback due": r.feedback_by if r else None,
+                "Useful (1-5)": f.usefulness if f else None, "Outcome": f.outcome if f else "",
+                "Feedback": f.comments if f else "", "New": bool(f and (seen is None or f.created_at > seen)),
+            })
+    return rows
+
+
+def referral_for_sender(session: Session, actor: Actor, referral_id: int) -> dict[str, Any]:
+    ensure(actor, "referral.view_own", owner_id=actor.id)
+    ref = session.get(Referral, referral_id)
+    if ref is None or ref.sender_id != actor.id:
+        raise NotFound(f"You have no referral {referral_id}.")
+    out = _sender_view(session, ref)
+    out["indicator_ids"] = list(session.scalars(select(ReferralIndicator.indicator_id).where(ReferralIndicator.referral_id == ref.id)))
+    out["recipient_ids"] = list(session.scalars(select(ReferralRecipient.agency_id).where(ReferralRecipient.referral_id == ref.id)))
+    out["messages"] = _messages(session, ref.id)
+    return out
+
+
+def _messages(session: Session, referral_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(select(ReferralMessage, User.name, Agency.name).join(User, User.id == ReferralMessage.author_id)
+                           .join(Agency, Agency.id == User.agency_id).where(ReferralMessage.referral_id == referral_id)
+                           .order_by(ReferralMessage.created_at))
+    return [{"at": m.created_at, "by": f"{name} ({agency})", "text": m.body} for m, name, agency in rows]
+
+
+def inbox(session: Session, actor: Actor, *, today: date | None = None, open_only: bool = True) -> list[dict[str, Any]]:
+    """The actor's agency's received referrals, oldest deadline first, with what it may see of each."""
+    ensure(actor, "referral.view_inbox", agency_id=actor.agency_id)
+    today = today or date.today()
+    has_fb = exists().where(Feedback.recipient_id == ReferralRecipient.id)
+    q = (select(ReferralRecipient, Referral, Agency.name, has_fb.label("answered"))
+         .join(Referral, Referral.id == ReferralRecipient.referral_id)
+         .join(Agency, Agency.id == Referral.sender_agency_id)
+         .where(ReferralRecipient.agency_id == actor.agency_id, Referral.status == "sent")
+         .order_by(ReferralRecipient.feedback_by, Referral.sent_at))
+    if open_only:
+        q = q.where(~has_fb)
+    names = dict(session.execute(select(User.id, User.name).where(User.agency_id == actor.agency_id)).all())
+    rows = []
+    for rec, ref, sender_agency, answered in session.execute(q):
+        v = _recipient_view(ref)
+        rows.append({
+            "recipient_id": rec.id, "Subject": ref.subject, "From": sender_agency, "Sent": ref.sent_at, "Grading": v["grading"],
+            "Status": rec.status, "Assigned to": names.get(rec.assigned_to_id, ""), "Acknowledge by": rec.acknowledge_by,
+            "Feedback by": rec.feedback_by, "Feedback given": bool(answered),
+            "Overdue": not answered and rec.feedback_by is not None and rec.feedback_by < today,
+        })
+    return rows
+
+
+def _own_recipient(s: Session, actor: Actor, recipient_id: int, action: str = "referral.triage") -> tuple[ReferralRecipient, Referral]:
+    rec = s.get(ReferralRecipient, recipient_id)
+    if rec is None:
+        raise NotFound(f"No referral {recipient_id} in your inbox.")
+    ensure(actor, action, agency_id=rec.agency_id)
+    ref = s.get(Referral, rec.referral_id)
+    assert ref is not None
+    if ref.status != "sent":
+        raise NotFound(f"No referral {recipient_id} in your inbox.")
+    return rec, ref
+
+
+def referral_for_recipient(session: Session, actor: Actor, recipient_id: int) -> dict[str, Any]:
+    rec, ref = _own_recipient(session, actor, recipient_id, "referral.view_inbox")
+    out = _recipient_view(ref)
+    out["recipient"] = {"id": rec.id, "status": rec.status, "assigned_to_id": rec.assigned_to_id, "decision": rec.decision,
+                        "decision_reason": rec.decision_reason, "acknowledge_by": rec.acknowledge_by, "feedback_by": rec.feedback_by,
+                        "action_id": rec.action_id, "visit_id": rec.visit_id}
+    out["indicators"] = list(session.scalars(select(Indicator.label).join(ReferralIndicator, ReferralIndicator.indicator_id == Indicator.id)
+                                             .where(ReferralIndicator.referral_id == ref.id)))
+    sender = session.execute(select(User.name, Agency.name).join(Agency, Agency.id == User.agency_id).where(User.id == ref.sender_id)).one()
+    out["from"] = f"{sender[0]} ({sender[1]})"
+    out["feedback"] = [{"at": f.created_at, "useful": f.usefulness, "outcome": f.outcome, "comments": f.comments}
+                       for f in session.scalars(select(Feedback).where(Feedback.recipient_id == rec.id))]
+    out["messages"] = _messages(session, ref.id)
+    return out
+
+
+# --- triage and feedback ----------------------------------------------------------------------
+
+
+def _set_status(rec: ReferralRecipient, status: RecipientStatus) -> None:
+    order = [s.value for s in RecipientStatus]
+    if order.index(status.value) > order.index(rec.status):
+        rec.status = status.value
+
+
+def acknowledge(uow: UnitOfWork, actor: Actor, recipient_id: int) -> None:
+    s = uow.session
+    rec, ref = _own_recipient(s, actor, recipient_id)
+    if rec.acknowledged_at is None:
+        rec.acknowledged_at = datetime.now(timezone.utc)
+    _set_status(rec, RecipientStatus.ACKNOWLEDGED)
+    record(s, actor, action="referral.acknowledge", entity="referral_recipient", entity_id=rec.id, after={"status": rec.status},
+           summary=f"acknowledged referral {ref.id}")
+    uow.commit()
+
+
+def assign(uow: UnitOfWork, actor: Actor, recipient_id: int, user_id: int) -> None:
+    s = uow.session
+    rec, ref = _own_recipient(s, actor, recipient_id)
+    user = s.get(User, user_id)
+    if user is None or not user.active or user.agency_id != rec.agency_id:
+        raise ValidationError("Assign to: choose an active person of your own agency.")
+    before = {"assigned_to_id": rec.assigned_to_id}
+    rec.assigned_to_id = user_id
+    rec.acknowledged_at = rec.acknowledged_at or datetime.now(timezone.utc)
+    _set_status(rec, RecipientStatus.ASSIGNED)
+    record(s, actor, action="referral.assign", entity="referral_recipient", entity_id=rec.id, before=before,
+           after={"assigned_to_id": user_id}, summary=f"assigned referral {ref.id} to {user.name}")
+    uow.commit()
+
+
+def link_business(uow: UnitOfWork, actor: Actor, recipient_id: int, business_id: int) -> None:
+    s = uow.session
+    rec, ref = _own_recipient(s, actor, recipient_id)
+    if s.get(Business, business_id) is None:
+        raise ValidationError("Business: choose one from the shared risk list.")
+    before = {"business_id": ref.business_id}
+    ref.business_id = business_id
+    record(s, actor, action="referral.link_business", entity="referral", entity_id=ref.id, before=before,
+           after={"business_id": business_id}, summary=f"linked referral {ref.id} to business {business_id}")
+    uow.commit()
+
+
+def decide(uow: UnitOfWork, actor: Actor, recipient_id: int, *, decision: str, reason: str = "",
+           action: ActionInput | None = None, visit_on: datetime | None = None) -> dict[str, int | None]:
+    """Record the agency's decision; tasking a visit or raising an action creates it, linked."""
+    s = uow.session
+    rec, ref = _own_recipient(s, actor, recipient_id)
+    if decision not in DECISIONS:
+        raise ValidationError(f"Decision: choose one of {', '.join(DECISIONS.values())}.")
+    if decision == "no further action" and not reason.strip():
+        raise ValidationError("Reason: say why no further action is taken (the sender will see it in the feedback).")
+    created: dict[str, int | None] = {"action_id": None, "visit_id": None}
+    if decision == "raise an action":
+        if action is None:
+            raise ValidationError("Action: give the action's title, owner and due date.")
+        created["action_id"] = rec.action_id = add_action(s, actor, action, links={"referral_id": ref.id, **({"business_id": ref.business_id} if ref.business_id else {})})
+    if decision == "task a visit":
+        if visit_on is None or visit_on.tzinfo is None:
+            raise ValidationError("Visit: choose the date and time of the visit.")
+        visit = Visit(business_id=ref.business_id, premises_text=ref.place or ref.subject, starts_at=visit_on,
+                      ends_at=visit_on + timedelta(hours=2), lead_agency_id=rec.agency_id, status="draft", version=1,
+                      created_by_id=actor.id, briefing=f"Tasked from referral {ref.id}: {ref.subject}",
+                      reasons=[f"Tasked by {actor.agency_name} from a referral"])
+        visit.agencies = [VisitAgency(agency_id=rec.agency_id, response="confirmed")]
+        s.add(visit)
+        s.flush()
+        created["visit_id"] = rec.visit_id = visit.id
+    before = {"decision": rec.decision, "status": rec.status}
+    rec.decision, rec.decision_reason, rec.decided_at = decision, reason.strip(), datetime.now(timezone.utc)
+    rec.acknowledged_at = rec.acknowledged_at or rec.decided_at
+    _set_status(rec, RecipientStatus.DECIDED)
+    record(s, actor, action="referral.decide", entity="referral_recipient", entity_id=rec.id, before=before,
+           after={"decision": decision, "status": rec.status, **created}, summary=f"decided {decision!r} on referral {ref.id}")
+    uow.commit()
+    return created
+
+
+def give_feedback(uow: UnitOfWork, actor: Actor, recipient_id: int, *, usefulness: int, outcome: str, comments: str = "",
+                  improve: str = "") -> int:
+    """The feedback owed to the sender: was it useful, what happened, what would help next time."""
+    s = uow.session
+    rec, ref = _own_recipient(s, actor, recipient_id, "referral.feedback")
+    if usefulness not in range(1, 6):
+        raise ValidationError("Useful: rate it from 1 (not useful) to 5 (very useful).")
+    if outcome not in OUTCOMES:
+        raise ValidationError(f"Outcome: choose one of {', '.join(OUTCOMES)}.")
+    fb = Feedback(recipient_id=rec.id, author_id=actor.id, usefulness=usefulness, outcome=outcome,
+                  comments=comments.strip(), improve=improve.strip())
+    s.add(fb)
+    rec.acknowledged_at = rec.acknowledged_at or datetime.now(timezone.utc)
+    _set_status(rec, RecipientStatus.ACKNOWLEDGED)
+    s.flush()
+    record(s, actor, action="referral.feedback", entity="referral_recipient", entity_id=rec.id,
+           after={"usefulness": usefulness, "outcome": outcome}, summary=f"gave feedback on referral {ref.id}")
+    uow.commit()
+    return fb.id
+
+
+def add_message(uow: UnitOfWork, actor: Actor, referral_id: int, text: str) -> None:
+    """A reply or more information: from the sender, or from an analyst of a receiving agency."""
+    s = uow.session
+    ref = s.get(Referral, referral_id)
+    if ref is None or ref.status != "sent":
+        raise NotFound(f"No referral {referral_id}.")
+    recipients = list(s.scalars(select(ReferralRecipient.agency_id).where(ReferralRecipient.referral_id == ref.id)))
+    if not (ref.sender_id == actor.id or allowed(actor, "referral.triage", agency_id=recipients)):
+        raise Forbidden("Only the sender and the receiving agencies' analysts may add to a referral.")
+    text = text.strip()
+    if not text:
+        raise ValidationError("Message: write something to add.")
+    s.add(ReferralMessage(referral_id=ref.id, author_id=actor.id, body=text))
+    record(s, actor, action="referral.message", entity="referral", entity_id=ref.id, summary=f"added information to referral {ref.id}")
+    uow.commit()
+
+
+# --- dashboard (counts and outcomes only: no content) -----------------------------------------
+
+
+def dashboard(session: Session, actor: Actor, *, since: date | None = None, today: date | None = None) -> dict[str, Any]:
+    """Referral flows and feedback for the partnership (chair, administrator) or one agency (analyst)."""
+    ensure(actor, "referral.view_counts")
+    scope_agency = None if allowed(actor, "referral.view_counts", agency_id=-1) else actor.agency_id
+    today = today or date.today()
+    since = since or today - timedelta(days=365)
+    sender = Agency.__table__.alias("sender")
+    receiver = Agency.__table__.alias("receiver")
+    first_fb = (select(Feedback.recipient_id, func.min(Feedback.created_at).label("at"), func.max(Feedback.usefulness).label("useful"),
+                       func.max(Feedback.outcome).label("outcome")).group_by(Feedback.recipient_id).subquery())
+    q = (select(sender.c.code.label("from_"), receiver.c.code.label("to"), Referral.sent_at, ReferralRecipient.feedback_by,
+                first_fb.c.at, first_fb.c.useful, first_fb.c.outcome, Referral.id)
+         .join(ReferralRecipient, ReferralRecipient.referral_id == Referral.id)
+         .join(sender, sender.c.id == Referral.sender_agency_id).join(receiver, receiver.c.id == ReferralRecipient.agency_id)
+         .outerjoin(first_fb, first_fb.c.recipient_id == ReferralRecipient.id)
+         .where(Referral.status == "sent", Referral.sent_at >= datetime.combine(since, datetime.min.time(), timezone.utc)))
+    if scope_agency is not None:
+        q = q.where((Referral.sender_agency_id == scope_agency) | (ReferralRecipient.agency_id == scope_agency))
+    rows = session.execute(q).all()
+    pairs: Counter[tuple[str, str]] = Counter((r.from_, r.to) for r in rows)
+    answered = [r for r in rows if r.at is not None]
+    days = [(r.at - r.sent_at).total_seconds() / 86400 for r in answered]
+    useful = [r for r in answered if r.useful is not None]
+    months: Counter[str] = Counter(r.sent_at.strftime("%Y-%m") for r in rows)
+    ref_ids = {r.id for r in rows}
+    top_ind: list[tuple[str, int]] = []
+    if ref_ids:
+        ind_counts: Counter[str] = Counter()
+        ids = sorted(ref_ids)
+        for chunk in (ids[i:i + 900] for i in range(0, len(ids), 900)):
+            for (label,) in session.execute(select(Indicator.label).join(ReferralIndicator, ReferralIndicator.indicator_id == Indicator.id)
+                                            .where(ReferralIndicator.referral_id.in_(chunk))):
+                ind_counts[label] += 1
+        top_ind = ind_counts.most_common(10)
+    return {
+        "scope": "the partnership" if scope_agency is None else actor.agency_name,
+        "sent": len(rows),
+        "answered_share": len(answered) / len(rows) if rows else 0.0,
+        "median_days_to_feedback": statistics.median(days) if days else None,
+        "useful_share": sum(r.useful >= USEFUL_FROM for r in useful) / len(useful) if useful else 0.0,
+        "overdue": sum(1 for r in rows if r.at is None and r.feedback_by is not None and r.feedback_by < today),
+        "pairs": [{"From": a, "To": b, "Referrals": n} for (a, b), n in sorted(pairs.items())],
+        "outcomes": dict(Counter(r.outcome for r in answered if r.outcome).most_common()),
+        "indicators": top_ind,
+        "by_month": dict(sorted(months.items())),
+    }
+

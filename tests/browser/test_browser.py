@@ -20,11 +20,11 @@ DEMO_PASSWORD = "partnership-demo"  # core.demo.DEMO_PASSWORD, spelt out: the te
 ROLES = ["admin", "chair", "coordinator", "analyst", "officer"]
 EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting"}
 EXPECTED_PAGES = {
-    "admin": EVERYONE | {"Audit log", "Agencies and users"},
-    "chair": EVERYONE | {"Audit log"},
-    "coordinator": EVERYONE,
-    "analyst": EVERYONE,
-    "officer": EVERYONE,
+    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard"},
+    "chair": EVERYONE | {"Audit log", "Referral dashboard"},
+    "coordinator": EVERYONE | {"Submit intelligence", "My referrals"},
+    "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard"},
+    "officer": EVERYONE | {"Submit intelligence", "My referrals"},
 }
 # Text each page shows once it has rendered (its own content, not the frame's).
 PAGE_TEXT = {
@@ -34,6 +34,10 @@ PAGE_TEXT = {
     "Agencies and users": "Agencies and users",
     "My actions": "Updates you make before a meeting",
     "Actions": "RAG: red = overdue",
+    "Submit intelligence": "You are the eyes and ears",
+    "My referrals": "the feedback they owe you",
+    "Referral inbox": "Feedback is owed on every referral",
+    "Referral dashboard": "Content is never shown here",
     "Meetings": "Agenda items",
     "Live meeting": "No meeting is live",
 }

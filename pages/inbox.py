@@ -1,0 +1,102 @@
+"""Referral inbox: my agency's received intelligence; acknowledge, assign, decide, give the feedback owed."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+import pandas as pd
+import streamlit as st
+
+from core.domain import Strand
+from core.services import accounts, referrals
+from core.services.actions import ActionInput
+from core.services.referrals import DECISIONS, OUTCOMES
+from ui.context import context, marking, user_errors
+
+ctx = context()
+marking(ctx.partnership, sensitive=True)
+st.title(f"Referral inbox · {ctx.actor.agency_name}")
+st.caption(f"Feedback is owed on every referral: acknowledge within {ctx.partnership.ack_days} days, feedback within {ctx.partnership.feedback_days}.")
+
+show_all = st.toggle("Include referrals already answered")
+with ctx.store.read() as s:
+    rows = referrals.inbox(s, ctx.actor, open_only=not show_all)
+    colleagues = {p["id"]: p["name"] for p in accounts.directory(s, ctx.actor) if p["agency_id"] == ctx.actor.agency_id}
+if not rows:
+    st.info("Nothing waiting: every referral to your agency has had its feedback.")
+    st.stop()
+frame = pd.DataFrame(rows)
+c1, c2, c3 = st.columns(3)
+c1.metric("Waiting for feedback", int((~frame["Feedback given"]).sum()))
+c2.metric("Feedback overdue", int(frame["Overdue"].sum()))
+c3.metric("Not yet acknowledged", int((frame["Status"] == "new").sum()))
+picked = st.dataframe(
+    frame.drop(columns=["recipient_id"]), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    column_config={"Sent": st.column_config.DatetimeColumn(format="D MMM YYYY"),
+                   "Acknowledge by": st.column_config.DateColumn(format="D MMM YYYY"),
+                   "Feedback by": st.column_config.DateColumn(format="D MMM YYYY")},
+)
+if not picked.selection.rows:
+    st.caption("Select a referral to triage it.")
+    st.stop()
+
+rec_id = int(frame.iloc[picked.selection.rows[0]]["recipient_id"])
+with ctx.store.read() as s:
+    d = referrals.referral_for_recipient(s, ctx.actor, rec_id)
+r = d["recipient"]
+with st.container(border=True):
+    st.markdown(f"### {d['subject']}")
+    st.caption(f"From {d['from']} · {d['grading']} · seen {d['observed_at']:%d %b %Y %H:%M}" if d["observed_at"] else f"From {d['from']} · {d['grading']}")
+    if d["text_is_summary"]:
+        st.info("The handling code lets your agency see only the sender's sanitised summary.")
+    st.write(d["text"])
+    if d["place"]:
+        st.markdown(f"**Where:** {d['place']}")
+    if d["indicators"]:
+        st.markdown("**Indicators:** " + "; ".join(d["indicators"]))
+    for m in d["messages"]:
+        st.markdown(f"**{m['by']}**, {m['at']:%d %b %Y %H:%M}: {m['text']}")
+
+    a1, a2 = st.columns(2)
+    if r["status"] == "new" and a1.button("Acknowledge"):
+        with user_errors(), ctx.store.uow() as uow:
+            referrals.acknowledge(uow, ctx.actor, rec_id)
+            st.rerun()
+    who = a2.selectbox("Assign to", [None, *colleagues], format_func=lambda i: "—" if i is None else colleagues[i],
+                       index=([None, *colleagues].index(r["assigned_to_id"]) if r["assigned_to_id"] in colleagues else 0))
+    if who is not None and who != r["assigned_to_id"] and a2.button("Assign"):
+        with user_errors(), ctx.store.uow() as uow:
+            referrals.assign(uow, ctx.actor, rec_id, who)
+            st.rerun()
+
+    with st.form("decide"):
+        st.markdown("**Decision**" + (f" (recorded: {DECISIONS[r['decision']]})" if r["decision"] else ""))
+        decision = st.selectbox("Decision", list(DECISIONS), format_func=DECISIONS.get)
+        reason = st.text_input("Reason (required for no further action)")
+        st.caption("For *Raise an action*: the action. For *Task a visit*: the date.")
+        title = st.text_input("Action title", value=f"Follow up referral: {d['subject']}"[:200])
+        owner = st.selectbox("Action owner", list(colleagues), format_func=colleagues.get)
+        due = st.date_input("Action due / visit date", value=date.today() + timedelta(days=21), format="DD/MM/YYYY")
+        strand = st.selectbox("Strand", [x.value for x in Strand])
+        if st.form_submit_button("Record decision", type="primary"):
+            with user_errors(), ctx.store.uow() as uow:
+                made = referrals.decide(
+                    uow, ctx.actor, rec_id, decision=decision, reason=reason,
+                    action=ActionInput(title=title, agency_id=ctx.actor.agency_id, owner_id=owner, due_on=due, strand=strand)
+                    if decision == "raise an action" else None,
+                    visit_on=datetime.combine(due, time(10, 0), timezone.utc) if decision == "task a visit" else None,
+                )
+                done = ", ".join(f"{k.replace('_id', '')} {v}" for k, v in made.items() if v)
+                st.success("Decision recorded" + (f"; created {done}." if done else "."))
+
+    with st.form("feedback"):
+        st.markdown("**Feedback to the sender**" + (f" · due {r['feedback_by']:%d %b %Y}" if r["feedback_by"] else ""))
+        useful = st.slider("How useful was it? (1 not useful – 5 very useful)", 1, 5, 3)
+        outcome = st.selectbox("What happened", OUTCOMES)
+        comments = st.text_area("What we did with it")
+        improve = st.text_input("What would make future reports more useful")
+        if st.form_submit_button("Send feedback"):
+            with user_errors(), ctx.store.uow() as uow:
+                referrals.give_feedback(uow, ctx.actor, rec_id, usefulness=useful, outcome=outcome, comments=comments, improve=improve)
+                st.success("Feedback sent: the officer will see it on their home page.")
+    for f in d["feedback"]:
+        st.caption(f"Feedback given {f['at']:%d %b %Y}: useful {f['useful']}/5 · {f['outcome']} · {f['comments']}")

@@ -1,0 +1,54 @@
+"""My referrals: everything I sent, where it stands, and the feedback, new feedback first."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.services import attention, referrals
+from ui.context import context, marking, user_errors
+
+ctx = context()
+marking(ctx.partnership, sensitive=True)
+st.title("My referrals")
+st.caption("Everything you sent, where it stands with each agency, and the feedback they owe you.")
+
+with ctx.store.read() as s:
+    rows = referrals.my_referrals(s, ctx.actor)
+if not rows:
+    st.info("You have not sent any referrals yet. Use *Submit intelligence* when you see something another agency should know.")
+    st.stop()
+frame = pd.DataFrame(rows).sort_values(["New", "Sent"], ascending=[False, False], na_position="last")
+new = int(frame["New"].sum())
+if new:
+    st.success(f"{new} new pieces of feedback since you last looked.")
+    if st.button("Mark feedback as read"):
+        with user_errors(), ctx.store.uow() as uow:
+            attention.mark_feedback_seen(uow, ctx.actor)
+            st.rerun()
+picked = st.dataframe(
+    frame.drop(columns=["referral_id"]), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    column_config={"Sent": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+                   "Feedback due": st.column_config.DateColumn(format="D MMM YYYY"),
+                   "New": st.column_config.CheckboxColumn("New feedback")},
+)
+if picked.selection.rows:
+    rid = int(frame.iloc[picked.selection.rows[0]]["referral_id"])
+    with ctx.store.read() as s, user_errors():
+        detail = referrals.referral_for_sender(s, ctx.actor, rid)
+    with st.container(border=True):
+        st.markdown(f"### {detail['subject']}")
+        st.caption(f"{detail['grading']} · {detail['status']}")
+        st.write(detail["body"] or "")
+        if detail["summary"]:
+            st.markdown(f"**Summary partners see:** {detail['summary']}")
+        for m in detail["messages"]:
+            st.markdown(f"**{m['by']}**, {m['at']:%d %b %Y %H:%M}: {m['text']}")
+        if detail["status"] == "sent":
+            with st.form("reply", clear_on_submit=True):
+                text = st.text_area("Reply or add information")
+                if st.form_submit_button("Add"):
+                    with user_errors(), ctx.store.uow() as uow:
+                        referrals.add_message(uow, ctx.actor, rid, text)
+                        st.rerun()
+else:
+    st.caption("Select a row to read the referral, its messages, and to add information.")

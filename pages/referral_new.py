@@ -1,0 +1,84 @@
+"""Submit intelligence: what I saw, graded, with golden indicators, to the agencies it concerns."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import streamlit as st
+
+from core import grading
+from core.services import accounts, referrals
+from core.services.referrals import SUBJECT_TYPES, ReferralInput
+from ui.context import context, marking, user_errors
+
+ctx = context()
+marking(ctx.partnership, sensitive=True)
+st.title("Submit intelligence")
+st.caption("You are the eyes and ears of the other agencies. Grade what you saw; the agencies you send it to owe you "
+           f"an acknowledgement within {ctx.partnership.ack_days} days and feedback within {ctx.partnership.feedback_days}.")
+
+with ctx.store.read() as s:
+    inds = referrals.indicators(s, ctx.actor)
+    agencies = {a.id: a.name for a in accounts.list_agencies(s) if a.id != ctx.actor.agency_id}
+
+subject = st.text_input("Subject: business, person, vehicle or place", key="ref_subject",
+                        help="As you type, matching businesses from the shared risk list are offered.")
+business_id = None
+if len(subject.strip()) >= 3:
+    with ctx.store.read() as s:
+        matches = referrals.suggest_subjects(s, ctx.actor, subject)
+    if matches:
+        options = {m["business_id"]: m["label"] for m in matches}
+        business_id = st.selectbox("Is it one of these businesses on the shared list?", [None, *options],
+                                   format_func=lambda i: "None of these" if i is None else options[i])
+subject_type = st.radio("Subject type", SUBJECT_TYPES, horizontal=True)
+c1, c2, c3 = st.columns([1, 1, 2])
+seen_day = c1.date_input("Date seen", value=date.today(), max_value=date.today(), format="DD/MM/YYYY")
+# Default to the time the form was opened (once, so reruns do not move it).
+st.session_state.setdefault("ref_seen_time", datetime.now(timezone.utc).time().replace(second=0, microsecond=0))
+seen_time = c2.time_input("Time seen (UTC)", key="ref_seen_time")
+place = c3.text_input("Where")
+body = st.text_area("What you saw", height=150)
+
+by_agency: dict[str, list[dict]] = {}
+for i in inds:
+    by_agency.setdefault(i["agency"], []).append(i)
+ticked = st.multiselect("Golden indicators you saw", [i["id"] for i in inds],
+                        format_func=lambda i: next(f"{x['label']} ({x['agency']})" for x in inds if x["id"] == i))
+with ctx.store.read() as s:
+    suggested = referrals.suggest_recipients(s, ctx.actor, ticked)
+recipients = st.multiselect("Send to", list(agencies), default=[a for a in suggested if a in agencies], format_func=agencies.get,
+                            help="Suggested from the indicators you ticked; change as you see fit.")
+
+scheme_name = ctx.partnership.grading_scheme
+sc = grading.scheme(scheme_name)
+st.markdown(f"**Grading ({sc.name})**")
+g1, g2, g3 = st.columns(3)
+src = g1.radio("Source evaluation", list(sc.source), format_func=lambda k: f"{k}: {sc.source[k]}", index=None)
+intel = g2.radio("Intelligence evaluation", list(sc.intelligence), format_func=lambda k: f"{k}: {sc.intelligence[k]}", index=None)
+handling = g3.radio("Handling code", list(sc.handling), format_func=lambda k: f"{k}: {sc.handling[k]}", index=None)
+summary = ""
+if handling and grading.visibility(scheme_name, handling) == "summary":
+    summary = st.text_area("Sanitised summary for partners", help="Partners see only this: leave out sources and anything that must not pass.")
+elif handling and grading.visibility(scheme_name, handling) == "originator":
+    st.warning("This handling code keeps the report inside your agency: it cannot be sent to partners.")
+
+data = ReferralInput(
+    subject=subject, subject_type=subject_type, business_id=business_id,
+    observed_at=datetime.combine(seen_day, seen_time, timezone.utc), place=place, body=body, summary=summary,
+    scheme=scheme_name, source_grade=src, intel_grade=intel, handling_code=handling, indicator_ids=ticked, recipient_ids=recipients,
+)
+b1, b2 = st.columns(2)
+if b1.button("Save draft"):
+    with user_errors(), ctx.store.uow() as uow:
+        rid = referrals.save_draft(uow, ctx.actor, data, referral_id=st.session_state.get("ref_draft_id"))
+        st.session_state["ref_draft_id"] = rid
+        st.success(f"Draft {rid} saved. Only you can see it.")
+if b2.button("Send", type="primary"):
+    with user_errors():
+        with ctx.store.uow() as uow:
+            rid = referrals.save_draft(uow, ctx.actor, data, referral_id=st.session_state.get("ref_draft_id"))
+        st.session_state["ref_draft_id"] = rid
+        with ctx.store.uow() as uow:
+            referrals.send(uow, ctx.actor, rid)
+        st.session_state.pop("ref_draft_id", None)
+        st.success(f"Referral {rid} sent to {', '.join(agencies[a] for a in recipients)}. You will see their feedback under My referrals.")

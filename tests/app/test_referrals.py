@@ -1,0 +1,76 @@
+"""Referrals in the app: an officer submits graded intelligence, the receiving analyst triages it and
+gives feedback, the officer sees it; the chair sees counts only."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from core.services import accounts, referrals
+from core.store import Store
+from core.store.models import Agency, Referral, ReferralRecipient
+
+
+def _by_label(widgets, label: str):  # noqa: ANN001, ANN202
+    return next(w for w in widgets if w.label == label)
+
+
+def _agency_id(store: Store, code: str) -> int:
+    with store.read() as s:
+        return s.scalar(select(Agency.id).where(Agency.code == code))
+
+
+def test_officer_to_analyst_and_back(private_app: Callable[..., AppTest]) -> None:
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    ie = _agency_id(store, "IE")
+
+    officer = private_app("officer")
+    officer.switch_page("pages/referral_new.py").run()
+    assert not officer.exception
+    _by_label(officer.text_input, "Subject: business, person, vehicle or place").input("Test Takeaway, 1 Test Street").run()
+    _by_label(officer.text_area, "What you saw").input("Mattresses in the store room; workers would not give names.")
+    _by_label(officer.multiselect, "Send to").set_value([ie])
+    officer = _by_label(officer.button, "Send").click().run()
+    assert any("choose the source evaluation" in e.value for e in officer.error), "no grading, no sending"
+
+    _by_label(officer.radio, "Source evaluation").set_value("B")
+    _by_label(officer.radio, "Intelligence evaluation").set_value("2")
+    _by_label(officer.radio, "Handling code").set_value("1")
+    officer = _by_label(officer.button, "Send").click().run()
+    assert not officer.exception and not officer.error, [e.value for e in officer.error]
+    assert any("sent to Immigration Enforcement" in s.value for s in officer.success)
+
+    with store.read() as s:
+        ref = s.scalars(select(Referral).where(Referral.subject == "Test Takeaway, 1 Test Street")).one()
+        rec_id = s.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == ref.id))
+        analyst = accounts.load_actor(s, "analyst")
+        assert any(r["recipient_id"] == rec_id for r in referrals.inbox(s, analyst)), "it reached the IE inbox"
+
+    inbox = private_app("analyst")
+    inbox.switch_page("pages/inbox.py").run()
+    assert not inbox.exception
+    assert "Test Takeaway, 1 Test Street" in set(inbox.dataframe[0].value["Subject"])
+
+    # The analyst's feedback (through the service the inbox form calls), then the officer's view.
+    with store.uow() as uow:
+        referrals.give_feedback(uow, analyst, rec_id, usefulness=5, outcome="visit tasked", comments="Joint visit booked with Licensing")
+    officer.switch_page("pages/my_referrals.py").run()
+    assert not officer.exception
+    assert any("new pieces of feedback" in s.value for s in officer.success)
+    mine = officer.dataframe[0].value
+    row = mine[mine["Subject"] == "Test Takeaway, 1 Test Street"].iloc[0]
+    assert (row["Outcome"], row["Useful (1-5)"], bool(row["New"])) == ("visit tasked", 5, True)
+    store.dispose()
+
+
+def test_chair_dashboard_shows_counts_not_content(open_app: Callable[..., AppTest]) -> None:
+    at = open_app("chair")
+    at.switch_page("pages/referral_dashboard.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Referrals"]) > 0 and metrics["Answered"].endswith("%")
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "Content is never shown here" in text
+    assert not at.dataframe, "no table of referrals for the chair"

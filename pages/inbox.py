@@ -29,17 +29,18 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Waiting for feedback", int((~frame["Feedback given"]).sum()))
 c2.metric("Feedback overdue", int(frame["Overdue"].sum()))
 c3.metric("Not yet acknowledged", int((frame["Status"] == "new").sum()))
-picked = st.dataframe(
-    frame.drop(columns=["recipient_id"]), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+st.dataframe(
+    frame.drop(columns=["recipient_id"]), hide_index=True, width="stretch",
     column_config={"Sent": st.column_config.DatetimeColumn(format="D MMM YYYY"),
                    "Acknowledge by": st.column_config.DateColumn(format="D MMM YYYY"),
                    "Feedback by": st.column_config.DateColumn(format="D MMM YYYY")},
 )
-if not picked.selection.rows:
-    st.caption("Select a referral to triage it.")
+labels = {int(r["recipient_id"]): f"{r['Subject']} · from {r['From']} · feedback by {r['Feedback by']:%d %b %Y}"
+          + (" · OVERDUE" if r["Overdue"] else "") for r in rows}
+rec_id = st.selectbox("Open a referral", [None, *labels], format_func=lambda i: "Choose a referral to triage…" if i is None else labels[i],
+                      key="inbox_open")
+if rec_id is None:
     st.stop()
-
-rec_id = int(frame.iloc[picked.selection.rows[0]]["recipient_id"])
 with ctx.store.read() as s:
     d = referrals.referral_for_recipient(s, ctx.actor, rec_id)
 r = d["recipient"]

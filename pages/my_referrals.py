@@ -25,14 +25,16 @@ if new:
         with user_errors(), ctx.store.uow() as uow:
             attention.mark_feedback_seen(uow, ctx.actor)
             st.rerun()
-picked = st.dataframe(
-    frame.drop(columns=["referral_id"]), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+st.dataframe(
+    frame.drop(columns=["referral_id"]), hide_index=True, width="stretch",
     column_config={"Sent": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
                    "Feedback due": st.column_config.DateColumn(format="D MMM YYYY"),
                    "New": st.column_config.CheckboxColumn("New feedback")},
 )
-if picked.selection.rows:
-    rid = int(frame.iloc[picked.selection.rows[0]]["referral_id"])
+subjects = dict(zip(frame["referral_id"].astype(int), frame["Subject"], strict=False))
+rid = st.selectbox("Open a referral", [None, *subjects], format_func=lambda i: "Choose one of your referrals…" if i is None else subjects[i],
+                   key="mine_open")
+if rid is not None:
     with ctx.store.read() as s, user_errors():
         detail = referrals.referral_for_sender(s, ctx.actor, rid)
     with st.container(border=True):
@@ -50,5 +52,3 @@ if picked.selection.rows:
                     with user_errors(), ctx.store.uow() as uow:
                         referrals.add_message(uow, ctx.actor, rid, text)
                         st.rerun()
-else:
-    st.caption("Select a row to read the referral, its messages, and to add information.")

@@ -53,9 +53,18 @@ def test_officer_to_analyst_and_back(private_app: Callable[..., AppTest]) -> Non
     assert not inbox.exception
     assert "Test Takeaway, 1 Test Street" in set(inbox.dataframe[0].value["Subject"])
 
-    # The analyst's feedback (through the service the inbox form calls), then the officer's view.
-    with store.uow() as uow:
-        referrals.give_feedback(uow, analyst, rec_id, usefulness=5, outcome="visit tasked", comments="Joint visit booked with Licensing")
+    _by_label(inbox.selectbox, "Open a referral").set_value(rec_id).run()
+    assert not inbox.exception
+    assert "Mattresses in the store room" in " ".join(m.value for m in inbox.markdown), "handling code 1: the full text passes"
+    _by_label(inbox.selectbox, "Decision").set_value("task a visit")
+    inbox = _by_label(inbox.button, "Record decision").click().run()
+    assert not inbox.error, [e.value for e in inbox.error]
+    assert any("created visit" in x.value for x in inbox.success)
+    _by_label(inbox.slider, "How useful was it? (1 not useful – 5 very useful)").set_value(5)
+    _by_label(inbox.selectbox, "What happened").set_value("visit tasked")
+    _by_label(inbox.text_area, "What we did with it").input("Joint visit booked with Licensing")
+    inbox = _by_label(inbox.button, "Send feedback").click().run()
+    assert not inbox.error and not inbox.exception
     officer.switch_page("pages/my_referrals.py").run()
     assert not officer.exception
     assert any("new pieces of feedback" in s.value for s in officer.success)

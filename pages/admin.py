@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.domain import ROLE_LABELS, Role
 from core.services import accounts
+from core.services.partnership import update_settings
 from ui.context import context, marking, user_errors
 
 ctx = context()
@@ -23,7 +24,7 @@ with ctx.store.read() as session:
 
 active_agencies = {a.id: a.name for a in agencies if a.active}
 roles = [r.value for r in Role]
-users_tab, agencies_tab = st.tabs(["Users", "Agencies"])
+users_tab, agencies_tab, settings_tab = st.tabs(["Users", "Agencies", "Partnership settings"])
 
 with users_tab:
     table = pd.DataFrame(users).drop(columns=["id", "agency_id"])
@@ -126,3 +127,18 @@ with agencies_tab:
             with user_errors(), ctx.store.uow() as uow:
                 accounts.set_agency_active(uow, ctx.actor, a.id, not a.active)
                 st.rerun()
+
+with settings_tab, st.form("settings"):
+    p = ctx.partnership
+    name = st.text_input("Partnership name", value=p.name)
+    area = st.text_input("Area", value=p.area)
+    scheme = st.radio("Intelligence grading scheme", ["5x5x5", "3x5x2"], index=["5x5x5", "3x5x2"].index(p.grading_scheme), horizontal=True)
+    c1, c2, c3 = st.columns(3)
+    ack = c1.number_input("Acknowledge referrals within (days)", 1, 365, p.ack_days)
+    fb = c2.number_input("Feedback on referrals within (days)", 1, 365, p.feedback_days)
+    stale = c3.number_input("A dataset is stale after (days)", 1, 365, p.stale_after_days)
+    if st.form_submit_button("Save settings"):
+        with user_errors(), ctx.store.uow() as uow:
+            update_settings(uow, ctx.actor, partnership_name=name, area=area, grading_scheme=scheme, ack_days=ack,
+                            feedback_days=fb, stale_after_days=stale)
+            st.success("Settings saved. New deadlines apply to referrals sent from now on.")

@@ -45,6 +45,9 @@ if rid is not None:
             st.markdown(f"**Summary partners see:** {detail['summary']}")
         for m in detail["messages"]:
             st.markdown(f"**{m['by']}**, {m['at']:%d %b %Y %H:%M}: {m['text']}")
+        if detail["status"] == "draft" and st.button("Continue this draft", type="primary"):
+            st.session_state["ref_resume"] = rid
+            st.switch_page("pages/referral_new.py")
         if detail["status"] == "sent":
             with st.form("reply", clear_on_submit=True):
                 text = st.text_area("Reply or add information")

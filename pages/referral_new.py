@@ -16,6 +16,21 @@ st.title("Submit intelligence")
 st.caption("You are the eyes and ears of the other agencies. Grade what you saw; the agencies you send it to owe you "
            f"an acknowledgement within {ctx.partnership.ack_days} days and feedback within {ctx.partnership.feedback_days}.")
 
+if st.session_state.pop("_ref_sent", False):
+    for key in [k for k in st.session_state if str(k).startswith(("ref_", "_ref_"))]:
+        del st.session_state[key]
+if draft_id := st.session_state.pop("ref_resume", None):
+    # "Continue" from My referrals: load the draft into this form once.
+    with ctx.store.read() as s, user_errors():
+        d = referrals.referral_for_sender(s, ctx.actor, draft_id)
+        st.session_state.update({
+            "ref_draft_id": draft_id, "ref_subject": d["subject"], "ref_type": d["subject_type"], "ref_place": d["place"],
+            "ref_body": d["body"], "ref_summary": d["summary"], "ref_indicators": d["indicator_ids"], "ref_to": d["recipient_ids"],
+            "ref_src": d["source_grade"], "ref_intel": d["intel_grade"], "ref_handling": d["handling_code"],
+        })
+if st.session_state.get("ref_draft_id"):
+    st.info(f"Editing draft {st.session_state['ref_draft_id']}.")
+
 with ctx.store.read() as s:
     inds = referrals.indicators(s, ctx.actor)
     agencies = {a.id: a.name for a in accounts.list_agencies(s) if a.id != ctx.actor.agency_id}
@@ -30,35 +45,42 @@ if len(subject.strip()) >= 3:
         options = {m["business_id"]: m["label"] for m in matches}
         business_id = st.selectbox("Is it one of these businesses on the shared list?", [None, *options],
                                    format_func=lambda i: "None of these" if i is None else options[i])
-subject_type = st.radio("Subject type", SUBJECT_TYPES, horizontal=True)
+subject_type = st.radio("Subject type", SUBJECT_TYPES, horizontal=True, key="ref_type")
 c1, c2, c3 = st.columns([1, 1, 2])
 seen_day = c1.date_input("Date seen", value=date.today(), max_value=date.today(), format="DD/MM/YYYY")
 # Default to the time the form was opened (once, so reruns do not move it).
 st.session_state.setdefault("ref_seen_time", datetime.now(timezone.utc).time().replace(second=0, microsecond=0))
 seen_time = c2.time_input("Time seen (UTC)", key="ref_seen_time")
-place = c3.text_input("Where")
-body = st.text_area("What you saw", height=150)
+place = c3.text_input("Where", key="ref_place")
+body = st.text_area("What you saw", height=150, key="ref_body")
 
 by_agency: dict[str, list[dict]] = {}
 for i in inds:
     by_agency.setdefault(i["agency"], []).append(i)
-ticked = st.multiselect("Golden indicators you saw", [i["id"] for i in inds],
+ticked = st.multiselect("Golden indicators you saw", [i["id"] for i in inds], key="ref_indicators",
                         format_func=lambda i: next(f"{x['label']} ({x['agency']})" for x in inds if x["id"] == i))
 with ctx.store.read() as s:
     suggested = referrals.suggest_recipients(s, ctx.actor, ticked)
-recipients = st.multiselect("Send to", list(agencies), default=[a for a in suggested if a in agencies], format_func=agencies.get,
+if "ref_to" not in st.session_state or st.session_state.get("_ref_suggested") != suggested:
+    # Follow the indicators until the officer changes the list themselves.
+    st.session_state["ref_to"] = sorted(set(st.session_state.get("ref_to", [])) | {a for a in suggested if a in agencies})
+    st.session_state["_ref_suggested"] = suggested
+recipients = st.multiselect("Send to", list(agencies), key="ref_to", format_func=agencies.get,
                             help="Suggested from the indicators you ticked; change as you see fit.")
 
 scheme_name = ctx.partnership.grading_scheme
 sc = grading.scheme(scheme_name)
 st.markdown(f"**Grading ({sc.name})**")
 g1, g2, g3 = st.columns(3)
-src = g1.radio("Source evaluation", list(sc.source), format_func=lambda k: f"{k}: {sc.source[k]}", index=None)
-intel = g2.radio("Intelligence evaluation", list(sc.intelligence), format_func=lambda k: f"{k}: {sc.intelligence[k]}", index=None)
-handling = g3.radio("Handling code", list(sc.handling), format_func=lambda k: f"{k}: {sc.handling[k]}", index=None)
+for key, grades in (("ref_src", sc.source), ("ref_intel", sc.intelligence), ("ref_handling", sc.handling)):
+    if st.session_state.get(key) not in grades:
+        st.session_state[key] = None  # a draft graded in the other scheme starts ungraded
+src = g1.radio("Source evaluation", list(sc.source), format_func=lambda k: f"{k}: {sc.source[k]}", key="ref_src")
+intel = g2.radio("Intelligence evaluation", list(sc.intelligence), format_func=lambda k: f"{k}: {sc.intelligence[k]}", key="ref_intel")
+handling = g3.radio("Handling code", list(sc.handling), format_func=lambda k: f"{k}: {sc.handling[k]}", key="ref_handling")
 summary = ""
 if handling and grading.visibility(scheme_name, handling) == "summary":
-    summary = st.text_area("Sanitised summary for partners", help="Partners see only this: leave out sources and anything that must not pass.")
+    summary = st.text_area("Sanitised summary for partners", key="ref_summary", help="Partners see only this: leave out sources and anything that must not pass.")
 elif handling and grading.visibility(scheme_name, handling) == "originator":
     st.warning("This handling code keeps the report inside your agency: it cannot be sent to partners.")
 
@@ -80,5 +102,5 @@ if b2.button("Send", type="primary"):
         st.session_state["ref_draft_id"] = rid
         with ctx.store.uow() as uow:
             referrals.send(uow, ctx.actor, rid)
-        st.session_state.pop("ref_draft_id", None)
+        st.session_state["_ref_sent"] = True  # the form is emptied at the start of the next run
         st.success(f"Referral {rid} sent to {', '.join(agencies[a] for a in recipients)}. You will see their feedback under My referrals.")

@@ -83,3 +83,26 @@ def test_chair_dashboard_shows_counts_not_content(open_app: Callable[..., AppTes
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert "Content is never shown here" in text
     assert not at.dataframe, "no table of referrals for the chair"
+
+
+def test_a_draft_is_kept_and_can_be_finished_later(private_app: Callable[..., AppTest]) -> None:
+    at = private_app("officer")
+    at.switch_page("pages/referral_new.py").run()
+    _by_label(at.text_input, "Subject: business, person, vehicle or place").input("Draft Barbers, 9 Mill Lane").run()
+    _by_label(at.text_area, "What you saw").input("Cash only, two tills")
+    at = _by_label(at.button, "Save draft").click().run()
+    assert any("Only you can see it" in s.value for s in at.success)
+
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        draft = s.scalar(select(Referral.id).where(Referral.subject == "Draft Barbers, 9 Mill Lane", Referral.status == "draft"))
+    store.dispose()
+    assert draft is not None
+
+    later = private_app("officer")  # another day, another screen
+    later.switch_page("pages/my_referrals.py").run()
+    later = _by_label(later.selectbox, "Open a referral").set_value(draft).run()
+    later = _by_label(later.button, "Continue this draft").click().run()
+    assert not later.exception
+    assert _by_label(later.text_input, "Subject: business, person, vehicle or place").value == "Draft Barbers, 9 Mill Lane"
+    assert _by_label(later.text_area, "What you saw").value == "Cash only, two tills"

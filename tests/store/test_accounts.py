@@ -148,3 +148,20 @@ def test_agencies_are_validated_and_unique(small: Small) -> None:
     event = _audit(small)[-1]
     assert event.action == "agency.update"
     assert event.before["name"] == "Fire and Rescue" and event.after["name"] == "Kingsmere Fire and Rescue"
+
+
+def test_settings_are_checked_audited_and_admin_only(small: Small) -> None:
+    from core.services.partnership import settings, update_settings
+
+    with small.store.uow() as uow:
+        update_settings(uow, small.admin, ack_days="7", feedback_days=21, grading_scheme="3x5x2")
+    with small.store.read() as s:
+        p = settings(s)
+    assert (p.ack_days, p.feedback_days, p.grading_scheme) == (7, 21, "3x5x2")
+    assert _audit(small)[-1].after == {"ack_days": 7, "feedback_days": 21, "grading_scheme": "3x5x2"}
+    for bad, message in (({"ack_days": 30}, "not be later"), ({"feedback_days": "soon"}, "whole number"),
+                         ({"grading_scheme": "9x9"}, "Grading scheme"), ({"partnership_name": " "}, "enter a name")):
+        with pytest.raises(ValidationError, match=message), small.store.uow() as uow:
+            update_settings(uow, small.admin, **bad)
+    with pytest.raises(Forbidden), small.store.uow() as uow:
+        update_settings(uow, small.analyst, ack_days=3)

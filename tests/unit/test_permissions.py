@@ -22,6 +22,8 @@ CASES = [
     ("agency.manage", Role.ADMIN, "other", True),
     ("agency.manage", Role.CHAIR, "other", False),
     ("agency.manage", Role.OFFICER, "own", False),
+    ("settings.manage", Role.ADMIN, None, True),
+    *[("settings.manage", role, None, False) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
     # the audit log: administrators and chairs
     ("audit.view", Role.ADMIN, None, True),
     ("audit.view", Role.CHAIR, None, True),

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 import streamlit as st
 
 from core.domain import TIERS, Strand
-from core.services import accounts, meetings
+from core.services import accounts, actions, meetings
 from core.services.actions import ActionInput
-from ui.action_editor import action_editor
+from ui.action_editor import action_editor, rag_label
 from ui.context import context, marking, user_errors
 
 REFRESH_SECONDS = 3
@@ -60,6 +60,17 @@ def presentation() -> None:
         st.markdown(f"<div style='font-size:1.4rem;white-space:pre-wrap'>{html.escape(item['notes'])}</div>", unsafe_allow_html=True)
     if item["decision"]:
         st.success(f"**Decision:** {item['decision']}")
+    if item["action_id"]:
+        # The action as it stands now, so an update made on any screen shows here within seconds.
+        with ctx.store.read() as s:
+            d = actions.action_detail(s, ctx.actor, item["action_id"])
+        a, last = d["action"], (d["updates"][0] if d["updates"] else None)
+        done = sum(m["completed_on"] is not None for m in d["milestones"])
+        st.markdown(
+            f"<div style='font-size:1.5rem'>{html.escape(rag_label(d['rag']))} · {html.escape(a['status'])} · due "
+            f"{a['due_on']:%d %b %Y} · milestones {done}/{len(d['milestones'])}</div>", unsafe_allow_html=True)
+        if last:
+            st.caption(f"Last update {last['at']:%d %b %H:%M} by {last['by'] or 'someone'}: {last['note']}")
     if v.can_run:
         c1, c2, _ = st.columns([1, 1, 4])
         first, last = v.items[0]["position"], v.items[-1]["position"]

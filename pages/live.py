@@ -94,14 +94,32 @@ if item is None or not v.can_contribute:
 
 st.divider()
 left, right = st.columns(2)
+# Stable widget keys per item: a submission is never dropped because the item changed meanwhile.
+# The "base" is what the person's boxes were filled from; the service refuses to overwrite
+# anything recorded by someone else since then.
+base_key, notes_key, decision_key = (f"live_{k}_{item['id']}" for k in ("base", "notes", "decision"))
+current = {"notes": item["notes"], "decision": item["decision"]}
+base = st.session_state.get(base_key)
+untouched = base is not None and st.session_state.get(notes_key) == base["notes"] and st.session_state.get(decision_key) == base["decision"]
+if base is None or (untouched and base != current):
+    st.session_state[notes_key], st.session_state[decision_key] = current["notes"], current["decision"]
+    st.session_state[base_key] = base = current
 with left, st.form(f"record_{item['id']}"):
     st.markdown("**Record against this item**")
-    notes = st.text_area("Notes", value=item["notes"])
-    decision = st.text_area("Decision", value=item["decision"])
+    notes = st.text_area("Notes", key=notes_key)
+    decision = st.text_area("Decision", key=decision_key)
     discussed = st.checkbox("Discussed", value=item["status"] == "discussed")
     if st.form_submit_button("Save", type="primary"):
         with user_errors(), ctx.store.uow() as uow:
-            meetings.record_item(uow, ctx.actor, item["id"], notes=notes, decision=decision, status="discussed" if discussed else "pending")
+            meetings.record_item(uow, ctx.actor, item["id"], notes=notes, decision=decision,
+                                 status="discussed" if discussed else "pending", expected=base)
+            st.session_state.pop(base_key, None)
+            st.rerun()
+if base != current:
+    with left:
+        st.info("Someone else has recorded on this item since you started typing; their words are shown above.")
+        if st.button("Replace my boxes with the current record"):
+            st.session_state.pop(base_key, None)
             st.rerun()
 with right:
     if item["kind"] == "tasking" and v.can_run:

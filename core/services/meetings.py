@@ -16,7 +16,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from core.domain import TIERS, ActionSource, Sharing
-from core.errors import NotFound, ValidationError
+from core.errors import Conflict, NotFound, ValidationError
 from core.minutes import Minutes, MinutesAction, MinutesItem
 from core.permissions import Actor, allowed, ensure
 from core.rag import rag_status
@@ -425,10 +425,20 @@ def _open_item(s: Session, actor: Actor, item_id: int, *, chair_only: bool = Fal
 
 
 def record_item(uow: UnitOfWork, actor: Actor, item_id: int, *, notes: str | None = None, decision: str | None = None,
-                status: str | None = None) -> None:
-    """Record notes, a decision or the item's status (discussed / pending) against an agenda item."""
+                status: str | None = None, expected: dict[str, str] | None = None) -> None:
+    """Record notes, a decision or the item's status (discussed / pending) against an agenda item.
+
+    `expected` is the notes and decision the person started from: if someone else recorded in
+    between, nothing is saved and `Conflict` says what they wrote, so no one's words are lost.
+    """
     s = uow.session
     item, _ = _open_item(s, actor, item_id)
+    if expected:
+        theirs = {k: getattr(item, k) for k, v in expected.items() if getattr(item, k) != v}
+        if theirs:
+            said = "; ".join(f"{k}: {v!r}" for k, v in theirs.items())
+            raise Conflict(f"Someone else recorded on this item while you were typing ({said}). Nothing of yours was "
+                           "saved: merge their words into yours and save again.")
     if status is not None and status not in ("pending", "discussed"):
         raise ValidationError("Status: an item is pending or discussed (unfinished items are carried when the meeting closes).")
     before = {"notes": item.notes, "decision": item.decision, "status": item.status}

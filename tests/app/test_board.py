@@ -106,3 +106,38 @@ def test_chair_builds_the_agenda_and_runs_the_meeting_live(private_app: Callable
     assert not chair_screen.exception
     labels = {b.label for b in chair_screen.get("download_button")}
     assert {"Minutes (PDF)", "Minutes (Word)", "Minutes (Markdown)"} <= labels
+
+
+def test_two_screens_recording_on_one_item_keep_both(private_app: Callable[..., AppTest]) -> None:
+    store = _store()
+    chair = _actor(store, "chair")
+    with store.read() as s:
+        from core.services.meetings import next_meeting_id
+
+        board_id = meetings.boards(s, chair)[0]["id"]
+        meeting_id = next_meeting_id(s, chair, board_id)
+    with store.uow() as uow:
+        meetings.build_agenda(uow, chair, meeting_id)
+    with store.uow() as uow:
+        meetings.start(uow, chair, meeting_id)
+    first, second = private_app("chair"), private_app("analyst")
+    for at in (first, second):
+        at.switch_page("pages/live.py").run()
+    next(t for t in first.text_area if t.label == "Decision").input("Chair: write to the operator")
+    first = _form_button(first, "Save").click().run()
+    assert not first.error
+    next(t for t in second.text_area if t.label == "Decision").input("Analyst: IE to attend")
+    second = _form_button(second, "Save").click().run()
+    assert any("Nothing of yours was saved" in e.value for e in second.error)
+    assert next(t for t in second.text_area if t.label == "Decision").value == "Analyst: IE to attend", "their typing is kept"
+    with store.read() as s:
+        assert meetings.view(s, chair, meeting_id).items[0]["decision"] == "Chair: write to the operator"
+    second = _form_button(second, "Replace my boxes with the current record").click().run()
+    box = next(t for t in second.text_area if t.label == "Decision")
+    assert box.value == "Chair: write to the operator"
+    box.input("Chair: write to the operator. Analyst: IE to attend")
+    second = _form_button(second, "Save").click().run()
+    assert not second.error
+    with store.read() as s:
+        assert meetings.view(s, chair, meeting_id).items[0]["decision"] == "Chair: write to the operator. Analyst: IE to attend"
+    store.dispose()

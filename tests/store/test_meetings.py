@@ -202,3 +202,21 @@ def test_chair_schedules_meetings_and_sets_members(small: Small, board: dict) ->
         item = meetings.add_item(uow, board["outsider"], mid, title="Raised by Otto")
     with pytest.raises(Forbidden), small.store.uow() as uow:
         meetings.record_item(uow, small.analyst, item, notes="no longer a member")
+
+
+def test_two_members_recording_on_one_item_never_overwrite_each_other(small: Small, board: dict) -> None:
+    chair = board["chair_actor"]
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+    item = _items(small, board["next"])[0]
+    blank = {"notes": item.notes, "decision": item.decision}
+    with small.store.uow() as uow:
+        meetings.record_item(uow, small.analyst, item.id, decision="HMRC will visit", expected=blank)
+    from core.errors import Conflict
+
+    with pytest.raises(Conflict, match="HMRC will visit"), small.store.uow() as uow:
+        meetings.record_item(uow, chair, item.id, decision="Chair's words", expected=blank)
+    assert _items(small, board["next"])[0].decision == "HMRC will visit"
+    with small.store.uow() as uow:
+        meetings.record_item(uow, chair, item.id, decision="HMRC will visit; chair to write", expected={**blank, "decision": "HMRC will visit"})
+    assert _items(small, board["next"])[0].decision == "HMRC will visit; chair to write"

@@ -34,6 +34,8 @@ def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, s
                 f"({TIERS[a['tier']].lower()}) · owner {people.get(a['owner_id'], 'none')} · version {a['version']}")
     if a["description"]:
         st.caption(a["description"])
+    if d["links"]:
+        st.caption("Linked to: " + " · ".join(d["links"]))
 
     pending_key = f"{key}_pending_{action_id}"
     if d["can_edit"]:

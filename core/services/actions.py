@@ -20,7 +20,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.rag import RAG_ORDER, rag_status
 from core.services.audit import jsonable, record, snapshot
-from core.store.models import Action, ActionAgency, ActionLink, ActionUpdate, Agency, Milestone, User
+from core.store.models import Action, ActionAgency, ActionLink, ActionUpdate, Agency, Business, Milestone, User, Visit
 from core.store.uow import UnitOfWork
 
 PRIORITIES = ("high", "medium", "low")
@@ -327,8 +327,22 @@ def action_detail(session: Session, actor: Actor, action_id: int, *, today: date
         "milestones": [{"id": m.id, "title": m.title, "due_on": m.due_on, "completed_on": m.completed_on,
                         "owner": names.get(m.owner_id, "")} for m in milestones],
         "updates": [{"at": u.created_at, "by": names.get(u.author_id, ""), "note": u.note, "changes": u.changes} for u in updates],
+        "links": _links(session, action_id),
         "can_edit": _may_edit(actor, action, supporting),
     }
+
+
+def _links(session: Session, action_id: int) -> list[str]:
+    """What the action is linked to, in words; a referral is named by number only (its content is walled)."""
+    out = []
+    for link in session.scalars(select(ActionLink).where(ActionLink.action_id == action_id)):
+        if link.business_id and (b := session.get(Business, link.business_id)):
+            out.append(f"Business: {b.name}, {b.address}")
+        if link.visit_id and (v := session.get(Visit, link.visit_id)):
+            out.append(f"Visit {v.id} on {v.starts_at:%d %b %Y} ({v.status})")
+        if link.referral_id:
+            out.append(f"Referral {link.referral_id}")
+    return out
 
 
 def my_work(session: Session, actor: Actor, *, today: date | None = None) -> list[dict[str, Any]]:

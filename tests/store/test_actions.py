@@ -175,3 +175,17 @@ def test_many_concurrent_writers_lose_nothing(small: Small) -> None:
         version = s.scalar(select(Action.version).where(Action.id == aid))
     assert sorted(notes) == sorted(f"w{n}-{i}" for n in range(writers) for i in range(notes_each))
     assert version == 1 + writers * notes_each, "every save bumped the version exactly once"
+
+
+def test_detail_names_what_the_action_is_linked_to(small: Small) -> None:
+    from core.store.models import ActionLink, Business
+
+    aid = _new(small)
+    with small.store.uow() as uow:
+        b = Business(name="Chicken Shop", address="12 The Broadway")
+        uow.session.add(b)
+        uow.session.flush()
+        uow.session.add_all([ActionLink(action_id=aid, business_id=b.id), ActionLink(action_id=aid, referral_id=None)])
+        uow.commit()
+    with small.store.read() as s:
+        assert actions.action_detail(s, small.admin, aid)["links"] == ["Business: Chicken Shop, 12 The Broadway"]

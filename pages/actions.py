@@ -64,8 +64,10 @@ if allowed(ctx.actor, "action.create", agency_id=ctx.actor.agency_id):
     if st.button("New action", icon=":material/add:"):
         new_action()
 
-list_tab, chart_tab = st.tabs([f"Actions ({len(rows)})", "Charts"])
-with list_tab:
+GANTT_ROWS = 60  # a timeline of thousands of bars helps nobody and takes seconds to draw
+view = st.segmented_control("View", ["List", "Charts"], default="List", label_visibility="collapsed", key="actions_view")
+st.caption(f"{len(rows)} actions")
+if view != "Charts":
     if not rows:
         st.info("No actions match these filters.")
     else:
@@ -82,15 +84,20 @@ with list_tab:
                 action_editor(ctx, int(frame.iloc[chosen[0]]["id"]), key="actions", people=people)
         else:
             st.caption("Select a row to open the action, update it and tick off milestones.")
-with chart_tab:
+else:  # built only when asked for: st.tabs would build the charts on every rerun
     if rows:
+        shown = rows[:GANTT_ROWS]
         with ctx.store.read() as s:
-            ms = actions.milestones_for(s, ctx.actor, [r["id"] for r in rows])
-        st.plotly_chart(charts.gantt(rows, ms, date.today()), width="stretch")
+            ms = actions.milestones_for(s, ctx.actor, [r["id"] for r in shown])
+        if len(rows) > GANTT_ROWS:
+            st.caption(f"Timeline of the {GANTT_ROWS} most pressing actions (worst RAG, then soonest due) of {len(rows)}; filter to see others.")
+        st.plotly_chart(charts.gantt(shown, ms, date.today()), width="stretch")
         c1, c2, c3 = st.columns(3)
         c1.plotly_chart(charts.actions_by(rows, "RAG"), width="stretch")
         c2.plotly_chart(charts.actions_by(rows, "Strand"), width="stretch")
         c3.plotly_chart(charts.actions_by(rows, "Agency"), width="stretch")
-        st.plotly_chart(charts.milestones_over_time(ms, date.today()), width="stretch")
+        with ctx.store.read() as s:
+            all_ms = actions.milestones_for(s, ctx.actor, [r["id"] for r in rows])
+        st.plotly_chart(charts.milestones_over_time(all_ms, date.today()), width="stretch")
     else:
         st.info("No actions match these filters.")

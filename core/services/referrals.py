@@ -443,7 +443,10 @@ def add_message(uow: UnitOfWork, actor: Actor, referral_id: int, text: str) -> N
 
 
 def dashboard(session: Session, actor: Actor, *, since: date | None = None, today: date | None = None) -> dict[str, Any]:
-    """Referral flows and feedback for the partnership (chair, administrator) or one agency (analyst)."""
+    """Referral flows and feedback for the partnership (chair, administrator) or one agency (analyst).
+
+    Counted in SQL: at county scale a year holds tens of thousands of referral-recipient pairs.
+    """
     ensure(actor, "referral.view_counts")
     scope_agency = None if allowed(actor, "referral.view_counts", agency_id=-1) else actor.agency_id
     today = today or date.today()
@@ -452,40 +455,43 @@ def dashboard(session: Session, actor: Actor, *, since: date | None = None, toda
     receiver = Agency.__table__.alias("receiver")
     first_fb = (select(Feedback.recipient_id, func.min(Feedback.created_at).label("at"), func.max(Feedback.usefulness).label("useful"),
                        func.max(Feedback.outcome).label("outcome")).group_by(Feedback.recipient_id).subquery())
-    q = (select(sender.c.code.label("from_"), receiver.c.code.label("to"), Referral.sent_at, ReferralRecipient.feedback_by,
-                first_fb.c.at, first_fb.c.useful, first_fb.c.outcome, Referral.id)
-         .join(ReferralRecipient, ReferralRecipient.referral_id == Referral.id)
-         .join(sender, sender.c.id == Referral.sender_agency_id).join(receiver, receiver.c.id == ReferralRecipient.agency_id)
-         .outerjoin(first_fb, first_fb.c.recipient_id == ReferralRecipient.id)
-         .where(Referral.status == "sent", Referral.sent_at >= datetime.combine(since, datetime.min.time(), timezone.utc)))
+    base = (select(Referral.id.label("referral_id"), Referral.sent_at, ReferralRecipient.feedback_by,
+                   sender.c.code.label("from_"), receiver.c.code.label("to"),
+                   first_fb.c.at, first_fb.c.useful, first_fb.c.outcome)
+            .join(ReferralRecipient, ReferralRecipient.referral_id == Referral.id)
+            .join(sender, sender.c.id == Referral.sender_agency_id).join(receiver, receiver.c.id == ReferralRecipient.agency_id)
+            .outerjoin(first_fb, first_fb.c.recipient_id == ReferralRecipient.id)
+            .where(Referral.status == "sent", Referral.sent_at >= datetime.combine(since, datetime.min.time(), timezone.utc)))
     if scope_agency is not None:
-        q = q.where((Referral.sender_agency_id == scope_agency) | (ReferralRecipient.agency_id == scope_agency))
-    rows = session.execute(q).all()
-    pairs: Counter[tuple[str, str]] = Counter((r.from_, r.to) for r in rows)
-    answered = [r for r in rows if r.at is not None]
-    days = [(r.at - r.sent_at).total_seconds() / 86400 for r in answered]
-    useful = [r for r in answered if r.useful is not None]
-    months: Counter[str] = Counter(r.sent_at.strftime("%Y-%m") for r in rows)
-    ref_ids = {r.id for r in rows}
-    top_ind: list[tuple[str, int]] = []
-    if ref_ids:
-        ind_counts: Counter[str] = Counter()
-        ids = sorted(ref_ids)
-        for chunk in (ids[i:i + 900] for i in range(0, len(ids), 900)):
-            for (label,) in session.execute(select(Indicator.label).join(ReferralIndicator, ReferralIndicator.indicator_id == Indicator.id)
-                                            .where(ReferralIndicator.referral_id.in_(chunk))):
-                ind_counts[label] += 1
-        top_ind = ind_counts.most_common(10)
+        base = base.where((Referral.sender_agency_id == scope_agency) | (ReferralRecipient.agency_id == scope_agency))
+    b = base.subquery()
+    one = func.count()
+    sent, answered, rated, useful, overdue = session.execute(select(
+        one, func.count(b.c.at), func.count(b.c.useful),
+        func.count().filter(b.c.useful >= USEFUL_FROM),
+        func.count().filter(b.c.at.is_(None), b.c.feedback_by < today),
+    ).select_from(b)).one()
+    pairs = session.execute(select(b.c.from_, b.c.to, one).group_by(b.c.from_, b.c.to).order_by(b.c.from_, b.c.to)).all()
+    outcomes = session.execute(select(b.c.outcome, one).where(b.c.outcome.is_not(None), b.c.outcome != "")
+                               .group_by(b.c.outcome).order_by(one.desc())).all()
+    year, month = func.extract("year", b.c.sent_at), func.extract("month", b.c.sent_at)
+    months = session.execute(select(year, month, one).group_by(year, month).order_by(year, month)).all()
+    days = [(at - sent_at).total_seconds() / 86400 for sent_at, at in session.execute(select(b.c.sent_at, b.c.at).where(b.c.at.is_not(None)))]
+    top_ind = session.execute(
+        select(Indicator.label, func.count(func.distinct(ReferralIndicator.referral_id)))
+        .join(ReferralIndicator, ReferralIndicator.indicator_id == Indicator.id)
+        .where(ReferralIndicator.referral_id.in_(select(b.c.referral_id)))
+        .group_by(Indicator.label).order_by(func.count(func.distinct(ReferralIndicator.referral_id)).desc(), Indicator.label).limit(10)
+    ).all()
     return {
         "scope": "the partnership" if scope_agency is None else actor.agency_name,
-        "sent": len(rows),
-        "answered_share": len(answered) / len(rows) if rows else 0.0,
+        "sent": sent,
+        "answered_share": answered / sent if sent else 0.0,
         "median_days_to_feedback": statistics.median(days) if days else None,
-        "useful_share": sum(r.useful >= USEFUL_FROM for r in useful) / len(useful) if useful else 0.0,
-        "overdue": sum(1 for r in rows if r.at is None and r.feedback_by is not None and r.feedback_by < today),
-        "pairs": [{"From": a, "To": b, "Referrals": n} for (a, b), n in sorted(pairs.items())],
-        "outcomes": dict(Counter(r.outcome for r in answered if r.outcome).most_common()),
-        "indicators": top_ind,
-        "by_month": dict(sorted(months.items())),
+        "useful_share": useful / rated if rated else 0.0,
+        "overdue": overdue,
+        "pairs": [{"From": a, "To": t, "Referrals": n} for a, t, n in pairs],
+        "outcomes": {o: n for o, n in outcomes},
+        "indicators": [(label, n) for label, n in top_ind],
+        "by_month": {f"{int(y):04d}-{int(m):02d}": n for y, m, n in months},
     }
-

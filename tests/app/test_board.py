@@ -141,3 +141,13 @@ def test_two_screens_recording_on_one_item_keep_both(private_app: Callable[..., 
     with store.read() as s:
         assert meetings.view(s, chair, meeting_id).items[0]["decision"] == "Chair: write to the operator. Analyst: IE to attend"
     store.dispose()
+
+
+def test_actions_charts_are_drawn_when_asked_for(open_app: Callable[..., AppTest]) -> None:
+    at = open_app("chair")
+    at.switch_page("pages/actions.py").run()
+    assert not at.exception
+    assert not at.get("plotly_chart"), "no chart is built while the list is shown"
+    at.get("button_group")[0].set_value("Charts").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 5, "timeline, RAG, strand, agency, milestones over time"

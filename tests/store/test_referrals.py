@@ -144,6 +144,8 @@ def test_chair_sees_counts_and_outcomes_not_content(small: Small, people: dict) 
     assert board["sent"] == 1 and board["answered_share"] == 1.0 and board["useful_share"] == 1.0
     assert board["outcomes"] == {"visit tasked": 1} and board["pairs"] == [{"From": "TS", "To": "HMRC", "Referrals": 1}]
     assert board["indicators"] == [("Two tills or cash only", 1)]
+    assert board["by_month"] == {NOW.strftime("%Y-%m"): 1}
+    assert board["median_days_to_feedback"] is not None and board["median_days_to_feedback"] >= 0
     assert "cousin" not in str(board) and "Chicken" not in str(board)
     with pytest.raises(Forbidden), small.store.read() as s:
         referrals.dashboard(s, people["ts.officer"])

@@ -465,18 +465,35 @@ def dashboard(session: Session, actor: Actor, *, since: date | None = None, toda
     if scope_agency is not None:
         base = base.where((Referral.sender_agency_id == scope_agency) | (ReferralRecipient.agency_id == scope_agency))
     b = base.subquery()
-    one = func.count()
-    sent, answered, rated, useful, overdue = session.execute(select(
-        one, func.count(b.c.at), func.count(b.c.useful),
-        func.count().filter(b.c.useful >= USEFUL_FROM),
-        func.count().filter(b.c.at.is_(None), b.c.feedback_by < today),
-    ).select_from(b)).one()
-    pairs = session.execute(select(b.c.from_, b.c.to, one).group_by(b.c.from_, b.c.to).order_by(b.c.from_, b.c.to)).all()
-    outcomes = session.execute(select(b.c.outcome, one).where(b.c.outcome.is_not(None), b.c.outcome != "")
-                               .group_by(b.c.outcome).order_by(one.desc())).all()
+    # One scan, grouped finely; the few thousand groups are summed below.
     year, month = func.extract("year", b.c.sent_at), func.extract("month", b.c.sent_at)
-    months = session.execute(select(year, month, one).group_by(year, month).order_by(year, month)).all()
-    days = [(at - sent_at).total_seconds() / 86400 for sent_at, at in session.execute(select(b.c.sent_at, b.c.at).where(b.c.at.is_not(None)))]
+    answered_ = b.c.at.is_not(None)
+    overdue_ = b.c.at.is_(None) & (b.c.feedback_by < today)
+    groups = session.execute(
+        select(b.c.from_, b.c.to, b.c.outcome, year, month, answered_, b.c.useful, overdue_, func.count())
+        .group_by(b.c.from_, b.c.to, b.c.outcome, year, month, answered_, b.c.useful, overdue_)
+    ).all()
+    pairs: Counter[tuple[str, str]] = Counter()
+    outcomes: Counter[str] = Counter()
+    months: Counter[str] = Counter()
+    sent = answered = rated = useful = overdue = 0
+    for frm, to, outcome, y, m, is_answered, usefulness, is_overdue, n in groups:
+        sent += n
+        pairs[(frm, to)] += n
+        months[f"{int(y):04d}-{int(m):02d}"] += n
+        if is_answered:
+            answered += n
+            if outcome:
+                outcomes[outcome] += n
+        if usefulness is not None:
+            rated += n
+            useful += n if usefulness >= USEFUL_FROM else 0
+        overdue += n if is_overdue else 0
+    if session.get_bind().dialect.name == "postgresql":
+        span = func.extract("epoch", b.c.at - b.c.sent_at) / 86400.0
+    else:
+        span = func.julianday(b.c.at) - func.julianday(b.c.sent_at)
+    days = [float(d) for (d,) in session.execute(select(span).where(b.c.at.is_not(None)))]
     top_ind = session.execute(
         select(Indicator.label, func.count(func.distinct(ReferralIndicator.referral_id)))
         .join(ReferralIndicator, ReferralIndicator.indicator_id == Indicator.id)
@@ -490,8 +507,8 @@ def dashboard(session: Session, actor: Actor, *, since: date | None = None, toda
         "median_days_to_feedback": statistics.median(days) if days else None,
         "useful_share": useful / rated if rated else 0.0,
         "overdue": overdue,
-        "pairs": [{"From": a, "To": t, "Referrals": n} for a, t, n in pairs],
-        "outcomes": {o: n for o, n in outcomes},
+        "pairs": [{"From": a, "To": t, "Referrals": n} for (a, t), n in sorted(pairs.items())],
+        "outcomes": dict(outcomes.most_common()),
         "indicators": [(label, n) for label, n in top_ind],
-        "by_month": {f"{int(y):04d}-{int(m):02d}": n for y, m, n in months},
+        "by_month": dict(sorted(months.items())),
     }

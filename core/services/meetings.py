@@ -221,7 +221,10 @@ def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
 
     if prev is not None:
-        for it in s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == prev.id, AgendaItem.status == "carried").order_by(AgendaItem.position)):
+        # Summary items (visits done, overdue feedback, risk list) are made afresh, not carried with old counts.
+        fresh = ("visits done", "feedback overdue", "new on risk list")
+        for it in s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == prev.id, AgendaItem.status == "carried",
+                                                     AgendaItem.kind.notin_(fresh)).order_by(AgendaItem.position)):
             items.append({"kind": it.kind, "title": it.title, "notes": it.notes, "action_id": it.action_id, "business_id": it.business_id,
                           "referral_id": it.referral_id, "visit_id": it.visit_id, "tasking_request_id": it.tasking_request_id,
                           "carried_from_id": it.id})

@@ -375,6 +375,8 @@ def decide(uow: UnitOfWork, actor: Actor, recipient_id: int, *, decision: str, r
         raise ValidationError(f"Decision: choose one of {', '.join(DECISIONS.values())}.")
     if decision == "no further action" and not reason.strip():
         raise ValidationError("Reason: say why no further action is taken (the sender will see it in the feedback).")
+    if rec.decision is not None:
+        raise ValidationError(f"Decision: already recorded ({DECISIONS.get(rec.decision, rec.decision)}); add a message instead.")
     created: dict[str, int | None] = {"action_id": None, "visit_id": None}
     if decision == "raise an action":
         if action is None:
@@ -406,6 +408,8 @@ def give_feedback(uow: UnitOfWork, actor: Actor, recipient_id: int, *, usefulnes
     """The feedback owed to the sender: was it useful, what happened, what would help next time."""
     s = uow.session
     rec, ref = _own_recipient(s, actor, recipient_id, "referral.feedback")
+    if s.scalar(select(Feedback.id).where(Feedback.recipient_id == rec.id)) is not None:
+        raise ValidationError("Feedback: already given on this referral; add a message to say more.")
     if usefulness not in range(1, 6):
         raise ValidationError("Useful: rate it from 1 (not useful) to 5 (very useful).")
     if outcome not in OUTCOMES:

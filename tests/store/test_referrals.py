@@ -246,3 +246,17 @@ def test_subject_suggestions_hide_owner_only_businesses(small: Small, people: di
         assert found and all("Hut" not in f for f in found)
         assert any("Hut" in x["label"] for x in referrals.suggest_subjects(s, people["hmrc.officer"], "chicken broadway")), \
             "the owning agency still finds its own"
+
+
+def test_a_decision_and_feedback_are_recorded_once(small: Small, people: dict) -> None:
+    rec = _recipient(small, _send(small, people["ts.officer"]))
+    with small.store.uow() as uow:
+        referrals.decide(uow, small.analyst, rec, decision="task a visit", visit_on=NOW + timedelta(days=3))
+    with pytest.raises(ValidationError, match="already recorded"), small.store.uow() as uow:
+        referrals.decide(uow, small.analyst, rec, decision="task a visit", visit_on=NOW + timedelta(days=3))
+    with small.store.uow() as uow:
+        referrals.give_feedback(uow, small.analyst, rec, usefulness=3, outcome="visit tasked")
+    with pytest.raises(ValidationError, match="already given"), small.store.uow() as uow:
+        referrals.give_feedback(uow, small.analyst, rec, usefulness=3, outcome="visit tasked")
+    with small.store.read() as s:
+        assert len(list(s.scalars(select(Visit.id)))) == 1

@@ -1,0 +1,362 @@
+"""Intelligence referrals end to end, as the people do it, in a real browser.
+
+1. The officer (Food Safety) submits graded intelligence with golden indicators of Immigration
+   Enforcement; "Send to" follows the indicators; sending before grading is refused.
+2. The analyst (Immigration Enforcement) opens it from the Referral inbox, tasks a visit and sends
+   the feedback owed.
+3. The officer sees that feedback on My referrals and on the Home page.
+4. The chair builds the board's agenda: it lists the referrals waiting for feedback past the deadline.
+
+Each person uses their own browser (context). The server's database is shared with the other browser
+tests of the backend, so the referral's subject and the feedback carry a random token, and step 4 takes
+the board's meetings as it finds them: test_meeting_live closes the next planned one; then an open
+meeting is used if there is one, else the item is looked for in the last closed meeting's minutes.
+
+Data grids (st.dataframe) draw on a canvas; their cells are read from the grid's accessibility table,
+which holds only the cells scrolled into view: the grid's own search (toolbar, then Enter) brings a
+cell into view first, as a person would scroll to it.
+
+Screenshots: artefacts/screenshots/<backend>/referral-*.png.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.browser.conftest import DEFAULT_TIMEOUT_MS, SCREENSHOTS, AppServer, wait_for_app_loaded, wait_for_app_run
+from tests.browser.test_browser import DEMO_PASSWORD, NAV_LINKS, PAGE_TEXT, expect_no_error, screenshot
+
+pytestmark = pytest.mark.browser
+
+SENDER_AGENCY = "Food Safety (Environmental Health)"
+RECEIVER = "Immigration Enforcement"
+INDICATORS = ("People living or sleeping on the premises", "Workers not allowed to speak for themselves")
+BOARD = "Kingsmere Partnership Board"
+OVERDUE_ITEM = "Referrals waiting for feedback past the deadline"
+SUBJECT_FIELD = "Subject: business, person, vehicle or place"
+
+
+# --- browsers, one per person ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser_for(chromium: Browser, app_server: AppServer, request: pytest.FixtureRequest) -> Iterator[Callable[[str], Page]]:
+    """Opens another person's browser (own context, own cookies) on the app; closes them all at the end.
+
+    On a failure it keeps a screenshot of each (conftest keeps the one of `page`).
+    """
+    failed_before = request.session.testsfailed
+    opened: list[tuple[str, Page]] = []
+
+    def open_for(who: str) -> Page:
+        context = chromium.new_context(viewport={"width": 1366, "height": 900}, base_url=app_server.url)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        pg = context.new_page()
+        opened.append((who, pg))
+        pg.goto(app_server.url)
+        wait_for_app_loaded(pg)
+        return pg
+
+    yield open_for
+    for who, pg in opened:
+        if request.session.testsfailed > failed_before:
+            path = SCREENSHOTS / app_server.backend / f"FAILED-{request.node.name.replace('[', '-').rstrip(']')}-{who}.png"
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(path), full_page=True)
+            except Exception:  # noqa: BLE001 - a broken page must not hide the real failure
+                pass
+        pg.context.close()
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def sign_in_as(page: Page, username: str) -> None:
+    """Sign in and wait for the home page.
+
+    Right after the first load the cookie component (an iframe) reports back and reruns the app,
+    sometimes after `wait_for_app_loaded` has returned; a name typed during that rerun is lost.
+    So wait for the component and a longer quiet spell first, and check the fields before signing in.
+    """
+    page.get_by_test_id("stCustomComponentV1").first.wait_for(state="attached")
+    wait_for_app_run(page, initial_wait_ms=500, quiet_ms=800)
+    for label, value in (("Username", username), ("Password", DEMO_PASSWORD)):
+        field = page.get_by_role("textbox", name=label, exact=True)
+        field.fill(value)
+        expect(field).to_have_value(value)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    # Signing in reruns the app several times within a second; between two runs the home page
+    # can briefly be in the page twice (the old copy not yet removed).
+    home = page.get_by_text(PAGE_TEXT["Home"])
+    expect(home).to_have_count(1)
+    wait_for_app_run(page, quiet_ms=1000)
+    expect(home).to_have_count(1)
+    expect(home).to_be_visible()
+
+
+def open_page(page: Page, title: str) -> None:
+    page.locator(NAV_LINKS).filter(has=page.get_by_text(title, exact=True)).click()
+    wait_for_app_run(page)
+    expect(page.get_by_text(PAGE_TEXT[title]).first).to_be_visible()
+    expect_no_error(page, f"opening {title}")
+
+
+def shot(page: Page, backend: str, name: str) -> None:
+    screenshot(page, backend, f"referral-{name}")
+
+
+def widget(scope: Locator, testid: str, label: str) -> Locator:
+    return scope.get_by_test_id(testid).filter(has=scope.page.get_by_text(label, exact=True))
+
+
+def choose(scope: Locator, label: str, option: str) -> Locator:
+    """Pick the option containing `option` in the selectbox labelled `label` (typing filters long lists)."""
+    combo = widget(scope, "stSelectbox", label).get_by_role("combobox")
+    combo.click()
+    scope.page.keyboard.type(option)
+    scope.page.get_by_role("option").filter(has_text=option).first.click()
+    expect(combo).to_have_value(re.compile(re.escape(option)))
+    return combo
+
+
+def tick(page: Page, label: str, option: str) -> None:
+    """Add `option` (exact option text) to the multiselect labelled `label`."""
+    box = widget(page.get_by_test_id("stMain"), "stMultiSelect", label)
+    box.get_by_role("combobox").click()
+    page.keyboard.type(option.split(" (")[0])
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_app_run(page)
+    page.keyboard.press("Escape")
+    expect(box).to_contain_text(option)
+
+
+def pick_radio(page: Page, label: str, option: str) -> None:
+    group = widget(page.get_by_test_id("stMain"), "stRadio", label)
+    group.get_by_text(option, exact=True).click()
+    wait_for_app_run(page)
+    expect(group.get_by_role("radio", name=option, exact=True)).to_be_checked()
+
+
+def alerts(page: Page, kind: str) -> Locator:
+    """st.success / st.error / st.info boxes: kind is Success, Error or Info."""
+    return page.get_by_test_id(f"stAlertContent{kind}")
+
+
+def find_in_grid(grid: Locator, text: str) -> list[tuple[int, str, str]]:
+    """Every cell of a data grid that shows `text` (at least one), found with the grid's own search.
+
+    Returns (row index, column header, cell text) for each, in row order.
+
+    Enter jumps to the next match and scrolls it into view, which puts its cell in the accessibility table
+    (it holds only the cells in view: a wide grid's right-hand columns are not there until scrolled to).
+    """
+    grid.hover()
+    grid.get_by_role("button", name="Search").click()
+    search = grid.get_by_role("textbox")
+    search.fill(text)
+    # The grid searches its rows a batch at a time: wait for a count, then for it to stay put.
+    count = grid.get_by_test_id("search-result-area")
+    expect(count).to_have_text(re.compile(r"^\d+ results?$"))
+    shown, since = count.inner_text(), time.monotonic()
+    while time.monotonic() - since < 0.5:
+        grid.page.wait_for_timeout(50)
+        if (now := count.inner_text()) != shown:
+            shown, since = now, time.monotonic()
+    n = int(shown.split()[0])
+    found: dict[tuple[int, str], tuple[int, str, str]] = {}
+    cells = grid.locator("td[role='gridcell']").filter(has_text=text)
+    for _ in range(3 * n):  # Enter moves on to the next match (and round again after the last)
+        if len(found) == n:
+            break
+        search.press("Enter")
+        expect(cells.first).to_be_attached()
+        grid.page.wait_for_timeout(150)  # let it scroll
+        for cell in cells.all():
+            row = int(cell.locator("xpath=..").get_attribute("aria-rowindex") or -1)
+            col = cell.get_attribute("aria-colindex") or ""
+            if (row, col) not in found:
+                header = grid.locator(f"th[role='columnheader'][aria-colindex='{col}']").inner_text().strip()
+                found[(row, col)] = (row, header, cell.inner_text().strip())
+    grid.get_by_role("button", name="Close Search").click()
+    assert len(found) == n, f"the grid's search counts {n} results for {text!r}, the cells shown are {sorted(found.values())}"
+    return sorted(found.values())
+
+
+def metric(scope: Locator, label: str) -> Locator:
+    return scope.get_by_test_id("stMetric").filter(has=scope.page.get_by_text(label, exact=True)).get_by_test_id("stMetricValue")
+
+
+# --- the tests -------------------------------------------------------------------------------------
+
+
+def test_referral_graded_sent_triaged_and_answered(page: Page, browser_for: Callable[[str], Page], app_server: AppServer) -> None:
+    backend = app_server.backend
+    token = secrets.token_hex(3)
+    subject = f"Golden Wok takeaway, back kitchen ({token})"
+    seen = f"Six workers sleeping on mattresses in the store room; the manager answered for them ({token})."
+    comment = f"Visit tasked with the police for next week; thank you, very clear ({secrets.token_hex(3)})"
+
+    # 1. The officer submits graded intelligence to the agency its indicators concern.
+    officer = page
+    sign_in_as(officer, "officer")
+    open_page(officer, "Submit intelligence")
+    main = officer.get_by_test_id("stMain")
+    officer.get_by_role("textbox", name=SUBJECT_FIELD).fill(subject)
+    officer.keyboard.press("Tab")
+    wait_for_app_run(officer)
+    officer.get_by_role("textbox", name="What you saw").fill(seen)
+    officer.keyboard.press("Tab")
+    wait_for_app_run(officer)
+    send_to = widget(main, "stMultiSelect", "Send to")
+    expect(send_to).not_to_contain_text(RECEIVER)  # nothing suggested before an indicator is ticked
+    for label in INDICATORS:
+        tick(officer, "Golden indicators you saw", f"{label} ({RECEIVER})")
+    expect(send_to).to_contain_text(RECEIVER)  # suggested from the indicators
+    expect(send_to.locator("[data-tag]")).to_have_count(1)  # and only that agency
+
+    officer.get_by_role("button", name="Send", exact=True).click()
+    wait_for_app_run(officer)
+    expect(alerts(officer, "Error")).to_contain_text(re.compile(r"Grading \(.+\): choose the source evaluation"))
+    expect(alerts(officer, "Success")).to_have_count(0)
+    shot(officer, backend, "1-officer-send-before-grading")
+
+    expect(main.get_by_text("Grading (5x5x5)", exact=True)).to_be_visible()
+    pick_radio(officer, "Source evaluation", "B: Mostly reliable")
+    pick_radio(officer, "Intelligence evaluation", "2: Known personally to the source but not to the officer")
+    pick_radio(officer, "Handling code", "1: May be shared with other law enforcement and prosecuting agencies")
+    expect(alerts(officer, "Error")).to_have_count(0)
+    officer.get_by_role("button", name="Send", exact=True).click()
+    wait_for_app_run(officer)
+    expect_no_error(officer, "officer after sending")
+    expect(alerts(officer, "Error")).to_have_count(0)
+    sent = alerts(officer, "Success")
+    expect(sent).to_contain_text(re.compile(rf"Referral \d+ sent to {re.escape(RECEIVER)}\."))
+    shot(officer, backend, "2-officer-sent")
+
+    # 2. The analyst opens it from the inbox, tasks a visit and sends the feedback owed.
+    analyst = browser_for("analyst")
+    sign_in_as(analyst, "analyst")
+    open_page(analyst, "Referral inbox")
+    main = analyst.get_by_test_id("stMain")
+    choose(main, "Open a referral", subject)
+    wait_for_app_run(analyst)
+    expect(main.get_by_role("heading", name=subject)).to_be_visible()
+    expect(main.get_by_text(seen)).to_be_visible()  # handling code 1: the full text passes
+    expect(main.get_by_text(f"From Tom Reilly ({SENDER_AGENCY}) · B2 handling 1 (5x5x5)", exact=False)).to_be_visible()
+    indicators = main.get_by_text("Indicators:").locator("..")
+    for label in INDICATORS:
+        expect(indicators).to_contain_text(label)
+
+    decide = main.get_by_test_id("stForm").filter(has_text="Record decision")
+    choose(decide, "Decision", "Task a visit")
+    decide.get_by_role("button", name="Record decision").click()
+    wait_for_app_run(analyst)
+    expect_no_error(analyst, "analyst after recording the decision")
+    expect(alerts(analyst, "Success").filter(has_text="Decision recorded")).to_have_text(
+        re.compile(r"Decision recorded; created visit \d+\.")
+    )
+    shot(analyst, backend, "3-analyst-decided")
+
+    feedback = main.get_by_test_id("stForm").filter(has_text="Feedback to the sender")
+    useful = feedback.get_by_role("slider", name="How useful was it?")
+    useful.focus()
+    analyst.keyboard.press("ArrowRight")  # 3 -> 4
+    expect(feedback.get_by_test_id("stSliderThumbValue")).to_have_text("4")
+    choose(feedback, "What happened", "visit tasked")
+    feedback.get_by_role("textbox", name="What we did with it").fill(comment)
+    feedback.get_by_role("textbox", name="What would make future reports more useful").fill("The time you saw it, as here.")
+    feedback.get_by_role("button", name="Send feedback").click()
+    wait_for_app_run(analyst)
+    expect_no_error(analyst, "analyst after sending feedback")
+    expect(alerts(analyst, "Success").filter(has_text="Feedback sent")).to_be_visible()
+
+    # Answered referrals leave the inbox; shown again, it has the decision and the feedback.
+    analyst.get_by_text("Include referrals already answered").click()
+    wait_for_app_run(analyst)
+    expect(main.get_by_role("heading", name=subject)).to_be_visible()
+    expect(main.get_by_text("(recorded: Task a visit)")).to_be_visible()
+    expect(main.get_by_text(re.compile(r"Feedback given .*: useful 4/5 · visit tasked · " + re.escape(comment)))).to_be_visible()
+    shot(analyst, backend, "4-analyst-feedback-given")
+
+    # 3. The officer sees the feedback on My referrals and on the Home page.
+    open_page(officer, "My referrals")
+    main = officer.get_by_test_id("stMain")
+    expect(alerts(officer, "Success")).to_contain_text(re.compile(r"\d+ new pieces of feedback since you last looked\."))
+    grid = main.get_by_test_id("stDataFrame")
+    [(subject_row, header, _)] = find_in_grid(grid, subject)
+    assert header == "Subject"
+    assert find_in_grid(grid, comment) == [(subject_row, "Feedback", comment)], "the feedback is not on the referral's row"
+    shot(officer, backend, "5-officer-my-referrals")
+
+    open_page(officer, "Home")
+    section = officer.get_by_test_id("stLayoutWrapper").filter(
+        has=officer.get_by_role("heading", name="New feedback on your referrals")
+    ).last
+    grid = section.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible()
+    [(subject_row, header, _)] = find_in_grid(grid, subject)
+    assert header == "Referral"
+    assert find_in_grid(grid, comment) == [(subject_row, "Comments", comment)], "the home page does not show the feedback"
+    shot(officer, backend, "6-officer-home")
+
+
+def test_chair_agenda_lists_overdue_feedback(page: Page, app_server: AppServer, tmp_path: Path) -> None:
+    backend = app_server.backend
+    chair = page
+    sign_in_as(chair, "chair")
+    overview = chair.get_by_test_id("stLayoutWrapper").filter(
+        has=chair.get_by_role("heading", name="Across the partnership")
+    ).last
+    owed = int(metric(overview, "Referrals with overdue feedback").inner_text())
+    assert owed > 0, "the demo should have referrals with overdue feedback"
+
+    open_page(chair, "Meetings")
+    main = chair.get_by_test_id("stMain")
+    choose(main, "Board", BOARD)
+    wait_for_app_run(chair)
+    meeting = widget(main, "stSelectbox", "Meeting").get_by_role("combobox")
+    # The next planned (or live) meeting is preselected; if another test closed it, take any open one.
+    if meeting.input_value().endswith("· closed"):
+        meeting.click()
+        options = chair.get_by_role("option")
+        expect(options.first).to_be_visible()
+        texts = options.all_inner_texts()
+        open_one = next((t for t in texts if not t.strip().endswith("· closed")), None)
+        if open_one is not None:
+            options.filter(has_text=open_one.strip()).first.click()
+            wait_for_app_run(chair)
+        else:
+            chair.keyboard.press("Escape")
+    expect(metric(main, "Status")).to_be_visible()
+    status = metric(main, "Status").inner_text().strip()
+
+    if status != "closed":
+        chair.get_by_role("button", name="Build or refresh the agenda").click()
+        wait_for_app_run(chair)
+        expect_no_error(chair, "chair after building the agenda")
+        grid = main.get_by_test_id("stDataFrame")
+        expect(grid).to_be_visible()
+        # After a meeting closed with this item not discussed, the next agenda also has the carried one (older count).
+        found = find_in_grid(grid, OVERDUE_ITEM)
+        assert {header for _, header, _ in found} == {"Item"}
+        titles = [title for _, _, title in found]
+        assert f"{OVERDUE_ITEM}: {owed}" in titles, f"agenda items {titles}; the chair's home page counts {owed} overdue"
+        shot(chair, backend, "7-chair-agenda")
+    else:
+        shot(chair, backend, "7-chair-agenda-closed")
+
+    # The minutes (a draft until the meeting closes) carry the item too.
+    with chair.expect_download() as info:
+        chair.get_by_role("button", name="Minutes (Markdown)").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    md = path.read_text(encoding="utf-8")
+    item = rf"^### \d+\. {re.escape(OVERDUE_ITEM)}: [1-9]\d*$"
+    assert re.search(item, md, re.M), f"no overdue-feedback item in the minutes:\n{md}"

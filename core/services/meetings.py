@@ -469,7 +469,9 @@ def add_item_action(uow: UnitOfWork, actor: Actor, item_id: int, data: ActionInp
     if item.action_id is None and item.kind in ("item", "tasking"):
         item.action_id = action_id
     else:
-        s.add(AgendaItem(meeting_id=m.id, position=item.position, kind="new action", title=data.title, action_id=action_id,
+        # Appended, so positions stay unique and the shared screen stays on the item under discussion.
+        last = s.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == m.id)) or 0
+        s.add(AgendaItem(meeting_id=m.id, position=last + 1, kind="new action", title=data.title, action_id=action_id,
                          status="discussed", decision=note))
     uow.commit()
     return action_id

@@ -56,7 +56,7 @@ def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
 
 
 def expect_signed_in_home(page: Page) -> None:
-    expect(page.get_by_text(PAGE_TEXT["Home"])).to_be_visible()
+    expect(page.get_by_text(PAGE_TEXT["Home"]).first).to_be_visible()
     marking = page.get_by_test_id("ph-marking").first
     expect(marking).to_be_visible()
     expect(marking).to_contain_text("OFFICIAL")

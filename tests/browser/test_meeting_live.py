@@ -1,0 +1,379 @@
+"""A board meeting run live on two screens: the chair's and a member's, each in its own browser.
+
+The chair builds the agenda, starts the meeting and walks it with "Next"; the member's screen
+follows by itself (the live view refreshes every 3 s). What either records shows on the other's
+screen without them doing anything. The chair closes the meeting and downloads the minutes.
+
+The seeded database is shared with the other browser tests of the backend (they only sign in and
+look), so this test uses the board's next planned meeting whatever ran before it, and closes the
+meeting again if it fails half way (a live meeting would change what "Live meeting" shows them).
+
+Screenshots: artefacts/screenshots/<backend>/live-*.png; minutes: artefacts/downloads/<backend>/.
+Known app bug (NEW_ACTION_TAKES_OVER): when the run hits it (PostgreSQL), every step still runs and
+the test ends as xfail naming the bug; once it is fixed the test simply passes.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from core.minutes import DRAFT_MARK
+from core.services import accounts, actions, meetings
+from core.store import Store
+from tests.browser.conftest import DEFAULT_TIMEOUT_MS, ROOT, SCREENSHOTS, AppServer, wait_for_app_loaded, wait_for_app_run
+from tests.browser.test_browser import NAV_LINKS, expect_no_error, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+BOARD = "Kingsmere Partnership Board"
+CHAIR, MEMBER = "chair", "analyst"
+ACTION_KINDS = ("action overdue", "action due")
+FOLLOW_MS = 10_000  # the live view refreshes every 3 s: another screen's change shows within this
+DOWNLOADS = ROOT / "artefacts" / "downloads"
+NEW_ACTION_TAKES_OVER = (
+    "app bug: a new action agreed on an action item is added as a second agenda item with the SAME position "
+    "(core/services/meetings.py add_item_action: AgendaItem(position=item.position, kind='new action')); view() orders "
+    "by position only and pages/live.py shows the first item at the current position, so on PostgreSQL (ties in any "
+    "order) the shared screen jumps from the item under discussion to the new action by itself; the progress reads "
+    "'item k of N+1' with no item N+1, and the minutes number two items the same"
+)
+
+
+# --- the store, read directly (to choose an item and to tidy up; every check is on the screen) ---
+
+
+@dataclass(frozen=True)
+class Agenda:
+    meeting_id: int
+    label: str  # as the Meetings page lists it, e.g. "Wed 02 Dec 2026, 10:00 · planned"
+    status: str
+    items: list[dict]  # meetings.view(...).items
+    member_edits: set[int]  # action ids the member may update
+
+
+def read_agenda(server: AppServer) -> Agenda | None:
+    """The board's next (or live) meeting as the store has it; None if the board has none."""
+    store = Store(server.database_url, migrate=False)
+    try:
+        with store.read() as s:
+            chair = accounts.load_actor(s, CHAIR)
+            member = accounts.load_actor(s, MEMBER)
+            assert chair is not None and member is not None
+            board = next(b for b in meetings.boards(s, chair) if b["name"] == BOARD)
+            meeting_id = meetings.next_meeting_id(s, chair, board["id"])
+            if meeting_id is None:
+                return None
+            v = meetings.view(s, chair, meeting_id)
+            edits = {i["action_id"] for i in v.items
+                     if i["action_id"] and actions.action_detail(s, member, i["action_id"])["can_edit"]}
+            return Agenda(meeting_id, f"{v.when:%a %d %b %Y, %H:%M} · {v.status}", v.status, v.items, edits)
+    finally:
+        store.dispose()
+
+
+def close_if_live(server: AppServer) -> None:
+    store = Store(server.database_url, migrate=False)
+    try:
+        with store.read() as s:
+            chair = accounts.load_actor(s, CHAIR)
+            board = next(b for b in meetings.boards(s, chair) if b["name"] == BOARD)
+            meeting_id = meetings.next_meeting_id(s, chair, board["id"])
+            live = meeting_id is not None and meetings.view(s, chair, meeting_id).status == "live"
+        if live:
+            with store.uow() as uow:
+                meetings.close(uow, chair, meeting_id)
+    finally:
+        store.dispose()
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def member_page(chromium: Browser, app_server: AppServer, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """The member's screen: a second browser context (its own cookies), beside the chair's `page`.
+
+    On a failure it keeps a screenshot of this screen too (conftest keeps the chair's), and closes
+    the meeting if it was left live, so the other browser tests see no live meeting.
+    """
+    failed_before = request.session.testsfailed
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, base_url=app_server.url)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    pg = context.new_page()
+    try:
+        pg.goto(app_server.url)
+        wait_for_app_loaded(pg)
+        yield pg
+    finally:
+        if request.session.testsfailed > failed_before:
+            path = SCREENSHOTS / app_server.backend / f"FAILED-{request.node.name.replace('[', '-').rstrip(']')}-member.png"
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(path), full_page=True)
+            except Exception:  # noqa: BLE001 - a broken page must not hide the real failure
+                pass
+        context.close()
+        close_if_live(app_server)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def open_page(page: Page, title: str) -> None:
+    page.locator(NAV_LINKS).filter(has=page.get_by_text(title, exact=True)).click()
+    wait_for_app_run(page)
+
+
+def pick(page: Page, combo: Locator, option: str, picked: Callable[[], None], attempts: int = 3) -> None:
+    """Open a select box's list, filter it to the one option containing `option`, click it, check `picked`.
+
+    Typing filters the list, so the click never lands on a list still being filtered (long lists are
+    also virtualised). Now and then (under load) the list does not open, or the click on the option is
+    not taken, when the page has just rerun or moved: then close the list and try again.
+    """
+    match = page.get_by_role("option").filter(has_text=option)
+    for attempt in range(attempts):
+        try:
+            combo.click()
+            combo.press_sequentially(option)
+            expect(match).to_have_count(1, timeout=3_000)
+            match.click()
+            picked()
+            return
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+            print(f"pick {option!r}: not taken on attempt {attempt + 1}, trying again")  # shown if the test fails
+            combo.press("Escape")
+            wait_for_app_run(page)
+
+
+def choose(page: Page, scope: Locator, label: str, option: str) -> None:
+    """Pick the option containing `option` in the selectbox labelled `label`."""
+    combo = scope.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True)).get_by_role("combobox")
+    pick(page, combo, option, lambda: expect(combo).to_have_value(re.compile(re.escape(option)), timeout=3_000))
+
+
+def set_date(scope: Locator, label: str, day: date) -> None:
+    """Type a date into a DD/MM/YYYY date input (its day, month and year are separate spin buttons)."""
+    scope.get_by_role("spinbutton", name=f"day, {label}").click()
+    scope.page.keyboard.type(f"{day:%d%m%Y}")
+    for part, value in (("day", day.day), ("month", day.month), ("year", day.year)):
+        expect(scope.get_by_role("spinbutton", name=f"{part}, {label}")).to_have_attribute("aria-valuenow", str(value))
+
+
+def metric(page: Page, label: str) -> Locator:
+    return page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)).get_by_test_id("stMetricValue")
+
+
+def progress(page: Page) -> Locator:
+    return page.get_by_test_id("stProgress")
+
+
+def big_title(page: Page) -> Locator:
+    """The current item's title, in large type on the shared screen."""
+    return page.locator("[data-testid='stMarkdownContainer'] div[style*='2.4rem']")
+
+
+def facts(page: Page) -> Locator:
+    """The line under the title: the item's kind, whether carried, its status and tier."""
+    return page.locator("[data-testid='stMarkdownContainer'] div[style*='1.1rem']")
+
+
+def action_header(page: Page) -> Locator:
+    """The line under the action's title in the action editor: RAG, due, ..., "version N"."""
+    return page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"· version \d+$"))
+
+
+def version_of(page: Page) -> int:
+    text = action_header(page).first.inner_text()
+    return int(re.search(r"version (\d+)", text).group(1))
+
+
+def history_count(page: Page) -> int:
+    text = page.get_by_test_id("stExpander").filter(has_text="History (").first.inner_text()
+    return int(re.search(r"History \((\d+) updates\)", text).group(1))
+
+
+def shot(page: Page, backend: str, name: str) -> None:
+    screenshot(page, backend, f"live-{name}")
+
+
+# --- the test ------------------------------------------------------------------------------------
+
+
+def test_board_meeting_on_two_screens(page: Page, member_page: Page, app_server: AppServer) -> None:
+    chair, member, backend = page, member_page, app_server.backend
+    token = secrets.token_hex(3)
+    decision = f"Agreed: write to the operator and report back ({token})"
+    note = f"Letter sent; reply expected next week ({token})"
+    new_action = f"Joint licensing review of late-night takeaways ({token})"
+
+    known_bugs: list[str] = []  # app bugs this run ran into (see NEW_ACTION_TAKES_OVER)
+    agenda = read_agenda(app_server)
+    assert agenda is not None and agenda.status == "planned", f"{BOARD} needs a planned next meeting, found {agenda}"
+
+    # 1. The chair: Meetings, the board, its next planned meeting preselected; agenda; attendance; start.
+    sign_in(chair, CHAIR)
+    expect(chair.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible()
+    open_page(chair, "Meetings")
+    choose(chair, chair.get_by_test_id("stMain"), "Board", BOARD)
+    wait_for_app_run(chair)
+    meeting = chair.get_by_test_id("stSelectbox").filter(has=chair.get_by_text("Meeting", exact=True)).get_by_role("combobox")
+    expect(meeting).to_have_value(agenda.label)  # the next planned meeting is preselected
+    expect(metric(chair, "Status")).to_have_text("planned")
+    chair.get_by_role("button", name="Build or refresh the agenda").click()
+    wait_for_app_run(chair)
+    expect_no_error(chair, "chair after building the agenda")
+    expect(metric(chair, "Agenda items")).not_to_have_text("0")
+    expect(chair.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(chair.get_by_text("The agenda is empty")).to_have_count(0)
+    n_items = int(metric(chair, "Agenda items").inner_text())
+    agenda = read_agenda(app_server)
+    assert agenda is not None and len(agenda.items) == n_items
+
+    chair.get_by_test_id("stExpander").filter(has_text="Attendance").locator("summary").click()
+    present = chair.get_by_test_id("stMultiSelect").filter(has=chair.get_by_text("Present", exact=True))
+    for name in ("Helen Marsh", "Aisha Rahman"):
+        pick(chair, present.get_by_role("combobox"), name, lambda: expect(present).to_contain_text(name, timeout=3_000))  # noqa: B023
+        chair.keyboard.press("Escape")
+        wait_for_app_run(chair)  # each change to the multiselect reruns the page
+    chair.get_by_role("button", name="Save attendance").click()
+    wait_for_app_run(chair)
+    expect(metric(chair, "Present / quorum")).to_have_text(re.compile(r"^2 / \d+$"))
+    shot(chair, backend, "chair-agenda")
+
+    chair.get_by_role("button", name="Start the meeting").click()
+    wait_for_app_run(chair)
+    expect_no_error(chair, "chair after starting the meeting")
+    expect(progress(chair)).to_contain_text(f"{BOARD} · item 1 of {n_items}")
+    expect(big_title(chair)).to_have_text(agenda.items[0]["title"])
+    shot(chair, backend, "chair-item-1")
+
+    # 2. The member, on the other screen, sees the same item.
+    sign_in(member, MEMBER)
+    expect(member.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible()
+    open_page(member, "Live meeting")
+    expect(progress(member)).to_contain_text(f"item 1 of {n_items}")
+    expect(big_title(member)).to_have_text(big_title(chair).inner_text())
+    expect(member.get_by_role("button", name="Next ▶")).to_have_count(0)  # only the chair moves the screen
+
+    # 3. The chair moves on; the member's screen follows by itself.
+    chair.get_by_role("button", name="Next ▶").click()
+    wait_for_app_run(chair)
+    expect(progress(chair)).to_contain_text(f"item 2 of {n_items}")
+    second = big_title(chair).inner_text()
+    assert second == agenda.items[1]["title"]
+    expect(progress(member)).to_contain_text(f"item 2 of {n_items}", timeout=FOLLOW_MS)
+    expect(big_title(member)).to_have_text(second, timeout=FOLLOW_MS)
+    wait_for_app_run(member)
+    shot(member, backend, "member-item-2")
+
+    # 4. The member records a decision; it shows on the chair's screen.
+    record = member.get_by_test_id("stForm").filter(has_text="Record against this item")
+    record.get_by_label("Decision").fill(decision)
+    record.get_by_role("button", name="Save", exact=True).click()
+    wait_for_app_run(member)
+    expect_no_error(member, "member after recording a decision")
+    expect(chair.get_by_test_id("stAlertContentSuccess").filter(has_text="Decision:")).to_contain_text(decision, timeout=FOLLOW_MS)
+    shot(chair, backend, "chair-decision")
+
+    # 5. An action the member may update: the chair goes to it, the member adds a progress note.
+    target = next((i for i in agenda.items if i["position"] > 2 and i["kind"] in ACTION_KINDS
+                   and i["action_id"] in agenda.member_edits), None)
+    assert target is not None, f"no item after the second with an action {MEMBER} may update: {agenda.items}"
+    for position in range(3, target["position"] + 1):
+        chair.get_by_role("button", name="Next ▶").click()
+        wait_for_app_run(chair)
+        expect(progress(chair)).to_contain_text(f"item {position} of {n_items}")
+    expect(big_title(chair)).to_have_text(target["title"])
+    expect(big_title(member)).to_have_text(target["title"], timeout=FOLLOW_MS)
+    wait_for_app_run(member)
+    expect(facts(chair)).to_contain_text(target["kind"])
+    quick = member.get_by_test_id("stForm").filter(has_text="Quick update")
+    expect(quick).to_be_visible()
+    version, history = version_of(chair), history_count(chair)
+    assert version_of(member) == version
+    quick.get_by_label("Progress note").fill(note)
+    quick.get_by_role("button", name="Save update").click()
+    wait_for_app_run(member)
+    expect_no_error(member, "member after the progress note")
+    expect(action_header(member)).to_contain_text(f"version {version + 1}")
+    expect(member.get_by_text(f"History ({history + 1} updates)")).to_be_visible()
+    shot(member, backend, "member-action-updated")
+    # The chair's screen shows the action as it stands after its refresh, without the chair doing anything:
+    # the presentation's "Last update <when> by <who>: <note>" line (refreshed every 3 s with the rest).
+    last_update = re.compile(r"^Last update .+ by Aisha Rahman: " + re.escape(note) + "$")
+    expect(chair.get_by_text(last_update)).to_be_visible(timeout=FOLLOW_MS)
+    expect(member.get_by_text(last_update)).to_be_visible()
+    shot(chair, backend, "chair-action-updated")
+    # (The full editor under it, with "version N" and the history, is drawn outside the refreshing part
+    # and catches up on the chair's next full rerun; its form is keyed by version, so a stale save is
+    # reported as a conflict, not lost. Checked after step 6.)
+
+    # 6. The chair records a new action agreed on this item.
+    form = chair.get_by_test_id("stForm").filter(has_text="New action agreed on this item")
+    form.get_by_label("Action").fill(new_action)
+    choose(chair, form, "Owner", "Aisha Rahman")
+    choose(chair, form, "Owning agency", "Immigration Enforcement")
+    due = date.today() + timedelta(days=30)
+    set_date(form, "Due", due)
+    choose(chair, form, "Strand", "Prevent")
+    form.get_by_role("button", name="Add action").click()
+    wait_for_app_run(chair)
+    expect_no_error(chair, "chair after adding an action")
+    expect(chair.get_by_test_id("stAlertContentSuccess").filter(has_text="Decision:")).to_contain_text(f"New action: {new_action}")
+    expect(member.get_by_text(f"New action: {new_action}")).to_be_visible(timeout=FOLLOW_MS)
+    # The screen stays on the item the action was agreed on (the chair did not move on) ...
+    shown = big_title(chair).inner_text()
+    if shown == target["title"]:
+        # ... and adding the action reran the chair's whole page: its editor too shows the member's update.
+        expect(action_header(chair)).to_contain_text(f"version {version + 1}")
+        expect(chair.get_by_text(f"History ({history + 1} updates)")).to_be_visible()
+    else:
+        assert shown == new_action, f"the live screen shows {shown!r}, neither the item nor the new action"
+        known_bugs.append(NEW_ACTION_TAKES_OVER)
+    shot(chair, backend, "chair-new-action")
+    shot(member, backend, "member-new-action")
+
+    # 7. The chair closes the meeting and downloads the minutes.
+    open_page(chair, "Meetings")
+    expect(metric(chair, "Status")).to_have_text("live")
+    chair.get_by_role("button", name="Close the meeting").click()
+    dialog = chair.get_by_role("dialog")
+    expect(dialog).to_contain_text("The record will be frozen")
+    dialog.get_by_role("button", name="Close and freeze").click()
+    wait_for_app_run(chair)
+    expect(metric(chair, "Status")).to_have_text("closed")
+    expect(meeting).to_have_value(agenda.label.replace("· planned", "· closed"))
+    expect(chair.get_by_role("button", name="Close the meeting")).to_have_count(0)
+    expect(member.get_by_text("No meeting is live")).to_be_visible(timeout=FOLLOW_MS)
+
+    folder = DOWNLOADS / backend
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for label in ("Minutes (PDF)", "Minutes (Markdown)"):
+        with chair.expect_download() as info:
+            chair.get_by_role("button", name=label).click()
+        download = info.value
+        files[label] = folder / download.suggested_filename
+        download.save_as(files[label])
+        wait_for_app_run(chair)
+    pdf = files["Minutes (PDF)"].read_bytes()
+    assert pdf.startswith(b"%PDF"), pdf[:40]
+    md = files["Minutes (Markdown)"].read_text(encoding="utf-8")
+    assert "OFFICIAL" in md
+    assert decision in md
+    assert new_action in md
+    assert "**Present (2):**" in md, "the attendance the chair saved is not in the minutes"
+    assert DRAFT_MARK not in md, "the minutes of a closed meeting are still marked as a draft"
+    shot(chair, backend, "chair-closed")
+
+    if known_bugs:
+        pytest.xfail(" AND ".join(known_bugs))

@@ -96,6 +96,16 @@ def _may_edit(actor: Actor, action: Action, supporting: list[int]) -> bool:
     return allowed(actor, "action.update", agency_id=[action.agency_id, *supporting], owner_id=action.owner_id or 0)
 
 
+def _editable(s: Session, actor: Actor, action_id: int, verb: str) -> Action:
+    """The action, if it exists and the actor may change it (owner, or owning/supporting agency lead)."""
+    action = s.get(Action, action_id)
+    if action is None:
+        raise NotFound(f"Action {action_id} no longer exists.")
+    if not _may_edit(actor, action, _supporting(s, action_id)):
+        raise Forbidden(f"You may {verb} only actions you own or that your agency owns or supports.")
+    return action
+
+
 def _supporting(session: Session, action_id: int) -> list[int]:
     return list(session.scalars(select(ActionAgency.agency_id).where(ActionAgency.action_id == action_id)))
 
@@ -146,11 +156,7 @@ def update_action(
     `base` is what the editor saw (used to tell them what the other person changed).
     """
     s = uow.session
-    action = s.get(Action, action_id)
-    if action is None:
-        raise NotFound(f"Action {action_id} no longer exists.")
-    if not _may_edit(actor, action, _supporting(s, action_id)):
-        raise Forbidden("You may update only actions you own or that your agency owns or supports.")
+    action = _editable(s, actor, action_id, "update")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
@@ -212,11 +218,7 @@ def _touch(action: Action) -> None:
 
 def add_milestone(uow: UnitOfWork, actor: Actor, action_id: int, *, title: str, due_on: date, owner_id: int | None = None) -> int:
     s = uow.session
-    action = s.get(Action, action_id)
-    if action is None:
-        raise NotFound(f"Action {action_id} no longer exists.")
-    if not _may_edit(actor, action, _supporting(s, action_id)):
-        raise Forbidden("You may add milestones only to actions you own or that your agency owns or supports.")
+    action = _editable(s, actor, action_id, "add milestones to")
     title = " ".join(title.split())
     if not title:
         raise ValidationError("Milestone: give it a title.")

@@ -44,3 +44,13 @@ def small(store: Store) -> Small:
         )
         uow.commit()
     return result
+
+
+@pytest.fixture
+def officer(small: Small) -> Actor:
+    """A Trading Standards frontline officer beside the small partnership's admin and analyst."""
+    with small.store.uow() as uow:
+        u = User(username="olly", name="Olly Officer", role="officer", agency_id=small.ts, password_hash=_HASH)
+        uow.session.add(u)
+        uow.commit()
+    return Actor(u.id, "olly", u.name, Role.OFFICER, small.ts, "Trading Standards")

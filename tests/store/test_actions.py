@@ -18,13 +18,6 @@ from tests.store.conftest import _HASH, Small
 TODAY = date(2026, 11, 22)
 
 
-@pytest.fixture
-def officer(small: Small) -> Actor:
-    with small.store.uow() as uow:
-        u = User(username="olly", name="Olly Officer", role="officer", agency_id=small.ts, password_hash=_HASH)
-        uow.session.add(u)
-        uow.commit()
-    return Actor(u.id, "olly", u.name, Role.OFFICER, small.ts, "Trading Standards")
 
 
 def _new(small: Small, owner: Actor | None = None, **kw) -> int:  # noqa: ANN003

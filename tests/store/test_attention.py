@@ -22,13 +22,6 @@ def days(n: int) -> date:
     return TODAY + timedelta(days=n)
 
 
-@pytest.fixture
-def officer(small: Small) -> Actor:
-    with small.store.uow() as uow:
-        u = User(username="olly", name="Olly Officer", role="officer", agency_id=small.ts, password_hash=_HASH)
-        uow.session.add(u)
-        uow.commit()
-    return Actor(u.id, "olly", u.name, Role.OFFICER, small.ts, "Trading Standards")
 
 
 def _sections(small: Small, actor: Actor) -> dict[str, attention.Section]:

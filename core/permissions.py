@@ -67,6 +67,20 @@ RULES: dict[str, tuple[str, dict[Role, Scope]]] = {
     "referral.submit": ("submit intelligence referrals", {K: SELF, N: SELF, O: SELF}),
     "referral.triage": ("triage that agency's referrals", {N: OWN}),
     "referral.feedback": ("give feedback on that agency's referrals", {N: OWN}),
+    # Shared risk lists. Each agency's analysts own its datasets (import, mapping, risk scale, sharing limit).
+    "dataset.manage": ("import, map and set the sharing and risk scale of that agency's datasets", {N: OWN}),
+    "risklist.view": ("see the shared risk list", {A: ANY, C: ANY, K: ANY, N: ANY}),
+    "risklist.export": ("export the shared risk list", {C: ANY, K: ANY, N: ANY}),
+    # A pair of records is reviewed by an analyst of an agency that holds one of them.
+    "match.review": ("decide whether records of that agency match, or split and merge its businesses", {N: OWN}),
+    "tasking.request": ("send businesses to the next tasking meeting", {C: ANY, K: ANY, N: ANY}),
+    # Joint visits.
+    "catalogue.edit": ("change that agency's remit, powers, indicators and contact", {A: ANY, C: OWN, K: OWN, N: OWN}),
+    "visit.plan": ("plan, change and cancel joint visits and weeks of action", {A: ANY, C: ANY, K: ANY}),
+    "visit.respond": ("confirm or decline that agency's part in a visit", {C: OWN, K: OWN, N: OWN}),
+    "visit.outcome": ("record that agency's outcome of a visit", {K: OWN, N: OWN, O: OWN}),
+    "marker.view": ("see officer-safety warning markers", {C: ANY, K: ANY, N: ANY, O: ANY}),
+    "marker.manage": ("add or retire that agency's warning markers", {K: OWN, N: OWN}),
 }
 
 

@@ -149,6 +149,24 @@ class Business(Base):
     sector: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     tasking_requested_at: Mapped[datetime | None]
+    # A business that matching folded into another (its referrals, visits and actions follow it).
+    merged_into_id: Mapped[int | None] = fk("businesses.id", nullable=True)
+    # False once no current agency record belongs to it (kept: visits and referrals may point to it).
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    matched_at: Mapped[datetime | None]
+
+
+class BusinessLink(Base):
+    """Two businesses connected by a shared phone number or contact name (a possible network), not merged."""
+
+    __tablename__ = "business_links"
+    __table_args__ = (UniqueConstraint("business_a_id", "business_b_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_a_id: Mapped[int] = fk("businesses.id", ondelete="CASCADE")
+    business_b_id: Mapped[int] = fk("businesses.id", ondelete="CASCADE")
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Dataset(Base):
@@ -166,6 +184,8 @@ class Dataset(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = fk("users.id", nullable=True)
     last_imported_at: Mapped[datetime | None]
+    # After this many days without a new import the dataset is shown as stale.
+    stale_after_days: Mapped[int] = mapped_column(Integer, default=90)
 
     agency: Mapped[Agency] = relationship()
 
@@ -227,6 +247,21 @@ class MatchDecision(Base):
     decision: Mapped[str] = mapped_column(String(12))
     decided_by_id: Mapped[int | None] = fk("users.id", nullable=True)
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MatchReview(Base):
+    """A pair of agency records the matcher was unsure about, waiting for a person's decision."""
+
+    __tablename__ = "match_reviews"
+    __table_args__ = (UniqueConstraint("a_dataset_id", "a_reference", "b_dataset_id", "b_reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_dataset_id: Mapped[int] = fk("datasets.id", ondelete="CASCADE")
+    a_reference: Mapped[str] = mapped_column(String(80))
+    b_dataset_id: Mapped[int] = fk("datasets.id", ondelete="CASCADE")
+    b_reference: Mapped[str] = mapped_column(String(80))
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TaskingRequest(Base):

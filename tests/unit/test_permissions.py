@@ -85,6 +85,37 @@ CASES = [
     *[(action, Role.ANALYST, "other", False) for action in ("referral.triage", "referral.feedback")],
     *[(action, role, "own", False) for action in ("referral.triage", "referral.feedback")
       for role in (Role.ADMIN, Role.CHAIR, Role.COORDINATOR, Role.OFFICER)],
+    # datasets belong to their agency's analysts; nobody else (not even an admin) changes a sharing limit
+    ("dataset.manage", Role.ANALYST, "own", True),
+    ("dataset.manage", Role.ANALYST, "other", False),
+    *[("dataset.manage", role, "own", False) for role in (Role.ADMIN, Role.CHAIR, Role.COORDINATOR, Role.OFFICER)],
+    *[("risklist.view", role, "other", True) for role in (Role.ADMIN, Role.CHAIR, Role.COORDINATOR, Role.ANALYST)],
+    ("risklist.view", Role.OFFICER, "own", False),
+    *[("risklist.export", role, "other", True) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST)],
+    *[("risklist.export", role, "own", False) for role in (Role.ADMIN, Role.OFFICER)],
+    ("match.review", Role.ANALYST, "own", True),
+    ("match.review", Role.ANALYST, "other", False),
+    *[("match.review", role, "own", False) for role in (Role.ADMIN, Role.CHAIR, Role.COORDINATOR, Role.OFFICER)],
+    *[("tasking.request", role, "other", True) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST)],
+    *[("tasking.request", role, "own", False) for role in (Role.ADMIN, Role.OFFICER)],
+    # the catalogue of powers: admins for any agency, each agency's leads for its own entry
+    ("catalogue.edit", Role.ADMIN, "other", True),
+    *[("catalogue.edit", role, "own", True) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST)],
+    *[("catalogue.edit", role, "other", False) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST)],
+    ("catalogue.edit", Role.OFFICER, "own", False),
+    *[("visit.plan", role, "other", True) for role in (Role.ADMIN, Role.CHAIR, Role.COORDINATOR)],
+    *[("visit.plan", role, "own", False) for role in (Role.ANALYST, Role.OFFICER)],
+    *[("visit.respond", role, "own", True) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST)],
+    *[("visit.respond", role, "other", False) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST)],
+    *[("visit.respond", role, "own", False) for role in (Role.ADMIN, Role.OFFICER)],
+    *[("visit.outcome", role, "own", True) for role in (Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
+    *[("visit.outcome", role, "other", False) for role in (Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
+    *[("visit.outcome", role, "own", False) for role in (Role.ADMIN, Role.CHAIR)],
+    *[("marker.view", role, "other", True) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
+    ("marker.view", Role.ADMIN, "own", False),
+    *[("marker.manage", role, "own", True) for role in (Role.COORDINATOR, Role.ANALYST)],
+    *[("marker.manage", role, "other", False) for role in (Role.COORDINATOR, Role.ANALYST)],
+    *[("marker.manage", role, "own", False) for role in (Role.ADMIN, Role.CHAIR, Role.OFFICER)],
 ]
 
 

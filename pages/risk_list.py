@@ -10,6 +10,14 @@ from core.permissions import allowed
 from core.services import risklist
 from ui.context import context, marking, user_errors
 
+
+
+@st.cache_data(ttl=900, max_entries=24, show_spinner="Building the risk list…")
+def whole_list(database: str, agency_id: int, version: tuple, _actor: object) -> risklist.RiskList:  # noqa: ARG001
+    """The whole list as one agency sees it, rebuilt when anything it shows changes (see risklist.version)."""
+    return risklist.whole_list(ctx.store, _actor)
+
+
 ctx = context()
 marking(ctx.partnership, sensitive=True)
 st.title("Shared risk list")
@@ -17,7 +25,7 @@ st.caption(risklist.risk.SCORE_FORMULA + " Each agency's column shows its band, 
            "shares only that it holds the business. Owner-only data helps the matching but is never shown to partners.")
 
 with user_errors():
-    everything = risklist.whole_list(ctx.store, ctx.actor)
+    everything = whole_list(ctx.store.url, ctx.actor.agency_id, risklist.version(ctx.store, ctx.actor), ctx.actor)
     districts = sorted(d for d in everything.rows["district"].dropna().unique() if d)
     sectors = sorted(s for s in everything.rows["sector"].dropna().unique() if s)
 

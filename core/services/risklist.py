@@ -26,6 +26,7 @@ from core.store import Store
 from core.store.models import (
     Agency,
     AgencyRecord,
+    AuditEvent,
     Business,
     BusinessLink,
     Dataset,
@@ -125,6 +126,15 @@ def narrow(whole: RiskList, filters: RiskFilters, *, limit: int | None = MAX_ROW
     if limit is not None:
         out = out.head(limit)
     return RiskList(out.reset_index(drop=True), whole.agency_codes, total, datasets=whole.datasets)
+
+
+def version(store: Store, actor: Actor) -> tuple[Any, ...]:
+    """Changes whenever anything the list shows may have changed (every write is audited; matching
+    stamps the businesses it touches): pages cache the whole list per agency on this."""
+    ensure(actor, "risklist.view")
+    with store.read() as s:
+        return (s.scalar(select(func.max(AuditEvent.id))), s.scalar(select(func.max(Business.matched_at))),
+                s.scalar(select(func.count()).select_from(AgencyRecord)))
 
 
 def whole_list(store: Store, actor: Actor) -> RiskList:

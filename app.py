@@ -30,6 +30,7 @@ PAGES: list[tuple[str, str, str, set[Role], str]] = [
     ("pages/my_referrals.py", "My referrals", ":material/outbox:", roles_for("referral.view_own"), "Intelligence"),
     ("pages/inbox.py", "Referral inbox", ":material/inbox:", roles_for("referral.view_inbox"), "Intelligence"),
     ("pages/referral_dashboard.py", "Referral dashboard", ":material/monitoring:", roles_for("referral.view_counts"), "Intelligence"),
+    ("pages/datasets.py", "Datasets and imports", ":material/upload_file:", roles_for("dataset.manage"), "Risk list"),
     ("pages/account.py", "My account", ":material/person:", set(Role), ""),
     ("pages/audit.py", "Audit log", ":material/policy:", roles_for("audit.view"), "Administration"),
     ("pages/admin.py", "Agencies and users", ":material/admin_panel_settings:", roles_for("user.manage"), "Administration"),

@@ -17,24 +17,7 @@ import pandas as pd
 from core.errors import ValidationError
 from core.importing.mapping import MULTI, clean_columns, used_columns
 from core.importing.risk import band_for
-
-try:
-    from core.matching.normalise import parse_postcode
-except ImportError:  # core.matching is written in parallel; until it is merged use the small fallback below
-    parse_postcode = None  # type: ignore[assignment]
-
-_PC = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
-
-
-def _parse_postcode(text: str) -> str | None:
-    """Fallback only (when core.matching is missing): canonical 'AB1 2CD' or None; no keying-slip repair."""
-    compact = re.sub(r"\s+", "", (text or "").upper())
-    m = _PC.match(compact)
-    return f"{m.group(1)} {m.group(2)}" if m else None
-
-
-if parse_postcode is None:
-    parse_postcode = _parse_postcode
+from core.matching.normalise import parse_postcode
 
 # Column widths of agency_records: longer text is cut (a warning), a longer reference is an error.
 WIDTHS = {"reference": 80, "trading_name": 200, "company_name": 200, "address": 300, "postcode": 12, "phone": 40,

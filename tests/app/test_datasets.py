@@ -60,3 +60,18 @@ def test_only_analysts_have_the_page(open_app: Callable[..., AppTest], role: str
     at = open_app(role)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/datasets.py").run()
+
+
+def test_analyst_saves_a_suggested_risk_scale_and_a_sharing_limit(private_app: Callable[..., AppTest]) -> None:
+    at = _open(private_app)
+    did = at.selectbox(key="ds_pick").value
+    at.button(key=f"ds_suggest_{did}").click().run()
+    assert not at.exception, at.exception
+    at.button(key=f"ds_scale_save_{did}").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Saved. ") for s in at.success), [s.value for s in at.success]
+    at.radio(key=f"ds_sharing_{did}").set_value("interest-only")
+    at.button(key=f"ds_sharing_save_{did}").click().run()
+    assert not at.exception, at.exception
+    assert at.radio(key=f"ds_sharing_{did}").value == "interest-only"
+    assert list(at.dataframe[0].value["Partners may see"]) == ["interest-only"]

@@ -24,7 +24,7 @@ EXPECTED_PAGES = {
     "chair": EVERYONE | {"Audit log", "Referral dashboard", "Shared risk list"},
     "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Shared risk list"},
     "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard",
-                           "Shared risk list", "Match review"},
+                           "Shared risk list", "Match review", "Datasets and imports"},
     "officer": EVERYONE | {"Submit intelligence", "My referrals"},
 }
 # Text each page shows once it has rendered (its own content, not the frame's).
@@ -43,6 +43,7 @@ PAGE_TEXT = {
     "Live meeting": "No meeting is live",
     "Shared risk list": "Owner-only data helps the matching",
     "Match review": "Pairs of records the matcher was unsure about",
+    "Datasets and imports": "Each import replaces the dataset's snapshot",
 }
 WRONG_CREDENTIALS = "Wrong username or password"
 NAV_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"

@@ -1,0 +1,69 @@
+"""Read a folder of agency exports with a column mapping (the format in README/MATCHING-API) into one table.
+
+The benchmark's own reader, so that Splink gets the same records as our pipeline: CSV in UTF-8 or
+Windows-1252, comma or semicolon separated, and .xlsx; every value read as text.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+COLUMNS = ("record_id", "source", "agency", "trading_name", "company_name", "address", "postcode", "phone",
+           "contact")
+
+
+def _as_list(spec: object) -> list[str]:
+    if spec is None:
+        return []
+    return [spec] if isinstance(spec, str) else [str(c) for c in spec]
+
+
+def read_file(path: Path) -> pd.DataFrame:
+    """One export as text columns, whatever its encoding and delimiter."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        df = pd.read_excel(path, dtype=object)
+        for col in df.columns:  # a date cell comes back as a Timestamp; keep the date only
+            df[col] = df[col].map(lambda v: "" if pd.isna(v) else (v.date().isoformat()
+                                                                  if isinstance(v, pd.Timestamp) else str(v)))
+        return df
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
+
+
+def read_exports(folder: Path, mapping_path: Path) -> pd.DataFrame:
+    """Every mapped file in `folder` as rows of COLUMNS; record_id = "<file stem>:<reference>"."""
+    mapping = yaml.safe_load(mapping_path.read_text(encoding="utf-8"))
+    frames = []
+    for spec in mapping["datasets"]:
+        path = folder / spec["file"]
+        if not path.exists():
+            continue
+        df = read_file(path)
+        cols = spec["columns"]
+        stem = path.stem
+        out = pd.DataFrame({"record_id": stem + ":" + df[cols["reference"]].astype(str)})
+        out["source"] = stem
+        out["agency"] = spec.get("agency", stem.split("_", 1)[0])
+        names = _as_list(cols.get("name"))
+        out["trading_name"] = df[names[0]] if names else ""
+        out["company_name"] = df[names[1]] if len(names) > 1 else ""
+        address = _as_list(cols.get("address"))
+        if address:
+            parts = df[address].apply(lambda s: s.str.strip())
+            out["address"] = parts.apply(lambda row: ", ".join(v for v in row if v), axis=1)
+        else:
+            out["address"] = ""
+        for key in ("postcode", "phone", "contact"):
+            out[key] = df[cols[key]] if cols.get(key) else ""
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)[list(COLUMNS)]

@@ -341,7 +341,7 @@ class Generator:
                 n2 = n + 2 if kind != "estate" else n + 1
                 street.next_number = max(street.next_number, n2 + 2)
                 num2 = f"Unit {n2}" if kind == "estate" else str(n2)
-                same = b.name if (b.name and r.random() < 0.3) else None
+                same = b.name if (b.name in GENERIC and r.random() < 0.5) else None
                 self.new_business(sector, street, num2, n2, name=same)
             elif roll < NEIGHBOUR_RATE + PHOENIX_RATE and len(self.biz) < self.n:
                 # phoenix: the old business closed, a new one opened at the same premises (often same people)

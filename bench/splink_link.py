@@ -34,7 +34,8 @@ POSTCODE = r"\b([A-Za-z]{1,2}[0-9][A-Za-z0-9]?) ?([0-9][A-Za-z]{2})\b"
 
 
 def _clean_name(s: pd.Series) -> pd.Series:
-    s = s.fillna("").str.lower().str.replace("&", " and ", regex=False)
+    s = s.fillna("").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")  # café -> cafe
+    s = s.str.lower().str.replace("&", " and ", regex=False)
     s = s.str.replace(r"^mr |^mrs |^ms ", "", regex=True)
     s = s.str.replace(r"[^a-z0-9 ]", "", regex=True).str.replace(LEGAL, " ", regex=True)
     s = s.str.replace(r"^the ", "", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()

@@ -26,6 +26,8 @@ PAGES: list[tuple[str, str, str, set[Role], str]] = [
     ("pages/actions.py", "Actions", ":material/checklist:", roles_for("action.view"), "Actions and meetings"),
     ("pages/meetings.py", "Meetings", ":material/groups:", roles_for("meeting.view"), "Actions and meetings"),
     ("pages/live.py", "Live meeting", ":material/co_present:", roles_for("meeting.view"), "Actions and meetings"),
+    ("pages/risk_list.py", "Shared risk list", ":material/leaderboard:", roles_for("risklist.view"), "Risk list and visits"),
+    ("pages/match_review.py", "Match review", ":material/compare_arrows:", roles_for("match.review"), "Risk list and visits"),
     ("pages/referral_new.py", "Submit intelligence", ":material/send:", roles_for("referral.submit"), "Intelligence"),
     ("pages/my_referrals.py", "My referrals", ":material/outbox:", roles_for("referral.view_own"), "Intelligence"),
     ("pages/inbox.py", "Referral inbox", ":material/inbox:", roles_for("referral.view_inbox"), "Intelligence"),

@@ -20,10 +20,11 @@ DEMO_PASSWORD = "partnership-demo"  # core.demo.DEMO_PASSWORD, spelt out: the te
 ROLES = ["admin", "chair", "coordinator", "analyst", "officer"]
 EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting"}
 EXPECTED_PAGES = {
-    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard"},
-    "chair": EVERYONE | {"Audit log", "Referral dashboard"},
-    "coordinator": EVERYONE | {"Submit intelligence", "My referrals"},
-    "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard"},
+    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard", "Shared risk list"},
+    "chair": EVERYONE | {"Audit log", "Referral dashboard", "Shared risk list"},
+    "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Shared risk list"},
+    "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard",
+                           "Shared risk list", "Match review"},
     "officer": EVERYONE | {"Submit intelligence", "My referrals"},
 }
 # Text each page shows once it has rendered (its own content, not the frame's).
@@ -40,6 +41,8 @@ PAGE_TEXT = {
     "Referral dashboard": "Content is never shown here",
     "Meetings": "Agenda items",
     "Live meeting": "No meeting is live",
+    "Shared risk list": "Owner-only data helps the matching",
+    "Match review": "Pairs of records the matcher was unsure about",
 }
 WRONG_CREDENTIALS = "Wrong username or password"
 NAV_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"

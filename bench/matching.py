@@ -12,13 +12,15 @@ clock of the whole run (reading the files included):
 
 and scores each output against truth.csv: pairwise precision, recall and F1 (counted over cluster
 intersections, bench/metrics.py) and the share of the true multi-agency businesses (records from 2+
-agencies) recovered exactly. Prints a Markdown table.
+agencies) recovered exactly. Prints a Markdown table with wall and CPU seconds (the machine may be
+shared: CPU time is the steadier of the two; DuckDB uses several threads, so it can exceed wall time).
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import hashlib
+import resource
 import subprocess
 import sys
 import tempfile
@@ -66,25 +68,28 @@ def read_csv_map(path: Path, key: str, value: str) -> dict[str, str]:
         return {row[key]: row[value] for row in csv.DictReader(f)}
 
 
-def run(tool: str, folder: Path, seed: int, work: Path) -> tuple[Scores, float] | str:
-    """Scores and wall seconds, or the reason it failed."""
+def run(tool: str, folder: Path, seed: int, work: Path) -> tuple[Scores, float, float] | str:
+    """Scores, wall seconds and CPU seconds (user + system, all threads), or the reason it failed."""
     out = work / f"{tool}-{folder.name}.csv"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command(tool, folder, out, seed), cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if done.returncode != 0 or not out.exists():
         return f"{tool} failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[-2000:]}"
     truth = read_csv_map(folder / "truth.csv", "record_id", "business_id")
     predicted = read_csv_map(out, "record_id", "cluster_id")
-    return score(truth, predicted), seconds
+    return score(truth, predicted), seconds, cpu
 
 
-def table(results: list[tuple[int, int, str, Scores, float]]) -> str:
-    lines = ["| businesses | records | tool | precision | recall | F1 | multi-agency exact | seconds |",
-             "|---:|---:|---|---:|---:|---:|---:|---:|"]
-    for size, records, tool, s, seconds in results:
+def table(results: list[tuple[int, int, str, Scores, float, float]]) -> str:
+    lines = ["| businesses | records | tool | precision | recall | F1 | multi-agency exact | wall s | CPU s |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for size, records, tool, s, seconds, cpu in results:
         lines.append(f"| {size:,} | {records:,} | {tool} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | "
-                     f"{s.multi_agency_exact:.1%} of {s.multi_agency:,} | {seconds:.1f} |")
+                     f"{s.multi_agency_exact:.1%} of {s.multi_agency:,} | {seconds:.1f} | {cpu:.1f} |")
     return "\n".join(lines)
 
 
@@ -100,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if "ours" in tools and (why := ours_available()):
         print(f"skipping ours: {why}", flush=True)
         tools.remove("ours")
-    results: list[tuple[int, int, str, Scores, float]] = []
+    results: list[tuple[int, int, str, Scores, float, float]] = []
     failed = False
     with tempfile.TemporaryDirectory(prefix="ph-bench-matching-") as tmp:
         for size in sizes:
@@ -113,11 +118,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(outcome, file=sys.stderr, flush=True)
                     failed = True
                     continue
-                s, seconds = outcome
-                results.append((size, records, tool, s, seconds))
+                s, seconds, cpu = outcome
+                results.append((size, records, tool, s, seconds, cpu))
                 print(f"{size:>7,} businesses {records:>8,} records  {tool:<6}  P {s.precision:.3f}  "
                       f"R {s.recall:.3f}  F1 {s.f1:.3f}  multi-agency exact {s.multi_agency_exact:.1%} "
-                      f"of {s.multi_agency:,}  {seconds:.1f} s", flush=True)
+                      f"of {s.multi_agency:,}  {seconds:.1f} s (CPU {cpu:.1f} s)", flush=True)
     if results:
         print()
         print(table(results))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,14 +23,26 @@ def _as_list(spec: object) -> list[str]:
     return [spec] if isinstance(spec, str) else [str(c) for c in spec]
 
 
+def _cell(v: object) -> str:
+    """A spreadsheet cell as text; a date cell as its ISO date."""
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    return str(v)
+
+
 def read_file(path: Path) -> pd.DataFrame:
     """One export as text columns, whatever its encoding and delimiter."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        df = pd.read_excel(path, dtype=object)
-        for col in df.columns:  # a date cell comes back as a Timestamp; keep the date only
-            df[col] = df[col].map(lambda v: "" if pd.isna(v) else (v.date().isoformat()
-                                                                  if isinstance(v, pd.Timestamp) else str(v)))
-        return df
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        header = [str(h) for h in next(rows)]
+        data = [[_cell(v) for v in row] for row in rows]
+        wb.close()
+        return pd.DataFrame(data, columns=header)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -59,8 +72,7 @@ def read_exports(folder: Path, mapping_path: Path) -> pd.DataFrame:
         out["company_name"] = df[names[1]] if len(names) > 1 else ""
         address = _as_list(cols.get("address"))
         if address:
-            parts = df[address].apply(lambda s: s.str.strip())
-            out["address"] = parts.apply(lambda row: ", ".join(v for v in row if v), axis=1)
+            out["address"] = [", ".join(v for v in parts if v) for parts in zip(*(df[c].str.strip() for c in address))]
         else:
             out["address"] = ""
         for key in ("postcode", "phone", "contact"):

@@ -146,6 +146,8 @@ FLAT_ABOVE_RATE = 0.25     # share of HMOs that are flats above a shop
 NETWORK_RATE = 0.015       # owners with 2-4 shopfronts (shared phone and/or contact)
 DUPLICATE_RATE = 0.03      # an agency holds the same business twice (re-registration)
 
+TOWN_WITHOUT_POSTCODE = 0.85  # an address with neither postcode nor town is rare
+
 AREAS = ("KM", "AX", "FW", "HG", "SB", "RT", "WD", "LX", "NP", "QE", "TZ", "BV", "CY", "DN", "EG", "GU")
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the inward code never uses C, I, K, M, O or V
 TOWN_STEMS = ("Kings", "Ash", "Fen", "Hollo", "Stan", "Brad", "Carl", "Dun", "Elm", "Fair", "Glen", "Hart", "Ives",
@@ -426,9 +428,10 @@ class Generator:
             num = f"First Floor Flat, {num[11:]}"
         return num + ("," if self.rng.random() < comma else "")
 
-    def address_lines(self, b: Business, *, abbrev: float = 0.3, comma: float = 0.1, town: float = 0.6,
-                      no_number: float = 0.02) -> list[str]:
-        """[number+street(, estate), town] or for estates [Unit n, estate, town]."""
+    def address_lines(self, b: Business, postcode: str, *, abbrev: float = 0.3, comma: float = 0.1,
+                      town: float = 0.6, no_number: float = 0.02) -> list[str]:
+        """[number+street, town] or for estates [Unit n, estate, town]; the town is nearly always there
+        when the record has no postcode (an officer writes down where it is somehow)."""
         r = self.rng
         street = self.street_as(b.street.name, abbrev)
         lines: list[str]
@@ -438,7 +441,7 @@ class Generator:
             lines = [street]
         else:
             lines = [f"{self.number_as(b, comma)} {street}"]
-        if r.random() < town:
+        if r.random() < (town if postcode else TOWN_WITHOUT_POSTCODE):
             lines.append(b.street.town)
         return lines
 
@@ -527,10 +530,11 @@ class Generator:
 
     def row_fs(self, b: Business) -> None:
         r = self.rng
+        pc = self.postcode_as(b, missing=0.03, nospace=0.05)
         name = self.name_as(b, ltd=0.05)
         if b.company and r.random() < 0.08:
             name = f"{b.company} t/a {name}"
-        lines = self.address_lines(b, abbrev=0.15, comma=0.05, town=0.9)
+        lines = self.address_lines(b, pc, abbrev=0.15, comma=0.05, town=0.9)
         if len(lines) < 3 and r.random() < 0.3:
             lines.append("Kingsmereshire")
         lines += [""] * (3 - len(lines))
@@ -541,7 +545,7 @@ class Generator:
             "FHRSID": str(100000 + self._next("FS")), "LocalAuthorityBusinessID": f"PI/{r.randint(10000, 99999)}",
             "BusinessName": name, "BusinessType": types.get(b.sector, "Retailers - other"),
             "AddressLine1": lines[0], "AddressLine2": lines[1], "AddressLine3": lines[2],
-            "PostCode": self.postcode_as(b, missing=0.03, nospace=0.05),
+            "PostCode": pc,
             "RatingValue": r.choices("012345", (2, 4, 8, 14, 30, 42))[0], "RatingDate": self.when(b, "iso"),
         }))
 
@@ -549,7 +553,7 @@ class Generator:
         r = self.rng
         name = self.company_as(b, ltd=0.3) if (b.company and r.random() < 0.35) else self.name_as(b, typo=0.05)
         pc = self.postcode_as(b, missing=0.06, nospace=0.3, slip=0.04)
-        address = ", ".join(self.address_lines(b, abbrev=0.6, comma=0.0, town=0.5))
+        address = ", ".join(self.address_lines(b, pc, abbrev=0.6, comma=0.0, town=0.5))
         self.rows["TS"].append((b.id, {
             "TS REF": self.ref("TS", "TS/", 6), "TRADER": name.upper(),
             "TRADER ADDRESS": f"{address} {pc}".strip().upper(),
@@ -559,70 +563,76 @@ class Generator:
 
     def row_lic(self, b: Business) -> None:
         r = self.rng
+        pc = self.postcode_as(b, missing=0.02, nospace=0.1)
         holder = self.company_as(b) if b.company else b.contact
         if b.company and r.random() < 0.15:
             holder = f"{holder} t/a {b.name}"
         self.rows["LIC"].append((b.id, {
             "Licence No": self.ref("LIC", "LN/", 6), "Premises Name": self.name_as(b, drop_the=0.1),
             "Licence Holder": holder,
-            "Premises Address": ", ".join(self.address_lines(b, abbrev=0.2, town=0.8)),
-            "Postcode": self.postcode_as(b, missing=0.02, nospace=0.1),
+            "Premises Address": ", ".join(self.address_lines(b, pc, abbrev=0.2, town=0.8)),
+            "Postcode": pc,
             "DPS": self.contact_as(b, 0.85, "initial"), "Telephone": self.phone_as(b, 0.5),
             "Granted": self.when(b, "text"), "Status": r.choices(("Granted", "Under review", "Suspended"), (90, 8, 2))[0],
         }))
 
     def row_hou(self, b: Business) -> None:
         r = self.rng
+        pc = self.postcode_as(b, missing=0.02, nospace=0.15, slip=0.03)
         self.rows["HOU"].append((b.id, {
             "HMO Licence": self.ref("HOU", "HMO-", 5),
-            "Property Address": ", ".join(self.address_lines(b, abbrev=0.4, comma=0.2, town=0.7)),
-            "Post Code": self.postcode_as(b, missing=0.02, nospace=0.15, slip=0.03),
+            "Property Address": ", ".join(self.address_lines(b, pc, abbrev=0.4, comma=0.2, town=0.7)),
+            "Post Code": pc,
             "Occupants": r.randint(3, 12), "Licence Expiry": self.when(b, "uk"),
         }))
 
     def row_env(self, b: Business) -> None:
         r = self.rng
         for _ in range(1 + min(5, int(r.expovariate(0.7)))):  # repeat incidents at one premises
-            lines = self.address_lines(b, abbrev=0.5, comma=0.0, town=0.4, no_number=0.05)
+            pc = self.postcode_as(b, missing=0.35, nospace=0.2, slip=0.03)
+            lines = self.address_lines(b, pc, abbrev=0.5, comma=0.0, town=0.4, no_number=0.05)
             where = r.choices(("", "o/s ", "Rear of ", "Outside "), (60, 20, 12, 8))[0]
             self.rows["ENV"].append((b.id, {
                 "Incident ID": self.ref("ENV", "FT", 7), "Location": where + ", ".join(lines),
-                "Postcode": self.postcode_as(b, missing=0.35, nospace=0.2, slip=0.03),
+                "Postcode": pc,
                 "Date Reported": self.when(b, "uk_short"),
                 "Waste Type": r.choice(("Commercial", "Black bags", "Cardboard", "Tyres", "Builders rubble", "Food waste")),
             }))
 
     def row_frs(self, b: Business) -> None:
         r = self.rng
+        pc = self.postcode_as(b, missing=0.03, nospace=0.1, slip=0.02)
         name = self.name_as(b) if b.name else (self.company_as(b) or "")
         self.rows["FRS"].append((b.id, {
             "Audit Ref": self.ref("FRS", "FSA", 6), "Premises": name,
             "Responsible Person": self.contact_as(b, 0.8, "initial"),
-            "Address": ", ".join(self.address_lines(b, abbrev=0.3, town=0.7)),
-            "Post Code": self.postcode_as(b, missing=0.03, nospace=0.1, slip=0.02),
+            "Address": ", ".join(self.address_lines(b, pc, abbrev=0.3, town=0.7)),
+            "Post Code": pc,
             "Tel": self.phone_as(b, 0.6), "Risk": r.choices(("High", "Medium", "Low"), (15, 45, 40))[0],
             "Fine (£)": r.choice(("", "", "", "£500", "£1,200")), "Audit Date": self.when(b, "us"),
         }))
 
     def row_hmrc(self, b: Business) -> None:
+        pc = self.postcode_as(b, missing=0.02, nospace=0.4)
         first, last = b.contact.split(" ", 1)
         name = self.company_as(b, upper=1.0) if b.company else f"MR {first} {last} T/A {b.name}".upper()
         self.rows["HMRC"].append((b.id, {
             "HMRC Ref": self.ref("HMRC", "X", 8), "Entity Name": name,
-            "Address": ", ".join(self.address_lines(b, abbrev=0.5, town=0.9)).upper(),
-            "Postcode": self.postcode_as(b, missing=0.02, nospace=0.4),
+            "Address": ", ".join(self.address_lines(b, pc, abbrev=0.5, town=0.9)).upper(),
+            "Postcode": pc,
             "Interest": "Y",
         }))
 
     def row_glaa(self, b: Business) -> None:
         r = self.rng
+        pc = self.postcode_as(b, missing=0.05)
         self.rows["GLAA"].append((b.id, {
             "Case No": self.ref("GLAA", "GLAA-", 5), "Business": self.name_as(b),
             "Operator": self.company_as(b), "Contact": self.contact_as(b, 0.7, "surname_first" if r.random() < 0.5
                                                                         else "initial"),
             "Phone": self.phone_as(b, 0.7),
-            "Site Address": ", ".join(self.address_lines(b, abbrev=0.3, town=0.8)),
-            "Postcode": self.postcode_as(b, missing=0.05), "Priority": r.choice(("P1", "P2", "P2", "P3", "P3")),
+            "Site Address": ", ".join(self.address_lines(b, pc, abbrev=0.3, town=0.8)),
+            "Postcode": pc, "Priority": r.choice(("P1", "P2", "P2", "P3", "P3")),
             "Opened": self.when(b, "cell"),
         }))
 

@@ -9,13 +9,13 @@ suffixes removed, both names of a record as an array, postcode cleaned and split
 blocking, the first number in the address, a cleaned street, phone digits, contact as initial +
 surname), then a Fellegi-Sunter model trained without labels:
 probability_two_random_records_match from deterministic rules, u by random sampling, m by EM on two
-blocking rules (postcode; exact name); predict; connected components at a match probability threshold.
+blocking rules (postcode; exact name); predict; connected components at match probability 0.95
+(the value Splink's docstring and examples use; 0.9 gave F1 0.758 against 0.776 at 20,000 businesses).
 """
 from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 import time
 from pathlib import Path
@@ -126,7 +126,7 @@ def settings():  # noqa: ANN201
     )
 
 
-def link(df: pd.DataFrame, *, seed: int = 1, threshold: float = 0.9, max_pairs: float = 5e6) -> pd.DataFrame:
+def link(df: pd.DataFrame, *, seed: int = 1, threshold: float = 0.95, max_pairs: float = 5e6) -> pd.DataFrame:
     """record_id, cluster_id, score for every record."""
     from splink import DuckDBAPI, Linker, block_on
 
@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mapping", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--threshold", type=float, default=0.9, help="match probability for clustering (default 0.9)")
+    p.add_argument("--threshold", type=float, default=0.95,
+                   help="match probability for clustering (default 0.95, the value in Splink's own examples)")
     p.add_argument("--max-pairs", type=float, default=5e6, help="pairs sampled to estimate u (default 5e6)")
     args = p.parse_args(argv)
     started = time.perf_counter()

@@ -90,7 +90,13 @@ def set_remit(uow: UnitOfWork, actor: Actor, agency_id: int, remit: list[str]) -
     uow.commit()
 
 
+def _blank(value: Any) -> bool:
+    """None, empty text or NaN (a data editor's empty cell)."""
+    return value is None or value != value or not str(value).strip()
+
+
 def _clean_power(row: dict[str, Any], n: int) -> dict[str, Any]:
+    row = {k: None if _blank(v) else v for k, v in row.items()}
     where = f"Power row {n}"
     power = str(row.get("power") or "").strip()
     if power not in vocab.POWERS:
@@ -101,7 +107,7 @@ def _clean_power(row: dict[str, Any], n: int) -> dict[str, Any]:
     if power != "entry":
         entry = None
     hours = row.get("notice_hours")
-    hours = None if hours in (None, "") or hours != hours else int(hours)  # NaN from a data editor is empty
+    hours = None if hours is None else int(hours)
     if entry == "with_notice" and not hours:
         raise ValidationError(f"{where}: entry with notice needs the notice in hours.")
     if hours is not None and not 1 <= hours <= 24 * 60:
@@ -118,7 +124,7 @@ def set_powers(uow: UnitOfWork, actor: Actor, agency_id: int, rows: list[dict[st
     """Replace the agency's powers with `rows` (each checked; the whole set lands or none of it)."""
     agency = _editable(uow, actor, agency_id)
     clean = [_clean_power(r, n) for n, r in enumerate(rows, start=1)
-             if any(str(v or "").strip() for k, v in r.items() if k != "id")]
+             if not all(_blank(v) for k, v in r.items() if k != "id")]
     before = [snapshot(p, POWER_FIELDS) for p in agency.powers]
     agency.powers.clear()
     uow.session.flush()
@@ -135,6 +141,7 @@ def set_indicators(uow: UnitOfWork, actor: Actor, agency_id: int, rows: list[dic
     before = [snapshot(i, ("code", "label", "issue", "active")) for i in agency.indicators]
     seen: set[str] = set()
     for n, row in enumerate(rows, start=1):
+        row = {k: None if _blank(v) else v for k, v in row.items()}
         label = " ".join(str(row.get("label") or "").split())
         if not label:
             continue
@@ -147,7 +154,7 @@ def set_indicators(uow: UnitOfWork, actor: Actor, agency_id: int, rows: list[dic
             ind = Indicator(code=code[:40], label="")
             agency.indicators.append(ind)
         ind.label, ind.issue = label[:200], " ".join(str(row.get("issue") or "").split())[:60]
-        ind.active = bool(row.get("active", True))
+        ind.active = row.get("active") is None or bool(row["active"])
     for code, ind in existing.items():
         if code not in seen:
             ind.active = False

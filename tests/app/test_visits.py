@@ -85,3 +85,35 @@ def test_admin_does_not_see_markers(open_app: Callable[..., AppTest]) -> None:
     assert not at.exception, at.exception
     assert not any("Officer safety" in e.value for e in at.error)
     assert "Officer safety" not in _text(at) and "Warning marker" not in _text(at)
+
+
+def test_planner_opens_a_saved_visit_and_the_catalogue_is_editable_by_its_lead(private_app: Callable[..., AppTest]) -> None:
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        vid = s.scalar(select(Visit.id).where(Visit.status == "proposed").order_by(Visit.starts_at.desc()).limit(1))
+    store.dispose()
+    at = private_app("coordinator")
+    at.query_params["visit"] = str(vid)
+    at.switch_page("pages/visit_planner.py").run()
+    assert not at.exception, at.exception
+    assert any(f"Visit {vid}" in h.value for h in at.subheader)
+    assert _by_label(at.button, "Save plan")
+
+    at.query_params.clear()
+    at.switch_page("pages/catalogue.py").run()
+    assert not at.exception, at.exception
+    assert _by_label(at.selectbox, "Agency").value is not None
+    _by_label(at.text_input, "Contact name or team").input("Night-time economy team")
+    at = _by_label(at.button, "Save contact point").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Contact point saved" in x.value for x in at.success)
+    at = _by_label(at.button, "Save powers").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_officer_reads_the_catalogue_without_editors(open_app: Callable[..., AppTest]) -> None:
+    at = open_app("officer")
+    at.switch_page("pages/catalogue.py").run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.label.startswith("Save")]
+    assert len(at.dataframe) >= 2

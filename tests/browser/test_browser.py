@@ -18,11 +18,11 @@ pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "partnership-demo"  # core.demo.DEMO_PASSWORD, spelt out: the test is what a person types
 ROLES = ["admin", "chair", "coordinator", "analyst", "officer"]
-EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting"}
+EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting", "Visits", "Agencies and powers"}
 EXPECTED_PAGES = {
-    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard"},
-    "chair": EVERYONE | {"Audit log", "Referral dashboard"},
-    "coordinator": EVERYONE | {"Submit intelligence", "My referrals"},
+    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard", "Plan a visit"},
+    "chair": EVERYONE | {"Audit log", "Referral dashboard", "Plan a visit"},
+    "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Plan a visit"},
     "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard"},
     "officer": EVERYONE | {"Submit intelligence", "My referrals"},
 }
@@ -40,6 +40,9 @@ PAGE_TEXT = {
     "Referral dashboard": "Content is never shown here",
     "Meetings": "Agenda items",
     "Live meeting": "No meeting is live",
+    "Visits": "The shared calendar of joint visits",
+    "Plan a visit": "Only the agencies with the most relevant powers attend",
+    "Agencies and powers": "Who deals with what",
 }
 WRONG_CREDENTIALS = "Wrong username or password"
 NAV_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"

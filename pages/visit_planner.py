@@ -34,6 +34,8 @@ with user_errors(), ctx.store.read() as s:
         business_id = existing["business_id"]
     if business_id is not None:
         info = visits.interest(s, ctx.actor, business_id)
+    if visit_id is not None:
+        info["issues"] = info["issues"] + visits.visit_referral_issues(s, ctx.actor, visit_id)
 if visit_id is not None and existing is None or business_id is not None and info["business_id"] is None:
     st.stop()  # the error above says why
 
@@ -127,8 +129,20 @@ approach = st.radio("Approach", APPROACHES, horizontal=True, key=f"{key}_approac
                     index=APPROACHES.index(plan0.approach) if plan0 and plan0.approach in APPROACHES else 0)
 if approach == "mixed":
     st.warning(MIXED_WARNING)
-entry_default = (plan0.entry_route if plan0 and plan0.entry_route else rec.entry_route) if lead == rec.lead_id or plan0 else ""
-entry = st.text_area("Entry route (how the team gets in lawfully)", entry_default, key=f"{key}_entry_{lead}")
+lead_warning = ""
+if plan0 and plan0.entry_route and lead == plan0.lead_agency_id:
+    entry_default = plan0.entry_route
+elif lead == rec.lead_id and set(team_ids) == set(rec.team):
+    entry_default = rec.entry_route
+elif lead is not None:
+    with ctx.store.read() as s:
+        entry_default, lead_warning = visits.entry_route_for(s, ctx.actor, lead, kind, team_ids)
+else:
+    entry_default = ""
+if lead_warning:
+    st.warning(lead_warning)
+entry = st.text_area("Entry route (how the team gets in lawfully)", entry_default,
+                     key=f"{key}_entry_{lead}_{'-'.join(map(str, sorted(team_ids)))}")
 briefing = st.text_area("Briefing notes", plan0.briefing if plan0 else "", key=f"{key}_briefing")
 with ctx.store.read() as s:
     people = visits.officers_for(s, ctx.actor, team_ids)
@@ -148,7 +162,7 @@ override_reason = st.text_input("Why you changed the recommendation (recorded wi
 clashes = []
 if ends_at > starts_at and premises:
     with ctx.store.read() as s:
-        clashes = visits.clashes(s, plan, visit_id=visit_id)
+        clashes = visits.clashes(s, ctx.actor, plan, visit_id=visit_id)
 clash_reason = ""
 if clashes:
     st.warning(f"**{len(clashes)} possible {'clash' if len(clashes) == 1 else 'clashes'}** with other visits "

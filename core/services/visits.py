@@ -41,7 +41,7 @@ from core.store.models import (
 )
 from core.store.uow import UnitOfWork
 from core.visits.deconflict import Clash, PlannedVisit, deconflict, normalise_premises
-from core.visits.recommend import PREMISES_KINDS, Recommendation, recommend
+from core.visits.recommend import ENTRY_RANK, PREMISES_KINDS, Recommendation, entry_route, recommend, route_text
 
 APPROACHES = tuple(a.value for a in Approach)
 STATUSES = tuple(s.value for s in VisitStatus)
@@ -183,6 +183,38 @@ def recommend_team(session: Session, actor: Actor, issues: list[str], kind: str)
     return recommend(issues, kind, capabilities(session))
 
 
+def entry_route_for(session: Session, actor: Actor, lead_id: int, kind: str, team_ids: list[int]) -> tuple[str, str]:
+    """The entry route text for a lead the coordinator chose, and a warning if a partner could get in better."""
+    ensure(actor, "visit.plan")
+    caps = {c.id: c for c in capabilities(session)}
+    if lead_id not in caps or kind not in PREMISES_KINDS:
+        return "", ""
+    routes = {a: entry_route(caps[a], kind) for a in {lead_id, *team_ids} if a in caps}
+    alongside = [caps[a].name for a in team_ids if a != lead_id and a in routes and routes[a].rank >= ENTRY_RANK["warrant_only"]]
+    text = route_text(caps[lead_id].name, routes[lead_id], alongside)
+    better = sorted((caps[a].name for a, r in routes.items() if r.rank < routes[lead_id].rank), key=str)
+    warning = ""
+    if better and routes[lead_id].rank >= ENTRY_RANK["warrant_only"]:
+        warning = (f"{caps[lead_id].name} cannot enter these premises without a warrant or consent, but "
+                   f"{', '.join(better)} can: let a partner with entry powers lead, and {caps[lead_id].name} enter alongside.")
+    elif better:
+        warning = f"{', '.join(better)} can get in more easily than {caps[lead_id].name}."
+    return text, warning
+
+
+def visit_referral_issues(session: Session, actor: Actor, visit_id: int) -> list[dict[str, str]]:
+    """Issues ticked on the referral a visit was tasked from, when the actor's agency sent or received it."""
+    ensure(actor, "visit.plan")
+    rows = session.execute(
+        select(Indicator.issue, Referral.id).join(ReferralIndicator, ReferralIndicator.indicator_id == Indicator.id)
+        .join(Referral, Referral.id == ReferralIndicator.referral_id)
+        .join(ReferralRecipient, ReferralRecipient.referral_id == Referral.id)
+        .where(ReferralRecipient.visit_id == visit_id, Indicator.issue != "",
+               or_(Referral.sender_agency_id == actor.agency_id, ReferralRecipient.agency_id == actor.agency_id))
+    ).all()
+    return [{"issue": i, "why": f"ticked on referral {ref}"} for i, ref in sorted(set(rows))]
+
+
 def officers_for(session: Session, actor: Actor, agency_ids: list[int]) -> list[dict[str, Any]]:
     """Active people of the attending agencies who can be named on the visit."""
     ensure(actor, "visit.view")
@@ -219,8 +251,9 @@ def _roots(session: Session, ids: set[int]) -> dict[int, int]:
     return out
 
 
-def clashes(session: Session, plan: VisitPlan, *, visit_id: int | None = None) -> list[Clash]:
+def clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | None = None) -> list[Clash]:
     """Warnings for a plan against the other visits (same or connected premises, officers double-booked)."""
+    ensure(actor, "visit.view")
     days = settings(session).deconfliction_days
     window = timedelta(days=days)
     near = list(session.scalars(select(Visit).where(
@@ -324,7 +357,7 @@ def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation
     s = uow.session
     clean = _clean_plan(s, plan)
     names = agency_names(s)
-    found = clashes(s, clean, visit_id=visit_id)
+    found = clashes(s, actor, clean, visit_id=visit_id)
     if found and not clash_reason.strip():
         raise ClashError(found)
     rec = recommendation
@@ -612,7 +645,7 @@ def visit_detail(session: Session, actor: Actor, visit_id: int) -> dict[str, Any
     officer_ids = list(session.scalars(select(VisitOfficer.user_id).where(VisitOfficer.visit_id == v.id)))
     plan = VisitPlan(v.starts_at, v.ends_at, [TeamMember(t["agency_id"], t["Officers"], t["Objectives"]) for t in team],
                      v.lead_agency_id, v.business_id, v.premises_text, v.entry_route, v.approach, v.briefing, officer_ids)
-    found = clashes(session, plan, visit_id=v.id) if v.status not in ("done", "cancelled") else []
+    found = clashes(session, actor, plan, visit_id=v.id) if v.status not in ("done", "cancelled") else []
     mine = next((t for t in team if t["agency_id"] == actor.agency_id), None)
     return {
         "id": v.id, "version": v.version, "status": v.status, "business_id": v.business_id, "premises": v.premises_text,

@@ -241,3 +241,14 @@ def test_calendar_filters_by_agency_and_status(demo_store: Store) -> None:
         fs = visits.calendar(s, officer, start=today, end=today + timedelta(days=30), agency_id=ids["FS"], statuses=["confirmed"])
     assert rows and all(r["status"] != "done" for r in rows)
     assert fs and all("FS" in r["agencies"].split(", ") and r["status"] == "confirmed" for r in fs)
+
+
+def test_a_lead_without_entry_powers_is_warned_about(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")
+    ids = _ids(demo_store)
+    with demo_store.read() as s:
+        text, warning = visits.entry_route_for(s, coord, ids["IE"], "licensed premises", [ids["IE"], ids["LIC"]])
+        good, none = visits.entry_route_for(s, coord, ids["LIC"], "licensed premises", [ids["IE"], ids["LIC"]])
+    assert text.startswith("Immigration Enforcement leads: enters with a warrant")
+    assert "Licensing can" in warning and "enter alongside" in warning
+    assert good.endswith("Immigration Enforcement enters alongside the lead.") and none == ""

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 import pandas as pd
 import streamlit as st
 
+from core.errors import NotFound
 from core.services import visits
 from core.services.catalogue import issue_types
 from core.services.visits import APPROACHES, MIXED_WARNING, TeamMember, VisitPlan
@@ -32,8 +33,13 @@ with user_errors(), ctx.store.read() as s:
     if visit_id is not None:
         existing = visits.visit_detail(s, ctx.actor, visit_id)
         business_id = existing["business_id"]
-    if business_id is not None:
+    if business_id is not None and existing is None:
         info = visits.interest(s, ctx.actor, business_id)
+    elif business_id is not None:
+        try:  # a visit is on the shared calendar even when its business is known only to one agency
+            info = visits.interest(s, ctx.actor, business_id)
+        except NotFound:
+            info["business_id"] = business_id
     if visit_id is not None:
         info["issues"] = info["issues"] + visits.visit_referral_issues(s, ctx.actor, visit_id)
 if visit_id is not None and existing is None or business_id is not None and info["business_id"] is None:

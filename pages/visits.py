@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.permissions import allowed
 from core.services import visits
+from core.services.partnership import update_settings
 from core.services.visits import MARKER_CATEGORIES, STATUSES
 from ui.context import context, marking, user_errors
 
@@ -162,3 +163,11 @@ st.selectbox("Open a visit", [None, *labels], format_func=lambda i: "Choose a vi
              key="open_visit", on_change=_pick)
 if allowed(ctx.actor, "visit.plan"):
     st.page_link("pages/visit_planner.py", label="Plan a new visit", icon=":material/add:")
+if allowed(ctx.actor, "settings.manage"):
+    with st.expander("Deconfliction setting"), st.form("deconfliction"):
+        window = st.number_input("Warn about visits to the same or a connected business within (days)", 1, 365,
+                                 ctx.partnership.deconfliction_days)
+        if st.form_submit_button("Save setting"):
+            with user_errors(), ctx.store.uow() as uow:
+                update_settings(uow, ctx.actor, deconfliction_days=int(window))
+                st.success("Saved; it applies from the next page load.")

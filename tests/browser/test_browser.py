@@ -18,11 +18,11 @@ pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "partnership-demo"  # core.demo.DEMO_PASSWORD, spelt out: the test is what a person types
 ROLES = ["admin", "chair", "coordinator", "analyst", "officer"]
-EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting"}
+EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting", "Visits", "Agencies and powers"}
 EXPECTED_PAGES = {
-    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard", "Shared risk list"},
-    "chair": EVERYONE | {"Audit log", "Referral dashboard", "Shared risk list"},
-    "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Shared risk list"},
+    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard", "Shared risk list", "Plan a visit"},
+    "chair": EVERYONE | {"Audit log", "Referral dashboard", "Shared risk list", "Plan a visit"},
+    "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Shared risk list", "Plan a visit"},
     "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard",
                            "Shared risk list", "Match review", "Datasets and imports"},
     "officer": EVERYONE | {"Submit intelligence", "My referrals"},
@@ -44,6 +44,9 @@ PAGE_TEXT = {
     "Shared risk list": "Owner-only data helps the matching",
     "Match review": "Pairs of records the matcher was unsure about",
     "Datasets and imports": "Each import replaces the dataset's snapshot",
+    "Visits": "The shared calendar of joint visits",
+    "Plan a visit": "Only the agencies with the most relevant powers attend",
+    "Agencies and powers": "Who deals with what",
 }
 WRONG_CREDENTIALS = "Wrong username or password"
 NAV_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"

@@ -223,13 +223,14 @@ def test_postcodes_are_in_the_fictional_km_area(demo: Session) -> None:
         assert len(inward) == 3 and inward[0].isdigit() and inward[1:].isalpha()
 
 
-def test_warning_markers_reach_visit_briefings(demo: Session) -> None:
+def test_markered_premises_are_visited_but_markers_stay_out_of_briefings(demo: Session) -> None:
     markers = list(demo.scalars(select(WarningMarker)))
     assert 4 <= len(markers) <= 12
     assert {m.category for m in markers} == {"violence", "dogs", "weapons", "hazards"}
     marked = {m.business_id for m in markers}
-    briefed = [v for v in demo.scalars(select(Visit)) if v.business_id in marked]
-    assert briefed and all("WARNING" in v.briefing for v in briefed)
+    visited = [v for v in demo.scalars(select(Visit)) if v.business_id in marked]
+    # Markers reach the team on the visit itself (roles allowed "marker.view"), never in free text.
+    assert visited and not any(m.details in v.briefing for v in visited for m in markers)
 
 
 # --- visits -----------------------------------------------------------------------------------

@@ -136,7 +136,7 @@ def _officers(s: Session, visit_ids: Sequence[int]) -> dict[int, list[tuple[str,
 
 
 def _agency_names(s: Session) -> dict[int, str]:
-    return dict(s.execute(select(Agency.id, Agency.name)).tuples().all())
+    return dict(s.execute(select(Agency.id, Agency.name)).all())
 
 
 def _plural(n: int, word: str) -> str:

@@ -340,7 +340,7 @@ def operation_summary(s: Session, actor: Actor, operation_id: int) -> OperationS
     op = _operation(s, operation_id)
     visits = s.scalars(select(Visit).where(Visit.operation_id == op.id).order_by(Visit.starts_at, Visit.id)).all()
     ids = [v.id for v in visits]
-    names = dict(s.execute(select(Agency.id, Agency.name)).tuples().all())
+    names = dict(s.execute(select(Agency.id, Agency.name)).all())
     coordinator = s.get(User, op.coordinator_id) if op.coordinator_id else None
     by_status = Counter(v.status for v in visits)
     live = {v.id for v in visits if v.status != VisitStatus.CANCELLED.value}

@@ -109,12 +109,12 @@ def _my_parts(s: Session, actor: Actor, *, recorded: bool) -> list[tuple[Visit, 
                 Visit.status != VisitStatus.CANCELLED.value, Visit.starts_at <= datetime.now(timezone.utc),
                 VisitAgency.outcome_recorded_at.is_not(None) if recorded else VisitAgency.outcome_recorded_at.is_(None))
          .order_by(Visit.starts_at.desc(), Visit.id.desc()))
-    return list(s.execute(q.limit(200)).tuples())
+    return [(v, p) for v, p in s.execute(q.limit(200))]
 
 
 def _visit_rows(s: Session, parts: list[tuple[Visit, VisitAgency]], *, recorded: bool) -> pd.DataFrame:
-    names = dict(s.execute(select(Agency.id, Agency.name)).tuples().all())
-    ops = dict(s.execute(select(Operation.id, Operation.name)).tuples().all())
+    names = dict(s.execute(select(Agency.id, Agency.name)).all())
+    ops = dict(s.execute(select(Operation.id, Operation.name)).all())
     rows = []
     for v, part in parts:
         row = {"visit_id": v.id, "When": v.starts_at, "Premises": v.premises_text,
@@ -201,7 +201,7 @@ def results(s: Session, actor: Actor, *, since: date | None = None, until: date 
     done_ids = sorted(done)
 
     # Outcomes by agency: attended (not declined) parts of done visits.
-    names = dict(s.execute(select(Agency.id, Agency.name)).tuples().all())
+    names = dict(s.execute(select(Agency.id, Agency.name)).all())
     per_agency: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     found_by: dict[int, int] = defaultdict(int)
     deployed: dict[int, tuple[int, int]] = {}
@@ -223,12 +223,12 @@ def results(s: Session, actor: Actor, *, since: date | None = None, until: date 
         # Officers deployed, grouped in the database: planned per agency, and named people.
         planned = dict(s.execute(select(VisitAgency.visit_id, func.sum(VisitAgency.officers))
                                  .where(VisitAgency.visit_id.in_(chunk), VisitAgency.response != "declined")
-                                 .group_by(VisitAgency.visit_id)).tuples().all())
+                                 .group_by(VisitAgency.visit_id)).all())
         agencies = dict(s.execute(select(VisitAgency.visit_id, func.count(VisitAgency.id))
                                   .where(VisitAgency.visit_id.in_(chunk), VisitAgency.response != "declined")
-                                  .group_by(VisitAgency.visit_id)).tuples().all())
+                                  .group_by(VisitAgency.visit_id)).all())
         named = dict(s.execute(select(VisitOfficer.visit_id, func.count(VisitOfficer.user_id))
-                               .where(VisitOfficer.visit_id.in_(chunk)).group_by(VisitOfficer.visit_id)).tuples().all())
+                               .where(VisitOfficer.visit_id.in_(chunk)).group_by(VisitOfficer.visit_id)).all())
         for vid in chunk:
             deployed[vid] = (int(agencies.get(vid, 0)), int(planned.get(vid) or 0), int(named.get(vid, 0)))  # type: ignore[assignment]
     agency_cols = ["Visits attended", "Outcomes recorded", "Nothing found", *COUNT_COLUMNS.values()]

@@ -18,13 +18,13 @@ pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "partnership-demo"  # core.demo.DEMO_PASSWORD, spelt out: the test is what a person types
 ROLES = ["admin", "chair", "coordinator", "analyst", "officer"]
-EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting"}
+EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting", "Weeks of action", "Visit results"}
 EXPECTED_PAGES = {
     "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard"},
     "chair": EVERYONE | {"Audit log", "Referral dashboard"},
-    "coordinator": EVERYONE | {"Submit intelligence", "My referrals"},
-    "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard"},
-    "officer": EVERYONE | {"Submit intelligence", "My referrals"},
+    "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Record outcomes"},
+    "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard", "Record outcomes"},
+    "officer": EVERYONE | {"Submit intelligence", "My referrals", "Record outcomes"},
 }
 # Text each page shows once it has rendered (its own content, not the frame's).
 PAGE_TEXT = {
@@ -40,6 +40,9 @@ PAGE_TEXT = {
     "Referral dashboard": "Content is never shown here",
     "Meetings": "Agenda items",
     "Live meeting": "No meeting is live",
+    "Weeks of action": "large operations create months of it",
+    "Record outcomes": "Each agency records its own outcome once",
+    "Visit results": "What the partnership's joint visits achieved",
 }
 WRONG_CREDENTIALS = "Wrong username or password"
 NAV_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"

@@ -115,3 +115,25 @@ def test_results_page_shows_the_partnership_figures(open_app: Callable[..., AppT
     assert len(at.get("plotly_chart")) >= 3
     labels = {b.label for b in at.get("download_button")}
     assert {"My visits calendar (.ics)", "Visits I am named on (.ics)"} <= labels
+
+
+def _downloads_script(visit_id: int) -> None:
+    import os
+
+    from core.services import accounts
+    from core.services.partnership import settings
+    from core.store import Store
+    from ui import visit_downloads
+    from ui.context import Context
+
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        ctx = Context(store, accounts.load_actor(s, "officer"), settings(s))
+    visit_downloads.render(ctx, visit_id)
+
+
+def test_visit_download_buttons(open_app: Callable[..., AppTest]) -> None:
+    open_app()  # points the environment at the demo copy
+    at = AppTest.from_function(_downloads_script, args=(1,), default_timeout=30).run()
+    assert not at.exception, at.exception
+    assert [b.label for b in at.get("download_button")] == ["Briefing sheet (PDF)", "Add to calendar (.ics)"]

@@ -20,10 +20,11 @@ DEMO_PASSWORD = "partnership-demo"  # core.demo.DEMO_PASSWORD, spelt out: the te
 ROLES = ["admin", "chair", "coordinator", "analyst", "officer"]
 EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting", "Weeks of action", "Visit results"}
 EXPECTED_PAGES = {
-    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard"},
-    "chair": EVERYONE | {"Audit log", "Referral dashboard"},
-    "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Record outcomes"},
-    "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard", "Record outcomes"},
+    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard", "Shared risk list"},
+    "chair": EVERYONE | {"Audit log", "Referral dashboard", "Shared risk list"},
+    "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Shared risk list", "Record outcomes"},
+    "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard",
+                           "Shared risk list", "Match review", "Record outcomes"},
     "officer": EVERYONE | {"Submit intelligence", "My referrals", "Record outcomes"},
 }
 # Text each page shows once it has rendered (its own content, not the frame's).
@@ -43,6 +44,8 @@ PAGE_TEXT = {
     "Weeks of action": "large operations create months of it",
     "Record outcomes": "Each agency records its own outcome once",
     "Visit results": "What the partnership's joint visits achieved",
+    "Shared risk list": "Owner-only data helps the matching",
+    "Match review": "Pairs of records the matcher was unsure about",
 }
 WRONG_CREDENTIALS = "Wrong username or password"
 NAV_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"

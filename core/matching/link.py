@@ -1,0 +1,653 @@
+"""Linking agency records into businesses: blocking, Fellegi-Sunter style scoring, constrained clustering.
+
+A business here is a premises-based trading entity: records of one business share a location (postcode,
+street and building number) and usually a name. Scores are sums of hand-set log2 likelihood ratios
+(m/u weights) per field, mapped to 0-100. Clustering is union-find over "match" pairs, strongest first,
+refusing any union that would put two records that must stay apart into one cluster.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from core.matching.normalise import (
+    HouseNumber,
+    extract_postcode,
+    house_number,
+    normalise_address,
+    normalise_contact,
+    normalise_name,
+    normalise_phone,
+    parse_postcode,
+    postcode_district,
+    postcode_sector,
+    split_trading_as,
+    street_of,
+)
+
+FIELDS = ("name", "address", "number", "postcode", "phone", "contact")
+LEVELS = ("exact", "strong", "partial", "disagree", "missing")
+EXACT, STRONG, PARTIAL, DISAGREE, MISSING = range(5)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchInput:
+    record_id: str
+    source: str
+    trading_name: str = ""
+    company_name: str = ""
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    contact: str = ""
+    last_contact: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldAgreement:
+    level: str
+    similarity: float
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    a: str
+    b: str
+    score: float
+    band: str
+    fields: dict[str, FieldAgreement]
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    cluster_a: int
+    cluster_b: int
+    kind: str
+    value: str
+
+
+@dataclass
+class LinkResult:
+    cluster_of: dict[str, int]
+    score_of: dict[str, float]
+    pairs: list[PairScore]
+    review: list[PairScore]
+    connections: list[Connection]
+    stats: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    """Thresholds and weights (log2 likelihood ratios) of the matcher."""
+
+    match_score: float = 85.0        # a pair at or above this is a "match"
+    review_score: float = 40.0       # below this a pair is a "non-match" (and not kept in `pairs`)
+    offset: float = 5.0              # total weight that maps to a score of 50
+    max_block: int = 40              # blocks bigger than this are skipped (a generic name, a busy street)
+    max_star_block: int = 400        # blocks where only the records missing a number/postcode pair with the rest
+    attach_margin: float = 3.0       # address-only: clusters scoring within this of the best count as tied
+    max_connection_clusters: int = 6  # a phone or contact shared by more clusters than this is not a network
+    # weights per field and level: (exact, strong, partial, disagree); missing is 0
+    name: tuple[float, float, float, float] = (6.0, 5.0, 1.0, -12.0)
+    address: tuple[float, float, float, float] = (3.0, 2.5, 1.0, -6.0)
+    number: tuple[float, float, float, float] = (4.0, 3.5, 1.0, -9.0)
+    postcode: tuple[float, float, float, float] = (4.0, 3.0, -2.0, -6.0)   # exact, same sector, same district, other
+    phone: tuple[float, float, float, float] = (5.0, 5.0, 0.0, -1.0)
+    contact: tuple[float, float, float, float] = (2.0, 1.5, 1.0, -1.0)  # key, initial+surname, surname, other
+
+    def band(self, score: float) -> str:
+        return "match" if score >= self.match_score else "review" if score >= self.review_score else "non-match"
+
+
+# --- preparing records -------------------------------------------------------------------------
+
+_SKIP_LEAD = {"flat", "rear", "above", "outside", "floor", "first", "ground", "land", "unit", "of", "premises",
+              "basement", "yard", "garage", "shop", "store"}
+
+
+@lru_cache(maxsize=200_000)
+def _names(trading: str, company: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for text in (trading, company):
+        company_part, trading_part = split_trading_as(text)
+        for n in (trading_part, company_part):
+            if n and n != "the" and n not in out:
+                out.append(n)
+    return tuple(out)
+
+
+@lru_cache(maxsize=400_000)
+def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str]:
+    pc = parse_postcode(postcode)
+    found, rest = extract_postcode(address)
+    pc = pc or found
+    norm = normalise_address(rest)
+    hn = house_number(rest)
+    street = street_of(norm)
+    # A leading part naming the premises ("Chicken Shop, 12 High St") serves as a name for address-only data.
+    lead = ""
+    parts = norm.split(", ")
+    if len(parts) > 1 and not any(ch.isdigit() for ch in parts[0]) and parts[0] != street:
+        if not set(parts[0].split()) & _SKIP_LEAD:
+            lead = normalise_name(parts[0])
+    return pc, street, hn, lead
+
+
+_cached_phone = lru_cache(maxsize=200_000)(normalise_phone)
+_cached_contact = lru_cache(maxsize=200_000)(normalise_contact)
+
+
+@dataclass
+class _Prepared:
+    """Column arrays of the prepared records (index i is records[i])."""
+
+    n: int
+    ids: list[str]
+    names: list[tuple[str, ...]]     # trading and company names (empty for address-only records)
+    lead: list[str]                  # a premises name found in the address
+    pc: list[str]
+    street: list[str]
+    hn: list[HouseNumber]
+    phone: list[str]
+    contact: list[str]
+    dates: list[date | None]
+    # integer codes for vectorised comparison (-1 = missing)
+    pc_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sector_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    district_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    phone_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    contact_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    surname_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    initial_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    num: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    last: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    suffix_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sub_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def named(self) -> np.ndarray:
+        return np.array([bool(n) for n in self.names], dtype=bool)
+
+
+def _codes(values: Sequence[str]) -> np.ndarray:
+    table: dict[str, int] = {}
+    return np.array([table.setdefault(v, len(table)) if v else -1 for v in values], dtype=np.int64)
+
+
+def _prepare(records: Sequence[MatchInput]) -> _Prepared:
+    ids, names, lead, pcs, streets, hns, phones, contacts, dates = [], [], [], [], [], [], [], [], []
+    for r in records:
+        ids.append(r.record_id)
+        names.append(_names(r.trading_name or "", r.company_name or ""))
+        pc, street, hn, lead_name = _address((r.address or "").strip(), (r.postcode or "").strip())
+        lead.append(lead_name)
+        pcs.append(pc or "")
+        streets.append(street)
+        hns.append(hn)
+        phones.append(_cached_phone(r.phone or ""))
+        contacts.append(_cached_contact(r.contact or ""))
+        dates.append(r.last_contact)
+    p = _Prepared(len(ids), ids, names, lead, pcs, streets, hns, phones, contacts, dates)
+    p.pc_code = _codes(pcs)
+    p.sector_code = _codes([postcode_sector(pc) if pc else "" for pc in pcs])
+    p.district_code = _codes([postcode_district(pc) if pc else "" for pc in pcs])
+    p.phone_code = _codes(phones)
+    p.contact_code = _codes(contacts)
+    p.surname_code = _codes([c.split()[-1] if c else "" for c in contacts])
+    p.initial_code = _codes([c.split()[0] if " " in c else "" for c in contacts])
+    p.num = np.array([h.number if h.number is not None else -1 for h in hns], dtype=np.int64)
+    p.last = np.array([h.last if h.last is not None else (h.number if h.number is not None else -1) for h in hns],
+                      dtype=np.int64)
+    p.suffix_code = _codes([h.suffix for h in hns])
+    p.sub_code = _codes([h.sub for h in hns])
+    return p
+
+
+# --- blocking ----------------------------------------------------------------------------------
+
+
+def _block_pairs(p: _Prepared, s: MatchSettings) -> tuple[np.ndarray, np.ndarray, int]:
+    """Candidate pairs (i < j) from several blocking passes; never all pairs."""
+    full: dict[tuple, list[int]] = defaultdict(list)     # every pair in the block
+    star: dict[tuple, list[int]] = defaultdict(list)     # pairs touching a "hub" record
+    hubs: dict[tuple, set[int]] = defaultdict(set)
+    for i in range(p.n):
+        pc, street, hn = p.pc[i], p.street[i], p.hn[i]
+        district = pc.split(" ")[0] if pc else ""
+        numbers = [str(k) for k in range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)] \
+            if hn.number is not None else []
+        for num in numbers:
+            if pc:
+                full[("pn", pc, num)].append(i)
+            if street:
+                full[("dsn", district, street, num)].append(i)
+                key = ("sn", street, num)
+                star[key].append(i)
+                if not pc:
+                    hubs[key].add(i)
+        if pc:
+            key = ("p", pc)
+            star[key].append(i)
+            if not numbers:
+                hubs[key].add(i)
+        if street:
+            key = ("ds", district, street)
+            star[key].append(i)
+            if not numbers:
+                hubs[key].add(i)
+        if p.phone[i]:
+            full[("ph", p.phone[i])].append(i)
+        for name in p.names[i] + ((p.lead[i],) if p.lead[i] else ()):
+            if district:
+                full[("dn", district, name)].append(i)
+            if street:
+                key = ("sname", street, name)
+                star[key].append(i)
+                if not pc:
+                    hubs[key].add(i)
+    keys: list[int] = []
+    n = p.n
+    blocks = 0
+    for members in full.values():
+        if 1 < len(members) <= s.max_block:
+            blocks += 1
+            for a, b in itertools.combinations(members, 2):
+                keys.append(a * n + b if a < b else b * n + a)
+    for key, hub in hubs.items():
+        members = star[key]
+        if len(members) < 2 or len(members) > s.max_star_block:
+            continue
+        blocks += 1
+        for a in sorted(hub):
+            for b in members:
+                if a != b:
+                    keys.append(a * n + b if a < b else b * n + a)
+    if not keys:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, blocks
+    uniq = np.unique(np.array(keys, dtype=np.int64))
+    return uniq // n, uniq % n, blocks
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Scores:
+    total: np.ndarray
+    score: np.ndarray
+    level: dict[str, np.ndarray]
+    sim: dict[str, np.ndarray]
+    weight: dict[str, np.ndarray]
+    conflict: np.ndarray       # the two records cannot be one premises (another building or place)
+
+
+def _best_name_similarity(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best token-sort similarity over the cross comparisons of names; and whether both sides had a name."""
+    best = np.zeros(len(ia), dtype=np.float64)
+    both = np.zeros(len(ia), dtype=bool)
+    width = max((len(x) for x in p.names), default=0)
+    cols = [[x[k] if k < len(x) else "" for x in p.names] for k in range(width)]
+    lead = p.lead
+    sides = [np.array(c, dtype=object) for c in cols]
+    lead_arr = np.array(lead, dtype=object)
+    for ka in range(width):
+        for kb in range(width):
+            a, b = sides[ka][ia], sides[kb][ib]
+            mask = (a != "") & (b != "")
+            if mask.any():
+                sim = process.cpdist(list(a[mask]), list(b[mask]), scorer=fuzz.token_sort_ratio, dtype=np.uint8)
+                best[mask] = np.maximum(best[mask], sim)
+                both |= mask
+    # A premises name written in an address-only record counts only when it agrees.
+    for ka in range(width):
+        for x_side, y_side in ((sides[ka][ia], lead_arr[ib]), (lead_arr[ia], sides[ka][ib])):
+            mask = (x_side != "") & (y_side != "")
+            if mask.any():
+                sim = process.cpdist(list(x_side[mask]), list(y_side[mask]), scorer=fuzz.token_sort_ratio,
+                                     dtype=np.uint8).astype(np.float64)
+                sim[sim < 90] = 0
+                best[mask] = np.maximum(best[mask], sim)
+                both[mask] |= sim > 0
+    return best, both
+
+
+def _score(p: _Prepared, ia: np.ndarray, ib: np.ndarray, s: MatchSettings) -> _Scores:
+    m = len(ia)
+    level: dict[str, np.ndarray] = {}
+    sim: dict[str, np.ndarray] = {}
+
+    # name
+    best, both = _best_name_similarity(p, ia, ib)
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[both & (best >= 97)] = EXACT
+    lv[both & (best >= 88) & (best < 97)] = STRONG
+    lv[both & (best >= 75) & (best < 88)] = PARTIAL
+    lv[both & (best < 75)] = DISAGREE
+    level["name"], sim["name"] = lv, best
+
+    # address (street)
+    st_a = np.array(p.street, dtype=object)[ia]
+    st_b = np.array(p.street, dtype=object)[ib]
+    has = (st_a != "") & (st_b != "")
+    ssim = np.zeros(m, dtype=np.float64)
+    if has.any():
+        ssim[has] = process.cpdist(list(st_a[has]), list(st_b[has]), scorer=fuzz.ratio, dtype=np.uint8)
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[has & (ssim >= 95)] = EXACT
+    lv[has & (ssim >= 85) & (ssim < 95)] = STRONG
+    lv[has & (ssim >= 70) & (ssim < 85)] = PARTIAL
+    lv[has & (ssim < 70)] = DISAGREE
+    level["address"], sim["address"] = lv, ssim
+
+    # building number: another number on the street is another premises (the shop next door)
+    na, nb, la, lb = p.num[ia], p.num[ib], p.last[ia], p.last[ib]
+    has = (na >= 0) & (nb >= 0)
+    overlap = has & (na <= lb) & (nb <= la)
+    same = overlap & (na == nb) & (la == lb)
+    sfa, sfb = p.suffix_code[ia], p.suffix_code[ib]
+    sba, sbb = p.sub_code[ia], p.sub_code[ib]
+    exact = same & (sfa == sfb) & (sba == sbb)
+    other_shop = same & (sfa >= 0) & (sfb >= 0) & (sfa != sfb)   # 12A and 12B
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[overlap] = STRONG
+    lv[exact] = EXACT
+    lv[other_shop] = PARTIAL
+    lv[has & ~overlap] = DISAGREE
+    level["number"] = lv
+    sim["number"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 90.0, 50.0], 0.0)
+
+    # postcode
+    pa, pb = p.pc_code[ia], p.pc_code[ib]
+    has = (pa >= 0) & (pb >= 0)
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[has] = DISAGREE
+    lv[has & (p.district_code[ia] == p.district_code[ib])] = PARTIAL
+    lv[has & (p.sector_code[ia] == p.sector_code[ib])] = STRONG
+    lv[has & (pa == pb)] = EXACT
+    level["postcode"] = lv
+    sim["postcode"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 40.0], 0.0)
+
+    # phone
+    pa, pb = p.phone_code[ia], p.phone_code[ib]
+    has = (pa >= 0) & (pb >= 0)
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[has] = DISAGREE
+    lv[has & (pa == pb)] = EXACT
+    level["phone"] = lv
+    sim["phone"] = np.where(lv == EXACT, 100.0, 0.0)
+
+    # contact: "j smith" keys; a bare surname agrees partly
+    ca, cb = p.contact_code[ia], p.contact_code[ib]
+    has = (ca >= 0) & (cb >= 0)
+    sur = has & (p.surname_code[ia] == p.surname_code[ib])
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[has] = DISAGREE
+    lv[sur] = PARTIAL
+    lv[sur & ((p.initial_code[ia] < 0) | (p.initial_code[ib] < 0))] = STRONG
+    lv[has & (ca == cb)] = EXACT
+    level["contact"] = lv
+    sim["contact"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 60.0], 0.0)
+
+    weight: dict[str, np.ndarray] = {}
+    total = np.zeros(m, dtype=np.float64)
+    for name in FIELDS:
+        table = np.array(list(getattr(s, name)) + [0.0])
+        w = table[level[name]]
+        weight[name] = w
+        total += w
+    score = 100.0 / (1.0 + np.exp2(-(total - s.offset)))
+    place_differs = (level["postcode"] == DISAGREE) | (level["postcode"] == PARTIAL) & (level["address"] == DISAGREE)
+    no_pc = level["postcode"] == MISSING
+    conflict = (level["number"] == DISAGREE) | place_differs | (no_pc & (level["address"] == DISAGREE))
+    return _Scores(total, np.round(score, 1), level, sim, weight, conflict)
+
+
+_AGREEMENTS: dict[tuple[int, float, float], FieldAgreement] = {}
+
+
+def _agreement(level: int, similarity: float, weight: float) -> FieldAgreement:
+    key = (level, similarity, weight)
+    got = _AGREEMENTS.get(key)
+    if got is None:
+        got = _AGREEMENTS[key] = FieldAgreement(LEVELS[level], similarity, weight)
+    return got
+
+
+def _pair_score(p: _Prepared, sc: _Scores, k: int, i: int, j: int, s: MatchSettings) -> PairScore:
+    a, b = p.ids[i], p.ids[j]
+    if b < a:
+        a, b = b, a
+    fields = {f: _agreement(int(sc.level[f][k]), float(sc.sim[f][k]), float(sc.weight[f][k])) for f in FIELDS}
+    score = float(sc.score[k])
+    return PairScore(a, b, score, s.band(score), fields)
+
+
+# --- clustering --------------------------------------------------------------------------------
+
+
+class _Clusters:
+    """Union-find with cannot-link constraints (checked on every union, so they hold transitively)."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.apart: dict[int, set[int]] = defaultdict(set)   # root -> records its cluster must not join
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def forbid(self, a: int, b: int) -> None:
+        self.apart[self.find(a)].add(b)
+        self.apart[self.find(b)].add(a)
+
+    def allowed(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        small, other = (ra, rb) if len(self.apart.get(ra, ())) <= len(self.apart.get(rb, ())) else (rb, ra)
+        return all(self.find(x) != other for x in self.apart.get(small, ()))
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if not self.allowed(a, b):
+            return False
+        if ra > rb:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        if rb in self.apart:
+            self.apart[ra] |= self.apart.pop(rb)
+        return True
+
+
+def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], str] = {},
+         settings: MatchSettings | None = None) -> LinkResult:
+    """Cluster records into businesses; see the module docstring."""
+    s = settings or MatchSettings()
+    t0 = time.perf_counter()
+    index = {}
+    for i, r in enumerate(records):
+        if r.record_id in index:
+            raise ValueError(f"record_id {r.record_id!r} appears twice; record ids must be unique")
+        index[r.record_id] = i
+    p = _prepare(records)
+    t1 = time.perf_counter()
+    ia, ib, blocks = _block_pairs(p, s)
+    t2 = time.perf_counter()
+    sc = _score(p, ia, ib, s)
+    t3 = time.perf_counter()
+
+    must: list[tuple[int, int]] = []
+    never: list[tuple[int, int]] = []
+    decided: set[tuple[int, int]] = set()
+    for (x, y), decision in sorted(decisions.items()):
+        if x not in index or y not in index or x == y:
+            continue
+        i, j = sorted((index[x], index[y]))
+        decided.add((i, j))
+        if decision == "match":
+            must.append((i, j))
+        elif decision == "no match":
+            never.append((i, j))
+
+    cl = _Clusters(p.n)
+    for i, j in never:
+        cl.forbid(i, j)
+    for i, j in must:
+        cl.union(i, j)
+    named = p.named
+    is_match = sc.score >= s.match_score
+    # Named records: strongest edges first; a pair that is clearly two premises is kept apart.
+    order = np.lexsort((ib, ia, -sc.score))
+    for k in np.flatnonzero(sc.conflict & ~is_match):
+        i, j = int(ia[k]), int(ib[k])
+        if named[i] and named[j] and (i, j) not in decided:
+            cl.forbid(i, j)
+    for k in order:
+        if not is_match[k]:
+            break
+        i, j = int(ia[k]), int(ib[k])
+        if named[i] and named[j]:
+            cl.union(i, j)
+    _attach_address_only(p, sc, ia, ib, is_match, order, cl, must, s)
+    t4 = time.perf_counter()
+
+    # Number clusters by their first record id so output is stable whatever the input order.
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(p.n):
+        members[cl.find(i)].append(i)
+    roots = sorted(members, key=lambda r: min(p.ids[i] for i in members[r]))
+    number_of = {root: k for k, root in enumerate(roots)}
+    cluster = np.array([number_of[cl.find(i)] for i in range(p.n)], dtype=np.int64)
+    cluster_of = {p.ids[i]: int(cluster[i]) for i in range(p.n)}
+
+    score_of = {rid: 100.0 for rid in p.ids}
+    best: dict[int, float] = {}
+    same = cluster[ia] == cluster[ib]
+    for k in np.flatnonzero(same & is_match):
+        for x in (int(ia[k]), int(ib[k])):
+            best[x] = max(best.get(x, 0.0), float(sc.score[k]))
+    for root, ms in members.items():
+        if len(ms) > 1:
+            for x in ms:
+                score_of[p.ids[x]] = best.get(x, 100.0 if any((min(x, y), max(x, y)) in decided for y in ms)
+                                              else s.match_score)
+
+    pairs: list[PairScore] = []
+    review: list[PairScore] = []
+    keep = np.flatnonzero(sc.score >= s.review_score)
+    for k in keep[np.lexsort((ib[keep], ia[keep], -sc.score[keep]))]:
+        i, j = int(ia[k]), int(ib[k])
+        ps = _pair_score(p, sc, int(k), i, j, s)
+        pairs.append(ps)
+        if ps.band == "review" and (i, j) not in decided:
+            review.append(ps)
+    connections = _connections(p, cluster, s)
+    t5 = time.perf_counter()
+    stats = {
+        "records": float(p.n), "clusters": float(len(roots)), "candidate_pairs": float(len(ia)),
+        "blocks": float(blocks), "match_pairs": float(int(is_match.sum())), "review_pairs": float(len(review)),
+        "connections": float(len(connections)), "seconds_prepare": t1 - t0, "seconds_block": t2 - t1,
+        "seconds_score": t3 - t2, "seconds_cluster": t4 - t3, "seconds_output": t5 - t4, "seconds": t5 - t0,
+    }
+    return LinkResult(cluster_of, score_of, pairs, review, connections, stats)
+
+
+def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarray, is_match: np.ndarray,
+                         order: np.ndarray, cl: _Clusters, must: list[tuple[int, int]], s: MatchSettings) -> None:
+    """Each address-only record joins the one named cluster it fits best; it never joins two together."""
+    named = p.named
+    edges: dict[int, list[tuple[float, int]]] = defaultdict(list)   # address-only record -> (score, named record)
+    loose: list[tuple[float, int, int]] = []                       # address-only <-> address-only
+    for k in np.flatnonzero(is_match):
+        i, j = int(ia[k]), int(ib[k])
+        if named[i] and named[j]:
+            continue
+        if named[i] != named[j]:
+            x, y = (j, i) if named[i] else (i, j)
+            edges[x].append((float(sc.score[k]), y))
+        else:
+            loose.append((float(sc.score[k]), i, j))
+    forced = {}
+    for i, j in must:
+        for x, y in ((i, j), (j, i)):
+            if not named[x] and named[y]:
+                forced[x] = y
+    latest: dict[int, date] = {}
+    for i in range(p.n):
+        if named[i] and p.dates[i] is not None:
+            root = cl.find(i)
+            if root not in latest or p.dates[i] > latest[root]:
+                latest[root] = p.dates[i]
+    attached: dict[int, int] = {}   # address-only record -> named root
+    for x in sorted(set(edges) | set(forced)):
+        if x in forced and cl.allowed(x, forced[x]):
+            attached[x] = cl.find(forced[x])
+            continue
+        by_root: dict[int, float] = {}
+        for score, y in edges[x]:
+            root = cl.find(y)
+            if cl.allowed(x, y):
+                by_root[root] = max(by_root.get(root, 0.0), score)
+        if not by_root:
+            continue
+        top = max(by_root.values())
+        tied = [r for r, v in by_root.items() if v >= top - s.attach_margin]
+        # Same premises, several businesses over time: the one trading most recently takes it.
+        tied.sort(key=lambda r: (-(latest[r].toordinal() if r in latest else 0), -by_root[r], r))
+        attached[x] = tied[0]
+    # Address-only records tied only to other address-only records follow them (strongest edge first).
+    loose.sort(key=lambda e: (-e[0], e[1], e[2]))
+    changed = True
+    while changed:
+        changed = False
+        for score, i, j in loose:
+            for x, y in ((i, j), (j, i)):
+                if x not in attached and y in attached and cl.allowed(x, attached[y]):
+                    attached[x] = attached[y]
+                    changed = True
+    for x, root in sorted(attached.items()):
+        cl.union(root, x)
+    for score, i, j in loose:
+        if i not in attached and j not in attached:
+            cl.union(i, j)
+
+
+def _connections(p: _Prepared, cluster: np.ndarray, s: MatchSettings) -> list[Connection]:
+    """Phones and contact names shared across clusters: a possible network, never a merge by itself."""
+    out: set[tuple[int, int, str, str]] = set()
+    for kind, values in (("phone", p.phone), ("contact", p.contact)):
+        groups: dict[str, set[int]] = defaultdict(set)
+        for i, v in enumerate(values):
+            if v and (kind == "phone" or " " in v):
+                groups[v].add(int(cluster[i]))
+        for value, cs in groups.items():
+            if 1 < len(cs) <= s.max_connection_clusters:
+                for a, b in itertools.combinations(sorted(cs), 2):
+                    out.add((a, b, kind, value))
+    return [Connection(a, b, kind, value) for a, b, kind, value in sorted(out)]
+
+
+def explain(a: MatchInput, b: MatchInput, settings: MatchSettings | None = None) -> PairScore:
+    """The score of one pair field by field, as `link` computes it (for the review screen)."""
+    s = settings or MatchSettings()
+    p = _prepare([a, b])
+    ia, ib = np.array([0]), np.array([1])
+    sc = _score(p, ia, ib, s)
+    return _pair_score(p, sc, 0, 0, 1, s)

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core.services import accounts, outcomes
+from core.services import accounts, operations, outcomes
 from core.store import Store
-from core.store.models import Agency, AuditEvent, Business, Operation, Visit, VisitAgency
+from core.store.models import Agency, AuditEvent, Operation, Visit, VisitAgency
 from tests.app.conftest import DEMO_USERS
 
 
@@ -86,7 +86,9 @@ def test_coordinator_plans_a_week_of_action(private_app: Callable[..., AppTest])
     pool = at.dataframe[-1].value
     assert len(pool) > 3 and (pool["Agencies"] >= 2).all(), "the picker offers businesses two or more agencies hold"
     with store.read() as s:
-        ids = list(s.scalars(select(Business.id).where(Business.name.in_(list(pool["Business"][:3])))))[:3]
+        offered = operations.candidates(s, accounts.load_actor(s, "coordinator"))
+    assert list(offered["Business"]) == list(pool["Business"])
+    ids = [int(b) for b in offered["business_id"][:3]]
     _by_label(at.text_input, "Business ids").input(", ".join(map(str, ids))).run()
     at = next(b for b in at.button if b.label.startswith("Plan ")).click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

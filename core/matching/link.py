@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -98,12 +98,14 @@ class MatchSettings:
     attach_margin: float = 3.0       # address-only: clusters scoring within this of the best count as tied
     max_connection_clusters: int = 6  # a phone or contact shared by more clusters than this is not a network
     # weights per field and level: (exact, strong, partial, disagree); missing is 0
-    name: tuple[float, float, float, float] = (6.0, 5.0, 1.0, -12.0)
-    address: tuple[float, float, float, float] = (3.0, 2.5, 1.0, -6.0)
+    name: tuple[float, float, float, float] = (6.0, 5.0, -5.0, -12.0)
+    address: tuple[float, float, float, float] = (3.0, 2.5, -3.0, -6.0)
     number: tuple[float, float, float, float] = (4.0, 3.5, 1.0, -9.0)
     postcode: tuple[float, float, float, float] = (4.0, 3.0, -2.0, -6.0)   # exact, same sector, same district, other
     phone: tuple[float, float, float, float] = (5.0, 5.0, 0.0, -1.0)
     contact: tuple[float, float, float, float] = (2.0, 1.5, 1.0, -1.0)  # key, initial+surname, surname, other
+    place_agrees: float = 1.5        # no postcode, but the town (or a unique street and number) is the district
+    ambiguous_street_cap: float = 4.0  # most a missing number costs on a street of many premises (log2 of them)
 
     def band(self, score: float) -> str:
         return "match" if score >= self.match_score else "review" if score >= self.review_score else "non-match"
@@ -127,7 +129,7 @@ def _names(trading: str, company: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=400_000)
-def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str]:
+def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str, str]:
     pc = parse_postcode(postcode)
     found, rest = extract_postcode(address)
     pc = pc or found
@@ -140,7 +142,9 @@ def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber,
     if len(parts) > 1 and not any(ch.isdigit() for ch in parts[0]) and parts[0] != street:
         if not set(parts[0].split()) & _SKIP_LEAD:
             lead = normalise_name(parts[0])
-    return pc, street, hn, lead
+    # A trailing part that is not the street is usually the town ("12 High St, Kingsmere").
+    locality = parts[-1] if len(parts) > 1 and parts[-1] != street and not any(c.isdigit() for c in parts[-1]) else ""
+    return pc, street, hn, lead, locality
 
 
 _cached_phone = lru_cache(maxsize=200_000)(normalise_phone)
@@ -155,6 +159,7 @@ class _Prepared:
     ids: list[str]
     names: list[tuple[str, ...]]     # trading and company names (empty for address-only records)
     lead: list[str]                  # a premises name found in the address
+    locality: list[str]              # the town written after the street, if any
     pc: list[str]
     street: list[str]
     hn: list[HouseNumber]
@@ -173,6 +178,11 @@ class _Prepared:
     last: np.ndarray = field(default_factory=lambda: np.zeros(0))
     suffix_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sub_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_pc: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_district: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_street: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    district_num: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    place_districts: list[frozenset[int]] = field(default_factory=list)
 
     @property
     def named(self) -> np.ndarray:
@@ -185,19 +195,20 @@ def _codes(values: Sequence[str]) -> np.ndarray:
 
 
 def _prepare(records: Sequence[MatchInput]) -> _Prepared:
-    ids, names, lead, pcs, streets, hns, phones, contacts, dates = [], [], [], [], [], [], [], [], []
+    ids, names, lead, pcs, streets, hns, phones, contacts, dates, places = [], [], [], [], [], [], [], [], [], []
     for r in records:
         ids.append(r.record_id)
         names.append(_names(r.trading_name or "", r.company_name or ""))
-        pc, street, hn, lead_name = _address((r.address or "").strip(), (r.postcode or "").strip())
+        pc, street, hn, lead_name, locality = _address((r.address or "").strip(), (r.postcode or "").strip())
         lead.append(lead_name)
+        places.append(locality)
         pcs.append(pc or "")
         streets.append(street)
         hns.append(hn)
         phones.append(_cached_phone(r.phone or ""))
         contacts.append(_cached_contact(r.contact or ""))
         dates.append(r.last_contact)
-    p = _Prepared(len(ids), ids, names, lead, pcs, streets, hns, phones, contacts, dates)
+    p = _Prepared(len(ids), ids, names, lead, places, pcs, streets, hns, phones, contacts, dates)
     p.pc_code = _codes(pcs)
     p.sector_code = _codes([postcode_sector(pc) if pc else "" for pc in pcs])
     p.district_code = _codes([postcode_district(pc) if pc else "" for pc in pcs])
@@ -210,7 +221,50 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
                       dtype=np.int64)
     p.suffix_code = _codes([h.suffix for h in hns])
     p.sub_code = _codes([h.sub for h in hns])
+    _frequencies(p)
     return p
+
+
+def _frequencies(p: _Prepared) -> None:
+    """What the whole input says about places: how many premises share a street, which districts a town is in."""
+    numbers: dict[tuple[str, str], set[int]] = defaultdict(set)
+    districts_of_place: dict[str, Counter] = defaultdict(Counter)
+    districts_of_address: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for i in range(p.n):
+        pc, street, num = p.pc[i], p.street[i], p.hn[i].number
+        district = pc.split(" ")[0] if pc else ""
+        if street and num is not None:
+            numbers[("p", pc, street)].add(num)
+            numbers[("d", district, street)].add(num)
+            numbers[("s", "", street)].add(num)
+            if district:
+                districts_of_address[(street, num)].add(district)
+        if district and p.locality[i]:
+            districts_of_place[p.locality[i]][district] += 1
+    # Premises (distinct building numbers) at the record's place: a record without a number is ambiguous
+    # in proportion.
+    p.k_pc = np.array([len(numbers.get(("p", p.pc[i], p.street[i]), ())) if p.pc[i] else 0 for i in range(p.n)])
+    p.k_district = np.array([len(numbers.get(("d", p.pc[i].split(" ")[0], p.street[i]), ())) if p.pc[i] else 0
+                             for i in range(p.n)])
+    p.k_street = np.array([len(numbers.get(("s", "", p.street[i]), ())) for i in range(p.n)])
+    district_table: dict[str, int] = {}
+    for pc in p.pc:
+        if pc:
+            district_table.setdefault(pc.split(" ")[0], len(district_table))
+    p.place_districts = []
+    for i in range(p.n):
+        found: set[int] = set()
+        if not p.pc[i]:
+            counts = districts_of_place.get(p.locality[i])
+            if counts:
+                total = sum(counts.values())
+                found = {district_table[d] for d, c in counts.items() if c >= 0.1 * total}
+            elif p.street[i] and p.hn[i].number is not None:
+                seen = districts_of_address.get((p.street[i], p.hn[i].number), set())
+                if len(seen) == 1:
+                    found = {district_table[d] for d in seen}
+        p.place_districts.append(frozenset(found))
+    p.district_num = np.array([district_table[pc.split(" ")[0]] if pc else -1 for pc in p.pc], dtype=np.int64)
 
 
 # --- blocking ----------------------------------------------------------------------------------
@@ -400,17 +454,61 @@ def _score(p: _Prepared, ia: np.ndarray, ib: np.ndarray, s: MatchSettings) -> _S
     sim["contact"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 60.0], 0.0)
 
     weight: dict[str, np.ndarray] = {}
+    for name in FIELDS:
+        weight[name] = np.array(list(getattr(s, name)) + [0.0])[level[name]]
+    _place_without_postcode(p, ia, ib, level, sim, weight, s)
+    _premises_without_number(p, ia, ib, level, sim, weight, s)
     total = np.zeros(m, dtype=np.float64)
     for name in FIELDS:
-        table = np.array(list(getattr(s, name)) + [0.0])
-        w = table[level[name]]
-        weight[name] = w
-        total += w
+        total += weight[name]
     score = 100.0 / (1.0 + np.exp2(-(total - s.offset)))
-    place_differs = (level["postcode"] == DISAGREE) | (level["postcode"] == PARTIAL) & (level["address"] == DISAGREE)
-    no_pc = level["postcode"] == MISSING
-    conflict = (level["number"] == DISAGREE) | place_differs | (no_pc & (level["address"] == DISAGREE))
+    street_differs = (level["address"] == DISAGREE) | (level["address"] == PARTIAL)
+    place_differs = (level["postcode"] == DISAGREE) | ((level["postcode"] == PARTIAL) & street_differs)
+    no_pc = (p.pc_code[ia] < 0) | (p.pc_code[ib] < 0)
+    conflict = (level["number"] == DISAGREE) | place_differs | (no_pc & street_differs)
     return _Scores(total, np.round(score, 1), level, sim, weight, conflict)
+
+
+def _place_without_postcode(p: _Prepared, ia: np.ndarray, ib: np.ndarray, level: dict[str, np.ndarray],
+                            sim: dict[str, np.ndarray], weight: dict[str, np.ndarray], s: MatchSettings) -> None:
+    """A record without a postcode: the town it names (or a street and number found in one district only)."""
+    for k in np.flatnonzero((p.pc_code[ia] < 0) != (p.pc_code[ib] < 0)):
+        i, j = int(ia[k]), int(ib[k])
+        x, y = (i, j) if p.pc_code[i] < 0 else (j, i)
+        places = p.place_districts[x]
+        if not places:
+            continue
+        if int(p.district_num[y]) in places:
+            level["postcode"][k], sim["postcode"][k], weight["postcode"][k] = PARTIAL, 50.0, s.place_agrees
+        else:
+            level["postcode"][k], sim["postcode"][k], weight["postcode"][k] = DISAGREE, 0.0, s.postcode[3]
+    both = np.flatnonzero((p.pc_code[ia] < 0) & (p.pc_code[ib] < 0))
+    for k in both:
+        la, lb = p.locality[int(ia[k])], p.locality[int(ib[k])]
+        if la and lb:
+            agree = la == lb
+            level["postcode"][k] = PARTIAL if agree else DISAGREE
+            sim["postcode"][k] = 50.0 if agree else 0.0
+            weight["postcode"][k] = s.place_agrees if agree else s.postcode[3]
+
+
+def _premises_without_number(p: _Prepared, ia: np.ndarray, ib: np.ndarray, level: dict[str, np.ndarray],
+                             sim: dict[str, np.ndarray], weight: dict[str, np.ndarray], s: MatchSettings) -> None:
+    """Without a building number, the street tells more the fewer premises it holds (term frequency)."""
+    missing = (level["number"] == MISSING) & (level["address"] <= STRONG)
+    for k in np.flatnonzero(missing):
+        i, j = int(ia[k]), int(ib[k])
+        x, y = (i, j) if p.num[i] < 0 else (j, i)
+        if p.pc[x] and p.pc_code[x] == p.pc_code[y]:
+            premises = int(p.k_pc[x])
+        elif p.pc[x] or p.pc[y]:
+            premises = int(p.k_district[x] if p.pc[x] else p.k_district[y])
+        else:
+            premises = int(p.k_street[x])
+        if premises <= 1:
+            level["number"][k], sim["number"][k], weight["number"][k] = STRONG, 90.0, s.number[1]
+        else:
+            weight["number"][k] = -min(s.ambiguous_street_cap, float(np.log2(premises)))
 
 
 _AGREEMENTS: dict[tuple[int, float, float], FieldAgreement] = {}

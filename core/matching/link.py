@@ -101,7 +101,7 @@ class MatchSettings:
     name: tuple[float, float, float, float] = (6.0, 5.0, -5.0, -12.0)
     address: tuple[float, float, float, float] = (3.0, 2.5, -3.0, -6.0)
     number: tuple[float, float, float, float] = (4.0, 3.5, 1.0, -9.0)
-    postcode: tuple[float, float, float, float] = (4.0, 3.0, -2.0, -6.0)   # exact, same sector, same district, other
+    postcode: tuple[float, float, float, float] = (4.0, 3.0, -4.0, -6.0)   # exact, same sector, same district, other
     phone: tuple[float, float, float, float] = (5.0, 5.0, 0.0, -1.0)
     contact: tuple[float, float, float, float] = (2.0, 1.5, 1.0, -1.0)  # key, initial+surname, surname, other
     place_agrees: float = 1.5        # no postcode, but the town (or a unique street and number) is the district
@@ -181,6 +181,7 @@ class _Prepared:
     k_pc: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_district: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_street: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_named: np.ndarray = field(default_factory=lambda: np.zeros(0))
     district_num: np.ndarray = field(default_factory=lambda: np.zeros(0))
     place_districts: list[frozenset[int]] = field(default_factory=list)
 
@@ -230,6 +231,7 @@ def _frequencies(p: _Prepared) -> None:
     numbers: dict[tuple[str, str], set[int]] = defaultdict(set)
     districts_of_place: dict[str, Counter] = defaultdict(Counter)
     districts_of_address: dict[tuple[str, int], set[str]] = defaultdict(set)
+    named_at: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
     for i in range(p.n):
         pc, street, num = p.pc[i], p.street[i], p.hn[i].number
         district = pc.split(" ")[0] if pc else ""
@@ -239,6 +241,11 @@ def _frequencies(p: _Prepared) -> None:
             numbers[("s", "", street)].add(num)
             if district:
                 districts_of_address[(street, num)].add(district)
+        if street and num is not None:
+            for name in p.names[i]:
+                named_at[("", street, name)].add((district, num))
+                if district:
+                    named_at[(district, street, name)].add((district, num))
         if district and p.locality[i]:
             districts_of_place[p.locality[i]][district] += 1
     # Premises (distinct building numbers) at the record's place: a record without a number is ambiguous
@@ -247,6 +254,9 @@ def _frequencies(p: _Prepared) -> None:
     p.k_district = np.array([len(numbers.get(("d", p.pc[i].split(" ")[0], p.street[i]), ())) if p.pc[i] else 0
                              for i in range(p.n)])
     p.k_street = np.array([len(numbers.get(("s", "", p.street[i]), ())) for i in range(p.n)])
+    # ... and premises of that name on that street (in the district, or anywhere when there is no postcode)
+    p.k_named = np.array([min((len(named_at.get((p.pc[i].split(" ")[0], p.street[i], name), ())) for name in p.names[i]),
+                              default=0) for i in range(p.n)])
     district_table: dict[str, int] = {}
     for pc in p.pc:
         if pc:
@@ -360,7 +370,9 @@ def _best_name_similarity(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple
             a, b = sides[ka][ia], sides[kb][ib]
             mask = (a != "") & (b != "")
             if mask.any():
-                sim = process.cpdist(list(a[mask]), list(b[mask]), scorer=fuzz.token_sort_ratio, dtype=np.uint8)
+                la, lb = list(a[mask]), list(b[mask])
+                sim = np.maximum(process.cpdist(la, lb, scorer=fuzz.ratio, dtype=np.uint8),
+                                 process.cpdist(la, lb, scorer=fuzz.token_sort_ratio, dtype=np.uint8))
                 best[mask] = np.maximum(best[mask], sim)
                 both |= mask
     # A premises name written in an address-only record counts only when it agrees.
@@ -505,6 +517,8 @@ def _premises_without_number(p: _Prepared, ia: np.ndarray, ib: np.ndarray, level
             premises = int(p.k_district[x] if p.pc[x] else p.k_district[y])
         else:
             premises = int(p.k_street[x])
+        if level["name"][k] <= STRONG and p.names[x]:
+            premises = min(premises, int(p.k_named[x]))
         if premises <= 1:
             level["number"][k], sim["number"][k], weight["number"][k] = STRONG, 90.0, s.number[1]
         else:
@@ -537,9 +551,30 @@ def _pair_score(p: _Prepared, sc: _Scores, k: int, i: int, j: int, s: MatchSetti
 class _Clusters:
     """Union-find with cannot-link constraints (checked on every union, so they hold transitively)."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, places: Sequence[tuple[str, str, int | None]] = ()) -> None:
         self.parent = list(range(n))
         self.apart: dict[int, set[int]] = defaultdict(set)   # root -> records its cluster must not join
+        # root -> where its records are: districts, and building numbers per street (a business is one premises)
+        self.districts: dict[int, set[str]] = {}
+        self.numbers: dict[int, dict[str, set[int]]] = {}
+        for i, (district, street, number) in enumerate(places):
+            if district:
+                self.districts[i] = {district}
+            if street and number is not None:
+                self.numbers[i] = {street: {number}}
+
+    def same_premises(self, ra: int, rb: int) -> bool:
+        """Whether two clusters could be one premises: no two districts, no two numbers on one street."""
+        da, db = self.districts.get(ra), self.districts.get(rb)
+        if da and db and not da & db:
+            return False
+        na, nb = self.numbers.get(ra), self.numbers.get(rb)
+        if na and nb:
+            for street, nums in na.items():
+                other = nb.get(street)
+                if other and not nums & other:
+                    return False
+        return True
 
     def find(self, x: int) -> int:
         root = x
@@ -560,17 +595,24 @@ class _Clusters:
         small, other = (ra, rb) if len(self.apart.get(ra, ())) <= len(self.apart.get(rb, ())) else (rb, ra)
         return all(self.find(x) != other for x in self.apart.get(small, ()))
 
-    def union(self, a: int, b: int) -> bool:
+    def union(self, a: int, b: int, *, force: bool = False) -> bool:
+        """Join the clusters of a and b unless they must stay apart (force: a person decided they are one)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        if not self.allowed(a, b):
+        if not self.allowed(a, b) or (not force and not self.same_premises(ra, rb)):
             return False
         if ra > rb:
             ra, rb = rb, ra
         self.parent[rb] = ra
         if rb in self.apart:
             self.apart[ra] |= self.apart.pop(rb)
+        if rb in self.districts:
+            self.districts.setdefault(ra, set()).update(self.districts.pop(rb))
+        if rb in self.numbers:
+            mine = self.numbers.setdefault(ra, {})
+            for street, nums in self.numbers.pop(rb).items():
+                mine.setdefault(street, set()).update(nums)
         return True
 
 
@@ -604,11 +646,11 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
         elif decision == "no match":
             never.append((i, j))
 
-    cl = _Clusters(p.n)
+    cl = _Clusters(p.n, [(pc.split(" ")[0] if pc else "", st, hn.number) for pc, st, hn in zip(p.pc, p.street, p.hn)])
     for i, j in never:
         cl.forbid(i, j)
     for i, j in must:
-        cl.union(i, j)
+        cl.union(i, j, force=True)
     named = p.named
     is_match = sc.score >= s.match_score
     # Named records: strongest edges first; a pair that is clearly two premises is kept apart.
@@ -687,12 +729,20 @@ def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarr
         for x, y in ((i, j), (j, i)):
             if not named[x] and named[y]:
                 forced[x] = y
-    latest: dict[int, date] = {}
+    first: dict[int, int] = {}
+    latest: dict[int, int] = {}
     for i in range(p.n):
         if named[i] and p.dates[i] is not None:
-            root = cl.find(i)
-            if root not in latest or p.dates[i] > latest[root]:
-                latest[root] = p.dates[i]
+            root, day = cl.find(i), p.dates[i].toordinal()
+            first[root] = min(first.get(root, day), day)
+            latest[root] = max(latest.get(root, day), day)
+
+    def gap(root: int, day: int | None) -> int:
+        """Days between a record and the time a business was seen trading (0 within it)."""
+        if day is None or root not in latest:
+            return 0
+        return max(first[root] - day, day - latest[root], 0)
+
     attached: dict[int, int] = {}   # address-only record -> named root
     for x in sorted(set(edges) | set(forced)):
         if x in forced and cl.allowed(x, forced[x]):
@@ -707,8 +757,10 @@ def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarr
             continue
         top = max(by_root.values())
         tied = [r for r, v in by_root.items() if v >= top - s.attach_margin]
-        # Same premises, several businesses over time: the one trading most recently takes it.
-        tied.sort(key=lambda r: (-(latest[r].toordinal() if r in latest else 0), -by_root[r], r))
+        # Same premises, several businesses over time: the one seen trading when the record was made, else
+        # the one trading most recently.
+        day = p.dates[x].toordinal() if p.dates[x] is not None else None
+        tied.sort(key=lambda r: (gap(r, day), -latest.get(r, 0), -by_root[r], r))
         attached[x] = tied[0]
     # Address-only records tied only to other address-only records follow them (strongest edge first).
     loose.sort(key=lambda e: (-e[0], e[1], e[2]))

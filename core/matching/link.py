@@ -21,9 +21,9 @@ from rapidfuzz import fuzz, process
 
 from core.matching.normalise import (
     HouseNumber,
+    address_parts,
     extract_postcode,
-    house_number,
-    normalise_address,
+    house_number_of,
     normalise_contact,
     normalise_name,
     normalise_phone,
@@ -31,7 +31,7 @@ from core.matching.normalise import (
     postcode_district,
     postcode_sector,
     split_trading_as,
-    street_of,
+    street_of_parts,
 )
 
 FIELDS = ("name", "address", "number", "postcode", "phone", "contact")
@@ -94,7 +94,7 @@ class MatchSettings:
     review_score: float = 40.0       # below this a pair is a "non-match" (and not kept in `pairs`)
     offset: float = 5.0              # total weight that maps to a score of 50
     max_block: int = 40              # blocks bigger than this are skipped (a generic name, a busy street)
-    max_star_block: int = 400        # blocks where only the records missing a number/postcode pair with the rest
+    max_star_block: int = 200        # blocks where only the records missing a number/postcode pair with the rest
     attach_margin: float = 3.0       # address-only: clusters scoring within this of the best count as tied
     max_connection_clusters: int = 6  # a phone or contact shared by more clusters than this is not a network
     # weights per field and level: (exact, strong, partial, disagree); missing is 0
@@ -133,14 +133,14 @@ def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber,
     pc = parse_postcode(postcode)
     found, rest = extract_postcode(address)
     pc = pc or found
-    norm = normalise_address(rest)
-    hn = house_number(rest)
-    street = street_of(norm)
+    words = address_parts(rest)
+    hn = house_number_of(words)
+    street = street_of_parts(words)
     # A leading part naming the premises ("Chicken Shop, 12 High St") serves as a name for address-only data.
     lead = ""
-    parts = norm.split(", ")
+    parts = [" ".join(w) for w in words]
     if len(parts) > 1 and not any(ch.isdigit() for ch in parts[0]) and parts[0] != street:
-        if not set(parts[0].split()) & _SKIP_LEAD:
+        if not set(words[0]) & _SKIP_LEAD:
             lead = normalise_name(parts[0])
     # A trailing part that is not the street is usually the town ("12 High St, Kingsmere").
     locality = parts[-1] if len(parts) > 1 and parts[-1] != street and not any(c.isdigit() for c in parts[-1]) else ""
@@ -281,66 +281,67 @@ def _frequencies(p: _Prepared) -> None:
 
 
 def _block_pairs(p: _Prepared, s: MatchSettings) -> tuple[np.ndarray, np.ndarray, int]:
-    """Candidate pairs (i < j) from several blocking passes; never all pairs."""
-    full: dict[tuple, list[int]] = defaultdict(list)     # every pair in the block
-    star: dict[tuple, list[int]] = defaultdict(list)     # pairs touching a "hub" record
-    hubs: dict[tuple, set[int]] = defaultdict(set)
+    """Candidate pairs (i < j) from several blocking passes; never all pairs.
+
+    In each block a record is "full" (paired with the other full records: it has what the block is keyed on),
+    "passive" (paired only with hubs) or a "hub" (a record missing a postcode or number, paired with all).
+    """
+    blocks: dict[tuple, tuple[list[int], list[int], list[int]]] = defaultdict(lambda: ([], [], []))
+    FULL, PASSIVE, HUB = 0, 1, 2
     for i in range(p.n):
-        pc, street, hn = p.pc[i], p.street[i], p.hn[i]
-        district = pc.split(" ")[0] if pc else ""
-        numbers = [str(k) for k in range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)] \
+        pc, street, hn, d = p.pc[i], p.street[i], p.hn[i], int(p.district_num[i])
+        numbers = list(range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)) \
             if hn.number is not None else []
-        for num in numbers:
-            if pc:
-                full[("pn", pc, num)].append(i)
-            if street:
-                full[("dsn", district, street, num)].append(i)
-                key = ("sn", street, num)
-                star[key].append(i)
-                if not pc:
-                    hubs[key].add(i)
-        if pc:
-            key = ("p", pc)
-            star[key].append(i)
-            if not numbers:
-                hubs[key].add(i)
-        if street:
-            key = ("ds", district, street)
-            star[key].append(i)
-            if not numbers:
-                hubs[key].add(i)
+        names = p.names[i] + ((p.lead[i],) if p.lead[i] else ())
         if p.phone[i]:
-            full[("ph", p.phone[i])].append(i)
-        for name in p.names[i] + ((p.lead[i],) if p.lead[i] else ()):
-            if district:
-                full[("dn", district, name)].append(i)
+            blocks[("ph", p.phone[i])][FULL].append(i)
+        if pc:
+            blocks[("p", pc)][HUB if not numbers else PASSIVE].append(i)
+            for num in numbers:
+                blocks[("pn", pc, num)][FULL].append(i)
+            for name in names:
+                blocks[("dn", d, name)][FULL].append(i)
             if street:
-                key = ("sname", street, name)
-                star[key].append(i)
-                if not pc:
-                    hubs[key].add(i)
+                blocks[("ds", d, street)][PASSIVE].append(i)
+                for num in numbers:
+                    blocks[("dsn", d, street, num)][FULL].append(i)
+                    blocks[("sn", street, num)][PASSIVE].append(i)
+                for name in names:
+                    blocks[("sname", street, name)][PASSIVE].append(i)
+            continue
+        places = p.place_districts[i]
+        if places:  # no postcode, but the town says which districts
+            for pd in sorted(places):
+                for name in names:
+                    blocks[("dn", pd, name)][HUB].append(i)
+                if street:
+                    blocks[("ds", pd, street)][HUB].append(i)
+                    for num in numbers:
+                        blocks[("dsn", pd, street, num)][HUB].append(i)
+        elif street:
+            for num in numbers:
+                blocks[("sn", street, num)][HUB].append(i)
+            for name in names:
+                blocks[("sname", street, name)][HUB].append(i)
     keys: list[int] = []
     n = p.n
-    blocks = 0
-    for members in full.values():
-        if 1 < len(members) <= s.max_block:
-            blocks += 1
-            for a, b in itertools.combinations(members, 2):
-                keys.append(a * n + b if a < b else b * n + a)
-    for key, hub in hubs.items():
-        members = star[key]
-        if len(members) < 2 or len(members) > s.max_star_block:
+    used = 0
+    for key, (full, passive, hub) in blocks.items():
+        size = len(full) + len(passive) + len(hub)
+        if size < 2:
             continue
-        blocks += 1
-        for a in sorted(hub):
-            for b in members:
-                if a != b:
-                    keys.append(a * n + b if a < b else b * n + a)
+        used += 1
+        if 1 < len(full) <= s.max_block:
+            keys.extend(a * n + b if a < b else b * n + a for a, b in itertools.combinations(full, 2))
+        # A name shared by many premises is no block (generic names); a street or postcode may be bigger.
+        if hub and size <= (s.max_block if key[0] in ("dn", "sname") else s.max_star_block):
+            others = full + passive + hub
+            keys.extend(a * n + b if a < b else b * n + a for a in hub for b in others if a != b)
     if not keys:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, blocks
+        return empty, empty, used
     uniq = np.unique(np.array(keys, dtype=np.int64))
-    return uniq // n, uniq % n, blocks
+    return uniq // n, uniq % n, used
 
 
 # --- scoring -----------------------------------------------------------------------------------

@@ -228,53 +228,52 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
 
 def _frequencies(p: _Prepared) -> None:
     """What the whole input says about places: how many premises share a street, which districts a town is in."""
-    numbers: dict[tuple[str, str], set[int]] = defaultdict(set)
+    at_pc: dict[tuple[str, str], set[int]] = defaultdict(set)
+    at_district: dict[tuple[str, str], set[int]] = defaultdict(set)
+    on_street: dict[str, set[int]] = defaultdict(set)
+    named_at: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
     districts_of_place: dict[str, Counter] = defaultdict(Counter)
     districts_of_address: dict[tuple[str, int], set[str]] = defaultdict(set)
-    named_at: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
-    for i in range(p.n):
-        pc, street, num = p.pc[i], p.street[i], p.hn[i].number
-        district = pc.split(" ")[0] if pc else ""
+    districts = [pc[:-4] for pc in p.pc]   # canonical "KM1 0AB": the outward code is all but " 0AB"
+    for i, (pc, street, hn, district) in enumerate(zip(p.pc, p.street, p.hn, districts)):
+        num = hn.number
         if street and num is not None:
-            numbers[("p", pc, street)].add(num)
-            numbers[("d", district, street)].add(num)
-            numbers[("s", "", street)].add(num)
-            if district:
+            on_street[street].add(num)
+            if pc:
+                at_pc[(pc, street)].add(num)
+                at_district[(district, street)].add(num)
                 districts_of_address[(street, num)].add(district)
-        if street and num is not None:
             for name in p.names[i]:
-                named_at[("", street, name)].add((district, num))
+                named_at[(district, street, name)].add((district, num))
                 if district:
-                    named_at[(district, street, name)].add((district, num))
+                    named_at[("", street, name)].add((district, num))
         if district and p.locality[i]:
             districts_of_place[p.locality[i]][district] += 1
     # Premises (distinct building numbers) at the record's place: a record without a number is ambiguous
-    # in proportion.
-    p.k_pc = np.array([len(numbers.get(("p", p.pc[i], p.street[i]), ())) if p.pc[i] else 0 for i in range(p.n)])
-    p.k_district = np.array([len(numbers.get(("d", p.pc[i].split(" ")[0], p.street[i]), ())) if p.pc[i] else 0
-                             for i in range(p.n)])
-    p.k_street = np.array([len(numbers.get(("s", "", p.street[i]), ())) for i in range(p.n)])
-    # ... and premises of that name on that street (in the district, or anywhere when there is no postcode)
-    p.k_named = np.array([min((len(named_at.get((p.pc[i].split(" ")[0], p.street[i], name), ())) for name in p.names[i]),
-                              default=0) for i in range(p.n)])
+    # in proportion; and premises of that name on that street (in the district, or anywhere without a postcode).
+    k_pc, k_district, k_street, k_named = [], [], [], []
+    for pc, street, district, names in zip(p.pc, p.street, districts, p.names):
+        k_pc.append(len(at_pc.get((pc, street), ())))
+        k_district.append(len(at_district.get((district, street), ())))
+        k_street.append(len(on_street.get(street, ())))
+        k_named.append(min((len(named_at.get((district, street, n), ())) for n in names), default=0))
+    p.k_pc, p.k_district, p.k_street, p.k_named = map(np.array, (k_pc, k_district, k_street, k_named))
     district_table: dict[str, int] = {}
-    for pc in p.pc:
-        if pc:
-            district_table.setdefault(pc.split(" ")[0], len(district_table))
-    p.place_districts = []
-    for i in range(p.n):
-        found: set[int] = set()
-        if not p.pc[i]:
-            counts = districts_of_place.get(p.locality[i])
-            if counts:
-                total = sum(counts.values())
-                found = {district_table[d] for d, c in counts.items() if c >= 0.1 * total}
-            elif p.street[i] and p.hn[i].number is not None:
-                seen = districts_of_address.get((p.street[i], p.hn[i].number), set())
-                if len(seen) == 1:
-                    found = {district_table[d] for d in seen}
-        p.place_districts.append(frozenset(found))
-    p.district_num = np.array([district_table[pc.split(" ")[0]] if pc else -1 for pc in p.pc], dtype=np.int64)
+    for d in districts:
+        if d:
+            district_table.setdefault(d, len(district_table))
+    p.district_num = np.array([district_table[d] if d else -1 for d in districts], dtype=np.int64)
+    none: frozenset[int] = frozenset()
+    p.place_districts = [none] * p.n
+    for i in np.flatnonzero(p.district_num < 0).tolist():
+        counts = districts_of_place.get(p.locality[i])
+        if counts:
+            total = sum(counts.values())
+            p.place_districts[i] = frozenset(district_table[d] for d, c in counts.items() if c >= 0.1 * total)
+        elif p.street[i] and p.hn[i].number is not None:
+            seen = districts_of_address.get((p.street[i], p.hn[i].number), ())
+            if len(seen) == 1:
+                p.place_districts[i] = frozenset(district_table[d] for d in seen)
 
 
 # --- blocking ----------------------------------------------------------------------------------
@@ -555,18 +554,18 @@ class _Clusters:
     def __init__(self, n: int, places: Sequence[tuple[str, str, int | None]] = ()) -> None:
         self.parent = list(range(n))
         self.apart: dict[int, set[int]] = defaultdict(set)   # root -> records its cluster must not join
-        # root -> where its records are: districts, and building numbers per street (a business is one premises)
-        self.districts: dict[int, set[str]] = {}
+        # root -> where its records are: postcode sectors, and building numbers per street (a business is one premises)
+        self.sectors: dict[int, set[str]] = {}
         self.numbers: dict[int, dict[str, set[int]]] = {}
-        for i, (district, street, number) in enumerate(places):
-            if district:
-                self.districts[i] = {district}
+        for i, (sector, street, number) in enumerate(places):
+            if sector:
+                self.sectors[i] = {sector}
             if street and number is not None:
                 self.numbers[i] = {street: {number}}
 
     def same_premises(self, ra: int, rb: int) -> bool:
-        """Whether two clusters could be one premises: no two districts, no two numbers on one street."""
-        da, db = self.districts.get(ra), self.districts.get(rb)
+        """Whether two clusters could be one premises: no two postcode sectors, no two numbers on one street."""
+        da, db = self.sectors.get(ra), self.sectors.get(rb)
         if da and db and not da & db:
             return False
         na, nb = self.numbers.get(ra), self.numbers.get(rb)
@@ -608,8 +607,8 @@ class _Clusters:
         self.parent[rb] = ra
         if rb in self.apart:
             self.apart[ra] |= self.apart.pop(rb)
-        if rb in self.districts:
-            self.districts.setdefault(ra, set()).update(self.districts.pop(rb))
+        if rb in self.sectors:
+            self.sectors.setdefault(ra, set()).update(self.sectors.pop(rb))
         if rb in self.numbers:
             mine = self.numbers.setdefault(ra, {})
             for street, nums in self.numbers.pop(rb).items():
@@ -647,7 +646,7 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
         elif decision == "no match":
             never.append((i, j))
 
-    cl = _Clusters(p.n, [(pc.split(" ")[0] if pc else "", st, hn.number) for pc, st, hn in zip(p.pc, p.street, p.hn)])
+    cl = _Clusters(p.n, [(pc[:-2], st, hn.number) for pc, st, hn in zip(p.pc, p.street, p.hn)])
     for i, j in never:
         cl.forbid(i, j)
     for i, j in must:
@@ -656,14 +655,9 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
     is_match = sc.score >= s.match_score
     # Named records: strongest edges first; a pair that is clearly two premises is kept apart.
     order = np.lexsort((ib, ia, -sc.score))
-    for k in np.flatnonzero(sc.conflict & ~is_match):
-        i, j = int(ia[k]), int(ib[k])
-        if named[i] and named[j] and (i, j) not in decided:
-            cl.forbid(i, j)
-    for k in order:
-        if not is_match[k]:
-            break
-        i, j = int(ia[k]), int(ib[k])
+    # (Pairs that are clearly two premises need no cannot-link of their own: the clusters' places refuse them.)
+    strong = order[is_match[order]]
+    for i, j in zip(ia[strong].tolist(), ib[strong].tolist()):
         if named[i] and named[j]:
             cl.union(i, j)
     _attach_address_only(p, sc, ia, ib, is_match, order, cl, must, s)

@@ -7,7 +7,7 @@ as keyed, a risk value outside the dataset's scale leaves the band empty, over-l
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,8 +29,20 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d
 _DMONY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4})$")
 
 
-def parse_date(text: str, *, serials: bool = True) -> date | None:
-    """ISO (2024-03-01), dd/mm/yyyy (also - or .), d Mon yyyy (1 Mar 2024, 1 March 2024) or an Excel date number."""
+def date_order(values: Iterable[Any]) -> str:
+    """"mdy" when a column's slashed dates can only be month first (some have a day above 12 in the
+    middle, none at the front: an export made with US settings), else the UK's "dmy"."""
+    first = middle = False
+    for v in values:
+        if m := _DMY.match(str(v or "").strip()):
+            first |= int(m[1]) > 12
+            middle |= int(m[2]) > 12
+    return "mdy" if middle and not first else "dmy"
+
+
+def parse_date(text: str, *, serials: bool = True, order: str = "dmy") -> date | None:
+    """ISO (2024-03-01), dd/mm/yyyy (also - or .; mm/dd/yyyy when `order` is "mdy"), d Mon yyyy
+    (1 Mar 2024, 1 March 2024) or an Excel date number."""
     t = (text or "").strip()
     if not t:
         return None
@@ -39,7 +51,8 @@ def parse_date(text: str, *, serials: bool = True) -> date | None:
             return date(int(m[1]), int(m[2]), int(m[3]))
         if m := _DMY.match(t):
             year = int(m[3]) + (2000 if len(m[3]) == 2 and int(m[3]) < 70 else 1900 if len(m[3]) == 2 else 0)
-            return date(year, int(m[2]), int(m[1]))
+            day, month = (int(m[2]), int(m[1])) if order == "mdy" else (int(m[1]), int(m[2]))
+            return date(year, month, day)
         if (m := _DMONY.match(t)) and m[2][:3].lower() in _MONTHS:
             return date(int(m[3]), _MONTHS[m[2][:3].lower()], int(m[1]))
         if serials and re.fullmatch(r"\d{4,5}(\.\d+)?", t) and 1 <= float(t) < 80_000:
@@ -148,6 +161,10 @@ def check(df: pd.DataFrame, columns: Mapping[str, Any], risk_scale: Mapping[str,
     first_row: dict[str, int] = {}
     ref_col, names, lines = cols["reference"], cols["name"], cols["address"]
     records = df.to_dict("records")
+    order = date_order(df[cols["last_contact"]]) if cols["last_contact"] else "dmy"
+    if order == "mdy":
+        issues.append(Issue(1, cols["last_contact"], "dates read month first (12/31/2024): some have a day above 12 "
+                            "in the middle and none at the front", "", "warning"))
     for i, raw in enumerate(records):
         n = i + 2
         cell = lambda c: " ".join(str(raw.get(c) or "").split()) if c else ""  # noqa: E731
@@ -181,7 +198,7 @@ def check(df: pd.DataFrame, columns: Mapping[str, Any], risk_scale: Mapping[str,
             values["postcode"] = pc
         last = None
         if (text := cell(cols["last_contact"])):
-            last = parse_date(text)
+            last = parse_date(text, order=order)
             if last is None:
                 problem(cols["last_contact"], "date not understood: write it as 2024-03-31, 31/03/2024 or 31 Mar 2024", text)
         band = None

@@ -150,7 +150,7 @@ def main() -> None:
     for path, title, icon, roles, group in PAGES:
         if actor.role in roles:
             groups.setdefault(group, []).append(st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
-    st.navigation(groups).run()
+    st.navigation(groups, expanded=True).run()  # every page listed (the default folds after ten)
 
 
 main()

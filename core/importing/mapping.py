@@ -227,7 +227,7 @@ def dump_mapping(entries: list[FileMapping]) -> str:
     for e in entries:
         cols: dict[str, Any] = {}
         for f, v in clean_columns(e.columns).items():
-            if f in MULTI and not v and f != "name" and f != "address":
+            if f == "extra" and not v:
                 continue
             cols[f] = v if v != [] else None
         doc["datasets"].append({"file": e.file, "agency": e.agency, "columns": cols})

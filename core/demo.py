@@ -1097,10 +1097,7 @@ class _Generator:
         reasons = [f"Held by {len(biz.agencies)} agencies: " + ", ".join(
             f"{a} ({biz.bands.get(a, 'interest')})" for a in biz.agencies)]
         briefing = f"{biz.label}. Approach: {approach}. Lead: {cat.AGENCY_BY_CODE[lead].name}."
-        if biz.id in self.marked:
-            category, subject, details, _ = self.marked[biz.id]
-            briefing += f" WARNING ({category}): {subject}: {details}"
-            reasons.append(f"Warning marker: {category}")
+        # Markers are not copied into the briefing: they reach only roles allowed to see them, on the visit.
         done = status == "done"
         vid = self.add(Visit, business_id=biz.id, premises_text=biz.label, operation_id=op_id, starts_at=starts,
                        ends_at=starts + timedelta(hours=hours), lead_agency_id=self.agency_id[lead],

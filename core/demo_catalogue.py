@@ -192,6 +192,8 @@ AGENCIES: tuple[AgencySpec, ...] = (
             PowerSpec("inspect_sample", None, "food, records and processes", "Food Safety Act 1990, ss29 and 32"),
             PowerSpec("seize_goods", None, "food failing food safety requirements (detain or seize)",
                       "Food Safety Act 1990, s9"),
+            PowerSpec("seize_documents", None, "records kept by the food business (inspect, copy or take away)",
+                      "Food Safety Act 1990, s32(5)-(6)"),
             PowerSpec("improvement_notice", None, "food business operators in breach of hygiene rules",
                       "Food Safety and Hygiene (England) Regulations 2013, reg 6"),
             PowerSpec("prohibition_notice", None, "premises or processes posing an imminent risk to health",
@@ -274,6 +276,8 @@ AGENCIES: tuple[AgencySpec, ...] = (
         powers=(
             PowerSpec("entry", "without_warrant", "non-residential premises at any reasonable time "
                       "(residential: 7 days' notice or a warrant)", "Environment Act 1995, s108"),
+            PowerSpec("inspect_sample", None, "premises, waste and samples of it (examine, photograph, sample)",
+                      "Environment Act 1995, s108(4)"),
             PowerSpec("seize_documents", None, "waste transfer notes and duty-of-care records",
                       "Environmental Protection Act 1990, s34(5)"),
             PowerSpec("civil_penalty", None, "businesses failing the waste duty of care (fixed penalty notice)",
@@ -369,6 +373,8 @@ AGENCIES: tuple[AgencySpec, ...] = (
                       "minimum wage", "National Minimum Wage Act 1998, s14"),
             PowerSpec("seize_goods", None, "duty-evaded goods such as illicit tobacco and alcohol",
                       "Customs and Excise Management Act 1979, s139"),
+            PowerSpec("inspect_sample", None, "business premises, assets and documents (inspection)",
+                      "Finance Act 2008, Sch 36 para 10"),
             PowerSpec("seize_documents", None, "statutory records and business documents",
                       "Finance Act 2008, Sch 36 paras 1 and 16"),
             PowerSpec("seize_cash", None, "cash suspected to be the proceeds of crime",
@@ -432,6 +438,8 @@ AGENCIES: tuple[AgencySpec, ...] = (
                       "officers)", "Immigration Act 2016, s114"),
             PowerSpec("licence_review", None, "gangmaster licences (revocation)",
                       "Gangmasters (Licensing) Act 2004, s9"),
+            PowerSpec("civil_penalty", None, "employment agencies breaching conduct rules (labour market "
+                      "enforcement undertakings and orders)", "Immigration Act 2016, ss14-18"),
         ),
         indicators=(
             IndicatorSpec("glaa_transport", "Workers dropped off and collected in groups by minibus",

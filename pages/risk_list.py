@@ -73,6 +73,8 @@ with user_errors():
                 "data_as_of": st.column_config.DatetimeColumn("Data as of", format="DD/MM/YYYY",
                                                               help="The oldest import behind this row"),
                 "tasking": st.column_config.TextColumn("Tasking", width="small"),
+                **{code: st.column_config.TextColumn(f"{code} (interest)", help=f"{code} shares only that it holds the "
+                                                     "business, and its band") for code in listing.interest_codes},
             },
         )
         picked = [int(listing.rows.iloc[i]["business_id"]) for i in event.selection.rows] if event else []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,9 +21,9 @@ from rapidfuzz import fuzz, process
 
 from core.matching.normalise import (
     HouseNumber,
+    address_parts,
     extract_postcode,
-    house_number,
-    normalise_address,
+    house_number_of,
     normalise_contact,
     normalise_name,
     normalise_phone,
@@ -31,7 +31,7 @@ from core.matching.normalise import (
     postcode_district,
     postcode_sector,
     split_trading_as,
-    street_of,
+    street_of_parts,
 )
 
 FIELDS = ("name", "address", "number", "postcode", "phone", "contact")
@@ -94,16 +94,18 @@ class MatchSettings:
     review_score: float = 40.0       # below this a pair is a "non-match" (and not kept in `pairs`)
     offset: float = 5.0              # total weight that maps to a score of 50
     max_block: int = 40              # blocks bigger than this are skipped (a generic name, a busy street)
-    max_star_block: int = 400        # blocks where only the records missing a number/postcode pair with the rest
+    max_star_block: int = 200        # blocks where only the records missing a number/postcode pair with the rest
     attach_margin: float = 3.0       # address-only: clusters scoring within this of the best count as tied
     max_connection_clusters: int = 6  # a phone or contact shared by more clusters than this is not a network
     # weights per field and level: (exact, strong, partial, disagree); missing is 0
-    name: tuple[float, float, float, float] = (6.0, 5.0, 1.0, -12.0)
-    address: tuple[float, float, float, float] = (3.0, 2.5, 1.0, -6.0)
+    name: tuple[float, float, float, float] = (6.0, 5.0, -5.0, -12.0)
+    address: tuple[float, float, float, float] = (3.0, 2.5, -3.0, -6.0)
     number: tuple[float, float, float, float] = (4.0, 3.5, 1.0, -9.0)
-    postcode: tuple[float, float, float, float] = (4.0, 3.0, -2.0, -6.0)   # exact, same sector, same district, other
+    postcode: tuple[float, float, float, float] = (4.0, 3.0, -4.0, -6.0)   # exact, same sector, same district, other
     phone: tuple[float, float, float, float] = (5.0, 5.0, 0.0, -1.0)
     contact: tuple[float, float, float, float] = (2.0, 1.5, 1.0, -1.0)  # key, initial+surname, surname, other
+    place_agrees: float = 1.5        # no postcode, but the town (or a unique street and number) is the district
+    ambiguous_street_cap: float = 4.0  # most a missing number costs on a street of many premises (log2 of them)
 
     def band(self, score: float) -> str:
         return "match" if score >= self.match_score else "review" if score >= self.review_score else "non-match"
@@ -127,20 +129,22 @@ def _names(trading: str, company: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=400_000)
-def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str]:
+def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str, str]:
     pc = parse_postcode(postcode)
     found, rest = extract_postcode(address)
     pc = pc or found
-    norm = normalise_address(rest)
-    hn = house_number(rest)
-    street = street_of(norm)
+    words = address_parts(rest)
+    hn = house_number_of(words)
+    street = street_of_parts(words)
     # A leading part naming the premises ("Chicken Shop, 12 High St") serves as a name for address-only data.
     lead = ""
-    parts = norm.split(", ")
+    parts = [" ".join(w) for w in words]
     if len(parts) > 1 and not any(ch.isdigit() for ch in parts[0]) and parts[0] != street:
-        if not set(parts[0].split()) & _SKIP_LEAD:
+        if not set(words[0]) & _SKIP_LEAD:
             lead = normalise_name(parts[0])
-    return pc, street, hn, lead
+    # A trailing part that is not the street is usually the town ("12 High St, Kingsmere").
+    locality = parts[-1] if len(parts) > 1 and parts[-1] != street and not any(c.isdigit() for c in parts[-1]) else ""
+    return pc, street, hn, lead, locality
 
 
 _cached_phone = lru_cache(maxsize=200_000)(normalise_phone)
@@ -155,6 +159,7 @@ class _Prepared:
     ids: list[str]
     names: list[tuple[str, ...]]     # trading and company names (empty for address-only records)
     lead: list[str]                  # a premises name found in the address
+    locality: list[str]              # the town written after the street, if any
     pc: list[str]
     street: list[str]
     hn: list[HouseNumber]
@@ -173,6 +178,12 @@ class _Prepared:
     last: np.ndarray = field(default_factory=lambda: np.zeros(0))
     suffix_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sub_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_pc: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_district: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_street: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_named: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    district_num: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    place_districts: list[frozenset[int]] = field(default_factory=list)
 
     @property
     def named(self) -> np.ndarray:
@@ -185,19 +196,20 @@ def _codes(values: Sequence[str]) -> np.ndarray:
 
 
 def _prepare(records: Sequence[MatchInput]) -> _Prepared:
-    ids, names, lead, pcs, streets, hns, phones, contacts, dates = [], [], [], [], [], [], [], [], []
+    ids, names, lead, pcs, streets, hns, phones, contacts, dates, places = [], [], [], [], [], [], [], [], [], []
     for r in records:
         ids.append(r.record_id)
         names.append(_names(r.trading_name or "", r.company_name or ""))
-        pc, street, hn, lead_name = _address((r.address or "").strip(), (r.postcode or "").strip())
+        pc, street, hn, lead_name, locality = _address((r.address or "").strip(), (r.postcode or "").strip())
         lead.append(lead_name)
+        places.append(locality)
         pcs.append(pc or "")
         streets.append(street)
         hns.append(hn)
         phones.append(_cached_phone(r.phone or ""))
         contacts.append(_cached_contact(r.contact or ""))
         dates.append(r.last_contact)
-    p = _Prepared(len(ids), ids, names, lead, pcs, streets, hns, phones, contacts, dates)
+    p = _Prepared(len(ids), ids, names, lead, places, pcs, streets, hns, phones, contacts, dates)
     p.pc_code = _codes(pcs)
     p.sector_code = _codes([postcode_sector(pc) if pc else "" for pc in pcs])
     p.district_code = _codes([postcode_district(pc) if pc else "" for pc in pcs])
@@ -210,73 +222,125 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
                       dtype=np.int64)
     p.suffix_code = _codes([h.suffix for h in hns])
     p.sub_code = _codes([h.sub for h in hns])
+    _frequencies(p)
     return p
+
+
+def _frequencies(p: _Prepared) -> None:
+    """What the whole input says about places: how many premises share a street, which districts a town is in."""
+    at_pc: dict[tuple[str, str], set[int]] = defaultdict(set)
+    at_district: dict[tuple[str, str], set[int]] = defaultdict(set)
+    on_street: dict[str, set[int]] = defaultdict(set)
+    named_at: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
+    districts_of_place: dict[str, Counter] = defaultdict(Counter)
+    districts_of_address: dict[tuple[str, int], set[str]] = defaultdict(set)
+    districts = [pc[:-4] for pc in p.pc]   # canonical "KM1 0AB": the outward code is all but " 0AB"
+    for i, (pc, street, hn, district) in enumerate(zip(p.pc, p.street, p.hn, districts)):
+        num = hn.number
+        if street and num is not None:
+            on_street[street].add(num)
+            if pc:
+                at_pc[(pc, street)].add(num)
+                at_district[(district, street)].add(num)
+                districts_of_address[(street, num)].add(district)
+            for name in p.names[i]:
+                named_at[(district, street, name)].add((district, num))
+                if district:
+                    named_at[("", street, name)].add((district, num))
+        if district and p.locality[i]:
+            districts_of_place[p.locality[i]][district] += 1
+    # Premises (distinct building numbers) at the record's place: a record without a number is ambiguous
+    # in proportion; and premises of that name on that street (in the district, or anywhere without a postcode).
+    k_pc, k_district, k_street, k_named = [], [], [], []
+    for pc, street, district, names in zip(p.pc, p.street, districts, p.names):
+        k_pc.append(len(at_pc.get((pc, street), ())))
+        k_district.append(len(at_district.get((district, street), ())))
+        k_street.append(len(on_street.get(street, ())))
+        k_named.append(min((len(named_at.get((district, street, n), ())) for n in names), default=0))
+    p.k_pc, p.k_district, p.k_street, p.k_named = map(np.array, (k_pc, k_district, k_street, k_named))
+    district_table: dict[str, int] = {}
+    for d in districts:
+        if d:
+            district_table.setdefault(d, len(district_table))
+    p.district_num = np.array([district_table[d] if d else -1 for d in districts], dtype=np.int64)
+    none: frozenset[int] = frozenset()
+    p.place_districts = [none] * p.n
+    for i in np.flatnonzero(p.district_num < 0).tolist():
+        counts = districts_of_place.get(p.locality[i])
+        if counts:
+            total = sum(counts.values())
+            p.place_districts[i] = frozenset(district_table[d] for d, c in counts.items() if c >= 0.1 * total)
+        elif p.street[i] and p.hn[i].number is not None:
+            seen = districts_of_address.get((p.street[i], p.hn[i].number), ())
+            if len(seen) == 1:
+                p.place_districts[i] = frozenset(district_table[d] for d in seen)
 
 
 # --- blocking ----------------------------------------------------------------------------------
 
 
 def _block_pairs(p: _Prepared, s: MatchSettings) -> tuple[np.ndarray, np.ndarray, int]:
-    """Candidate pairs (i < j) from several blocking passes; never all pairs."""
-    full: dict[tuple, list[int]] = defaultdict(list)     # every pair in the block
-    star: dict[tuple, list[int]] = defaultdict(list)     # pairs touching a "hub" record
-    hubs: dict[tuple, set[int]] = defaultdict(set)
+    """Candidate pairs (i < j) from several blocking passes; never all pairs.
+
+    In each block a record is "full" (paired with the other full records: it has what the block is keyed on),
+    "passive" (paired only with hubs) or a "hub" (a record missing a postcode or number, paired with all).
+    """
+    blocks: dict[tuple, tuple[list[int], list[int], list[int]]] = defaultdict(lambda: ([], [], []))
+    FULL, PASSIVE, HUB = 0, 1, 2
     for i in range(p.n):
-        pc, street, hn = p.pc[i], p.street[i], p.hn[i]
-        district = pc.split(" ")[0] if pc else ""
-        numbers = [str(k) for k in range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)] \
+        pc, street, hn, d = p.pc[i], p.street[i], p.hn[i], int(p.district_num[i])
+        numbers = list(range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)) \
             if hn.number is not None else []
-        for num in numbers:
-            if pc:
-                full[("pn", pc, num)].append(i)
-            if street:
-                full[("dsn", district, street, num)].append(i)
-                key = ("sn", street, num)
-                star[key].append(i)
-                if not pc:
-                    hubs[key].add(i)
-        if pc:
-            key = ("p", pc)
-            star[key].append(i)
-            if not numbers:
-                hubs[key].add(i)
-        if street:
-            key = ("ds", district, street)
-            star[key].append(i)
-            if not numbers:
-                hubs[key].add(i)
+        names = p.names[i] + ((p.lead[i],) if p.lead[i] else ())
         if p.phone[i]:
-            full[("ph", p.phone[i])].append(i)
-        for name in p.names[i] + ((p.lead[i],) if p.lead[i] else ()):
-            if district:
-                full[("dn", district, name)].append(i)
+            blocks[("ph", p.phone[i])][FULL].append(i)
+        if pc:
+            blocks[("p", pc)][HUB if not numbers else PASSIVE].append(i)
+            for num in numbers:
+                blocks[("pn", pc, num)][FULL].append(i)
+            for name in names:
+                blocks[("dn", d, name)][FULL].append(i)
             if street:
-                key = ("sname", street, name)
-                star[key].append(i)
-                if not pc:
-                    hubs[key].add(i)
+                blocks[("ds", d, street)][PASSIVE].append(i)
+                for num in numbers:
+                    blocks[("dsn", d, street, num)][FULL].append(i)
+                    blocks[("sn", street, num)][PASSIVE].append(i)
+                for name in names:
+                    blocks[("sname", street, name)][PASSIVE].append(i)
+            continue
+        places = p.place_districts[i]
+        if places:  # no postcode, but the town says which districts
+            for pd in sorted(places):
+                for name in names:
+                    blocks[("dn", pd, name)][HUB].append(i)
+                if street:
+                    blocks[("ds", pd, street)][HUB].append(i)
+                    for num in numbers:
+                        blocks[("dsn", pd, street, num)][HUB].append(i)
+        elif street:
+            for num in numbers:
+                blocks[("sn", street, num)][HUB].append(i)
+            for name in names:
+                blocks[("sname", street, name)][HUB].append(i)
     keys: list[int] = []
     n = p.n
-    blocks = 0
-    for members in full.values():
-        if 1 < len(members) <= s.max_block:
-            blocks += 1
-            for a, b in itertools.combinations(members, 2):
-                keys.append(a * n + b if a < b else b * n + a)
-    for key, hub in hubs.items():
-        members = star[key]
-        if len(members) < 2 or len(members) > s.max_star_block:
+    used = 0
+    for key, (full, passive, hub) in blocks.items():
+        size = len(full) + len(passive) + len(hub)
+        if size < 2:
             continue
-        blocks += 1
-        for a in sorted(hub):
-            for b in members:
-                if a != b:
-                    keys.append(a * n + b if a < b else b * n + a)
+        used += 1
+        if 1 < len(full) <= s.max_block:
+            keys.extend(a * n + b if a < b else b * n + a for a, b in itertools.combinations(full, 2))
+        # A name shared by many premises is no block (generic names); a street or postcode may be bigger.
+        if hub and size <= (s.max_block if key[0] in ("dn", "sname") else s.max_star_block):
+            others = full + passive + hub
+            keys.extend(a * n + b if a < b else b * n + a for a in hub for b in others if a != b)
     if not keys:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, blocks
+        return empty, empty, used
     uniq = np.unique(np.array(keys, dtype=np.int64))
-    return uniq // n, uniq % n, blocks
+    return uniq // n, uniq % n, used
 
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -306,7 +370,9 @@ def _best_name_similarity(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple
             a, b = sides[ka][ia], sides[kb][ib]
             mask = (a != "") & (b != "")
             if mask.any():
-                sim = process.cpdist(list(a[mask]), list(b[mask]), scorer=fuzz.token_sort_ratio, dtype=np.uint8)
+                la, lb = list(a[mask]), list(b[mask])
+                sim = np.maximum(process.cpdist(la, lb, scorer=fuzz.ratio, dtype=np.uint8),
+                                 process.cpdist(la, lb, scorer=fuzz.token_sort_ratio, dtype=np.uint8))
                 best[mask] = np.maximum(best[mask], sim)
                 both |= mask
     # A premises name written in an address-only record counts only when it agrees.
@@ -400,17 +466,63 @@ def _score(p: _Prepared, ia: np.ndarray, ib: np.ndarray, s: MatchSettings) -> _S
     sim["contact"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 60.0], 0.0)
 
     weight: dict[str, np.ndarray] = {}
+    for name in FIELDS:
+        weight[name] = np.array(list(getattr(s, name)) + [0.0])[level[name]]
+    _place_without_postcode(p, ia, ib, level, sim, weight, s)
+    _premises_without_number(p, ia, ib, level, sim, weight, s)
     total = np.zeros(m, dtype=np.float64)
     for name in FIELDS:
-        table = np.array(list(getattr(s, name)) + [0.0])
-        w = table[level[name]]
-        weight[name] = w
-        total += w
+        total += weight[name]
     score = 100.0 / (1.0 + np.exp2(-(total - s.offset)))
-    place_differs = (level["postcode"] == DISAGREE) | (level["postcode"] == PARTIAL) & (level["address"] == DISAGREE)
-    no_pc = level["postcode"] == MISSING
-    conflict = (level["number"] == DISAGREE) | place_differs | (no_pc & (level["address"] == DISAGREE))
+    street_differs = (level["address"] == DISAGREE) | (level["address"] == PARTIAL)
+    place_differs = (level["postcode"] == DISAGREE) | ((level["postcode"] == PARTIAL) & street_differs)
+    no_pc = (p.pc_code[ia] < 0) | (p.pc_code[ib] < 0)
+    conflict = (level["number"] == DISAGREE) | place_differs | (no_pc & street_differs)
     return _Scores(total, np.round(score, 1), level, sim, weight, conflict)
+
+
+def _place_without_postcode(p: _Prepared, ia: np.ndarray, ib: np.ndarray, level: dict[str, np.ndarray],
+                            sim: dict[str, np.ndarray], weight: dict[str, np.ndarray], s: MatchSettings) -> None:
+    """A record without a postcode: the town it names (or a street and number found in one district only)."""
+    for k in np.flatnonzero((p.pc_code[ia] < 0) != (p.pc_code[ib] < 0)):
+        i, j = int(ia[k]), int(ib[k])
+        x, y = (i, j) if p.pc_code[i] < 0 else (j, i)
+        places = p.place_districts[x]
+        if not places:
+            continue
+        if int(p.district_num[y]) in places:
+            level["postcode"][k], sim["postcode"][k], weight["postcode"][k] = PARTIAL, 50.0, s.place_agrees
+        else:
+            level["postcode"][k], sim["postcode"][k], weight["postcode"][k] = DISAGREE, 0.0, s.postcode[3]
+    both = np.flatnonzero((p.pc_code[ia] < 0) & (p.pc_code[ib] < 0))
+    for k in both:
+        la, lb = p.locality[int(ia[k])], p.locality[int(ib[k])]
+        if la and lb:
+            agree = la == lb
+            level["postcode"][k] = PARTIAL if agree else DISAGREE
+            sim["postcode"][k] = 50.0 if agree else 0.0
+            weight["postcode"][k] = s.place_agrees if agree else s.postcode[3]
+
+
+def _premises_without_number(p: _Prepared, ia: np.ndarray, ib: np.ndarray, level: dict[str, np.ndarray],
+                             sim: dict[str, np.ndarray], weight: dict[str, np.ndarray], s: MatchSettings) -> None:
+    """Without a building number, the street tells more the fewer premises it holds (term frequency)."""
+    missing = (level["number"] == MISSING) & (level["address"] <= STRONG)
+    for k in np.flatnonzero(missing):
+        i, j = int(ia[k]), int(ib[k])
+        x, y = (i, j) if p.num[i] < 0 else (j, i)
+        if p.pc[x] and p.pc_code[x] == p.pc_code[y]:
+            premises = int(p.k_pc[x])
+        elif p.pc[x] or p.pc[y]:
+            premises = int(p.k_district[x] if p.pc[x] else p.k_district[y])
+        else:
+            premises = int(p.k_street[x])
+        if level["name"][k] <= STRONG and p.names[x]:
+            premises = min(premises, int(p.k_named[x]))
+        if premises <= 1:
+            level["number"][k], sim["number"][k], weight["number"][k] = STRONG, 90.0, s.number[1]
+        else:
+            weight["number"][k] = -min(s.ambiguous_street_cap, float(np.log2(premises)))
 
 
 _AGREEMENTS: dict[tuple[int, float, float], FieldAgreement] = {}
@@ -439,9 +551,30 @@ def _pair_score(p: _Prepared, sc: _Scores, k: int, i: int, j: int, s: MatchSetti
 class _Clusters:
     """Union-find with cannot-link constraints (checked on every union, so they hold transitively)."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, places: Sequence[tuple[str, str, int | None]] = ()) -> None:
         self.parent = list(range(n))
         self.apart: dict[int, set[int]] = defaultdict(set)   # root -> records its cluster must not join
+        # root -> where its records are: postcode sectors, and building numbers per street (a business is one premises)
+        self.sectors: dict[int, set[str]] = {}
+        self.numbers: dict[int, dict[str, set[int]]] = {}
+        for i, (sector, street, number) in enumerate(places):
+            if sector:
+                self.sectors[i] = {sector}
+            if street and number is not None:
+                self.numbers[i] = {street: {number}}
+
+    def same_premises(self, ra: int, rb: int) -> bool:
+        """Whether two clusters could be one premises: no two postcode sectors, no two numbers on one street."""
+        da, db = self.sectors.get(ra), self.sectors.get(rb)
+        if da and db and not da & db:
+            return False
+        na, nb = self.numbers.get(ra), self.numbers.get(rb)
+        if na and nb:
+            for street, nums in na.items():
+                other = nb.get(street)
+                if other and not nums & other:
+                    return False
+        return True
 
     def find(self, x: int) -> int:
         root = x
@@ -462,17 +595,24 @@ class _Clusters:
         small, other = (ra, rb) if len(self.apart.get(ra, ())) <= len(self.apart.get(rb, ())) else (rb, ra)
         return all(self.find(x) != other for x in self.apart.get(small, ()))
 
-    def union(self, a: int, b: int) -> bool:
+    def union(self, a: int, b: int, *, force: bool = False) -> bool:
+        """Join the clusters of a and b unless they must stay apart (force: a person decided they are one)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        if not self.allowed(a, b):
+        if not self.allowed(a, b) or (not force and not self.same_premises(ra, rb)):
             return False
         if ra > rb:
             ra, rb = rb, ra
         self.parent[rb] = ra
         if rb in self.apart:
             self.apart[ra] |= self.apart.pop(rb)
+        if rb in self.sectors:
+            self.sectors.setdefault(ra, set()).update(self.sectors.pop(rb))
+        if rb in self.numbers:
+            mine = self.numbers.setdefault(ra, {})
+            for street, nums in self.numbers.pop(rb).items():
+                mine.setdefault(street, set()).update(nums)
         return True
 
 
@@ -506,23 +646,18 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
         elif decision == "no match":
             never.append((i, j))
 
-    cl = _Clusters(p.n)
+    cl = _Clusters(p.n, [(pc[:-2], st, hn.number) for pc, st, hn in zip(p.pc, p.street, p.hn)])
     for i, j in never:
         cl.forbid(i, j)
     for i, j in must:
-        cl.union(i, j)
+        cl.union(i, j, force=True)
     named = p.named
     is_match = sc.score >= s.match_score
     # Named records: strongest edges first; a pair that is clearly two premises is kept apart.
     order = np.lexsort((ib, ia, -sc.score))
-    for k in np.flatnonzero(sc.conflict & ~is_match):
-        i, j = int(ia[k]), int(ib[k])
-        if named[i] and named[j] and (i, j) not in decided:
-            cl.forbid(i, j)
-    for k in order:
-        if not is_match[k]:
-            break
-        i, j = int(ia[k]), int(ib[k])
+    # (Pairs that are clearly two premises need no cannot-link of their own: the clusters' places refuse them.)
+    strong = order[is_match[order]]
+    for i, j in zip(ia[strong].tolist(), ib[strong].tolist()):
         if named[i] and named[j]:
             cl.union(i, j)
     _attach_address_only(p, sc, ia, ib, is_match, order, cl, must, s)
@@ -589,12 +724,20 @@ def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarr
         for x, y in ((i, j), (j, i)):
             if not named[x] and named[y]:
                 forced[x] = y
-    latest: dict[int, date] = {}
+    first: dict[int, int] = {}
+    latest: dict[int, int] = {}
     for i in range(p.n):
         if named[i] and p.dates[i] is not None:
-            root = cl.find(i)
-            if root not in latest or p.dates[i] > latest[root]:
-                latest[root] = p.dates[i]
+            root, day = cl.find(i), p.dates[i].toordinal()
+            first[root] = min(first.get(root, day), day)
+            latest[root] = max(latest.get(root, day), day)
+
+    def gap(root: int, day: int | None) -> int:
+        """Days between a record and the time a business was seen trading (0 within it)."""
+        if day is None or root not in latest:
+            return 0
+        return max(first[root] - day, day - latest[root], 0)
+
     attached: dict[int, int] = {}   # address-only record -> named root
     for x in sorted(set(edges) | set(forced)):
         if x in forced and cl.allowed(x, forced[x]):
@@ -609,8 +752,10 @@ def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarr
             continue
         top = max(by_root.values())
         tied = [r for r, v in by_root.items() if v >= top - s.attach_margin]
-        # Same premises, several businesses over time: the one trading most recently takes it.
-        tied.sort(key=lambda r: (-(latest[r].toordinal() if r in latest else 0), -by_root[r], r))
+        # Same premises, several businesses over time: the one seen trading when the record was made, else
+        # the one trading most recently.
+        day = p.dates[x].toordinal() if p.dates[x] is not None else None
+        tied.sort(key=lambda r: (gap(r, day), -latest.get(r, 0), -by_root[r], r))
         attached[x] = tied[0]
     # Address-only records tied only to other address-only records follow them (strongest edge first).
     loose.sort(key=lambda e: (-e[0], e[1], e[2]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # --- postcodes ---------------------------------------------------------------------------------
 
@@ -36,6 +37,7 @@ def _coerce(text: str, shape: str) -> tuple[str, int] | None:
     return "".join(out), fixes
 
 
+@lru_cache(maxsize=100_000)
 def parse_postcode(text: str) -> str | None:
     """Canonical "AB1 2CD" or None when the text is not a UK postcode shape (fixes O/0, I/1 slips by position)."""
     if not text:
@@ -142,26 +144,36 @@ _STREET_TYPES = {
 
 def normalise_address(text: str) -> str:
     """Lower case, St/Rd/Ave... spelt out, "&" -> "and", punctuation dropped; commas kept between parts."""
-    if not text:
-        return ""
+    return ", ".join(" ".join(words) for words in address_parts(text))
+
+
+_APOSTROPHES = re.compile(r"['’`.]")
+_NUMBER_RANGE = re.compile(r"(?<=\d)\s*-\s*(?=\d)")
+_NUMBER_SLASH = re.compile(r"(?<=\d)\s*/\s*(?=\d)")
+_OUTSIDE = re.compile(r"\bo\s*/\s*s\b")
+_NOT_ADDRESS = re.compile(r"[^a-z0-9/\-,]+")
+
+
+def _raw_parts(text: str) -> list[list[str]]:
+    """Lower-case words per comma-separated part, numbers kept whole ("12-14", "3/12")."""
+    text = _APOSTROPHES.sub("", text.lower().replace("&", " and "))
+    text = _NUMBER_RANGE.sub("-", text)  # "12 - 14" -> "12-14"
+    text = _NUMBER_SLASH.sub("/", text)  # "3 / 12" -> "3/12"
+    text = _OUTSIDE.sub(" outside ", text)
+    text = _NOT_ADDRESS.sub(" ", text)
+    return [[w for w in part.split() if w.strip("-/")] for part in text.split(",")]
+
+
+def address_parts(text: str) -> list[list[str]]:
+    """The normalised words of each part of an address (abbreviations spelt out, no leading "the")."""
     parts = []
-    for part in text.split(","):
-        words = [_ABBREVIATIONS.get(w, w) for w in _address_words(part)]
+    for raw in _raw_parts(text or ""):
+        words = [_ABBREVIATIONS.get(w, w) for w in raw]
         if len(words) > 1 and words[0] == "the":
             words = words[1:]
         if words:
-            parts.append(" ".join(words))
-    return ", ".join(parts)
-
-
-def _address_words(part: str) -> list[str]:
-    part = part.lower().replace("&", " and ")
-    part = re.sub(r"['’`.]", "", part)
-    part = re.sub(r"(?<=\d)\s*-\s*(?=\d)", "-", part)  # "12 - 14" -> "12-14"
-    part = re.sub(r"(?<=\d)\s*/\s*(?=\d)", "/", part)  # "3 / 12" -> "3/12"
-    part = re.sub(r"\bo\s*/\s*s\b", " outside ", part)
-    part = re.sub(r"[^a-z0-9/\-]+", " ", part)
-    return [w for w in part.split() if w.strip("-/")]
+            parts.append(words)
+    return parts
 
 
 # --- house numbers -----------------------------------------------------------------------------
@@ -198,7 +210,12 @@ _POSITION = {"above": "above", "over": "above", "rear": "rear", "back": "rear", 
 
 def house_number(text: str) -> HouseNumber:
     """The building number and the part of it from an address line ("Flat above 12 High St" -> 12, above)."""
-    words = _address_words(text)
+    return house_number_of(address_parts(text))
+
+
+def house_number_of(parts: list[list[str]]) -> HouseNumber:
+    """house_number() of an address already split by address_parts()."""
+    words = [w for part in parts for w in part]
     sub, unit = "", False
     found = set()
     for i, w in enumerate(words):
@@ -211,7 +228,7 @@ def house_number(text: str) -> HouseNumber:
     # The most telling position wins: "Flat above 12" is above, "First floor flat" is a floor.
     part = next((p for p in ("above", "rear", "outside", "floor", "flat") if p in found), "")
     # Numbers are read part by part: in "Flat 1, 12 High St" the 1 is the flat and 12 the building.
-    words = [w for part in text.split(",") for w in [","] + _address_words(part)]
+    words = [w for part in parts for w in [","] + part]
     for i, w in enumerate(words):
         prev = words[i - 1] if i else ","
         m = _SLASH.match(w)
@@ -235,28 +252,36 @@ def house_number(text: str) -> HouseNumber:
     return HouseNumber(None, "", None, sub, unit, part)
 
 
+_DIGIT = re.compile(r"\d")
+_NOT_STREET = _FLAT_WORDS | _FLOORS | set(_POSITION) | {"of", "unit", "units", "plot", "workshop", "bay", "the", "to",
+                                                         "at", "and", "suite", "premises", "shop"}
+
+
 def street_of(address: str) -> str:
     """The street part of a normalised address: the words after the number, or the first part naming a street."""
-    parts = [p.split() for p in address.split(", ") if p]
-    skip = _FLAT_WORDS | _FLOORS | set(_POSITION) | {"of", "unit", "units", "plot", "workshop", "bay", "the", "to",
-                                                      "at", "and", "suite", "premises", "shop"}
+    return street_of_parts([p.split() for p in address.split(", ") if p])
+
+
+def street_of_parts(parts: list[list[str]]) -> str:
+    """street_of() of an address already split by address_parts()."""
+    skip = _NOT_STREET
     for k, words in enumerate(parts):
-        idx = [i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)]
+        idx = [i for i, w in enumerate(words) if _DIGIT.search(w)]
         if not idx:
             continue
-        after = [w for w in words[idx[-1] + 1:] if w not in skip and not any(ch.isdigit() for ch in w)]
+        after = [w for w in words[idx[-1] + 1:] if w not in skip and not _DIGIT.search(w)]
         if after:
             return " ".join(after)
         for nxt in parts[k + 1:]:
-            rest = [w for w in nxt if w not in skip and not any(ch.isdigit() for ch in w)]
+            rest = [w for w in nxt if w not in skip and not _DIGIT.search(w)]
             if rest:
                 return " ".join(rest)
         break
     for words in parts:
         if any(w in _STREET_TYPES for w in words):
-            return " ".join(w for w in words if w not in skip and not any(ch.isdigit() for ch in w))
+            return " ".join(w for w in words if w not in skip and not _DIGIT.search(w))
     for words in parts:
-        rest = [w for w in words if w not in skip and not any(ch.isdigit() for ch in w)]
+        rest = [w for w in words if w not in skip and not _DIGIT.search(w)]
         if rest:
             return " ".join(rest)
     return ""

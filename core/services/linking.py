@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from core.domain import Sharing
 from core.matching import MatchInput, link
 from core.matching.normalise import parse_postcode, postcode_district
-from core.store.models import AgencyRecord, Business, BusinessLink, Dataset, MatchDecision, MatchReview
+from core.store.models import AgencyRecord, Business, BusinessLink, Dataset, MatchDecision, MatchReview, Setting
 
 Progress = Callable[[float, str], None]
 MAX_REVIEW_PAIRS = 5_000
+LAST_RUN_KEY = "matching.last_run"
 # Which record describes a business best: a fully shared one, then interest-only, then owner-only.
 SHARING_RANK = {Sharing.FULL.value: 0, Sharing.INTEREST.value: 1, Sharing.OWNER.value: 2}
 
@@ -108,8 +109,23 @@ def relink(session: Session, *, progress: Progress | None = None) -> LinkSummary
     n_links = _store_connections(session, result.connections, business_of)
     n_review = _store_review(session, result.review)
     multi = sum(1 for recs in members.values() if len({r.agency_id for r in recs}) >= 2)
+    _stamp(session, LAST_RUN_KEY, datetime.now(timezone.utc).isoformat())
     say(1.0, "Done")
     return LinkSummary(len(rows), len(members), multi, n_review, n_links, time.perf_counter() - started)
+
+
+def _stamp(session: Session, key: str, value: Any) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def last_run(session: Session) -> datetime | None:
+    """When the matching last ran (decisions made since then are not yet applied)."""
+    row = session.get(Setting, LAST_RUN_KEY)
+    return datetime.fromisoformat(row.value) if row is not None and row.value else None
 
 
 def _assign_businesses(session: Session, members: dict[int, list[Any]]) -> dict[int, int]:

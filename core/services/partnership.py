@@ -23,6 +23,8 @@ DEFAULTS: dict[str, object] = {
     "ack_days": 14,
     "feedback_days": 28,
     "stale_after_days": 90,
+    # Visits to the same or a connected business within this many days are flagged when planning.
+    "deconfliction_days": 14,
 }
 
 
@@ -36,6 +38,7 @@ class Partnership:
     ack_days: int
     feedback_days: int
     stale_after_days: int
+    deconfliction_days: int = 14
 
 
 def settings(session: Session) -> Partnership:
@@ -51,6 +54,7 @@ def settings(session: Session) -> Partnership:
         ack_days=int(merged["ack_days"]),  # type: ignore[call-overload]
         feedback_days=int(merged["feedback_days"]),  # type: ignore[call-overload]
         stale_after_days=int(merged["stale_after_days"]),  # type: ignore[call-overload]
+        deconfliction_days=int(merged["deconfliction_days"]),  # type: ignore[call-overload]
     )
 
 
@@ -60,7 +64,7 @@ def update_settings(uow: UnitOfWork, actor: Actor, **values: object) -> None:
     unknown = set(values) - set(DEFAULTS) - {"demo"}
     if unknown:
         raise ValidationError(f"Unknown settings: {', '.join(sorted(unknown))}.")
-    for key in ("ack_days", "feedback_days", "stale_after_days"):
+    for key in ("ack_days", "feedback_days", "stale_after_days", "deconfliction_days"):
         if key in values:
             try:
                 values[key] = int(values[key])  # type: ignore[call-overload]

@@ -18,9 +18,9 @@ from core.domain import Sharing
 from core.errors import Forbidden, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import record
-from core.services.linking import LinkSummary, relink
+from core.services.linking import LinkSummary, last_run, relink
 from core.store import Store
-from core.store.models import Agency, AgencyRecord, Business, Dataset, MatchDecision, MatchReview
+from core.store.models import Agency, AgencyRecord, Dataset, MatchDecision, MatchReview
 
 DECISIONS = ("match", "no match", "unsure")
 FIELDS = ("trading_name", "company_name", "address", "postcode", "phone", "contact", "sector", "risk_value",
@@ -113,7 +113,7 @@ def decide(store: Store, actor: Actor, review_id: int, decision: str) -> None:
 def pending_decisions(store: Store) -> int:
     """Decisions recorded since the last matching run (they take effect when it runs again)."""
     with store.read() as s:
-        last = s.scalar(select(func.max(Business.matched_at)))
+        last = last_run(s)
         q = select(func.count()).select_from(MatchDecision)
         if last is not None:
             q = q.where(MatchDecision.decided_at > last)

@@ -56,6 +56,7 @@ class RiskList:
     agency_codes: list[str]
     total: int  # rows matching the filters (rows may be capped for display)
     formula: str = risk.SCORE_FORMULA
+    interest_codes: tuple[str, ...] = ()  # agencies whose data this viewer sees as interest and band only
     datasets: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
@@ -125,7 +126,8 @@ def narrow(whole: RiskList, filters: RiskFilters, *, limit: int | None = MAX_ROW
     total = len(out)
     if limit is not None:
         out = out.head(limit)
-    return RiskList(out.reset_index(drop=True), whole.agency_codes, total, datasets=whole.datasets)
+    return RiskList(out.reset_index(drop=True), whole.agency_codes, total, datasets=whole.datasets,
+                    interest_codes=whole.interest_codes)
 
 
 def version(store: Store, actor: Actor) -> tuple[Any, ...]:
@@ -209,7 +211,10 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
     out = out.reset_index()
     out = out.sort_values(["score", "n_agencies", "name"], ascending=[False, False, True], kind="stable")
     agency_codes = sorted(wide.columns)
-    return RiskList(out[COLUMNS + agency_codes].reset_index(drop=True), agency_codes, len(out), datasets=datasets)
+    interest_codes = tuple(sorted(set(datasets.loc[datasets["see"] == "interest", "agency"]) - set(
+        datasets.loc[datasets["see"] == "detail", "agency"])))
+    return RiskList(out[COLUMNS + agency_codes].reset_index(drop=True), agency_codes, len(out), datasets=datasets,
+                    interest_codes=interest_codes)
 
 
 def _filter(out: pd.DataFrame, f: RiskFilters) -> pd.DataFrame:

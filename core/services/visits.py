@@ -1,0 +1,665 @@
+"""Joint visits: plan from a premises or a tasked referral, recommend the team, deconflict,
+collect each agency's answer, move through draft → proposed → confirmed → done, and keep officer
+safety markers in front of the team.
+
+Sharing is honoured here: an agency's owner-only records are invisible to other agencies, so a
+planner never sees (or is suggested) an issue that only such a record would reveal; warning
+markers reach only roles allowed "marker.view" (others get none, not even a count).
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.domain import Approach, Sharing, VisitStatus
+from core.errors import Conflict, NotFound, ValidationError
+from core.permissions import Actor, allowed, ensure
+from core.services.audit import record, snapshot
+from core.services.catalogue import capabilities
+from core.services.partnership import settings
+from core.store.models import (
+    Agency,
+    AgencyRecord,
+    Business,
+    BusinessLink,
+    Dataset,
+    Indicator,
+    Referral,
+    ReferralIndicator,
+    ReferralRecipient,
+    User,
+    Visit,
+    VisitAgency,
+    VisitOfficer,
+    WarningMarker,
+)
+from core.store.uow import UnitOfWork
+from core.visits.deconflict import Clash, PlannedVisit, deconflict, normalise_premises
+from core.visits.recommend import ENTRY_RANK, PREMISES_KINDS, Recommendation, entry_route, recommend, route_text
+
+APPROACHES = tuple(a.value for a in Approach)
+STATUSES = tuple(s.value for s in VisitStatus)
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("proposed", "cancelled"),
+    "proposed": ("confirmed", "draft", "cancelled"),
+    "confirmed": ("done", "proposed", "cancelled"),
+    "done": (),
+    "cancelled": ("draft",),
+}
+ANSWERS = ("confirmed", "declined")
+MARKER_CATEGORIES = ("violence", "weapons", "dogs", "hazards", "other")
+MIXED_WARNING = ("Mixed approach: supportive compliance and enforcement on one visit cause friction between "
+                 "officers and confuse the business. Agree in the briefing who does what.")
+REFERRAL_DAYS = 365
+AUDITED = ("business_id", "premises_text", "starts_at", "ends_at", "lead_agency_id", "entry_route", "approach",
+           "status", "briefing")
+# Sectors on the risk list and the kind of premises they usually are (for entry powers).
+SECTOR_KINDS = {
+    "pub": "licensed premises", "off-licence": "licensed premises", "convenience store": "licensed premises",
+    "hotel": "licensed premises", "nail bar": "licensed premises",
+    "takeaway": "food business", "restaurant": "food business",
+    "HMO": "HMO/residential",
+}
+
+
+@dataclass
+class TeamMember:
+    agency_id: int
+    officers: int = 1
+    objectives: str = ""
+
+
+@dataclass
+class VisitPlan:
+    """What the coordinator fills in on the planner."""
+
+    starts_at: datetime
+    ends_at: datetime
+    team: list[TeamMember]
+    lead_agency_id: int | None = None
+    business_id: int | None = None
+    premises_text: str = ""
+    entry_route: str = ""
+    approach: str = Approach.ENFORCEMENT.value
+    briefing: str = ""
+    officer_ids: list[int] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)
+    premises_kind: str = "other"
+
+
+class ClashError(Conflict):
+    """The plan clashes with other visits; move it, merge it, or give a reason to proceed."""
+
+    def __init__(self, clashes: list[Clash]) -> None:
+        self.clashes = clashes
+        lines = "; ".join(c.message for c in clashes[:5])
+        super().__init__(f"This visit clashes with {len(clashes)} other {'visit' if len(clashes) == 1 else 'visits'}: "
+                         f"{lines} Move the date, merge into the other visit, or give a reason to proceed.")
+
+
+# --- what the planner starts from -------------------------------------------------------------
+
+
+def premises_kind(sector: str, holders: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    """The kind of premises for entry powers, from the sector and which agencies hold records."""
+    if sector in SECTOR_KINDS:
+        return SECTOR_KINDS[sector]
+    if "LIC" in holders:
+        return "licensed premises"
+    if "FS" in holders:
+        return "food business"
+    return "other"
+
+
+def _visible_records(session: Session, actor: Actor, business_id: int) -> tuple[list[tuple[AgencyRecord, Dataset, Agency]], bool]:
+    """Current records of the business the actor may know of, and whether any exist at all."""
+    rows = session.execute(
+        select(AgencyRecord, Dataset, Agency).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
+        .join(Agency, Agency.id == AgencyRecord.agency_id)
+        .where(AgencyRecord.business_id == business_id, AgencyRecord.current.is_(True))
+    ).all()
+    visible = [(r, d, a) for r, d, a in rows if d.sharing != Sharing.OWNER.value or d.agency_id == actor.agency_id]
+    return visible, bool(rows)
+
+
+def _referral_issues(session: Session, actor: Actor, business_id: int, now: datetime) -> Counter[str]:
+    """Issues ticked on recent referrals about the business that the actor's agency sent or received."""
+    mine = or_(Referral.sender_agency_id == actor.agency_id,
+               Referral.id.in_(select(ReferralRecipient.referral_id).where(ReferralRecipient.agency_id == actor.agency_id)))
+    rows = session.execute(
+        select(Indicator.issue, Referral.id).join(ReferralIndicator, ReferralIndicator.indicator_id == Indicator.id)
+        .join(Referral, Referral.id == ReferralIndicator.referral_id)
+        .where(Referral.business_id == business_id, Referral.status == "sent",
+               Referral.sent_at >= now - timedelta(days=REFERRAL_DAYS), Indicator.issue != "", mine)
+    ).all()
+    per_issue: dict[str, set[int]] = defaultdict(set)
+    for issue, ref_id in rows:
+        per_issue[issue].add(ref_id)
+    return Counter({k: len(v) for k, v in per_issue.items()})
+
+
+def interest(session: Session, actor: Actor, business_id: int, *, now: datetime | None = None) -> dict[str, Any]:
+    """The premises and what the planner may expect there: each agency's interest and recent referrals."""
+    ensure(actor, "visit.plan")
+    now = now or datetime.now(timezone.utc)
+    biz = session.get(Business, business_id)
+    if biz is None:
+        raise NotFound(f"No business {business_id} on the shared risk list.")
+    visible, any_records = _visible_records(session, actor, business_id)
+    if any_records and not visible:
+        raise NotFound(f"No business {business_id} on the shared risk list.")
+    suggested: dict[str, list[str]] = defaultdict(list)
+    holders: dict[str, str] = {}
+    for rec, ds, agency in visible:
+        if agency.name in holders:
+            continue
+        detail = f"risk {rec.risk_band}" if ds.sharing == Sharing.FULL.value and rec.risk_band else "has an interest"
+        holders[agency.name] = detail
+        holders.setdefault(f"code:{agency.code}", agency.code)
+        for issue in agency.remit or []:
+            suggested[issue].append(f"{agency.name} ({detail})")
+    for issue, n in _referral_issues(session, actor, business_id, now).items():
+        suggested[issue].append(f"{n} intelligence {'referral' if n == 1 else 'referrals'}")
+    codes = {v for k, v in holders.items() if k.startswith("code:")}
+    return {
+        "business_id": biz.id, "premises": ", ".join(x for x in (biz.name, biz.address, biz.postcode) if x),
+        "sector": biz.sector, "kind": premises_kind(biz.sector, codes),
+        "agencies": {k: v for k, v in holders.items() if not k.startswith("code:")},
+        "issues": [{"issue": i, "why": "; ".join(why)} for i, why in sorted(suggested.items(), key=lambda kv: (-len(kv[1]), kv[0]))],
+    }
+
+
+def recommend_team(session: Session, actor: Actor, issues: list[str], kind: str) -> Recommendation:
+    """The recommender on the partnership's current catalogue."""
+    ensure(actor, "visit.plan")
+    if kind not in PREMISES_KINDS:
+        raise ValidationError(f"Premises kind: choose one of {', '.join(PREMISES_KINDS)}.")
+    return recommend(issues, kind, capabilities(session))
+
+
+def entry_route_for(session: Session, actor: Actor, lead_id: int, kind: str, team_ids: list[int]) -> tuple[str, str]:
+    """The entry route text for a lead the coordinator chose, and a warning if a partner could get in better."""
+    ensure(actor, "visit.plan")
+    caps = {c.id: c for c in capabilities(session)}
+    if lead_id not in caps or kind not in PREMISES_KINDS:
+        return "", ""
+    routes = {a: entry_route(caps[a], kind) for a in {lead_id, *team_ids} if a in caps}
+    alongside = [caps[a].name for a in team_ids if a != lead_id and a in routes and routes[a].rank >= ENTRY_RANK["warrant_only"]]
+    text = route_text(caps[lead_id].name, routes[lead_id], alongside)
+    better = sorted((caps[a].name for a, r in routes.items() if r.rank < routes[lead_id].rank), key=str)
+    warning = ""
+    if better and routes[lead_id].rank >= ENTRY_RANK["warrant_only"]:
+        warning = (f"{caps[lead_id].name} cannot enter these premises without a warrant or consent, but "
+                   f"{', '.join(better)} can: let a partner with entry powers lead, and {caps[lead_id].name} enter alongside.")
+    elif better:
+        warning = f"{', '.join(better)} can get in more easily than {caps[lead_id].name}."
+    return text, warning
+
+
+def visit_referral_issues(session: Session, actor: Actor, visit_id: int) -> list[dict[str, str]]:
+    """Issues ticked on the referral a visit was tasked from, when the actor's agency sent or received it."""
+    ensure(actor, "visit.plan")
+    rows = session.execute(
+        select(Indicator.issue, Referral.id).join(ReferralIndicator, ReferralIndicator.indicator_id == Indicator.id)
+        .join(Referral, Referral.id == ReferralIndicator.referral_id)
+        .join(ReferralRecipient, ReferralRecipient.referral_id == Referral.id)
+        .where(ReferralRecipient.visit_id == visit_id, Indicator.issue != "",
+               or_(Referral.sender_agency_id == actor.agency_id, ReferralRecipient.agency_id == actor.agency_id))
+    ).all()
+    return [{"issue": i, "why": f"ticked on referral {ref}"} for i, ref in sorted(set(rows))]
+
+
+def officers_for(session: Session, actor: Actor, agency_ids: list[int]) -> list[dict[str, Any]]:
+    """Active people of the attending agencies who can be named on the visit."""
+    ensure(actor, "visit.view")
+    rows = session.execute(select(User.id, User.name, Agency.code).join(Agency, Agency.id == User.agency_id)
+                           .where(User.agency_id.in_(agency_ids or [-1]), User.active.is_(True),
+                                  User.role.in_(("officer", "coordinator", "analyst")))
+                           .order_by(Agency.code, User.name)).all()
+    return [{"id": i, "label": f"{name} ({code})"} for i, name, code in rows]
+
+
+def agency_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)).all())
+
+
+# --- deconfliction ----------------------------------------------------------------------------
+
+
+def _planned(v: Visit, officers: dict[int, set[int]], names: dict[int, str], label: str = "") -> PlannedVisit:
+    ids = frozenset(officers.get(v.id, set()))
+    return PlannedVisit(v.id, v.starts_at, v.ends_at, v.business_id, v.premises_text, v.status, ids,
+                        {i: names.get(i, "") for i in ids}, label or v.premises_text)
+
+
+def _roots(session: Session, ids: set[int]) -> dict[int, int]:
+    """Each business mapped to the business it was merged into (followed to the end)."""
+    parent = dict(session.execute(select(Business.id, Business.merged_into_id).where(Business.merged_into_id.is_not(None))).all())
+    out = {}
+    for i in ids:
+        seen, j = set(), i
+        while j in parent and j not in seen:
+            seen.add(j)
+            j = parent[j]
+        out[i] = j
+    return out
+
+
+def clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | None = None) -> list[Clash]:
+    """Warnings for a plan against the other visits (same or connected premises, officers double-booked)."""
+    ensure(actor, "visit.view")
+    days = settings(session).deconfliction_days
+    window = timedelta(days=days)
+    near = list(session.scalars(select(Visit).where(
+        Visit.starts_at >= plan.starts_at - window, Visit.starts_at <= plan.starts_at + window,
+        Visit.status != VisitStatus.CANCELLED.value)))
+    ids = [v.id for v in near]
+    officers: dict[int, set[int]] = defaultdict(set)
+    for vid, uid in session.execute(select(VisitOfficer.visit_id, VisitOfficer.user_id).where(VisitOfficer.visit_id.in_(ids or [-1]))):
+        officers[vid].add(uid)
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(set(plan.officer_ids) | {u for s in officers.values() for u in s} or {-1}))).all())
+    links: dict[int, set[int]] = defaultdict(set)
+    if plan.business_id:
+        for a, b in session.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id).where(
+                or_(BusinessLink.business_a_id == plan.business_id, BusinessLink.business_b_id == plan.business_id))):
+            links[plan.business_id].add(b if a == plan.business_id else a)
+    biz_ids = {v.business_id for v in near if v.business_id} | ({plan.business_id} if plan.business_id else set())
+    labels = {i: n for i, n in session.execute(select(Business.id, Business.name).where(Business.id.in_(biz_ids or {-1})))}
+    proposed = PlannedVisit(visit_id, plan.starts_at, plan.ends_at, plan.business_id, plan.premises_text, "draft",
+                            frozenset(plan.officer_ids), {i: names.get(i, "") for i in plan.officer_ids})
+    others = [_planned(v, officers, names, labels.get(v.business_id or -1, "")) for v in near]
+    return deconflict(proposed, others, canonical=_roots(session, biz_ids | {b for s in links.values() for b in s}),
+                      links=links, window_days=days)
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def _clean_plan(session: Session, plan: VisitPlan) -> VisitPlan:
+    if plan.starts_at.tzinfo is None or plan.ends_at.tzinfo is None:
+        raise ValidationError("When: give the date and time (with the time zone).")
+    if plan.ends_at <= plan.starts_at:
+        raise ValidationError("When: the visit must end after it starts.")
+    if plan.ends_at - plan.starts_at > timedelta(hours=24):
+        raise ValidationError("When: a visit lasts at most a day; plan a week of action for longer.")
+    premises = " ".join(plan.premises_text.split())
+    if plan.business_id is not None:
+        biz = session.get(Business, plan.business_id)
+        if biz is None:
+            raise ValidationError("Premises: choose a business from the shared risk list, or type the address.")
+        premises = premises or ", ".join(x for x in (biz.name, biz.address, biz.postcode) if x)
+    if not premises:
+        raise ValidationError("Premises: type the name and address of the premises.")
+    if plan.approach not in APPROACHES:
+        raise ValidationError(f"Approach: choose {', '.join(APPROACHES)}.")
+    team: dict[int, TeamMember] = {}
+    for m in plan.team:
+        if m.agency_id in team:
+            raise ValidationError("Team: each agency appears once.")
+        if not 1 <= int(m.officers) <= 30:
+            raise ValidationError("Officers: between 1 and 30 per agency.")
+        team[m.agency_id] = TeamMember(m.agency_id, int(m.officers), m.objectives.strip())
+    if not team:
+        raise ValidationError("Team: choose at least one attending agency.")
+    active = set(session.scalars(select(Agency.id).where(Agency.id.in_(team), Agency.active.is_(True))))
+    if active != set(team):
+        raise ValidationError("Team: choose active partner agencies.")
+    lead = plan.lead_agency_id
+    if lead is None or lead not in team:
+        raise ValidationError("Lead: choose one of the attending agencies to lead.")
+    officer_ids = sorted(set(plan.officer_ids))
+    if officer_ids:
+        ok = dict(session.execute(select(User.id, User.agency_id).where(User.id.in_(officer_ids), User.active.is_(True))).all())
+        wrong = [i for i in officer_ids if ok.get(i) not in team]
+        if wrong:
+            raise ValidationError("Named officers: choose active people of the attending agencies.")
+    if plan.premises_kind not in PREMISES_KINDS:
+        raise ValidationError(f"Premises kind: choose one of {', '.join(PREMISES_KINDS)}.")
+    return VisitPlan(plan.starts_at, plan.ends_at, list(team.values()), lead, plan.business_id, premises[:300],
+                     plan.entry_route.strip(), plan.approach, plan.briefing.strip(), officer_ids,
+                     sorted({i.strip() for i in plan.issues if i.strip()}), plan.premises_kind)
+
+
+def _overrides(plan: VisitPlan, rec: Recommendation | None, names: dict[int, str], actor: Actor, reason: str) -> list[dict[str, Any]]:
+    """Where the coordinator departed from the recommendation, in words."""
+    if rec is None or not rec.team:
+        return []
+    at, out = datetime.now(timezone.utc).isoformat(timespec="minutes"), []
+
+    def entry(what: str, recommended: str, chosen: str) -> None:
+        out.append({"what": what, "recommended": recommended, "chosen": chosen, "reason": reason, "by": actor.username, "at": at})
+
+    chosen = {m.agency_id for m in plan.team}
+    if chosen != set(rec.team):
+        entry("team", ", ".join(names.get(i, str(i)) for i in rec.team), ", ".join(names.get(i, str(i)) for i in sorted(chosen, key=lambda i: names.get(i, ""))))
+    if plan.lead_agency_id != rec.lead_id:
+        entry("lead", names.get(rec.lead_id or -1, ""), names.get(plan.lead_agency_id or -1, ""))
+    if plan.entry_route and plan.entry_route != rec.entry_route:
+        entry("entry route", rec.entry_route, plan.entry_route)
+    return out
+
+
+def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation: Recommendation | None = None,
+               override_reason: str = "", clash_reason: str = "", visit_id: int | None = None,
+               base_version: int | None = None) -> int:
+    """Save a new plan (draft) or change one; clashes need a reason to proceed. Returns the visit id.
+
+    The recommendation's reasons are stored with the plan, and every departure from it (team,
+    lead, entry route) is recorded as an override with who, when and why.
+    """
+    ensure(actor, "visit.plan")
+    s = uow.session
+    clean = _clean_plan(s, plan)
+    names = agency_names(s)
+    found = clashes(s, actor, clean, visit_id=visit_id)
+    if found and not clash_reason.strip():
+        raise ClashError(found)
+    rec = recommendation
+    if visit_id is None:
+        visit = Visit(created_by_id=actor.id, status=VisitStatus.DRAFT.value, version=1, reasons=[], overrides=[])
+        s.add(visit)
+        before: dict[str, Any] = {}
+        kept: list[dict[str, Any]] = []
+    else:
+        visit = _visit(s, visit_id)
+        if base_version is not None and visit.version != base_version:
+            raise _stale(s, visit)
+        if visit.status in ("done", "cancelled"):
+            raise ValidationError(f"This visit is {visit.status}; reinstate it as a draft before changing it.")
+        before = snapshot(visit, AUDITED)
+        kept = [o for o in visit.overrides or [] if o.get("what") not in ("team", "lead", "entry route")] if rec else list(visit.overrides or [])
+    moved = visit_id is not None and (visit.starts_at != clean.starts_at or visit.ends_at != clean.ends_at)
+    visit.business_id, visit.premises_text = clean.business_id, clean.premises_text
+    visit.starts_at, visit.ends_at = clean.starts_at, clean.ends_at
+    visit.lead_agency_id, visit.approach, visit.briefing = clean.lead_agency_id, clean.approach, clean.briefing
+    visit.entry_route = clean.entry_route or (rec.entry_route if rec and rec.lead_id == clean.lead_agency_id else "")
+    if rec is not None:
+        head = f"Expected: {', '.join(clean.issues) or 'not stated'} ({clean.premises_kind})."
+        visit.reasons = [head, *rec.reasons]
+    overrides = kept + _overrides(clean, rec, names, actor, override_reason.strip())
+    if found:
+        overrides.append({"what": "clash", "recommended": "; ".join(c.message for c in found), "chosen": "proceed",
+                          "reason": clash_reason.strip(), "by": actor.username,
+                          "at": datetime.now(timezone.utc).isoformat(timespec="minutes")})
+    visit.overrides = overrides
+    visit.updated_at = datetime.now(timezone.utc)
+    current = {va.agency_id: va for va in visit.agencies}
+    new_parts = []
+    for m in clean.team:
+        va = current.pop(m.agency_id, None)
+        if va is None:
+            va = VisitAgency(agency_id=m.agency_id, response="pending")
+            visit.agencies.append(va)
+            new_parts.append(m.agency_id)
+        va.officers, va.objectives = m.officers, m.objectives
+        if moved:
+            va.response, va.responded_by_id, va.responded_at = "pending", None, None
+    for va in current.values():
+        visit.agencies.remove(va)
+    if (moved or new_parts) and visit.status == VisitStatus.CONFIRMED.value:
+        visit.status = VisitStatus.PROPOSED.value  # partners must answer the changed plan
+    try:
+        s.flush()
+    except StaleDataError:
+        s.rollback()
+        raise _stale(s, s.get(Visit, visit_id)) from None
+    s.execute(delete(VisitOfficer).where(VisitOfficer.visit_id == visit.id))  # the named list is replaced
+    s.add_all(VisitOfficer(visit_id=visit.id, user_id=u) for u in clean.officer_ids)
+    after = {**snapshot(visit, AUDITED), "team": {names.get(m.agency_id, m.agency_id): m.officers for m in clean.team},
+             "officers": clean.officer_ids}
+    record(s, actor, action="visit.plan" if visit_id is None else "visit.update", entity="visit", entity_id=visit.id,
+           before=before or None, after=after,
+           summary=f"{'planned' if visit_id is None else 'changed'} a visit to {clean.premises_text[:80]}"
+           + (" (moved: answers reset)" if moved else ""))
+    uow.commit()
+    return visit.id
+
+
+def _visit(s: Session, visit_id: int) -> Visit:
+    visit = s.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(f"No visit {visit_id}.")
+    return visit
+
+
+def _stale(s: Session, visit: Visit | None) -> Conflict:
+    if visit is None:
+        return Conflict("The visit was deleted while you were editing.")
+    s.refresh(visit)
+    return Conflict(f"Someone else changed this visit (now version {visit.version}) since you opened it. "
+                    "Reload the visit, check their change, and make yours again.")
+
+
+def set_status(uow: UnitOfWork, actor: Actor, visit_id: int, status: str, *, base_version: int, reason: str = "") -> None:
+    """Move the visit on; confirmed needs every agency's confirmation, or a reason to override."""
+    ensure(actor, "visit.plan")
+    s = uow.session
+    visit = _visit(s, visit_id)
+    if visit.version != base_version:
+        raise _stale(s, visit)
+    if status not in STATUSES:
+        raise ValidationError(f"Status: choose {', '.join(STATUSES)}.")
+    if status not in TRANSITIONS[visit.status]:
+        allowed_next = ", ".join(TRANSITIONS[visit.status]) or "nothing (it is final)"
+        raise ValidationError(f"A {visit.status} visit can move to {allowed_next}, not {status}.")
+    reason = reason.strip()
+    if status == "cancelled" and not reason:
+        raise ValidationError("Reason: say why the visit is cancelled (partners see it).")
+    if status == "confirmed":
+        waiting = [va for va in visit.agencies if va.response != "confirmed"]
+        if waiting:
+            names = agency_names(s)
+            who = ", ".join(f"{names.get(va.agency_id, va.agency_id)} ({va.response})" for va in waiting)
+            if not reason:
+                raise ValidationError(f"Not every agency has confirmed: {who}. Wait for them, remove them from the "
+                                      "team, or give a reason to confirm anyway.")
+            visit.overrides = [*(visit.overrides or []), {"what": "confirmed without every answer", "recommended": who,
+                               "chosen": "confirmed", "reason": reason, "by": actor.username,
+                               "at": datetime.now(timezone.utc).isoformat(timespec="minutes")}]
+    before = visit.status
+    visit.status, visit.updated_at = status, datetime.now(timezone.utc)
+    try:
+        s.flush()
+    except StaleDataError:
+        s.rollback()
+        raise _stale(s, s.get(Visit, visit_id)) from None
+    record(s, actor, action="visit.status", entity="visit", entity_id=visit.id, before={"status": before},
+           after={"status": status, **({"reason": reason} if reason else {})},
+           summary=f"visit {visit.id}: {before} → {status}" + (f" ({reason[:120]})" if reason else ""))
+    uow.commit()
+
+
+def respond(uow: UnitOfWork, actor: Actor, visit_id: int, answer: str, *, agency_id: int | None = None, note: str = "") -> None:
+    """An agency confirms or declines its part; a decline on a confirmed visit sends it back to proposed."""
+    agency_id = agency_id or actor.agency_id
+    ensure(actor, "visit.respond", agency_id=agency_id)
+    s = uow.session
+    visit = _visit(s, visit_id)
+    if answer not in ANSWERS:
+        raise ValidationError("Answer: confirm or decline.")
+    if answer == "declined" and not note.strip():
+        raise ValidationError("Reason: say why your agency cannot take part (the coordinator sees it).")
+    if visit.status in ("done", "cancelled"):
+        raise ValidationError(f"This visit is {visit.status}; there is nothing to answer.")
+    part = next((va for va in visit.agencies if va.agency_id == agency_id), None)
+    if part is None:
+        raise NotFound("Your agency is not on this visit.")
+    before = {"response": part.response}
+    part.response, part.responded_by_id, part.responded_at = answer, actor.id, datetime.now(timezone.utc)
+    if answer == "declined" and visit.status == VisitStatus.CONFIRMED.value:
+        visit.status = VisitStatus.PROPOSED.value
+        visit.updated_at = datetime.now(timezone.utc)
+    record(s, actor, action="visit.respond", entity="visit", entity_id=visit.id, before=before,
+           after={"response": answer, "agency_id": agency_id, **({"note": note.strip()} if note.strip() else {})},
+           summary=f"{actor.agency_name or 'agency'} {answer} visit {visit.id}" + (f": {note.strip()[:120]}" if note.strip() else ""))
+    uow.commit()
+
+
+def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMember], *, officer_ids: list[int] = (),  # type: ignore[assignment]
+               from_visit_id: int | None = None) -> int:
+    """Resolve a clash by joining the other visit: add the agencies (and officers) to it, cancel the duplicate."""
+    ensure(actor, "visit.plan")
+    s = uow.session
+    target = _visit(s, target_id)
+    if target.status in ("done", "cancelled"):
+        raise ValidationError(f"Visit {target_id} is {target.status}; plan a new visit instead.")
+    names = agency_names(s)
+    have = {va.agency_id for va in target.agencies}
+    added = [m for m in team if m.agency_id not in have and m.agency_id in names]
+    for m in added:
+        target.agencies.append(VisitAgency(agency_id=m.agency_id, officers=max(1, int(m.officers)),
+                                           objectives=m.objectives.strip(), response="pending"))
+    named = set(s.scalars(select(VisitOfficer.user_id).where(VisitOfficer.visit_id == target.id)))
+    s.add_all(VisitOfficer(visit_id=target.id, user_id=u) for u in set(officer_ids) - named)
+    if added and target.status == VisitStatus.CONFIRMED.value:
+        target.status = VisitStatus.PROPOSED.value
+    target.updated_at = datetime.now(timezone.utc)
+    if from_visit_id is not None:
+        dup = _visit(s, from_visit_id)
+        if dup.id != target.id and dup.status not in ("done", "cancelled"):
+            dup.status = VisitStatus.CANCELLED.value
+            dup.overrides = [*(dup.overrides or []), {"what": "merged", "recommended": "", "chosen": f"merged into visit {target.id}",
+                             "reason": "clash resolved by joining the other visit", "by": actor.username,
+                             "at": datetime.now(timezone.utc).isoformat(timespec="minutes")}]
+    record(s, actor, action="visit.merge", entity="visit", entity_id=target.id,
+           after={"added": [names[m.agency_id] for m in added], "from_visit_id": from_visit_id},
+           summary=f"joined visit {target.id}: added {', '.join(names[m.agency_id] for m in added) or 'no new agencies'}")
+    uow.commit()
+    return target.id
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def calendar(session: Session, actor: Actor, *, start: date, end: date, agency_id: int | None = None,
+             statuses: list[str] | None = None) -> list[dict[str, Any]]:
+    """Visits between two dates (inclusive) for the shared calendar, optionally one agency's or some statuses."""
+    ensure(actor, "visit.view")
+    lo = datetime.combine(start, time.min, timezone.utc)
+    hi = datetime.combine(end + timedelta(days=1), time.min, timezone.utc)
+    q = select(Visit).where(Visit.starts_at >= lo, Visit.starts_at < hi).order_by(Visit.starts_at)
+    if statuses:
+        q = q.where(Visit.status.in_(statuses))
+    if agency_id:
+        q = q.where(Visit.id.in_(select(VisitAgency.visit_id).where(VisitAgency.agency_id == agency_id)))
+    visits = list(session.scalars(q))
+    codes = dict(session.execute(select(Agency.id, Agency.code)).all())
+    parts: dict[int, list[VisitAgency]] = defaultdict(list)
+    for va in session.scalars(select(VisitAgency).where(VisitAgency.visit_id.in_([v.id for v in visits] or [-1]))):
+        parts[va.visit_id].append(va)
+    rows = []
+    for v in visits:
+        mine = next((va.response for va in parts[v.id] if va.agency_id == actor.agency_id), "")
+        rows.append({
+            "id": v.id, "starts_at": v.starts_at, "ends_at": v.ends_at, "premises": v.premises_text,
+            "status": v.status, "lead": codes.get(v.lead_agency_id or -1, ""),
+            "agencies": ", ".join(codes.get(va.agency_id, "") for va in sorted(parts[v.id], key=lambda x: x.agency_id != v.lead_agency_id)),
+            "officers": sum(va.officers for va in parts[v.id]),
+            "not answered": sum(va.response == "pending" for va in parts[v.id]),
+            "my agency": mine, "approach": v.approach,
+        })
+    return rows
+
+
+def markers_for(session: Session, actor: Actor, *, business_id: int | None = None, premises_text: str = "",
+                include_retired: bool = False) -> list[dict[str, Any]]:
+    """Warning markers on the premises (or on a person named in its text); none at all without marker.view."""
+    if not allowed(actor, "marker.view"):
+        return []
+    q = select(WarningMarker, Agency.name).join(Agency, Agency.id == WarningMarker.agency_id)
+    if not include_retired:
+        q = q.where(WarningMarker.active.is_(True))
+    text = normalise_premises(premises_text)
+    conds = []
+    if business_id is not None:
+        conds.append(WarningMarker.business_id == business_id)
+    if text:
+        conds.append(WarningMarker.business_id.is_(None))
+    if not conds:
+        return []
+    out = []
+    for m, agency in session.execute(q.where(or_(*conds)).order_by(WarningMarker.created_at.desc())):
+        if m.business_id is None and (not m.subject or normalise_premises(m.subject) not in text):
+            continue
+        out.append({"id": m.id, "category": m.category, "subject": m.subject, "details": m.details, "agency": agency,
+                    "agency_id": m.agency_id, "created_at": m.created_at, "active": m.active,
+                    "can_retire": allowed(actor, "marker.manage", agency_id=m.agency_id)})
+    return out
+
+
+def add_marker(uow: UnitOfWork, actor: Actor, *, category: str, details: str, business_id: int | None = None,
+               subject: str = "") -> int:
+    """An officer-safety marker from the actor's agency on a premises or a person."""
+    ensure(actor, "marker.manage", agency_id=actor.agency_id)
+    if category not in MARKER_CATEGORIES:
+        raise ValidationError(f"Category: choose {', '.join(MARKER_CATEGORIES)}.")
+    subject, details = " ".join(subject.split()), details.strip()
+    if business_id is None and not subject:
+        raise ValidationError("Subject: name the person or premises the warning is about.")
+    if business_id is not None and uow.session.get(Business, business_id) is None:
+        raise ValidationError("Premises: choose a business from the shared risk list.")
+    if not details:
+        raise ValidationError("Details: say what officers must know (e.g. 'two large dogs loose in the yard').")
+    m = WarningMarker(business_id=business_id, subject=subject[:200] or "Premises", category=category, details=details,
+                      agency_id=actor.agency_id, created_by_id=actor.id, active=True)
+    uow.session.add(m)
+    uow.session.flush()
+    record(uow.session, actor, action="marker.add", entity="warning_marker", entity_id=m.id,
+           after={"category": category, "business_id": business_id, "subject": m.subject},
+           summary=f"added a {category} warning marker")
+    uow.commit()
+    return m.id
+
+
+def retire_marker(uow: UnitOfWork, actor: Actor, marker_id: int, *, reason: str) -> None:
+    """Retire a marker of the actor's agency (kept for the record, no longer shown)."""
+    m = uow.session.get(WarningMarker, marker_id)
+    if m is None:
+        raise NotFound(f"No warning marker {marker_id}.")
+    ensure(actor, "marker.manage", agency_id=m.agency_id)
+    if not reason.strip():
+        raise ValidationError("Reason: say why the warning no longer applies.")
+    m.active = False
+    record(uow.session, actor, action="marker.retire", entity="warning_marker", entity_id=m.id, before={"active": True},
+           after={"active": False, "reason": reason.strip()}, summary=f"retired a {m.category} warning marker")
+    uow.commit()
+
+
+def visit_detail(session: Session, actor: Actor, visit_id: int) -> dict[str, Any]:
+    """Everything the team needs: plan, reasons, overrides, answers, named officers, markers, clashes."""
+    ensure(actor, "visit.view")
+    v = _visit(session, visit_id)
+    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
+    people = dict(session.execute(select(User.id, User.name)).all())
+    team = [{"agency_id": va.agency_id, "Agency": agencies.get(va.agency_id, ""), "Lead": va.agency_id == v.lead_agency_id,
+             "Officers": va.officers, "Objectives": va.objectives, "Answer": va.response,
+             "Answered by": people.get(va.responded_by_id or -1, ""), "Answered at": va.responded_at,
+             "outcome": va.outcome}
+            for va in sorted(v.agencies, key=lambda x: (x.agency_id != v.lead_agency_id, agencies.get(x.agency_id, "")))]
+    officer_ids = list(session.scalars(select(VisitOfficer.user_id).where(VisitOfficer.visit_id == v.id)))
+    plan = VisitPlan(v.starts_at, v.ends_at, [TeamMember(t["agency_id"], t["Officers"], t["Objectives"]) for t in team],
+                     v.lead_agency_id, v.business_id, v.premises_text, v.entry_route, v.approach, v.briefing, officer_ids)
+    found = clashes(session, actor, plan, visit_id=v.id) if v.status not in ("done", "cancelled") else []
+    mine = next((t for t in team if t["agency_id"] == actor.agency_id), None)
+    return {
+        "id": v.id, "version": v.version, "status": v.status, "business_id": v.business_id, "premises": v.premises_text,
+        "starts_at": v.starts_at, "ends_at": v.ends_at, "lead": agencies.get(v.lead_agency_id or -1, ""),
+        "lead_agency_id": v.lead_agency_id, "entry_route": v.entry_route, "approach": v.approach,
+        "mixed_warning": MIXED_WARNING if v.approach == Approach.MIXED.value else "", "briefing": v.briefing,
+        "reasons": list(v.reasons or []), "overrides": list(v.overrides or []), "team": team,
+        "not_answered": [t["Agency"] for t in team if t["Answer"] == "pending"],
+        "officers": [{"id": i, "name": people.get(i, "")} for i in officer_ids],
+        "markers": markers_for(session, actor, business_id=v.business_id, premises_text=v.premises_text),
+        "clashes": [asdict(c) for c in found], "next": list(TRANSITIONS[v.status]),
+        "can_plan": allowed(actor, "visit.plan"),
+        "can_respond": mine is not None and allowed(actor, "visit.respond", agency_id=actor.agency_id)
+        and v.status not in ("done", "cancelled"),
+        "my_answer": mine["Answer"] if mine else None, "operation_id": v.operation_id,
+        "plan": plan,
+    }

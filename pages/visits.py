@@ -1,0 +1,173 @@
+"""Visits: the partnership's shared calendar, and each visit's team, lead, entry route, answers and warnings."""
+from __future__ import annotations
+
+import calendar as cal
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from core.permissions import allowed
+from core.services import visits
+from core.services.partnership import update_settings
+from core.services.visits import MARKER_CATEGORIES, STATUSES
+from ui.context import context, marking, user_errors
+
+try:  # the briefing PDF and .ics buttons, when the outcomes work is merged
+    from ui import visit_downloads
+except ImportError:  # pragma: no cover - depends on what is merged
+    visit_downloads = None  # type: ignore[assignment]
+
+ctx = context()
+marking(ctx.partnership, sensitive=True)
+
+
+def _open(visit_id: int | None) -> None:
+    if visit_id is None:
+        st.query_params.pop("visit", None)
+    else:
+        st.query_params["visit"] = str(visit_id)
+
+
+def detail(visit_id: int) -> None:
+    with ctx.store.read() as s:
+        d = visits.visit_detail(s, ctx.actor, visit_id)
+    st.button("← Back to the calendar", on_click=_open, args=(None,))
+    for m in d["markers"]:
+        st.error(f"**Officer safety: {m['category'].upper()}** · {m['subject']}: {m['details']} ({m['agency']})", icon="🚨")
+    st.title(d["premises"])
+    st.markdown(f"**{d['starts_at']:%A %d %B %Y, %H:%M}–{d['ends_at']:%H:%M} UTC** · status **{d['status']}** · "
+                f"approach **{d['approach']}** · lead **{d['lead'] or 'not chosen'}**")
+    if d["mixed_warning"]:
+        st.warning(d["mixed_warning"])
+    for c in d["clashes"]:
+        st.warning(f"**{c['kind']}**: {c['message']}", icon="⚠️")
+    st.markdown(f"**Entry route:** {d['entry_route'] or 'not recorded'}")
+    if d["not_answered"]:
+        st.info("Not answered yet: " + ", ".join(d["not_answered"]))
+    team = pd.DataFrame(d["team"]).drop(columns=["agency_id", "outcome"])
+    st.dataframe(team, hide_index=True, width="stretch",
+                 column_config={"Answered at": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")})
+    if d["officers"]:
+        st.markdown("**Named officers:** " + ", ".join(o["name"] for o in d["officers"]))
+    if d["briefing"]:
+        st.markdown("**Briefing notes**")
+        st.write(d["briefing"])
+    with st.expander("Why this team (the recommendation) and what was changed"):
+        for r in d["reasons"]:
+            st.markdown(f"- {r}")
+        if d["overrides"]:
+            st.dataframe(pd.DataFrame(d["overrides"]), hide_index=True, width="stretch")
+        else:
+            st.caption("The coordinator followed the recommendation.")
+
+    if d["can_respond"]:
+        with st.container(border=True):
+            st.markdown(f"**{ctx.actor.agency_name}'s answer:** {d['my_answer']}")
+            note = st.text_input("Note (needed to decline)", key=f"respond_note_{visit_id}")
+            b1, b2 = st.columns(2)
+            for col, answer, label in ((b1, "confirmed", "Confirm our part"), (b2, "declined", "Decline our part")):
+                if col.button(label, key=f"{answer}_{visit_id}"):
+                    with user_errors(), ctx.store.uow() as uow:
+                        visits.respond(uow, ctx.actor, visit_id, answer, note=note)
+                        st.rerun()
+
+    if d["can_plan"]:
+        with st.container(border=True):
+            st.markdown("**Coordinator**")
+            st.page_link("pages/visit_planner.py", label="Change the plan", icon=":material/edit:", query_params={"visit": visit_id})
+            if d["next"]:
+                c1, c2 = st.columns([1, 2])
+                to = c1.selectbox("Move to", d["next"], key=f"status_{visit_id}")
+                reason = c2.text_input("Reason (needed to cancel, or to confirm before every agency has)", key=f"reason_{visit_id}")
+                if st.button("Change status", key=f"status_btn_{visit_id}"):
+                    with user_errors(), ctx.store.uow() as uow:
+                        visits.set_status(uow, ctx.actor, visit_id, to, base_version=d["version"], reason=reason)
+                        st.rerun()
+
+    if allowed(ctx.actor, "marker.manage", agency_id=ctx.actor.agency_id):
+        with st.expander("Officer-safety warning markers"):
+            for m in d["markers"]:
+                if m["can_retire"]:
+                    r1, r2 = st.columns([3, 1])
+                    why = r1.text_input(f"Retire '{m['category']}: {m['subject']}' because", key=f"retire_{m['id']}")
+                    if r2.button("Retire", key=f"retire_btn_{m['id']}"):
+                        with user_errors(), ctx.store.uow() as uow:
+                            visits.retire_marker(uow, ctx.actor, m["id"], reason=why)
+                            st.rerun()
+            with st.form(f"marker_{visit_id}", clear_on_submit=True):
+                st.caption(f"A new warning from {ctx.actor.agency_name} on these premises or a person there.")
+                category = st.selectbox("Category", MARKER_CATEGORIES)
+                subject = st.text_input("About (a person, or leave empty for the premises)")
+                details = st.text_area("What officers must know")
+                if st.form_submit_button("Add warning marker"):
+                    with user_errors(), ctx.store.uow() as uow:
+                        visits.add_marker(uow, ctx.actor, category=category, details=details, business_id=d["business_id"],
+                                          subject=subject or ("" if d["business_id"] else d["premises"]))
+                        st.success("Warning marker added; it shows on every visit to these premises.")
+    if visit_downloads is not None:
+        visit_downloads.render(ctx, visit_id)
+
+
+visit_param = st.query_params.get("visit")
+if visit_param and str(visit_param).isdigit():
+    with user_errors():
+        detail(int(visit_param))
+    st.stop()
+
+st.title("Visits")
+st.caption("The shared calendar of joint visits: check it before planning so two agencies do not turn up at the "
+           "same business in the same week.")
+with ctx.store.read() as s:
+    names = visits.agency_names(s)
+f1, f2, f3, f4 = st.columns([1, 1, 2, 2])
+view = f1.radio("View", ("Month", "Week", "List"), horizontal=False)
+anchor = f2.date_input("From", date.today())
+agency = f3.selectbox("Agency", [None, *names], format_func=lambda i: "All agencies" if i is None else names[i])
+statuses = f4.multiselect("Status", STATUSES, default=["draft", "proposed", "confirmed"])
+if view == "Month":
+    start = anchor.replace(day=1)
+    end = start.replace(day=cal.monthrange(start.year, start.month)[1])
+elif view == "Week":
+    start = anchor - timedelta(days=anchor.weekday())
+    end = start + timedelta(days=6)
+else:
+    start, end = anchor, anchor + timedelta(days=60)
+with ctx.store.read() as s:
+    rows = visits.calendar(s, ctx.actor, start=start, end=end, agency_id=agency, statuses=statuses)
+st.markdown(f"**{len(rows)} visits** from {start:%d %b %Y} to {end:%d %b %Y}")
+if not rows:
+    st.info("No visits match. Widen the dates or the statuses, or plan one.")
+    st.stop()
+frame = pd.DataFrame(rows)
+if view != "List":
+    fig = px.timeline(frame, x_start="starts_at", x_end="ends_at", y="lead", color="status",
+                      hover_data={"premises": True, "agencies": True, "officers": True, "not answered": True},
+                      category_orders={"status": list(STATUSES)})
+    fig.update_layout(height=260 + 12 * frame["lead"].nunique(), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis_range=[start, end + timedelta(days=1)], yaxis_title="Lead agency")
+    st.plotly_chart(fig, width="stretch")
+st.dataframe(frame.drop(columns=["id"]), hide_index=True, width="stretch",
+             column_config={"starts_at": st.column_config.DatetimeColumn("Starts", format="ddd D MMM HH:mm"),
+                            "ends_at": st.column_config.DatetimeColumn("Ends", format="HH:mm")})
+labels = {int(r["id"]): f"{r['starts_at']:%a %d %b %H:%M} · {r['premises']} · {r['status']}" for r in rows}
+
+
+def _pick() -> None:
+    _open(st.session_state.get("open_visit"))
+    st.session_state["open_visit"] = None  # coming back to the calendar must not reopen it
+
+
+st.selectbox("Open a visit", [None, *labels], format_func=lambda i: "Choose a visit…" if i is None else labels[i],
+             key="open_visit", on_change=_pick)
+if allowed(ctx.actor, "visit.plan"):
+    st.page_link("pages/visit_planner.py", label="Plan a new visit", icon=":material/add:")
+if allowed(ctx.actor, "settings.manage"):
+    with st.expander("Deconfliction setting"), st.form("deconfliction"):
+        window = st.number_input("Warn about visits to the same or a connected business within (days)", 1, 365,
+                                 ctx.partnership.deconfliction_days)
+        if st.form_submit_button("Save setting"):
+            with user_errors(), ctx.store.uow() as uow:
+                update_settings(uow, ctx.actor, deconfliction_days=int(window))
+                st.success("Saved; it applies from the next page load.")

@@ -1,0 +1,119 @@
+"""Joint visits in the app: the coordinator plans from a business on the risk list, officers see the
+calendar and the warning markers, the administrator never sees markers."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from core.store import Store
+from core.store.models import AgencyRecord, Business, Dataset, Visit, WarningMarker
+
+
+def _by_label(widgets, label: str):  # noqa: ANN001, ANN202
+    return next(w for w in widgets if w.label == label)
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+def _food_business(store: Store) -> int:
+    """A business held in the food hygiene register (full sharing) and nothing owner-only."""
+    with store.read() as s:
+        owner_only = select(AgencyRecord.business_id).join(Dataset, Dataset.id == AgencyRecord.dataset_id).where(
+            Dataset.sharing == "owner-only", AgencyRecord.business_id.is_not(None))
+        return s.scalar(select(Business.id).join(AgencyRecord, AgencyRecord.business_id == Business.id)
+                        .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
+                        .where(Dataset.name == "Food hygiene register", AgencyRecord.current.is_(True),
+                               Business.sector == "takeaway", Business.id.not_in(owner_only))
+                        .order_by(Business.id).limit(1))
+
+
+def test_coordinator_plans_from_a_business_and_saves(private_app: Callable[..., AppTest]) -> None:
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    biz = _food_business(store)
+    at = private_app("coordinator")
+    at.query_params["business"] = str(biz)
+    at.switch_page("pages/visit_planner.py").run()
+    assert not at.exception, at.exception
+    assert "Recommendation" in _text(at) and "Food Safety" in _text(at), "a recommendation names the food team"
+    assert "leads" in _text(at)
+    with store.read() as s:
+        before = s.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
+    for clash in (w for w in at.text_input if w.label.startswith("Reason to proceed")):
+        clash.input("Agreed at tasking")  # the demo may already have a visit there
+    at = _by_label(at.button, "Save as draft").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("saved" in x.value for x in at.success)
+    with store.read() as s:
+        v = s.scalars(select(Visit).where(Visit.business_id == biz).order_by(Visit.id.desc())).first()
+        after = s.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
+    assert after == before + 1 and v.status == "draft" and v.reasons and v.lead_agency_id is not None
+    store.dispose()
+
+
+def test_officer_sees_the_calendar_and_a_visits_markers(open_app: Callable[..., AppTest]) -> None:
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        marked = s.scalar(select(Visit.id).join(WarningMarker, WarningMarker.business_id == Visit.business_id)
+                          .where(WarningMarker.active.is_(True)).order_by(Visit.id).limit(1))
+    store.dispose()
+    at = open_app("officer")
+    at.switch_page("pages/visits.py").run()
+    assert not at.exception, at.exception
+    assert any("visits" in m.value and "from" in m.value for m in at.markdown)
+    at.query_params["visit"] = str(marked)
+    at.switch_page("pages/visits.py").run()
+    assert not at.exception, at.exception
+    assert any("Officer safety" in e.value for e in at.error), "markers reach the team"
+
+
+def test_admin_does_not_see_markers(open_app: Callable[..., AppTest]) -> None:
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        marked = s.scalar(select(Visit.id).join(WarningMarker, WarningMarker.business_id == Visit.business_id)
+                          .where(WarningMarker.active.is_(True)).order_by(Visit.id).limit(1))
+    store.dispose()
+    at = open_app("admin")
+    at.query_params["visit"] = str(marked)
+    at.switch_page("pages/visits.py").run()
+    assert not at.exception, at.exception
+    assert not any("Officer safety" in e.value for e in at.error)
+    assert "Officer safety" not in _text(at) and "Warning marker" not in _text(at)
+
+
+def test_planner_opens_a_saved_visit_and_the_catalogue_is_editable_by_its_lead(private_app: Callable[..., AppTest]) -> None:
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        vid = s.scalar(select(Visit.id).where(Visit.status == "proposed").order_by(Visit.starts_at.desc()).limit(1))
+    store.dispose()
+    at = private_app("coordinator")
+    at.query_params["visit"] = str(vid)
+    at.switch_page("pages/visit_planner.py").run()
+    assert not at.exception, at.exception
+    assert any(f"Visit {vid}" in h.value for h in at.subheader)
+    assert _by_label(at.button, "Save plan")
+
+    at.query_params.clear()
+    at.switch_page("pages/catalogue.py").run()
+    assert not at.exception, at.exception
+    assert _by_label(at.selectbox, "Agency").value is not None
+    _by_label(at.text_input, "Contact name or team").input("Night-time economy team")
+    at = _by_label(at.button, "Save contact point").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Contact point saved" in x.value for x in at.success)
+    at = _by_label(at.button, "Save powers").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_officer_reads_the_catalogue_without_editors(open_app: Callable[..., AppTest]) -> None:
+    at = open_app("officer")
+    at.switch_page("pages/catalogue.py").run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.label.startswith("Save")]
+    assert len(at.dataframe) >= 2

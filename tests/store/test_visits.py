@@ -1,0 +1,254 @@
+"""Joint visits on both databases: plan from a business, answers, transitions, overrides, markers,
+owner-only records not leaking, audit rows and version conflicts."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from core.domain import Role
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.permissions import Actor
+from core.services import accounts, visits
+from core.services.visits import ClashError, TeamMember, VisitPlan
+from core.store import Store
+from core.store.models import Agency, AgencyRecord, AuditEvent, Business, Dataset, User, Visit
+from tests.store.conftest import _HASH
+
+START = datetime(2027, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+
+def _actor(store: Store, username: str) -> Actor:
+    with store.read() as s:
+        actor = accounts.load_actor(s, username)
+    assert actor is not None
+    return actor
+
+
+def _ids(store: Store) -> dict[str, int]:
+    with store.read() as s:
+        return dict(s.execute(select(Agency.code, Agency.id)).all())
+
+
+def _business(store: Store, holders: tuple[str, ...], name: str = "Test Kebab House") -> int:
+    """A takeaway held by the given agencies' datasets (IE's dataset is owner-only)."""
+    with store.uow() as uow:
+        s = uow.session
+        biz = Business(name=name, address="1 Test Street", postcode="KM1 1AA", sector="takeaway")
+        s.add(biz)
+        s.flush()
+        for code in holders:
+            ds = s.scalars(select(Dataset).join(Agency, Agency.id == Dataset.agency_id).where(Agency.code == code)).first()
+            s.add(AgencyRecord(dataset_id=ds.id, agency_id=ds.agency_id, business_id=biz.id, reference=f"T-{code}-{biz.id}",
+                               trading_name=name, risk_band="high", current=True))
+        uow.commit()
+        return biz.id
+
+
+def _user(store: Store, username: str, role: str, code: str) -> Actor:
+    with store.uow() as uow:
+        agency = uow.session.scalars(select(Agency).where(Agency.code == code)).one()
+        u = User(username=username, name=username.title(), role=role, agency_id=agency.id, password_hash=_HASH)
+        uow.session.add(u)
+        uow.commit()
+    return Actor(u.id, username, u.name, Role(role), agency.id, agency.name)
+
+
+def _plan(store: Store, actor: Actor, biz: int, *, issues: list[str], start: datetime = START, **kw) -> int:
+    with store.read() as s:
+        info = visits.interest(s, actor, biz)
+        rec = visits.recommend_team(s, actor, issues, info["kind"])
+    team = kw.pop("team", None) or [TeamMember(a, rec.officers.get(a, 1)) for a in rec.team]
+    plan = VisitPlan(start, start + timedelta(hours=2), team, kw.pop("lead", rec.lead_id), biz, issues=issues,
+                     premises_kind=info["kind"], **kw)
+    with store.uow() as uow:
+        return visits.plan_visit(uow, actor, plan, recommendation=rec, override_reason="known to the team")
+
+
+def test_plan_from_a_business_stores_the_recommendation_and_its_reasons(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")
+    ids = _ids(demo_store)
+    biz = _business(demo_store, ("FS", "LIC"))
+    with demo_store.read() as s:
+        info = visits.interest(s, coord, biz)
+    suggested = {i["issue"] for i in info["issues"]}
+    assert {"food hygiene", "licensing breach"} <= suggested and info["kind"] == "food business"
+    vid = _plan(demo_store, coord, biz, issues=["food hygiene", "illegal working"])
+    with demo_store.read() as s:
+        d = visits.visit_detail(s, coord, vid)
+        audit = s.scalars(select(AuditEvent).where(AuditEvent.entity == "visit", AuditEvent.entity_id == str(vid))).all()
+    assert d["status"] == "draft" and d["lead_agency_id"] == ids["FS"]
+    assert {t["agency_id"] for t in d["team"]} == {ids["FS"], ids["IE"]}
+    assert "enters alongside" in " ".join(d["reasons"]) and d["entry_route"].startswith("Food Safety")
+    assert d["overrides"] == [] and d["not_answered"] == ["Food Safety (Environmental Health)", "Immigration Enforcement"]
+    assert [a.action for a in audit] == ["visit.plan"]
+
+
+def test_overrides_are_recorded_with_who_and_why(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")
+    ids = _ids(demo_store)
+    biz = _business(demo_store, ("FS",))
+    team = [TeamMember(ids["FS"]), TeamMember(ids["IE"], 2), TeamMember(ids["POL"], 2)]
+    vid = _plan(demo_store, coord, biz, issues=["food hygiene", "illegal working"], team=team, lead=ids["POL"])
+    with demo_store.read() as s:
+        overrides = s.get(Visit, vid).overrides
+    assert {o["what"] for o in overrides} == {"team", "lead"}
+    lead = next(o for o in overrides if o["what"] == "lead")
+    assert (lead["recommended"], lead["chosen"], lead["by"], lead["reason"]) == (
+        "Food Safety (Environmental Health)", "Kingsmere Police", "coordinator", "known to the team")
+
+
+def test_answers_and_transitions(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")
+    ids = _ids(demo_store)
+    biz = _business(demo_store, ("LIC",), "Test Bar")
+    vid = _plan(demo_store, coord, biz, issues=["licensing breach", "fire safety"], start=START + timedelta(days=40))
+    fire = _actor(demo_store, "stuart.bell")  # Fire's coordinator
+
+    def version() -> int:
+        with demo_store.read() as s:
+            return s.get(Visit, vid).version
+
+    with demo_store.uow() as uow:
+        with pytest.raises(ValidationError, match="can move to proposed, cancelled, not done"):
+            visits.set_status(uow, coord, vid, "done", base_version=version())
+    with demo_store.uow() as uow:
+        visits.set_status(uow, coord, vid, "proposed", base_version=version())
+    with demo_store.uow() as uow:
+        visits.respond(uow, coord, vid, "confirmed")  # Licensing's own part
+    with demo_store.uow() as uow:
+        with pytest.raises(ValidationError, match="Not every agency has confirmed: Kingsmere Fire"):
+            visits.set_status(uow, coord, vid, "confirmed", base_version=version())
+    with demo_store.uow() as uow:
+        with pytest.raises(Forbidden):
+            visits.respond(uow, coord, vid, "confirmed", agency_id=ids["FRS"])
+    with demo_store.uow() as uow:
+        visits.respond(uow, fire, vid, "confirmed")
+    with demo_store.uow() as uow:
+        visits.set_status(uow, coord, vid, "confirmed", base_version=version())
+    with demo_store.uow() as uow:
+        with pytest.raises(ValidationError, match="say why"):
+            visits.respond(uow, fire, vid, "declined")
+    with demo_store.uow() as uow:
+        visits.respond(uow, fire, vid, "declined", note="crew on another job")
+    with demo_store.read() as s:
+        d = visits.visit_detail(s, coord, vid)
+    assert d["status"] == "proposed", "a decline after confirmation sends the plan back"
+    with demo_store.uow() as uow:
+        visits.set_status(uow, coord, vid, "confirmed", base_version=d["version"], reason="Fire not needed: audit done last month")
+    with demo_store.read() as s:
+        v = s.get(Visit, vid)
+        actions = [a.action for a in s.scalars(select(AuditEvent).where(AuditEvent.entity_id == str(vid), AuditEvent.entity == "visit"))]
+    assert v.status == "confirmed" and v.overrides[-1]["what"] == "confirmed without every answer"
+    assert actions.count("visit.respond") == 3 and actions.count("visit.status") == 3
+
+
+def test_stale_edit_is_refused(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")
+    biz = _business(demo_store, ("FS",))
+    vid = _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=60))
+    with demo_store.read() as s:
+        d = visits.visit_detail(s, coord, vid)
+    with demo_store.uow() as uow:
+        visits.set_status(uow, coord, vid, "proposed", base_version=d["version"])
+    with demo_store.uow() as uow:
+        with pytest.raises(Conflict, match="Someone else changed this visit"):
+            visits.set_status(uow, coord, vid, "cancelled", base_version=d["version"], reason="x")
+    with demo_store.uow() as uow:
+        with pytest.raises(Conflict, match="Someone else changed this visit"):
+            visits.plan_visit(uow, coord, d["plan"], visit_id=vid, base_version=d["version"])
+
+
+def test_a_clash_needs_a_reason_and_is_recorded(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")
+    biz = _business(demo_store, ("FS",))
+    _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=80))
+    with pytest.raises(ClashError, match="same premises"):
+        _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=83))
+    with demo_store.read() as s:
+        info = visits.interest(s, coord, biz)
+        rec = visits.recommend_team(s, coord, ["food hygiene"], info["kind"])
+    plan = VisitPlan(START + timedelta(days=83), START + timedelta(days=83, hours=1), [TeamMember(rec.lead_id)], rec.lead_id, biz)
+    with demo_store.uow() as uow:
+        vid = visits.plan_visit(uow, coord, plan, recommendation=rec, clash_reason="follow-up revisit agreed")
+    with demo_store.read() as s:
+        assert s.get(Visit, vid).overrides[-1]["what"] == "clash"
+
+
+def test_owner_only_records_do_not_leak_to_other_agencies(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")  # Licensing
+    ie_coord = _user(demo_store, "ice.coord", "coordinator", "IE")
+    both = _business(demo_store, ("FS", "IE"))
+    with demo_store.read() as s:
+        theirs = visits.interest(s, coord, both)
+        ours = visits.interest(s, ie_coord, both)
+    assert "Immigration Enforcement" not in theirs["agencies"]
+    assert "illegal working" not in {i["issue"] for i in theirs["issues"]}
+    assert "illegal working" in {i["issue"] for i in ours["issues"]}, "IE's own planner sees its own interest"
+    only_ie = _business(demo_store, ("IE",), "Hidden Car Wash")
+    with demo_store.read() as s:
+        with pytest.raises(NotFound):
+            visits.interest(s, coord, only_ie)
+
+
+def test_markers_reach_only_roles_allowed_to_see_them(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")
+    officer = _actor(demo_store, "officer")
+    admin = _actor(demo_store, "admin")
+    biz = _business(demo_store, ("FS",))
+    vid = _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=100))
+    with demo_store.uow() as uow:
+        with pytest.raises(Forbidden):
+            visits.add_marker(uow, officer, category="dogs", details="Two dogs", business_id=biz)
+    with demo_store.uow() as uow:
+        mid = visits.add_marker(uow, coord, category="dogs", details="Two large dogs in the yard", business_id=biz)
+    with demo_store.read() as s:
+        assert [m["details"] for m in visits.visit_detail(s, officer, vid)["markers"]] == ["Two large dogs in the yard"]
+        assert visits.visit_detail(s, admin, vid)["markers"] == []
+        assert visits.markers_for(s, admin, business_id=biz) == []
+    fire = _actor(demo_store, "stuart.bell")
+    with demo_store.uow() as uow:
+        with pytest.raises(Forbidden):
+            visits.retire_marker(uow, fire, mid, reason="gone")
+    with demo_store.uow() as uow:
+        visits.retire_marker(uow, coord, mid, reason="Dogs rehomed")
+    with demo_store.read() as s:
+        assert visits.markers_for(s, officer, business_id=biz) == []
+        actions = [a.action for a in s.scalars(select(AuditEvent).where(AuditEvent.entity == "warning_marker",
+                                                                        AuditEvent.entity_id == str(mid)))]
+    assert actions == ["marker.add", "marker.retire"]
+
+
+def test_merge_into_the_other_visit(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")
+    ids = _ids(demo_store)
+    biz = _business(demo_store, ("FS",))
+    first = _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=120))
+    with demo_store.uow() as uow:
+        visits.merge_into(uow, coord, first, [TeamMember(ids["HMRC"], 1, "Tills and payroll")])
+    with demo_store.read() as s:
+        d = visits.visit_detail(s, coord, first)
+    assert "HM Revenue and Customs" in d["not_answered"]
+
+
+def test_calendar_filters_by_agency_and_status(demo_store: Store) -> None:
+    officer = _actor(demo_store, "officer")
+    ids = _ids(demo_store)
+    today = datetime.now(timezone.utc).date()
+    with demo_store.read() as s:
+        rows = visits.calendar(s, officer, start=today, end=today + timedelta(days=30))
+        fs = visits.calendar(s, officer, start=today, end=today + timedelta(days=30), agency_id=ids["FS"], statuses=["confirmed"])
+    assert rows and all(r["status"] != "done" for r in rows)
+    assert fs and all("FS" in r["agencies"].split(", ") and r["status"] == "confirmed" for r in fs)
+
+
+def test_a_lead_without_entry_powers_is_warned_about(demo_store: Store) -> None:
+    coord = _actor(demo_store, "coordinator")
+    ids = _ids(demo_store)
+    with demo_store.read() as s:
+        text, warning = visits.entry_route_for(s, coord, ids["IE"], "licensed premises", [ids["IE"], ids["LIC"]])
+        good, none = visits.entry_route_for(s, coord, ids["LIC"], "licensed premises", [ids["IE"], ids["LIC"]])
+    assert text.startswith("Immigration Enforcement leads: enters with a warrant")
+    assert "Licensing can" in warning and "enter alongside" in warning
+    assert good.endswith("Immigration Enforcement enters alongside the lead.") and none == ""

@@ -29,8 +29,14 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d
 _DMONY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4})$")
 
 
-def parse_date(text: str, *, serials: bool = True) -> date | None:
-    """ISO (2024-03-01), dd/mm/yyyy (also - or .), d Mon yyyy (1 Mar 2024, 1 March 2024) or an Excel date number."""
+def month_first(values: list[str]) -> bool:
+    """True when a column's n/n/yyyy dates are US style: some have a day above 12 second, none first."""
+    pairs = [(int(m[1]), int(m[2])) for v in values if (m := _DMY.match(v.strip()))]
+    return any(b > 12 for _, b in pairs) and not any(a > 12 for a, _ in pairs)
+
+
+def parse_date(text: str, *, serials: bool = True, us: bool = False) -> date | None:
+    """ISO (2024-03-01), dd/mm/yyyy (also - or .; mm/dd/yyyy when `us`), d Mon yyyy (1 Mar 2024) or an Excel date number."""
     t = (text or "").strip()
     if not t:
         return None
@@ -39,7 +45,8 @@ def parse_date(text: str, *, serials: bool = True) -> date | None:
             return date(int(m[1]), int(m[2]), int(m[3]))
         if m := _DMY.match(t):
             year = int(m[3]) + (2000 if len(m[3]) == 2 and int(m[3]) < 70 else 1900 if len(m[3]) == 2 else 0)
-            return date(year, int(m[2]), int(m[1]))
+            day, month = (int(m[2]), int(m[1])) if us else (int(m[1]), int(m[2]))
+            return date(year, month, day)
         if (m := _DMONY.match(t)) and m[2][:3].lower() in _MONTHS:
             return date(int(m[3]), _MONTHS[m[2][:3].lower()], int(m[1]))
         if serials and re.fullmatch(r"\d{4,5}(\.\d+)?", t) and 1 <= float(t) < 80_000:
@@ -148,6 +155,10 @@ def check(df: pd.DataFrame, columns: Mapping[str, Any], risk_scale: Mapping[str,
     first_row: dict[str, int] = {}
     ref_col, names, lines = cols["reference"], cols["name"], cols["address"]
     records = df.to_dict("records")
+    us = bool(cols["last_contact"]) and month_first([str(v or "") for v in df[cols["last_contact"]].tolist()])
+    if us:
+        issues.append(Issue(None, cols["last_contact"], "dates are read as month/day/year (US style): no date in the "
+                            "column has a day above 12 in first place and some have one in second place", "", "warning"))
     for i, raw in enumerate(records):
         n = i + 2
         cell = lambda c: " ".join(str(raw.get(c) or "").split()) if c else ""  # noqa: E731
@@ -181,7 +192,7 @@ def check(df: pd.DataFrame, columns: Mapping[str, Any], risk_scale: Mapping[str,
             values["postcode"] = pc
         last = None
         if (text := cell(cols["last_contact"])):
-            last = parse_date(text)
+            last = parse_date(text, us=us)
             if last is None:
                 problem(cols["last_contact"], "date not understood: write it as 2024-03-31, 31/03/2024 or 31 Mar 2024", text)
         band = None

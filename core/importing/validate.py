@@ -7,7 +7,7 @@ as keyed, a risk value outside the dataset's scale leaves the band empty, over-l
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -29,14 +29,20 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d
 _DMONY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?[\s\-,]+(\d{4})$")
 
 
-def month_first(values: list[str]) -> bool:
-    """True when a column's n/n/yyyy dates are US style: some have a day above 12 second, none first."""
-    pairs = [(int(m[1]), int(m[2])) for v in values if (m := _DMY.match(v.strip()))]
-    return any(b > 12 for _, b in pairs) and not any(a > 12 for a, _ in pairs)
+def date_order(values: Iterable[Any]) -> str:
+    """"mdy" when a column's slashed dates can only be month first (some have a day above 12 in the
+    middle, none at the front: an export made with US settings), else the UK's "dmy"."""
+    first = middle = False
+    for v in values:
+        if m := _DMY.match(str(v or "").strip()):
+            first |= int(m[1]) > 12
+            middle |= int(m[2]) > 12
+    return "mdy" if middle and not first else "dmy"
 
 
-def parse_date(text: str, *, serials: bool = True, us: bool = False) -> date | None:
-    """ISO (2024-03-01), dd/mm/yyyy (also - or .; mm/dd/yyyy when `us`), d Mon yyyy (1 Mar 2024) or an Excel date number."""
+def parse_date(text: str, *, serials: bool = True, order: str = "dmy") -> date | None:
+    """ISO (2024-03-01), dd/mm/yyyy (also - or .; mm/dd/yyyy when `order` is "mdy"), d Mon yyyy
+    (1 Mar 2024, 1 March 2024) or an Excel date number."""
     t = (text or "").strip()
     if not t:
         return None
@@ -45,7 +51,7 @@ def parse_date(text: str, *, serials: bool = True, us: bool = False) -> date | N
             return date(int(m[1]), int(m[2]), int(m[3]))
         if m := _DMY.match(t):
             year = int(m[3]) + (2000 if len(m[3]) == 2 and int(m[3]) < 70 else 1900 if len(m[3]) == 2 else 0)
-            day, month = (int(m[2]), int(m[1])) if us else (int(m[1]), int(m[2]))
+            day, month = (int(m[2]), int(m[1])) if order == "mdy" else (int(m[1]), int(m[2]))
             return date(year, month, day)
         if (m := _DMONY.match(t)) and m[2][:3].lower() in _MONTHS:
             return date(int(m[3]), _MONTHS[m[2][:3].lower()], int(m[1]))
@@ -155,10 +161,10 @@ def check(df: pd.DataFrame, columns: Mapping[str, Any], risk_scale: Mapping[str,
     first_row: dict[str, int] = {}
     ref_col, names, lines = cols["reference"], cols["name"], cols["address"]
     records = df.to_dict("records")
-    us = bool(cols["last_contact"]) and month_first([str(v or "") for v in df[cols["last_contact"]].tolist()])
-    if us:
-        issues.append(Issue(None, cols["last_contact"], "dates are read as month/day/year (US style): no date in the "
-                            "column has a day above 12 in first place and some have one in second place", "", "warning"))
+    order = date_order(df[cols["last_contact"]]) if cols["last_contact"] else "dmy"
+    if order == "mdy":
+        issues.append(Issue(1, cols["last_contact"], "dates read month first (12/31/2024): some have a day above 12 "
+                            "in the middle and none at the front", "", "warning"))
     for i, raw in enumerate(records):
         n = i + 2
         cell = lambda c: " ".join(str(raw.get(c) or "").split()) if c else ""  # noqa: E731
@@ -192,7 +198,7 @@ def check(df: pd.DataFrame, columns: Mapping[str, Any], risk_scale: Mapping[str,
             values["postcode"] = pc
         last = None
         if (text := cell(cols["last_contact"])):
-            last = parse_date(text, us=us)
+            last = parse_date(text, order=order)
             if last is None:
                 problem(cols["last_contact"], "date not understood: write it as 2024-03-31, 31/03/2024 or 31 Mar 2024", text)
         band = None

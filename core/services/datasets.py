@@ -209,11 +209,12 @@ def _stored(rec: AgencyRecord) -> tuple[Any, ...]:
 
 
 def import_file(store: Store, actor: Actor, dataset_id: int, data: bytes, filename: str, mapping: Columns,
-                progress: Progress | None = None) -> ImportResult:
+                progress: Progress | None = None, *, match: bool = True) -> ImportResult:
     """Validate and import a file as the dataset's new snapshot, then re-match; all or nothing.
 
     A file with errors raises `RejectedFile` (a ValidationError carrying the per-row report) and
-    writes nothing.
+    writes nothing. `match=False` (a first bulk load of several files: `python -m core.cli import`)
+    leaves the matching to one run after the last file.
     """
     say = progress or (lambda _f, _m: None)
     started = datetime.now(timezone.utc)
@@ -267,16 +268,19 @@ def import_file(store: Store, actor: Actor, dataset_id: int, data: bytes, filena
         ds.last_imported_at = started
         s.flush()
 
-        say(0.4, "Matching records into businesses")
-        summary = linking.relink(s, progress=lambda f, m: say(0.4 + 0.55 * max(0.0, min(1.0, f)), m))
-        matched = _records_matched(s, ds)
+        if match:
+            say(0.4, "Matching records into businesses")
+            summary = linking.relink(s, progress=lambda f, m: say(0.4 + 0.55 * max(0.0, min(1.0, f)), m))
+            matched, businesses = _records_matched(s, ds), summary.businesses
+        else:
+            matched, businesses = 0, 0
         seconds = (datetime.now(timezone.utc) - started).total_seconds()
         imp.report = {
             "rows": len(checked.rows), "errors": 0, "warnings": len(checked.warnings),
             "warning_sample": [w.__dict__ for w in checked.warnings[:REF_CAP]],
             "mapping": columns, "file": table.describe(),
             "added_refs": added[:REF_CAP], "changed_refs": changed[:REF_CAP], "removed_refs": removed[:REF_CAP],
-            "records_matched": matched, "businesses": summary.businesses, "seconds": round(seconds, 2),
+            "records_matched": matched, "businesses": businesses, "seconds": round(seconds, 2),
         }
         record(s, actor, action="dataset.import", entity="dataset", entity_id=ds.id,
                after={"import_id": imp.id, "filename": filename, "rows": len(checked.rows), "added": len(added),
@@ -287,7 +291,7 @@ def import_file(store: Store, actor: Actor, dataset_id: int, data: bytes, filena
         uow.commit()
     say(1.0, "Done")
     return ImportResult(imp.id, len(checked.rows), len(added), len(changed), len(removed), len(checked.warnings), matched,
-                        summary.businesses, seconds, added[:REF_CAP], changed[:REF_CAP], removed[:REF_CAP])
+                        businesses, seconds, added[:REF_CAP], changed[:REF_CAP], removed[:REF_CAP])
 
 
 def _records_matched(s: Session, ds: Dataset) -> int:

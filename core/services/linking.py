@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from core.domain import Sharing
@@ -102,7 +102,7 @@ def relink(session: Session, *, progress: Progress | None = None) -> LinkSummary
             if r.business_id != bid or r.match_score != score:
                 changes.append({"id": r.id, "business_id": bid, "match_score": score})
     if changes:
-        session.execute(update(AgencyRecord), changes)
+        _update_by_id(session, AgencyRecord, changes)
 
     _refresh_businesses(session, members, business_of, rows)
     say(0.9, "Saving connections and the review queue")
@@ -112,6 +112,19 @@ def relink(session: Session, *, progress: Progress | None = None) -> LinkSummary
     _stamp(session, LAST_RUN_KEY, datetime.now(timezone.utc).isoformat())
     say(1.0, "Done")
     return LinkSummary(len(rows), len(members), multi, n_review, n_links, time.perf_counter() - started)
+
+
+def _update_by_id(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Core executemany UPDATE by primary key, grouped by the set of columns changed (the ORM's bulk
+    update costs several times more per row at 100,000 rows)."""
+    table = model.__table__
+    by_cols: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_cols[tuple(sorted(k for k in row if k != "id"))].append(row)
+    conn = session.connection()
+    for cols, batch in by_cols.items():
+        stmt = table.update().where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in cols})
+        conn.execute(stmt, [{"_id": r["id"], **{c: r[c] for c in cols}} for r in batch])
 
 
 def _stamp(session: Session, key: str, value: Any) -> None:
@@ -143,11 +156,11 @@ def _assign_businesses(session: Session, members: dict[int, list[Any]]) -> dict[
     fresh = [c for c in members if c not in business_of]
     if fresh:
         now = datetime.now(timezone.utc)
-        new_ids = session.scalars(
-            insert(Business).returning(Business.id, sort_by_parameter_order=True),
+        new_ids = session.connection().execute(
+            insert(Business.__table__).returning(Business.__table__.c.id, sort_by_parameter_order=True),
             [{"name": "", "address": "", "postcode": "", "district": "", "sector": "", "created_at": now,
               "active": True} for _ in fresh],
-        ).all()
+        ).scalars().all()
         business_of.update(zip(fresh, new_ids, strict=True))
     return business_of
 
@@ -193,7 +206,7 @@ def _refresh_businesses(session: Session, members: dict[int, list[Any]], busines
         updates.append({"id": bid, "active": False, "matched_at": now,
                         "merged_into_id": next(iter(targets)) if len(targets) == 1 else None})
     if updates:
-        session.execute(update(Business), updates)
+        _update_by_id(session, Business, updates)
 
 
 def _store_connections(session: Session, connections: list[Any], business_of: dict[int, int]) -> int:
@@ -208,7 +221,7 @@ def _store_connections(session: Session, connections: list[Any], business_of: di
         seen.setdefault((a, b, c.kind), c.value)
     if seen:
         now = datetime.now(timezone.utc)
-        session.execute(insert(BusinessLink), [
+        session.connection().execute(insert(BusinessLink.__table__), [
             {"business_a_id": a, "business_b_id": b, "kind": kind, "value": value[:200], "created_at": now}
             for (a, b, kind), value in seen.items()
         ])
@@ -229,5 +242,5 @@ def _store_review(session: Session, review: list[Any]) -> int:
                           "score": round(p.score), "created_at": now,
                           "fields": {k: {"level": f.level, "similarity": round(f.similarity), "weight": round(f.weight, 2)}
                                      for k, f in p.fields.items()}})
-        session.execute(insert(MatchReview), batch)
+        session.connection().execute(insert(MatchReview.__table__), batch)
     return len(pairs)

@@ -10,6 +10,8 @@ name and address come from such a record, never from one the viewer may not read
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -157,15 +159,20 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
         listed = detail["business_id"].unique()
         recs = recs[recs["business_id"].isin(listed)]
 
-        # Per business and agency: the highest band that agency gives it.
-        recs["rank"] = recs["risk_band"].map(lambda b: risk.BAND_RANK.get(b, 0))
-        per_agency = recs.groupby(["business_id", "agency"], as_index=False).agg(rank=("rank", "max"),
-                                                                                  interest=("see", lambda v: (v == "interest").all()))
+        # Per business and agency: the highest band that agency gives it (vectorised: 100,000 businesses).
+        recs["rank"] = recs["risk_band"].map(risk.BAND_RANK).fillna(0).astype(int)
+        recs["is_interest"] = recs["see"] == "interest"
+        per_agency = (recs.groupby(["business_id", "agency"], as_index=False, sort=True)
+                      .agg(rank=("rank", "max"), interest=("is_interest", "min")))
         per_agency["band"] = per_agency["rank"].map(risk.RANK_BAND)
-        per_agency["shown"] = [b or ("interest" if i else "held") for b, i in
-                               zip(per_agency["band"], per_agency["interest"], strict=True)]
-        bands = per_agency.groupby("business_id")["band"].agg(list)
-        agencies = per_agency.groupby("business_id")["agency"].agg(lambda v: ", ".join(sorted(v)))
+        per_agency["shown"] = per_agency["band"].where(per_agency["band"] != "",
+                                                       per_agency["interest"].map({True: "interest", False: "held"}))
+        per_agency["points"] = per_agency["band"].map(risk.BAND_POINTS).fillna(risk.UNBANDED_POINTS).astype(int)
+        by_business = per_agency.groupby("business_id")
+        n_agencies = by_business.size()
+        scores = by_business["points"].sum() + risk.EXTRA_AGENCY_POINTS * (n_agencies - 1)
+        agencies = _joined(per_agency["business_id"], per_agency["agency"])
+        summaries = _joined(per_agency["business_id"], per_agency["agency"] + " " + per_agency["shown"])
         wide = per_agency.pivot(index="business_id", columns="agency", values="shown").fillna("")
 
         # Name and address from the best record the viewer may read in full.
@@ -179,10 +186,11 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
         sector = detail[detail["sector"].fillna("") != ""].drop_duplicates("business_id").set_index("business_id")["sector"]
         out["sector"] = sector.reindex(out.index).fillna("")
         out["agencies"] = agencies
-        out["n_agencies"] = per_agency.groupby("business_id").size()
-        out["score"] = bands.map(risk.combined_score)
-        out["bands"] = agencies  # replaced below by a readable summary
-        out["last_contact"] = detail.groupby("business_id")["last_contact"].max()
+        out["n_agencies"] = n_agencies
+        out["score"] = scores
+        out["bands"] = summaries
+        last = pd.to_datetime(detail["last_contact"], errors="coerce")
+        out["last_contact"] = last.groupby(detail["business_id"]).max().dt.date
         contributing = recs.groupby("business_id")
         out["data_as_of"] = contributing["imported"].min()
         out["stale"] = contributing["stale"].any()
@@ -197,7 +205,6 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
         links = s.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id)).all()
         visits = _last_visits(s, [int(i) for i in listed])
 
-    out["bands"] = [", ".join(f"{c} {wide.at[b, c]}" for c in wide.columns if wide.at[b, c]) for b in out.index]
     listed_set = set(int(i) for i in listed)
     connected: dict[int, int] = {}
     for a, b in links:
@@ -215,6 +222,14 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
         datasets.loc[datasets["see"] == "detail", "agency"])))
     return RiskList(out[COLUMNS + agency_codes].reset_index(drop=True), agency_codes, len(out), datasets=datasets,
                     interest_codes=interest_codes)
+
+
+def _joined(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """", ".join of `values` per key, for keys already in order (one pass; pandas' join per group is slow)."""
+    out: dict[Any, str] = {}
+    for key, group in groupby(zip(keys.tolist(), values.tolist(), strict=True), key=itemgetter(0)):
+        out[key] = ", ".join(v for _k, v in group)
+    return pd.Series(out, dtype=object)
 
 
 def _filter(out: pd.DataFrame, f: RiskFilters) -> pd.DataFrame:

@@ -240,7 +240,7 @@ def test_a_column_of_us_style_dates_is_read_month_first_with_a_warning() -> None
     checked = check(_frame(rows), COLUMNS, {"A": "high"})
     assert checked.ok
     assert [r.last_contact for r in checked.rows] == [date(2026, 2, 14), date(2025, 3, 4), date(2025, 1, 2)]
-    assert [(i.row, i.severity) for i in checked.issues] == [(None, "warning")]
+    assert [(i.row, i.severity) for i in checked.issues] == [(1, "warning")]
     mixed = check(_frame([_row("R1", Visited="02/14/2026"), _row("R2", Visited="31/01/2025")]), COLUMNS)
     assert [i.row for i in mixed.errors] == [2]  # day-first wins when both shapes occur: the US one is the error
 

@@ -80,7 +80,7 @@ def _import_panel(upload, round_: int) -> None:  # noqa: ANN001
 
     checked = None
     with user_errors(), ctx.store.read() as s:
-        checked = datasets.check_file(s, ctx.actor, did, data, upload.name, mapping)
+        checked = datasets.check_file(s, ctx.actor, did, data, upload.name, mapping, table=pv.table)
     if checked is not None:
         c1, c2, c3 = st.columns(3)
         c1.metric("Rows ready", f"{len(checked.rows):,}")

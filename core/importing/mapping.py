@@ -49,7 +49,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
                   "licenseno", "licensenumber", "licenceref", "caseref", "casereference", "intelref", "hmoref",
                   "uprnaudit", "auditref", "locationid", "incident", "incidentref", "incidentno", "reference",
                   "ref", "refno", "referencenumber", "id", "urn", "uprn", "accountref", "recordid"),
-    "trading": ("tradingname", "businessname", "premisesname", "shopname", "venue", "entity", "business",
+    "trading": ("tradingname", "businessname", "premisesname", "shopname", "venue", "entityname", "entity", "business",
                 "premises", "establishment", "establishmentname", "tradingas", "name"),
     "company": ("operatorname", "operator", "companyname", "company", "legalname", "trader", "proprietor",
                 "registeredname", "foodbusinessoperator", "fbo", "licenceholder", "licenseholder"),
@@ -121,6 +121,11 @@ def _by_header(headers: list[str]) -> Columns:
     for kind in ("reference", "postcode", "phone", "last_contact", "risk", "trading", "company", "contact", "sector"):
         if (h := first(kind)) is not None:
             found[kind] = h
+    if "trading" not in found and "company" not in found:  # "Shop Name", "Premises Trading Name" ...
+        named = [h for h in headers if h not in taken and keys[h].endswith("name") and "contact" not in keys[h]]
+        if named:
+            found["trading"] = named[0]
+            taken.add(named[0])
     out = empty_columns()
     out["reference"] = found.get("reference")
     holder = found.get("company")
@@ -133,6 +138,8 @@ def _by_header(headers: list[str]) -> Columns:
     lines = [h for h in headers if h not in taken and _ADDRESS_LINE.match(keys[h])]
     if not lines:
         lines = [h for h in headers if h not in taken and keys[h] in _SYNONYMS["address"]][:1]
+    if not lines:  # "Trader Address", "Address of premises"
+        lines = [h for h in headers if h not in taken and "address" in keys[h]][:1]
     out["address"] = lines
     return out
 
@@ -227,7 +234,7 @@ def dump_mapping(entries: list[FileMapping]) -> str:
     for e in entries:
         cols: dict[str, Any] = {}
         for f, v in clean_columns(e.columns).items():
-            if f in MULTI and not v and f != "name" and f != "address":
+            if f == "extra" and not v:
                 continue
             cols[f] = v if v != [] else None
         doc["datasets"].append({"file": e.file, "agency": e.agency, "columns": cols})

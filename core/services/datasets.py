@@ -181,10 +181,11 @@ def preview(data: bytes, filename: str, *, rows: int = 20) -> Preview:
     return Preview(table, table.frame.head(rows), suggest_mapping(table.frame))
 
 
-def check_file(session: Session, actor: Actor, dataset_id: int, data: bytes, filename: str, mapping: Columns) -> Checked:
-    """The validation report for a file against a dataset's risk scale, without importing it."""
+def check_file(session: Session, actor: Actor, dataset_id: int, data: bytes, filename: str, mapping: Columns,
+               *, table: Table | None = None) -> Checked:
+    """The validation report for a file against a dataset's risk scale, without importing it (`table`: already read)."""
     ds = _dataset(session, actor, dataset_id)
-    return check(read_table(data, filename).frame, mapping, ds.risk_scale)
+    return check((table or read_table(data, filename)).frame, mapping, ds.risk_scale)
 
 
 @dataclass

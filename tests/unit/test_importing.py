@@ -233,3 +233,18 @@ def test_check_scale_refuses_what_is_not_a_band() -> None:
         check_scale({"B": "severe"})
     with pytest.raises(ValidationError, match="'medium from' must be lower"):
         check_scale({"type": "numeric", "high_from": 40, "medium_from": 70})
+
+
+def test_a_column_of_us_style_dates_is_read_month_first_with_a_warning() -> None:
+    rows = [_row("R1", Visited="02/14/2026"), _row("R2", Visited="03/04/2025"), _row("R3", Visited="2025-01-02")]
+    checked = check(_frame(rows), COLUMNS, {"A": "high"})
+    assert checked.ok
+    assert [r.last_contact for r in checked.rows] == [date(2026, 2, 14), date(2025, 3, 4), date(2025, 1, 2)]
+    assert [(i.row, i.severity) for i in checked.issues] == [(1, "warning")]
+    mixed = check(_frame([_row("R1", Visited="02/14/2026"), _row("R2", Visited="31/01/2025")]), COLUMNS)
+    assert [i.row for i in mixed.errors] == [2]  # day-first wins when both shapes occur: the US one is the error
+
+
+def test_suggestion_falls_back_to_any_name_and_address_header() -> None:
+    got = suggest_mapping(pd.DataFrame(columns=["HMRC Ref", "Entity Name", "TRADER ADDRESS", "Contact Name"]))
+    assert (got["name"], got["address"], got["contact"]) == (["Entity Name"], ["TRADER ADDRESS"], "Contact Name")

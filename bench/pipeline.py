@@ -5,9 +5,9 @@
 
 Generates the agency exports with bench/premises.py (cached like bench/matching.py), makes a fresh
 database with one agency, analyst and dataset per file, then times, through the same services the
-Datasets page uses: reading, checking and storing each file (the first bulk load defers matching to
-one run after the last file, as `python -m core.cli import` does), one matching run over every
-record, and building the shared risk list as an analyst sees it. Prints figures; asserts nothing.
+Datasets page uses: reading, checking and storing each file (a first bulk load defers matching to
+one run after the last file: `import_file(..., match=False)`), one matching run over every record,
+and building the shared risk list as an analyst sees it. Prints figures; asserts nothing.
 """
 from __future__ import annotations
 

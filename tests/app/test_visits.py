@@ -67,6 +67,9 @@ def test_officer_sees_the_calendar_and_a_visits_markers(open_app: Callable[..., 
     at.switch_page("pages/visits.py").run()
     assert not at.exception, at.exception
     assert any("visits" in m.value and "from" in m.value for m in at.markdown)
+    for view in ("Week", "List"):
+        at = _by_label(at.radio, "View").set_value(view).run()
+        assert not at.exception, (view, at.exception)
     at.query_params["visit"] = str(marked)
     at.switch_page("pages/visits.py").run()
     assert not at.exception, at.exception

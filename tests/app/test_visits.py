@@ -120,3 +120,24 @@ def test_officer_reads_the_catalogue_without_editors(open_app: Callable[..., App
     assert not at.exception, at.exception
     assert not [b for b in at.button if b.label.startswith("Save")]
     assert len(at.dataframe) >= 2
+
+
+def test_coordinator_confirms_its_agencys_part_from_the_visit(private_app: Callable[..., AppTest]) -> None:
+    from core.store.models import Agency, VisitAgency
+
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        lic = s.scalar(select(Agency.id).where(Agency.code == "LIC"))
+        vid = s.scalar(select(Visit.id).join(VisitAgency, VisitAgency.visit_id == Visit.id)
+                       .where(VisitAgency.agency_id == lic, VisitAgency.response == "pending",
+                              Visit.status.in_(("draft", "proposed"))).order_by(Visit.id).limit(1))
+    at = private_app("coordinator")
+    at.query_params["visit"] = str(vid)
+    at.switch_page("pages/visits.py").run()
+    assert not at.exception, at.exception
+    at = _by_label(at.button, "Confirm our part").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with store.read() as s:
+        answer = s.scalar(select(VisitAgency.response).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == lic))
+    assert answer == "confirmed"
+    store.dispose()

@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-unit test-store test-app test-browser seed seed-county bench clean
+.PHONY: run test test-unit test-store test-app test-browser seed seed-county bench bench-matching clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Need $(PYTHON) (Python 3.11); set PYTHON=... to another 3.11 interpreter"; exit 1; }
@@ -37,6 +37,10 @@ seed-county: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/pages.py
+
+bench-matching: $(VENV)/.installed
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/matching.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) artefacts .pytest_cache

@@ -216,3 +216,48 @@ def actions_by(actions: list[dict[str, Any]], dimension: str) -> go.Figure:
                       margin={"l": 10, "r": 10, "t": 40, "b": 10})
     fig.update_xaxes(categoryorder="array", categoryarray=categories)
     return fig
+
+
+# --- the shared risk list ------------------------------------------------------------------------
+
+
+def businesses_by_agency_count(rows: pd.DataFrame) -> go.Figure:
+    """How many businesses are held by 1, 2, 3 ... agencies (the partnership's overlap at a glance)."""
+    title = "Businesses by number of agencies holding them"
+    if rows.empty:
+        return _empty("No businesses on the list yet.", title)
+    counts = rows["n_agencies"].value_counts().sort_index()
+    fig = px.bar(x=[str(n) for n in counts.index], y=counts.values, text=counts.values,
+                 labels={"x": "Agencies holding the business", "y": "Businesses"}, title=title)
+    fig.update_traces(marker_color="#1b3a5c", hovertemplate="%{y} businesses held by %{x}<extra></extra>")
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def overlap_heatmap(matrix: pd.DataFrame) -> go.Figure:
+    """Businesses held by both agencies of each pair (the diagonal: held by that agency at all)."""
+    title = "Overlaps: businesses held by both agencies"
+    if matrix.empty:
+        return _empty("No businesses on the list yet.", title)
+    fig = px.imshow(matrix.values, x=list(matrix.columns), y=list(matrix.index), text_auto=True,
+                    color_continuous_scale="Blues", labels={"color": "Businesses"}, title=title, aspect="auto")
+    fig.update_traces(hovertemplate="%{y} and %{x}: %{z} businesses<extra></extra>")
+    fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def stale_datasets(freshness: pd.DataFrame) -> go.Figure:
+    """Days since each dataset was imported, against its staleness limit (stale ones in red)."""
+    title = "Data freshness: days since each dataset's last import"
+    if freshness.empty:
+        return _empty("No datasets yet.", title)
+    data = freshness.assign(label=freshness["agency"] + " · " + freshness["dataset"],
+                            days=freshness["age_days"].fillna(-1).astype(int),
+                            state=freshness["stale"].map({True: "stale", False: "fresh"}))
+    data = data.sort_values("days", ascending=True)
+    fig = px.bar(data, x="days", y="label", orientation="h", color="state", title=title,
+                 color_discrete_map={"stale": "#c62828", "fresh": "#2e7d32"}, text="days",
+                 labels={"days": "Days since last import", "label": "", "state": ""},
+                 hover_data={"stale_after_days": True})
+    fig.update_layout(height=max(260, 32 * len(data) + 80), margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig

@@ -3,14 +3,17 @@
   migrate                         bring the schema up to date
   seed [--reset] [--scale S]      seed the demo partnership (S: demo or county); --reset wipes first
   create-admin USERNAME ...       bootstrap the first administrator of a real deployment
+  link FOLDER [--mapping M] --out CSV   match the records of every CSV/XLSX in a folder (no database)
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import getpass
 import os
 import sys
 import time
+from pathlib import Path
 
 from core.config import database_url
 from core.errors import HubError
@@ -83,6 +86,91 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _folder_files(folder: Path, mapping_path: str | None, out: Path) -> list[tuple[Path, str, dict | None]]:
+    """(file, agency, columns or None for the suggestion) for each file to read."""
+    from core.errors import ValidationError
+    from core.importing.mapping import load_mapping
+
+    if not folder.is_dir():
+        raise ValidationError(f"{folder} is not a folder.")
+    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx") and p.resolve() != out.resolve())
+    if mapping_path is None:
+        return [(p, p.stem, None) for p in found]
+    if not Path(mapping_path).is_file():
+        raise ValidationError(f"Mapping file {mapping_path} not found.")
+    entries = load_mapping(Path(mapping_path).read_text(encoding="utf-8"))
+    by_name = {p.name: p for p in found}
+    missing = [e.file for e in entries if e.file not in by_name]
+    if missing:
+        raise ValidationError(f"The mapping names file(s) not in {folder}: {', '.join(missing)}.")
+    listed = {e.file for e in entries}
+    for p in found:
+        if p.name not in listed:
+            _log(f"{p.name}: not in the mapping, skipped")
+    return [(by_name[e.file], e.agency or by_name[e.file].stem, e.columns) for e in entries]
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """Read, check and match every file of a folder; write record_id,cluster_id,score."""
+    from core.importing.mapping import suggest_mapping
+    from core.importing.reader import read_table
+    from core.importing.validate import check, report_frame
+    from core.matching import MatchInput, link
+
+    out = Path(args.out)
+    started = time.perf_counter()
+    records: list[MatchInput] = []
+    failed = False
+    for path, agency, columns in _folder_files(Path(args.folder), args.mapping, out):
+        t0 = time.perf_counter()
+        table = read_table(path.read_bytes(), path.name)
+        if columns is None:
+            columns = suggest_mapping(table.frame)
+            if not columns["reference"] or not (columns["name"] or columns["address"]):
+                _log(f"{path.name}: no reference and name or address columns recognised, skipped (use --mapping)")
+                continue
+        checked = check(table.frame, columns)
+        if checked.errors:
+            failed = True
+            report = report_frame(checked.errors)
+            _log(f"{path.name}: {len(checked.errors):,} error(s); the first ones:")
+            _log(report.head(20).to_string(index=False))
+            continue
+        stem = path.stem
+        records += [MatchInput(record_id=f"{stem}:{r.reference}", source=stem, trading_name=r.trading_name,
+                               company_name=r.company_name, address=r.address, postcode=r.postcode, phone=r.phone,
+                               contact=r.contact, last_contact=r.last_contact) for r in checked.rows]
+        _log(f"{path.name}: agency {agency}, {len(checked.rows):,} records, {len(checked.warnings):,} warnings, "
+             f"read and checked in {time.perf_counter() - t0:.2f} s")
+    if failed:
+        _log("Nothing was linked: correct the errors above (or the mapping) and run again.")
+        return 1
+    if not records:
+        _log("No records to link: the folder holds no usable .csv or .xlsx files.")
+        return 1
+    t0 = time.perf_counter()
+    result = link(records)
+    t1 = time.perf_counter()
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["record_id", "cluster_id", "score"])
+        for rec in records:
+            writer.writerow([rec.record_id, result.cluster_of[rec.record_id], round(result.score_of[rec.record_id], 1)])
+    stats = result.stats
+    _log(f"linked {len(records):,} records into {len(set(result.cluster_of.values())):,} clusters in {t1 - t0:.2f} s "
+         f"({int(stats.get('candidate_pairs', 0)):,} candidate pairs, {len(result.review):,} pairs to review, "
+         f"{len(result.connections):,} connections)")
+    stages = ", ".join(f"{k.removeprefix('seconds_')} {v:.2f} s" for k, v in stats.items() if k.startswith("seconds_"))
+    if stages:
+        _log(f"stages: {stages}")
+    _log(f"wrote {out} in {time.perf_counter() - t1:.2f} s; total {time.perf_counter() - started:.2f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="Partnership Hub administration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--agency-code", required=True)
     admin.add_argument("--agency-name", default="")
     admin.set_defaults(func=cmd_create_admin)
+    linker = sub.add_parser("link", help="match the records of every .csv/.xlsx in a folder into businesses (no database)")
+    linker.add_argument("folder")
+    linker.add_argument("--mapping", help="a mapping YAML (see README); without it each file's columns are guessed "
+                                          "and its agency is the file name")
+    linker.add_argument("--out", required=True, help="the CSV to write: record_id,cluster_id,score")
+    linker.set_defaults(func=cmd_link)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -1630,6 +1630,11 @@ def seed_demo(store: Store, *, scale: str = "demo", today: date | None = None) -
                 conn.execute(insert(model.__table__), rows)
         if store.dialect == "postgresql":
             _reset_sequences(uow.session)
+        # The generator knows which records are one business; the matcher decides, as it would for real data
+        # (clusters keep the generator's business ids where they agree, so visits and referrals stay linked).
+        from core.services.linking import relink
+
+        relink(uow.session)
         uow.commit()
     return {m.__tablename__: len(generator.rows[m]) for m in TABLE_ORDER}
 

@@ -6,6 +6,7 @@ are the typical case (see DOMAIN.md), not legal advice: every row is editable in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 # --- shared vocabularies ----------------------------------------------------------------------
 
@@ -129,7 +130,7 @@ class DatasetSpec:
     description: str
     sharing: str
     risk_scale: dict[str, str]
-    column_mapping: dict[str, str]
+    column_mapping: dict[str, Any]  # the `columns` shape of a mapping (see core.importing.mapping)
     reference_prefix: str
     address_only: bool = False
 
@@ -487,10 +488,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
         description="Registered food businesses with their food hygiene rating (0-5 stars).",
         sharing="full",
         risk_scale={"0": "high", "1": "high", "2": "medium", "3": "low", "4": "low", "5": "low"},
-        column_mapping={"FHRSID": "reference", "BusinessName": "trading_name", "OperatorName": "company_name",
-                        "AddressLine1": "address", "PostCode": "postcode", "BusinessType": "sector",
-                        "RatingValue": "risk_value", "RatingDate": "last_contact", "ContactName": "contact",
-                        "Telephone": "phone"},
+        column_mapping={"reference": "FHRSID", "name": ["BusinessName", "OperatorName"], "address": ["AddressLine1"],
+                        "postcode": "PostCode", "phone": "Telephone", "contact": "ContactName", "risk": "RatingValue",
+                        "last_contact": "RatingDate", "sector": "BusinessType"},
         reference_prefix="FHRS-",
     ),
     DatasetSpec(
@@ -498,10 +498,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
         description="Premises on the trading standards risk register (A high, B medium, C low).",
         sharing="full",
         risk_scale={"A": "high", "B": "medium", "C": "low"},
-        column_mapping={"Premises Ref": "reference", "Trading Name": "trading_name", "Trader": "company_name",
-                        "Address": "address", "Postcode": "postcode", "Trade Type": "sector",
-                        "Risk Rating": "risk_value", "Last Visit": "last_contact", "Contact": "contact",
-                        "Phone": "phone"},
+        column_mapping={"reference": "Premises Ref", "name": ["Trading Name", "Trader"], "address": ["Address"],
+                        "postcode": "Postcode", "phone": "Phone", "contact": "Contact", "risk": "Risk Rating",
+                        "last_contact": "Last Visit", "sector": "Trade Type"},
         reference_prefix="TSP/",
     ),
     DatasetSpec(
@@ -510,9 +509,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
                     "compliance level the licensing team gives them.",
         sharing="full",
         risk_scale={"Level 3": "high", "Level 2": "medium", "Level 1": "low"},
-        column_mapping={"Licence No": "reference", "Premises Name": "trading_name", "Licence Holder": "company_name",
-                        "Premises Address": "address", "Postcode": "postcode", "Licence Type": "sector",
-                        "Compliance Level": "risk_value", "Last Inspection": "last_contact", "DPS": "contact"},
+        column_mapping={"reference": "Licence No", "name": ["Premises Name", "Licence Holder"],
+                        "address": ["Premises Address"], "postcode": "Postcode", "phone": None, "contact": "DPS",
+                        "risk": "Compliance Level", "last_contact": "Last Inspection", "sector": "Licence Type"},
         reference_prefix="PL/",
     ),
     DatasetSpec(
@@ -521,8 +520,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
                     "address only.",
         sharing="full",
         risk_scale={"Category 1 hazard": "high", "Category 2 hazard": "medium", "No hazard found": "low"},
-        column_mapping={"HMO Ref": "reference", "Property Address": "address", "Postcode": "postcode",
-                        "Licence Holder": "contact", "Hazard Rating": "risk_value", "Last Inspected": "last_contact"},
+        column_mapping={"reference": "HMO Ref", "name": [], "address": ["Property Address"], "postcode": "Postcode",
+                        "phone": None, "contact": "Licence Holder", "risk": "Hazard Rating",
+                        "last_contact": "Last Inspected", "sector": None},
         reference_prefix="HMO-",
         address_only=True,
     ),
@@ -531,8 +531,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
         description="Fly-tipping and commercial waste incidents traced to a premises; address only.",
         sharing="full",
         risk_scale={"Repeat": "high", "Second": "medium", "First": "low"},
-        column_mapping={"Incident": "reference", "Location": "address", "Postcode": "postcode",
-                        "Offence Level": "risk_value", "Date": "last_contact", "Notes": "extra.notes"},
+        column_mapping={"reference": "Incident", "name": [], "address": ["Location"], "postcode": "Postcode",
+                        "phone": None, "contact": None, "risk": "Offence Level", "last_contact": "Date",
+                        "sector": None, "extra": ["Notes"]},
         reference_prefix="FT-",
         address_only=True,
     ),
@@ -541,9 +542,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
         description="Fire safety audits of relevant premises with the audit's risk outcome.",
         sharing="full",
         risk_scale={"High": "high", "Medium": "medium", "Low": "low"},
-        column_mapping={"UPRN/Audit": "reference", "Premises": "trading_name", "Responsible Person": "contact",
-                        "Address": "address", "Post Code": "postcode", "Occupancy": "sector",
-                        "Risk": "risk_value", "Audit Date": "last_contact"},
+        column_mapping={"reference": "UPRN/Audit", "name": ["Premises"], "address": ["Address"],
+                        "postcode": "Post Code", "phone": None, "contact": "Responsible Person", "risk": "Risk",
+                        "last_contact": "Audit Date", "sector": "Occupancy"},
         reference_prefix="FSA-",
     ),
     DatasetSpec(
@@ -552,8 +553,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
                     "that HMRC has an interest.",
         sharing="interest-only",
         risk_scale=_numeric_scale(1, 100, high_from=70, medium_from=40),
-        column_mapping={"Case Ref": "reference", "Entity": "trading_name", "Legal Name": "company_name",
-                        "Trading Address": "address", "Postcode": "postcode", "Risk Score": "risk_value"},
+        column_mapping={"reference": "Case Ref", "name": ["Entity", "Legal Name"], "address": ["Trading Address"],
+                        "postcode": "Postcode", "phone": None, "contact": None, "risk": "Risk Score",
+                        "last_contact": None, "sector": None},
         reference_prefix="HMRC-",
     ),
     DatasetSpec(
@@ -562,8 +564,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
                     "sees the rows; partners see nothing.",
         sharing="owner-only",
         risk_scale={"5": "high", "4": "high", "3": "medium", "2": "low", "1": "low"},
-        column_mapping={"Intel Ref": "reference", "Business": "trading_name", "Address": "address",
-                        "Postcode": "postcode", "Threat": "risk_value", "Last Intel": "last_contact"},
+        column_mapping={"reference": "Intel Ref", "name": ["Business"], "address": ["Address"],
+                        "postcode": "Postcode", "phone": None, "contact": None, "risk": "Threat",
+                        "last_contact": "Last Intel", "sector": None},
         reference_prefix="IWI-",
     ),
     DatasetSpec(
@@ -571,9 +574,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
         description="Labour users and providers of interest to the GLAA (risk high/medium/low).",
         sharing="full",
         risk_scale={"High": "high", "Medium": "medium", "Low": "low"},
-        column_mapping={"Ref": "reference", "Business Name": "trading_name", "Company": "company_name",
-                        "Site Address": "address", "Postcode": "postcode", "Sector": "sector",
-                        "Risk": "risk_value", "Contact": "contact", "Tel": "phone"},
+        column_mapping={"reference": "Ref", "name": ["Business Name", "Company"], "address": ["Site Address"],
+                        "postcode": "Postcode", "phone": "Tel", "contact": "Contact", "risk": "Risk",
+                        "last_contact": None, "sector": "Sector"},
         reference_prefix="GLAA-",
     ),
     DatasetSpec(
@@ -582,8 +585,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
                     "that the police have an interest.",
         sharing="interest-only",
         risk_scale={"Red": "high", "Amber": "medium", "Green": "low"},
-        column_mapping={"Location ID": "reference", "Venue": "trading_name", "Address": "address",
-                        "Postcode": "postcode", "RAG": "risk_value", "Last Incident": "last_contact"},
+        column_mapping={"reference": "Location ID", "name": ["Venue"], "address": ["Address"], "postcode": "Postcode",
+                        "phone": None, "contact": None, "risk": "RAG", "last_contact": "Last Incident",
+                        "sector": None},
         reference_prefix="LPC",
     ),
 )

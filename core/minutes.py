@@ -459,9 +459,14 @@ def _to_latin1(text: str) -> str:
 
 def _fpdf_class():  # type: ignore[no-untyped-def]
     from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
-    class MinutesPDF(FPDF):
-        minutes: Minutes
+    class MarkedPDF(FPDF):
+        """A4 with the marking (and red flags such as DEMO DATA) in the header and footer of every page."""
+
+        mark = CLASSIFICATION
+        flags: tuple[str, ...] = ()
+        footer_left = ""
         family = "Helvetica"
         covered: set[int] | None = None  # code points the TTF font can draw; None: core font
 
@@ -478,21 +483,18 @@ def _fpdf_class():  # type: ignore[no-untyped-def]
             return "".join(out)
 
         def header(self) -> None:
-            m = self.minutes
             self.set_font(self.family, "B", 9)
             self.set_text_color(0, 0, 0)
-            self.cell(0, 5, self.safe(_marking(m)), align="C", new_x="LMARGIN", new_y="NEXT")
-            flags = [f for f in (DEMO_MARK if m.demo else "", DRAFT_MARK if m.closed_at is None else "") if f]
-            if flags:
+            self.cell(0, 5, self.safe(self.mark), align="C", new_x="LMARGIN", new_y="NEXT")
+            if self.flags:
                 self.set_text_color(183, 28, 28)
-                self.cell(0, 4.5, "  |  ".join(flags), align="C", new_x="LMARGIN", new_y="NEXT")
+                self.cell(0, 4.5, self.safe("  |  ".join(self.flags)), align="C", new_x="LMARGIN", new_y="NEXT")
                 self.set_text_color(0, 0, 0)
             self.set_draw_color(160, 160, 160)
             self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
             self.ln(5)
 
         def footer(self) -> None:
-            m = self.minutes
             self.set_y(-16)
             self.set_draw_color(160, 160, 160)
             self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
@@ -500,23 +502,76 @@ def _fpdf_class():  # type: ignore[no-untyped-def]
             self.set_font(self.family, "", 8)
             self.set_text_color(90, 90, 90)
             y = self.get_y()
-            self.cell(0, 4, self.safe(f"{m.board}, {_day(m.scheduled_at.date())}"), align="L")
+            self.cell(0, 4, self.safe(self.footer_left), align="L")
             self.set_xy(self.l_margin, y)
             self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
             self.set_xy(self.l_margin, y)
             self.set_font(self.family, "B", 9)
             self.set_text_color(0, 0, 0)
-            self.cell(0, 4, self.safe(_marking(m)), align="C")
+            self.cell(0, 4, self.safe(self.mark), align="C")
 
-    return MinutesPDF
+        # -- building blocks shared by every document --
+
+        def heading(self, text: str) -> None:
+            if self.will_page_break(30):
+                self.add_page()
+            self.ln(3)
+            self.set_font(self.family, "B", 13)
+            self.set_fill_color(230, 236, 243)
+            self.set_text_color(20, 45, 80)
+            self.cell(0, 8, self.safe(" " + text), fill=True, new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
+            self.ln(2)
+
+        def field(self, label: str, value: str, label_w: float = 34) -> None:
+            self.set_x(self.l_margin)
+            self.set_font(self.family, "B", 10)
+            y = self.get_y()
+            self.cell(label_w, 5.5, self.safe(label))
+            self.set_font(self.family, "", 10)
+            self.set_xy(self.l_margin + label_w, y)
+            self.multi_cell(self.epw - label_w, 5.5, self.safe(value), new_x="LMARGIN", new_y="NEXT")
+
+        def grid(self, headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> None:
+            """A table with a shaded heading row repeated on every page it spans."""
+            head_style = FontFace(emphasis="BOLD", fill_color=(217, 226, 236), family=self.family, size_pt=9.5)
+            self.set_font(self.family, "", 9.5)
+            self.set_draw_color(150, 150, 150)
+            self.set_fill_color(255, 255, 255)
+            with self.table(cell_fill_mode="ROWS", cell_fill_color=(244, 246, 248), col_widths=tuple(widths),
+                            text_align="LEFT", headings_style=head_style, line_height=5, padding=(1, 1.5),
+                            v_align="TOP", first_row_as_headings=True, repeat_headings=1) as tbl:
+                r = tbl.row()
+                for h in headers:
+                    r.cell(self.safe(h))
+                for row in rows:
+                    r = tbl.row()
+                    for value in row:
+                        r.cell(self.safe(value) or " ")
+            self.ln(2)
+
+        def note(self, text: str, colour: tuple[int, int, int] = (183, 28, 28)) -> None:
+            self.set_font(self.family, "B", 10)
+            self.set_text_color(*colour)
+            self.multi_cell(0, 5.5, self.safe(text), new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
+
+        def para(self, text: str, size: float = 10, style: str = "") -> None:
+            self.set_font(self.family, style, size)
+            self.multi_cell(0, 5.5, self.safe(text), new_x="LMARGIN", new_y="NEXT")
+
+    return MarkedPDF
 
 
-def to_pdf(m: Minutes, *, font_dirs: Sequence[Path] | None = None) -> bytes:
-    """A4 PDF; `font_dirs` overrides where DejaVu Sans is looked for (an empty tuple forces Helvetica)."""
-    from fpdf.fonts import FontFace
+def marked_pdf(*, mark: str, flags: Sequence[str] = (), footer_left: str = "", title: str = "", author: str = "",
+               font_dirs: Sequence[Path] | None = None):  # type: ignore[no-untyped-def]
+    """An A4 document with `mark` at the top and bottom of every page, DejaVu Sans when installed.
 
-    pdf = _fpdf_class()()
-    pdf.minutes = m
+    Returns an fpdf2 document with `heading`, `field`, `table`, `note` and `para` helpers; the caller adds
+    pages and content and calls `bytes(pdf.output())`. `font_dirs=()` forces the core Helvetica font.
+    """
+    cls = _fpdf_class()
+    pdf = cls()
     files = _font_files(FONT_DIRS if font_dirs is None else font_dirs)
     if files:
         try:
@@ -525,62 +580,27 @@ def to_pdf(m: Minutes, *, font_dirs: Sequence[Path] | None = None) -> bytes:
             pdf.family = "DejaVu"
             cmaps = [set(f.cmap) for key, f in pdf.fonts.items() if key.startswith("dejavu")]
             pdf.covered = set.intersection(*cmaps) if cmaps else None
-        except Exception:  # noqa: BLE001 - a broken font file must not stop the minutes; use the core font
-            pdf = _fpdf_class()()
-            pdf.minutes = m
-    t = pdf.safe
-    fam = pdf.family
-    pdf.set_title(t(_title(m)))
-    pdf.set_author(t(m.partnership))
-    pdf.set_subject(t(_marking(m)))
+        except Exception:  # noqa: BLE001 - a broken font file must not stop the document; use the core font
+            pdf = cls()
+    pdf.mark, pdf.flags, pdf.footer_left = mark, tuple(f for f in flags if f), footer_left
+    pdf.set_title(pdf.safe(title))
+    pdf.set_author(pdf.safe(author))
+    pdf.set_subject(pdf.safe(mark))
     pdf.set_creator("Partnership Hub")
     pdf.set_margins(18, 12, 18)
     pdf.set_auto_page_break(True, margin=22)
+    return pdf
+
+
+def to_pdf(m: Minutes, *, font_dirs: Sequence[Path] | None = None) -> bytes:
+    """A4 PDF; `font_dirs` overrides where DejaVu Sans is looked for (an empty tuple forces Helvetica)."""
+    pdf = marked_pdf(mark=_marking(m), flags=(DEMO_MARK if m.demo else "", DRAFT_MARK if m.closed_at is None else ""),
+                     footer_left=f"{m.board}, {_day(m.scheduled_at.date())}", title=_title(m), author=m.partnership,
+                     font_dirs=font_dirs)
     pdf.add_page()
-    width = pdf.epw
-    heading_fill = (230, 236, 243)
-    head_style = FontFace(emphasis="BOLD", fill_color=(217, 226, 236), family=fam, size_pt=9.5)
-
-    def heading(text: str) -> None:
-        if pdf.will_page_break(30):
-            pdf.add_page()
-        pdf.ln(3)
-        pdf.set_font(fam, "B", 13)
-        pdf.set_fill_color(*heading_fill)
-        pdf.set_text_color(20, 45, 80)
-        pdf.cell(0, 8, t(" " + text), fill=True, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
-        pdf.ln(2)
-
-    def field(label: str, value: str, label_w: float = 34) -> None:
-        pdf.set_x(pdf.l_margin)
-        pdf.set_font(fam, "B", 10)
-        y = pdf.get_y()
-        pdf.cell(label_w, 5.5, t(label))
-        pdf.set_font(fam, "", 10)
-        pdf.set_xy(pdf.l_margin + label_w, y)
-        pdf.multi_cell(width - label_w, 5.5, t(value), new_x="LMARGIN", new_y="NEXT")
-
-    def table(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> None:
-        pdf.set_font(fam, "", 9.5)
-        pdf.set_draw_color(150, 150, 150)
-        pdf.set_fill_color(255, 255, 255)
-        with pdf.table(cell_fill_mode="ROWS", cell_fill_color=(244, 246, 248), col_widths=tuple(widths), text_align="LEFT", headings_style=head_style, line_height=5,
-                       padding=(1, 1.5), v_align="TOP", first_row_as_headings=True, repeat_headings=1) as tbl:
-            r = tbl.row()
-            for h in headers:
-                r.cell(t(h))
-            for row in rows:
-                r = tbl.row()
-                for value in row:
-                    r.cell(t(value) or " ")
-        pdf.ln(2)
-
-    def note(text: str, colour: tuple[int, int, int] = (183, 28, 28)) -> None:
-        pdf.set_font(fam, "B", 10)
-        pdf.set_text_color(*colour)
-        pdf.multi_cell(0, 5.5, t(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
+    t = pdf.safe
+    fam = pdf.family
+    heading, field, table, note = pdf.heading, pdf.field, pdf.grid, pdf.note
 
     # title block
     pdf.set_font(fam, "B", 20)

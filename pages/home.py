@@ -11,7 +11,7 @@ from ui.context import context, marking, user_errors
 RAG_LABELS = {"red": "🔴 Red", "amber": "🟠 Amber", "green": "🟢 Green", "complete": "⚪ Complete"}
 WHEN = st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
 DAY = st.column_config.DateColumn(format="D MMM YYYY")
-COLUMNS = {"When": WHEN, "Sent": WHEN, "Received": WHEN, "Due": DAY, "Feedback due": DAY, "Next milestone": DAY}
+COLUMNS = {"When": WHEN, "Last import": WHEN, "Sent": WHEN, "Received": WHEN, "Due": DAY, "Feedback due": DAY, "Next milestone": DAY}
 
 ctx = context()
 marking(ctx.partnership)

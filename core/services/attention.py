@@ -18,7 +18,9 @@ from core.store.models import (
     Agency,
     Board,
     Business,
+    Dataset,
     Feedback,
+    MatchReview,
     Meeting,
     Milestone,
     Referral,
@@ -192,6 +194,22 @@ def partnership_overview(session: Session, actor: Actor, today: date) -> Section
     return section
 
 
+def agency_data(session: Session, actor: Actor, now: datetime) -> Section:
+    """An analyst's datasets: how old each import is, and the match pairs waiting for the agency."""
+    ensure(actor, "dataset.manage", agency_id=actor.agency_id)
+    section = Section("data", "My agency's data on the shared risk list", "Your agency has no datasets yet: import one.")
+    own = list(session.scalars(select(Dataset).where(Dataset.agency_id == actor.agency_id).order_by(Dataset.name)))
+    for d in own:
+        age = (now - d.last_imported_at).days if d.last_imported_at else None
+        section.rows.append({"Dataset": d.name, "Sharing": d.sharing, "Last import": d.last_imported_at,
+                             "Days old": age, "Stale": age is None or age > d.stale_after_days})
+    ids = [d.id for d in own]
+    waiting = session.scalar(select(func.count()).select_from(MatchReview).where(
+        (MatchReview.a_dataset_id.in_(ids)) | (MatchReview.b_dataset_id.in_(ids)))) if ids else 0
+    section.metrics = {"stale datasets": sum(r["Stale"] for r in section.rows), "match pairs to review": int(waiting or 0)}
+    return section
+
+
 def attention(session: Session, actor: Actor, *, today: date | None = None, now: datetime | None = None) -> list[Section]:
     """The sections of the home page for this actor, in the order they are shown."""
     ensure(actor, "attention.view", owner_id=actor.id)
@@ -203,6 +221,8 @@ def attention(session: Session, actor: Actor, *, today: date | None = None, now:
     sections += [my_actions(session, actor, today), my_milestones(session, actor, today)]
     if allowed(actor, "referral.view_inbox", agency_id=actor.agency_id):
         sections.append(inbox_due(session, actor, today))
+    if allowed(actor, "dataset.manage", agency_id=actor.agency_id):
+        sections.append(agency_data(session, actor, now))
     if allowed(actor, "referral.view_own", owner_id=actor.id):
         sections.append(new_feedback(session, actor))
     sections.append(upcoming_visits(session, actor, now))

@@ -1,21 +1,33 @@
-"""Matching the partnership's agency records into businesses (persisted side of core.matching).
+"""Matching the partnership's agency records into businesses: the persisted side of core.matching.
 
-`relink(session)` runs inside the caller's unit of work (an import is all-or-nothing together with
-the matching it triggers). This first version only keeps existing assignments and gives each
-unassigned record a business of its own; the matcher replaces it.
+`relink(session)` runs inside the caller's unit of work, so an import and the matching it triggers
+land together or not at all. Business ids stay stable: a cluster keeps the business id most of its
+records already had, so referrals, visits and actions that point at a business keep pointing at it.
+A business left with no records is kept (inactive); one whose records all moved into another is
+marked `merged_into_id` so links to it can be followed.
 """
 from __future__ import annotations
 
+import time
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from core.store.models import AgencyRecord, Business
+from core.domain import Sharing
+from core.matching import MatchInput, link
+from core.matching.normalise import parse_postcode, postcode_district
+from core.store.models import AgencyRecord, Business, BusinessLink, Dataset, MatchDecision, MatchReview, Setting
 
 Progress = Callable[[float, str], None]
+MAX_REVIEW_PAIRS = 5_000
+LAST_RUN_KEY = "matching.last_run"
+# Which record describes a business best: a fully shared one, then interest-only, then owner-only.
+SHARING_RANK = {Sharing.FULL.value: 0, Sharing.INTEREST.value: 1, Sharing.OWNER.value: 2}
 
 
 @dataclass(frozen=True)
@@ -24,18 +36,211 @@ class LinkSummary:
     businesses: int
     multi_agency: int
     review_pairs: int
+    connections: int
     seconds: float
 
 
+def record_key(dataset_id: int, reference: str) -> str:
+    """The matcher's record id for an agency record: stable across re-imports."""
+    return f"{dataset_id}:{reference}"
+
+
+def split_key(key: str) -> tuple[int, str]:
+    dataset_id, reference = key.split(":", 1)
+    return int(dataset_id), reference
+
+
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def load_decisions(session: Session) -> dict[tuple[str, str], str]:
+    """Every person's match decision, the latest per pair."""
+    out: dict[tuple[str, str], str] = {}
+    for d in session.scalars(select(MatchDecision).order_by(MatchDecision.decided_at, MatchDecision.id)):
+        out[pair_key(record_key(d.a_dataset_id, d.a_reference), record_key(d.b_dataset_id, d.b_reference))] = d.decision
+    return out
+
+
+def _noop(_fraction: float, _message: str) -> None:
+    return None
+
+
 def relink(session: Session, *, progress: Progress | None = None) -> LinkSummary:
-    """Re-match every current agency record; keeps business ids stable where clusters persist."""
-    start = datetime.now(timezone.utc)
-    records = session.scalars(select(AgencyRecord).where(AgencyRecord.current.is_(True))).all()
-    for rec in records:
-        if rec.business_id is None:
-            biz = Business(name=rec.trading_name or rec.company_name, address=rec.address, postcode=rec.postcode)
-            session.add(biz)
-            session.flush()
-            rec.business_id = biz.id
-    seconds = (datetime.now(timezone.utc) - start).total_seconds()
-    return LinkSummary(len(records), len({r.business_id for r in records}), 0, 0, seconds)
+    """Re-match every current agency record and store the clusters as businesses (caller commits)."""
+    started = time.perf_counter()
+    say = progress or _noop
+    say(0.05, "Reading the partnership's current records")
+    cols = (AgencyRecord.id, AgencyRecord.dataset_id, AgencyRecord.reference, AgencyRecord.agency_id,
+            AgencyRecord.trading_name, AgencyRecord.company_name, AgencyRecord.address, AgencyRecord.postcode,
+            AgencyRecord.phone, AgencyRecord.contact, AgencyRecord.last_contact, AgencyRecord.business_id,
+            AgencyRecord.match_score, AgencyRecord.sector, Dataset.sharing)
+    rows = session.execute(
+        select(*cols).join(Dataset, Dataset.id == AgencyRecord.dataset_id).where(AgencyRecord.current.is_(True))
+    ).all()
+    inputs = [
+        MatchInput(record_id=record_key(r.dataset_id, r.reference), source=str(r.dataset_id),
+                   trading_name=r.trading_name or "", company_name=r.company_name or "", address=r.address or "",
+                   postcode=r.postcode or "", phone=r.phone or "", contact=r.contact or "", last_contact=r.last_contact)
+        for r in rows
+    ]
+    say(0.15, f"Matching {len(inputs):,} records")
+    result = link(inputs, decisions=load_decisions(session))
+    say(0.75, "Saving businesses")
+
+    members: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        members[result.cluster_of[record_key(r.dataset_id, r.reference)]].append(r)
+    business_of = _assign_businesses(session, members)
+
+    # Records that moved (or are new) and their confidence.
+    changes = []
+    for cluster, recs in members.items():
+        bid = business_of[cluster]
+        for r in recs:
+            score = round(result.score_of.get(record_key(r.dataset_id, r.reference), 0))
+            if r.business_id != bid or r.match_score != score:
+                changes.append({"id": r.id, "business_id": bid, "match_score": score})
+    if changes:
+        _update_by_id(session, AgencyRecord, changes)
+
+    _refresh_businesses(session, members, business_of, rows)
+    say(0.9, "Saving connections and the review queue")
+    n_links = _store_connections(session, result.connections, business_of)
+    n_review = _store_review(session, result.review)
+    multi = sum(1 for recs in members.values() if len({r.agency_id for r in recs}) >= 2)
+    _stamp(session, LAST_RUN_KEY, datetime.now(timezone.utc).isoformat())
+    say(1.0, "Done")
+    return LinkSummary(len(rows), len(members), multi, n_review, n_links, time.perf_counter() - started)
+
+
+def _update_by_id(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Core executemany UPDATE by primary key, grouped by the set of columns changed (the ORM's bulk
+    update costs several times more per row at 100,000 rows)."""
+    table = model.__table__
+    by_cols: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_cols[tuple(sorted(k for k in row if k != "id"))].append(row)
+    conn = session.connection()
+    for cols, batch in by_cols.items():
+        stmt = table.update().where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in cols})
+        conn.execute(stmt, [{"_id": r["id"], **{c: r[c] for c in cols}} for r in batch])
+
+
+def _stamp(session: Session, key: str, value: Any) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def last_run(session: Session) -> datetime | None:
+    """When the matching last ran (decisions made since then are not yet applied)."""
+    row = session.get(Setting, LAST_RUN_KEY)
+    return datetime.fromisoformat(row.value) if row is not None and row.value else None
+
+
+def _assign_businesses(session: Session, members: dict[int, list[Any]]) -> dict[int, int]:
+    """A business id per cluster: the id most of its records already had, else a new business."""
+    business_of: dict[int, int] = {}
+    claimed: set[int] = set()
+    # Bigger clusters choose first, so a split leaves the old id with the larger part.
+    for cluster in sorted(members, key=lambda c: (-len(members[c]), c)):
+        held = Counter(r.business_id for r in members[cluster] if r.business_id is not None)
+        for bid, _n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0])):
+            if bid not in claimed:
+                business_of[cluster] = bid
+                claimed.add(bid)
+                break
+    fresh = [c for c in members if c not in business_of]
+    if fresh:
+        now = datetime.now(timezone.utc)
+        new_ids = session.connection().execute(
+            insert(Business.__table__).returning(Business.__table__.c.id, sort_by_parameter_order=True),
+            [{"name": "", "address": "", "postcode": "", "district": "", "sector": "", "created_at": now,
+              "active": True} for _ in fresh],
+        ).scalars().all()
+        business_of.update(zip(fresh, new_ids, strict=True))
+    return business_of
+
+
+def _best(recs: list[Any]) -> Any:
+    """The record that describes the business: most shareable, named, most recently in contact."""
+    return min(recs, key=lambda r: (SHARING_RANK.get(r.sharing, 3), not (r.trading_name or r.company_name),
+                                    -(r.last_contact.toordinal() if r.last_contact else 0), r.id))
+
+
+def _refresh_businesses(session: Session, members: dict[int, list[Any]], business_of: dict[int, int],
+                        rows: list[Any]) -> None:
+    """Name, address and postcode of each business from its best record; retire the empty ones."""
+    now = datetime.now(timezone.utc)
+    current = {b.id: b for b in session.execute(
+        select(Business.id, Business.name, Business.address, Business.postcode, Business.district, Business.sector,
+               Business.active, Business.merged_into_id)
+    )}
+    updates = []
+    for cluster, recs in members.items():
+        bid = business_of[cluster]
+        best = _best(recs)
+        pc = parse_postcode(best.postcode or "") or next(
+            (p for p in (parse_postcode(r.postcode or "") for r in recs) if p), "")
+        sector = next((r.sector for r in sorted(recs, key=lambda r: SHARING_RANK.get(r.sharing, 3)) if r.sector), "")
+        values = {"name": (best.trading_name or best.company_name or "")[:200], "address": (best.address or "")[:300],
+                  "postcode": pc, "district": postcode_district(pc), "sector": sector[:60], "active": True,
+                  "merged_into_id": None}
+        old = current.get(bid)
+        if old is None or any(getattr(old, k) != v for k, v in values.items()):
+            updates.append({"id": bid, "matched_at": now, **values})
+    # Businesses no cluster claimed: retired; if all their records went to one other business, merged into it.
+    claimed = set(business_of.values())
+    went_to: dict[int, set[int]] = defaultdict(set)
+    for cluster, recs in members.items():
+        for r in recs:
+            if r.business_id is not None and r.business_id not in claimed:
+                went_to[r.business_id].add(business_of[cluster])
+    for bid, old in current.items():
+        if bid in claimed or not old.active:
+            continue
+        targets = went_to.get(bid, set())
+        updates.append({"id": bid, "active": False, "matched_at": now,
+                        "merged_into_id": next(iter(targets)) if len(targets) == 1 else None})
+    if updates:
+        _update_by_id(session, Business, updates)
+
+
+def _store_connections(session: Session, connections: list[Any], business_of: dict[int, int]) -> int:
+    """Businesses linked by a shared phone or contact (a possible network), replaced on every run."""
+    session.execute(delete(BusinessLink))
+    seen: dict[tuple[int, int, str], str] = {}
+    for c in connections:
+        a, b = business_of[c.cluster_a], business_of[c.cluster_b]
+        if a == b:
+            continue
+        a, b = min(a, b), max(a, b)
+        seen.setdefault((a, b, c.kind), c.value)
+    if seen:
+        now = datetime.now(timezone.utc)
+        session.connection().execute(insert(BusinessLink.__table__), [
+            {"business_a_id": a, "business_b_id": b, "kind": kind, "value": value[:200], "created_at": now}
+            for (a, b, kind), value in seen.items()
+        ])
+    return len(seen)
+
+
+def _store_review(session: Session, review: list[Any]) -> int:
+    """The uncertain pairs waiting for a person, most likely first (replaced on every run)."""
+    session.execute(delete(MatchReview))
+    pairs = sorted(review, key=lambda p: -p.score)[:MAX_REVIEW_PAIRS]
+    if pairs:
+        now = datetime.now(timezone.utc)
+        batch = []
+        for p in pairs:
+            a_ds, a_ref = split_key(p.a)
+            b_ds, b_ref = split_key(p.b)
+            batch.append({"a_dataset_id": a_ds, "a_reference": a_ref, "b_dataset_id": b_ds, "b_reference": b_ref,
+                          "score": round(p.score), "created_at": now,
+                          "fields": {k: {"level": f.level, "similarity": round(f.similarity), "weight": round(f.weight, 2)}
+                                     for k, f in p.fields.items()}})
+        session.connection().execute(insert(MatchReview.__table__), batch)
+    return len(pairs)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from core.domain import TIERS, ActionSource, Sharing
@@ -276,7 +276,9 @@ def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
         # Owner-only datasets help matching but must not show partners that the agency holds the business.
         .where(AgencyRecord.current.is_(True), Dataset.sharing != Sharing.OWNER.value, Business.created_at > since)
         .group_by(Business.id, Business.name, Business.address)
-        .having(func.count(func.distinct(AgencyRecord.agency_id)) >= 2)
+        # ... and the name shown must come from data every board member may read: one fully shared record at least.
+        .having(func.count(func.distinct(AgencyRecord.agency_id)) >= 2,
+                func.sum(case((Dataset.sharing == Sharing.FULL.value, 1), else_=0)) >= 1)
         .order_by(func.count(func.distinct(AgencyRecord.agency_id)).desc(), Business.name)
         .limit(TOP_NEW_BUSINESSES)
     ).all()

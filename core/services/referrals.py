@@ -98,8 +98,8 @@ def suggest_recipients(session: Session, actor: Actor, indicator_ids: list[int])
 def suggest_subjects(session: Session, actor: Actor, text: str, *, limit: int = 8) -> list[dict[str, Any]]:
     """Businesses on the shared risk list that look like what the officer is typing.
 
-    Only businesses a partner may know of are offered: those held in a dataset that is not
-    owner-only, or held by the officer's own agency.
+    Only businesses a partner may know the details of are offered: those held in a fully shared
+    dataset, or held by the officer's own agency (interest-only and owner-only data never name one).
     """
     ensure(actor, "referral.submit", owner_id=actor.id)
     if len(text.strip()) < 3:
@@ -108,7 +108,7 @@ def suggest_subjects(session: Session, actor: Actor, text: str, *, limit: int = 
         select(AgencyRecord.business_id)
         .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
         .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None),
-               (Dataset.sharing != Sharing.OWNER.value) | (Dataset.agency_id == actor.agency_id))
+               (Dataset.sharing == Sharing.FULL.value) | (Dataset.agency_id == actor.agency_id))
     )
     rows = session.execute(select(Business.id, Business.name, Business.address, Business.postcode).where(Business.id.in_(visible))).all()
     choices = {r.id: f"{r.name}, {r.address} {r.postcode}" for r in rows}

@@ -18,13 +18,15 @@ pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "partnership-demo"  # core.demo.DEMO_PASSWORD, spelt out: the test is what a person types
 ROLES = ["admin", "chair", "coordinator", "analyst", "officer"]
-EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting", "Visits", "Agencies and powers"}
+EVERYONE = {"Home", "My account", "My actions", "Actions", "Meetings", "Live meeting", "Visits", "Agencies and powers",
+            "Weeks of action", "Visit results"}
 EXPECTED_PAGES = {
-    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard", "Plan a visit"},
-    "chair": EVERYONE | {"Audit log", "Referral dashboard", "Plan a visit"},
-    "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Plan a visit"},
-    "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard"},
-    "officer": EVERYONE | {"Submit intelligence", "My referrals"},
+    "admin": EVERYONE | {"Audit log", "Agencies and users", "Referral dashboard", "Shared risk list", "Plan a visit"},
+    "chair": EVERYONE | {"Audit log", "Referral dashboard", "Shared risk list", "Plan a visit"},
+    "coordinator": EVERYONE | {"Submit intelligence", "My referrals", "Shared risk list", "Plan a visit", "Record outcomes"},
+    "analyst": EVERYONE | {"Submit intelligence", "My referrals", "Referral inbox", "Referral dashboard",
+                           "Shared risk list", "Match review", "Datasets and imports", "Record outcomes"},
+    "officer": EVERYONE | {"Submit intelligence", "My referrals", "Record outcomes"},
 }
 # Text each page shows once it has rendered (its own content, not the frame's).
 PAGE_TEXT = {
@@ -40,6 +42,12 @@ PAGE_TEXT = {
     "Referral dashboard": "Content is never shown here",
     "Meetings": "Agenda items",
     "Live meeting": "No meeting is live",
+    "Weeks of action": "large operations create months of it",
+    "Record outcomes": "Each agency records its own outcome once",
+    "Visit results": "What the partnership's joint visits achieved",
+    "Shared risk list": "Owner-only data helps the matching",
+    "Match review": "Pairs of records the matcher was unsure about",
+    "Datasets and imports": "Each import replaces the dataset's snapshot",
     "Visits": "The shared calendar of joint visits",
     "Plan a visit": "Only the agencies with the most relevant powers attend",
     "Agencies and powers": "Who deals with what",

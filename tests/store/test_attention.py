@@ -10,7 +10,8 @@ from core.permissions import Actor
 from core.domain import Role
 from core.services import attention
 from core.store.models import (
-    Action, Board, Feedback, Meeting, Milestone, Referral, ReferralRecipient, User, Visit, VisitAgency, VisitOfficer,
+    Action, Board, Dataset, Feedback, MatchReview, Meeting, Milestone, Referral, ReferralRecipient, User, Visit,
+    VisitAgency, VisitOfficer,
 )
 from tests.store.conftest import _HASH, Small
 
@@ -131,3 +132,20 @@ def test_chair_and_admin_see_partnership_counts_and_next_meetings(small: Small) 
     assert sec.metrics["actions red"] == 1 and sec.metrics["actions due in 14 days"] == 1
     assert [r["Where"] for r in sec.rows] == ["Town Hall"]
     assert "overview" not in _sections(small, small.analyst)
+
+
+def test_analysts_see_their_agency_data_freshness_and_pairs_to_review(small: Small, officer: Actor) -> None:
+    with small.store.uow() as uow:
+        s = uow.session
+        fresh = Dataset(agency_id=small.hmrc, name="Tax risk", sharing="interest-only", last_imported_at=NOW - timedelta(days=3))
+        stale = Dataset(agency_id=small.hmrc, name="Old list", sharing="full", last_imported_at=NOW - timedelta(days=120))
+        theirs = Dataset(agency_id=small.ts, name="TS premises", sharing="full", last_imported_at=None)
+        s.add_all([fresh, stale, theirs])
+        s.flush()
+        s.add(MatchReview(a_dataset_id=fresh.id, a_reference="H1", b_dataset_id=theirs.id, b_reference="T1", score=60))
+        s.add(MatchReview(a_dataset_id=theirs.id, a_reference="T2", b_dataset_id=theirs.id, b_reference="T3", score=60))
+        uow.commit()
+    sec = _sections(small, small.analyst)["data"]
+    assert [(r["Dataset"], r["Stale"]) for r in sec.rows] == [("Old list", True), ("Tax risk", False)]
+    assert sec.metrics == {"stale datasets": 1, "match pairs to review": 1}
+    assert "data" not in _sections(small, officer), "officers do not manage datasets"

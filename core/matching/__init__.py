@@ -1,0 +1,32 @@
+"""Matching agency records into businesses: normalising fields, then linking records (pure, no database)."""
+
+from core.matching.link import (
+    Connection,
+    FieldAgreement,
+    LinkResult,
+    MatchInput,
+    MatchSettings,
+    PairScore,
+    explain,
+    link,
+)
+from core.matching.normalise import (
+    HouseNumber,
+    extract_postcode,
+    house_number,
+    normalise_address,
+    normalise_contact,
+    normalise_name,
+    normalise_phone,
+    parse_postcode,
+    postcode_district,
+    postcode_sector,
+    split_trading_as,
+)
+
+__all__ = [
+    "Connection", "FieldAgreement", "HouseNumber", "LinkResult", "MatchInput", "MatchSettings", "PairScore",
+    "explain", "extract_postcode", "house_number", "link", "normalise_address", "normalise_contact",
+    "normalise_name", "normalise_phone", "parse_postcode", "postcode_district", "postcode_sector",
+    "split_trading_as",
+]

@@ -1,0 +1,798 @@
+"""Linking agency records into businesses: blocking, Fellegi-Sunter style scoring, constrained clustering.
+
+A business here is a premises-based trading entity: records of one business share a location (postcode,
+street and building number) and usually a name. Scores are sums of hand-set log2 likelihood ratios
+(m/u weights) per field, mapped to 0-100. Clustering is union-find over "match" pairs, strongest first,
+refusing any union that would put two records that must stay apart into one cluster.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from core.matching.normalise import (
+    HouseNumber,
+    address_parts,
+    extract_postcode,
+    house_number_of,
+    normalise_contact,
+    normalise_name,
+    normalise_phone,
+    parse_postcode,
+    postcode_district,
+    postcode_sector,
+    split_trading_as,
+    street_of_parts,
+)
+
+FIELDS = ("name", "address", "number", "postcode", "phone", "contact")
+LEVELS = ("exact", "strong", "partial", "disagree", "missing")
+EXACT, STRONG, PARTIAL, DISAGREE, MISSING = range(5)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchInput:
+    record_id: str
+    source: str
+    trading_name: str = ""
+    company_name: str = ""
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    contact: str = ""
+    last_contact: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldAgreement:
+    level: str
+    similarity: float
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    a: str
+    b: str
+    score: float
+    band: str
+    fields: dict[str, FieldAgreement]
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    cluster_a: int
+    cluster_b: int
+    kind: str
+    value: str
+
+
+@dataclass
+class LinkResult:
+    cluster_of: dict[str, int]
+    score_of: dict[str, float]
+    pairs: list[PairScore]
+    review: list[PairScore]
+    connections: list[Connection]
+    stats: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    """Thresholds and weights (log2 likelihood ratios) of the matcher."""
+
+    match_score: float = 85.0        # a pair at or above this is a "match"
+    review_score: float = 40.0       # below this a pair is a "non-match" (and not kept in `pairs`)
+    offset: float = 5.0              # total weight that maps to a score of 50
+    max_block: int = 40              # blocks bigger than this are skipped (a generic name, a busy street)
+    max_star_block: int = 200        # blocks where only the records missing a number/postcode pair with the rest
+    attach_margin: float = 3.0       # address-only: clusters scoring within this of the best count as tied
+    max_connection_clusters: int = 6  # a phone or contact shared by more clusters than this is not a network
+    # weights per field and level: (exact, strong, partial, disagree); missing is 0
+    name: tuple[float, float, float, float] = (6.0, 5.0, -5.0, -12.0)
+    address: tuple[float, float, float, float] = (3.0, 2.5, -3.0, -6.0)
+    number: tuple[float, float, float, float] = (4.0, 3.5, 1.0, -9.0)
+    postcode: tuple[float, float, float, float] = (4.0, 3.0, -4.0, -6.0)   # exact, same sector, same district, other
+    phone: tuple[float, float, float, float] = (5.0, 5.0, 0.0, -1.0)
+    contact: tuple[float, float, float, float] = (2.0, 1.5, 1.0, -1.0)  # key, initial+surname, surname, other
+    place_agrees: float = 1.5        # no postcode, but the town (or a unique street and number) is the district
+    ambiguous_street_cap: float = 4.0  # most a missing number costs on a street of many premises (log2 of them)
+
+    def band(self, score: float) -> str:
+        return "match" if score >= self.match_score else "review" if score >= self.review_score else "non-match"
+
+
+# --- preparing records -------------------------------------------------------------------------
+
+_SKIP_LEAD = {"flat", "rear", "above", "outside", "floor", "first", "ground", "land", "unit", "of", "premises",
+              "basement", "yard", "garage", "shop", "store"}
+
+
+@lru_cache(maxsize=200_000)
+def _names(trading: str, company: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for text in (trading, company):
+        company_part, trading_part = split_trading_as(text)
+        for n in (trading_part, company_part):
+            if n and n != "the" and n not in out:
+                out.append(n)
+    return tuple(out)
+
+
+@lru_cache(maxsize=400_000)
+def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str, str]:
+    pc = parse_postcode(postcode)
+    found, rest = extract_postcode(address)
+    pc = pc or found
+    words = address_parts(rest)
+    hn = house_number_of(words)
+    street = street_of_parts(words)
+    # A leading part naming the premises ("Chicken Shop, 12 High St") serves as a name for address-only data.
+    lead = ""
+    parts = [" ".join(w) for w in words]
+    if len(parts) > 1 and not any(ch.isdigit() for ch in parts[0]) and parts[0] != street:
+        if not set(words[0]) & _SKIP_LEAD:
+            lead = normalise_name(parts[0])
+    # A trailing part that is not the street is usually the town ("12 High St, Kingsmere").
+    locality = parts[-1] if len(parts) > 1 and parts[-1] != street and not any(c.isdigit() for c in parts[-1]) else ""
+    return pc, street, hn, lead, locality
+
+
+_cached_phone = lru_cache(maxsize=200_000)(normalise_phone)
+_cached_contact = lru_cache(maxsize=200_000)(normalise_contact)
+
+
+@dataclass
+class _Prepared:
+    """Column arrays of the prepared records (index i is records[i])."""
+
+    n: int
+    ids: list[str]
+    names: list[tuple[str, ...]]     # trading and company names (empty for address-only records)
+    lead: list[str]                  # a premises name found in the address
+    locality: list[str]              # the town written after the street, if any
+    pc: list[str]
+    street: list[str]
+    hn: list[HouseNumber]
+    phone: list[str]
+    contact: list[str]
+    dates: list[date | None]
+    # integer codes for vectorised comparison (-1 = missing)
+    pc_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sector_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    district_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    phone_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    contact_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    surname_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    initial_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    num: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    last: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    suffix_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sub_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_pc: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_district: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_street: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_named: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    district_num: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    place_districts: list[frozenset[int]] = field(default_factory=list)
+
+    @property
+    def named(self) -> np.ndarray:
+        return np.array([bool(n) for n in self.names], dtype=bool)
+
+
+def _codes(values: Sequence[str]) -> np.ndarray:
+    table: dict[str, int] = {}
+    return np.array([table.setdefault(v, len(table)) if v else -1 for v in values], dtype=np.int64)
+
+
+def _prepare(records: Sequence[MatchInput]) -> _Prepared:
+    ids, names, lead, pcs, streets, hns, phones, contacts, dates, places = [], [], [], [], [], [], [], [], [], []
+    for r in records:
+        ids.append(r.record_id)
+        names.append(_names(r.trading_name or "", r.company_name or ""))
+        pc, street, hn, lead_name, locality = _address((r.address or "").strip(), (r.postcode or "").strip())
+        lead.append(lead_name)
+        places.append(locality)
+        pcs.append(pc or "")
+        streets.append(street)
+        hns.append(hn)
+        phones.append(_cached_phone(r.phone or ""))
+        contacts.append(_cached_contact(r.contact or ""))
+        dates.append(r.last_contact)
+    p = _Prepared(len(ids), ids, names, lead, places, pcs, streets, hns, phones, contacts, dates)
+    p.pc_code = _codes(pcs)
+    p.sector_code = _codes([postcode_sector(pc) if pc else "" for pc in pcs])
+    p.district_code = _codes([postcode_district(pc) if pc else "" for pc in pcs])
+    p.phone_code = _codes(phones)
+    p.contact_code = _codes(contacts)
+    p.surname_code = _codes([c.split()[-1] if c else "" for c in contacts])
+    p.initial_code = _codes([c.split()[0] if " " in c else "" for c in contacts])
+    p.num = np.array([h.number if h.number is not None else -1 for h in hns], dtype=np.int64)
+    p.last = np.array([h.last if h.last is not None else (h.number if h.number is not None else -1) for h in hns],
+                      dtype=np.int64)
+    p.suffix_code = _codes([h.suffix for h in hns])
+    p.sub_code = _codes([h.sub for h in hns])
+    _frequencies(p)
+    return p
+
+
+def _frequencies(p: _Prepared) -> None:
+    """What the whole input says about places: how many premises share a street, which districts a town is in."""
+    at_pc: dict[tuple[str, str], set[int]] = defaultdict(set)
+    at_district: dict[tuple[str, str], set[int]] = defaultdict(set)
+    on_street: dict[str, set[int]] = defaultdict(set)
+    named_at: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
+    districts_of_place: dict[str, Counter] = defaultdict(Counter)
+    districts_of_address: dict[tuple[str, int], set[str]] = defaultdict(set)
+    districts = [pc[:-4] for pc in p.pc]   # canonical "KM1 0AB": the outward code is all but " 0AB"
+    for i, (pc, street, hn, district) in enumerate(zip(p.pc, p.street, p.hn, districts)):
+        num = hn.number
+        if street and num is not None:
+            on_street[street].add(num)
+            if pc:
+                at_pc[(pc, street)].add(num)
+                at_district[(district, street)].add(num)
+                districts_of_address[(street, num)].add(district)
+            for name in p.names[i]:
+                named_at[(district, street, name)].add((district, num))
+                if district:
+                    named_at[("", street, name)].add((district, num))
+        if district and p.locality[i]:
+            districts_of_place[p.locality[i]][district] += 1
+    # Premises (distinct building numbers) at the record's place: a record without a number is ambiguous
+    # in proportion; and premises of that name on that street (in the district, or anywhere without a postcode).
+    k_pc, k_district, k_street, k_named = [], [], [], []
+    for pc, street, district, names in zip(p.pc, p.street, districts, p.names):
+        k_pc.append(len(at_pc.get((pc, street), ())))
+        k_district.append(len(at_district.get((district, street), ())))
+        k_street.append(len(on_street.get(street, ())))
+        k_named.append(min((len(named_at.get((district, street, n), ())) for n in names), default=0))
+    p.k_pc, p.k_district, p.k_street, p.k_named = map(np.array, (k_pc, k_district, k_street, k_named))
+    district_table: dict[str, int] = {}
+    for d in districts:
+        if d:
+            district_table.setdefault(d, len(district_table))
+    p.district_num = np.array([district_table[d] if d else -1 for d in districts], dtype=np.int64)
+    none: frozenset[int] = frozenset()
+    p.place_districts = [none] * p.n
+    for i in np.flatnonzero(p.district_num < 0).tolist():
+        counts = districts_of_place.get(p.locality[i])
+        if counts:
+            total = sum(counts.values())
+            p.place_districts[i] = frozenset(district_table[d] for d, c in counts.items() if c >= 0.1 * total)
+        elif p.street[i] and p.hn[i].number is not None:
+            seen = districts_of_address.get((p.street[i], p.hn[i].number), ())
+            if len(seen) == 1:
+                p.place_districts[i] = frozenset(district_table[d] for d in seen)
+
+
+# --- blocking ----------------------------------------------------------------------------------
+
+
+def _block_pairs(p: _Prepared, s: MatchSettings) -> tuple[np.ndarray, np.ndarray, int]:
+    """Candidate pairs (i < j) from several blocking passes; never all pairs.
+
+    In each block a record is "full" (paired with the other full records: it has what the block is keyed on),
+    "passive" (paired only with hubs) or a "hub" (a record missing a postcode or number, paired with all).
+    """
+    blocks: dict[tuple, tuple[list[int], list[int], list[int]]] = defaultdict(lambda: ([], [], []))
+    FULL, PASSIVE, HUB = 0, 1, 2
+    for i in range(p.n):
+        pc, street, hn, d = p.pc[i], p.street[i], p.hn[i], int(p.district_num[i])
+        numbers = list(range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)) \
+            if hn.number is not None else []
+        names = p.names[i] + ((p.lead[i],) if p.lead[i] else ())
+        if p.phone[i]:
+            blocks[("ph", p.phone[i])][FULL].append(i)
+        if pc:
+            blocks[("p", pc)][HUB if not numbers else PASSIVE].append(i)
+            for num in numbers:
+                blocks[("pn", pc, num)][FULL].append(i)
+            for name in names:
+                blocks[("dn", d, name)][FULL].append(i)
+            if street:
+                blocks[("ds", d, street)][PASSIVE].append(i)
+                for num in numbers:
+                    blocks[("dsn", d, street, num)][FULL].append(i)
+                    blocks[("sn", street, num)][PASSIVE].append(i)
+                for name in names:
+                    blocks[("sname", street, name)][PASSIVE].append(i)
+            continue
+        places = p.place_districts[i]
+        if places:  # no postcode, but the town says which districts
+            for pd in sorted(places):
+                for name in names:
+                    blocks[("dn", pd, name)][HUB].append(i)
+                if street:
+                    blocks[("ds", pd, street)][HUB].append(i)
+                    for num in numbers:
+                        blocks[("dsn", pd, street, num)][HUB].append(i)
+        elif street:
+            for num in numbers:
+                blocks[("sn", street, num)][HUB].append(i)
+            for name in names:
+                blocks[("sname", street, name)][HUB].append(i)
+    keys: list[int] = []
+    n = p.n
+    used = 0
+    for key, (full, passive, hub) in blocks.items():
+        size = len(full) + len(passive) + len(hub)
+        if size < 2:
+            continue
+        used += 1
+        if 1 < len(full) <= s.max_block:
+            keys.extend(a * n + b if a < b else b * n + a for a, b in itertools.combinations(full, 2))
+        # A name shared by many premises is no block (generic names); a street or postcode may be bigger.
+        if hub and size <= (s.max_block if key[0] in ("dn", "sname") else s.max_star_block):
+            others = full + passive + hub
+            keys.extend(a * n + b if a < b else b * n + a for a in hub for b in others if a != b)
+    if not keys:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, used
+    uniq = np.unique(np.array(keys, dtype=np.int64))
+    return uniq // n, uniq % n, used
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Scores:
+    total: np.ndarray
+    score: np.ndarray
+    level: dict[str, np.ndarray]
+    sim: dict[str, np.ndarray]
+    weight: dict[str, np.ndarray]
+    conflict: np.ndarray       # the two records cannot be one premises (another building or place)
+
+
+def _best_name_similarity(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best token-sort similarity over the cross comparisons of names; and whether both sides had a name."""
+    best = np.zeros(len(ia), dtype=np.float64)
+    both = np.zeros(len(ia), dtype=bool)
+    width = max((len(x) for x in p.names), default=0)
+    cols = [[x[k] if k < len(x) else "" for x in p.names] for k in range(width)]
+    lead = p.lead
+    sides = [np.array(c, dtype=object) for c in cols]
+    lead_arr = np.array(lead, dtype=object)
+    for ka in range(width):
+        for kb in range(width):
+            a, b = sides[ka][ia], sides[kb][ib]
+            mask = (a != "") & (b != "")
+            if mask.any():
+                la, lb = list(a[mask]), list(b[mask])
+                sim = np.maximum(process.cpdist(la, lb, scorer=fuzz.ratio, dtype=np.uint8),
+                                 process.cpdist(la, lb, scorer=fuzz.token_sort_ratio, dtype=np.uint8))
+                best[mask] = np.maximum(best[mask], sim)
+                both |= mask
+    # A premises name written in an address-only record counts only when it agrees.
+    for ka in range(width):
+        for x_side, y_side in ((sides[ka][ia], lead_arr[ib]), (lead_arr[ia], sides[ka][ib])):
+            mask = (x_side != "") & (y_side != "")
+            if mask.any():
+                sim = process.cpdist(list(x_side[mask]), list(y_side[mask]), scorer=fuzz.token_sort_ratio,
+                                     dtype=np.uint8).astype(np.float64)
+                sim[sim < 90] = 0
+                best[mask] = np.maximum(best[mask], sim)
+                both[mask] |= sim > 0
+    return best, both
+
+
+def _score(p: _Prepared, ia: np.ndarray, ib: np.ndarray, s: MatchSettings) -> _Scores:
+    m = len(ia)
+    level: dict[str, np.ndarray] = {}
+    sim: dict[str, np.ndarray] = {}
+
+    # name
+    best, both = _best_name_similarity(p, ia, ib)
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[both & (best >= 97)] = EXACT
+    lv[both & (best >= 88) & (best < 97)] = STRONG
+    lv[both & (best >= 75) & (best < 88)] = PARTIAL
+    lv[both & (best < 75)] = DISAGREE
+    level["name"], sim["name"] = lv, best
+
+    # address (street)
+    st_a = np.array(p.street, dtype=object)[ia]
+    st_b = np.array(p.street, dtype=object)[ib]
+    has = (st_a != "") & (st_b != "")
+    ssim = np.zeros(m, dtype=np.float64)
+    if has.any():
+        ssim[has] = process.cpdist(list(st_a[has]), list(st_b[has]), scorer=fuzz.ratio, dtype=np.uint8)
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[has & (ssim >= 95)] = EXACT
+    lv[has & (ssim >= 85) & (ssim < 95)] = STRONG
+    lv[has & (ssim >= 70) & (ssim < 85)] = PARTIAL
+    lv[has & (ssim < 70)] = DISAGREE
+    level["address"], sim["address"] = lv, ssim
+
+    # building number: another number on the street is another premises (the shop next door)
+    na, nb, la, lb = p.num[ia], p.num[ib], p.last[ia], p.last[ib]
+    has = (na >= 0) & (nb >= 0)
+    overlap = has & (na <= lb) & (nb <= la)
+    same = overlap & (na == nb) & (la == lb)
+    sfa, sfb = p.suffix_code[ia], p.suffix_code[ib]
+    sba, sbb = p.sub_code[ia], p.sub_code[ib]
+    exact = same & (sfa == sfb) & (sba == sbb)
+    other_shop = same & (sfa >= 0) & (sfb >= 0) & (sfa != sfb)   # 12A and 12B
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[overlap] = STRONG
+    lv[exact] = EXACT
+    lv[other_shop] = PARTIAL
+    lv[has & ~overlap] = DISAGREE
+    level["number"] = lv
+    sim["number"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 90.0, 50.0], 0.0)
+
+    # postcode
+    pa, pb = p.pc_code[ia], p.pc_code[ib]
+    has = (pa >= 0) & (pb >= 0)
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[has] = DISAGREE
+    lv[has & (p.district_code[ia] == p.district_code[ib])] = PARTIAL
+    lv[has & (p.sector_code[ia] == p.sector_code[ib])] = STRONG
+    lv[has & (pa == pb)] = EXACT
+    level["postcode"] = lv
+    sim["postcode"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 40.0], 0.0)
+
+    # phone
+    pa, pb = p.phone_code[ia], p.phone_code[ib]
+    has = (pa >= 0) & (pb >= 0)
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[has] = DISAGREE
+    lv[has & (pa == pb)] = EXACT
+    level["phone"] = lv
+    sim["phone"] = np.where(lv == EXACT, 100.0, 0.0)
+
+    # contact: "j smith" keys; a bare surname agrees partly
+    ca, cb = p.contact_code[ia], p.contact_code[ib]
+    has = (ca >= 0) & (cb >= 0)
+    sur = has & (p.surname_code[ia] == p.surname_code[ib])
+    lv = np.full(m, MISSING, dtype=np.int8)
+    lv[has] = DISAGREE
+    lv[sur] = PARTIAL
+    lv[sur & ((p.initial_code[ia] < 0) | (p.initial_code[ib] < 0))] = STRONG
+    lv[has & (ca == cb)] = EXACT
+    level["contact"] = lv
+    sim["contact"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 60.0], 0.0)
+
+    weight: dict[str, np.ndarray] = {}
+    for name in FIELDS:
+        weight[name] = np.array(list(getattr(s, name)) + [0.0])[level[name]]
+    _place_without_postcode(p, ia, ib, level, sim, weight, s)
+    _premises_without_number(p, ia, ib, level, sim, weight, s)
+    total = np.zeros(m, dtype=np.float64)
+    for name in FIELDS:
+        total += weight[name]
+    score = 100.0 / (1.0 + np.exp2(-(total - s.offset)))
+    street_differs = (level["address"] == DISAGREE) | (level["address"] == PARTIAL)
+    place_differs = (level["postcode"] == DISAGREE) | ((level["postcode"] == PARTIAL) & street_differs)
+    no_pc = (p.pc_code[ia] < 0) | (p.pc_code[ib] < 0)
+    conflict = (level["number"] == DISAGREE) | place_differs | (no_pc & street_differs)
+    return _Scores(total, np.round(score, 1), level, sim, weight, conflict)
+
+
+def _place_without_postcode(p: _Prepared, ia: np.ndarray, ib: np.ndarray, level: dict[str, np.ndarray],
+                            sim: dict[str, np.ndarray], weight: dict[str, np.ndarray], s: MatchSettings) -> None:
+    """A record without a postcode: the town it names (or a street and number found in one district only)."""
+    for k in np.flatnonzero((p.pc_code[ia] < 0) != (p.pc_code[ib] < 0)):
+        i, j = int(ia[k]), int(ib[k])
+        x, y = (i, j) if p.pc_code[i] < 0 else (j, i)
+        places = p.place_districts[x]
+        if not places:
+            continue
+        if int(p.district_num[y]) in places:
+            level["postcode"][k], sim["postcode"][k], weight["postcode"][k] = PARTIAL, 50.0, s.place_agrees
+        else:
+            level["postcode"][k], sim["postcode"][k], weight["postcode"][k] = DISAGREE, 0.0, s.postcode[3]
+    both = np.flatnonzero((p.pc_code[ia] < 0) & (p.pc_code[ib] < 0))
+    for k in both:
+        la, lb = p.locality[int(ia[k])], p.locality[int(ib[k])]
+        if la and lb:
+            agree = la == lb
+            level["postcode"][k] = PARTIAL if agree else DISAGREE
+            sim["postcode"][k] = 50.0 if agree else 0.0
+            weight["postcode"][k] = s.place_agrees if agree else s.postcode[3]
+
+
+def _premises_without_number(p: _Prepared, ia: np.ndarray, ib: np.ndarray, level: dict[str, np.ndarray],
+                             sim: dict[str, np.ndarray], weight: dict[str, np.ndarray], s: MatchSettings) -> None:
+    """Without a building number, the street tells more the fewer premises it holds (term frequency)."""
+    missing = (level["number"] == MISSING) & (level["address"] <= STRONG)
+    for k in np.flatnonzero(missing):
+        i, j = int(ia[k]), int(ib[k])
+        x, y = (i, j) if p.num[i] < 0 else (j, i)
+        if p.pc[x] and p.pc_code[x] == p.pc_code[y]:
+            premises = int(p.k_pc[x])
+        elif p.pc[x] or p.pc[y]:
+            premises = int(p.k_district[x] if p.pc[x] else p.k_district[y])
+        else:
+            premises = int(p.k_street[x])
+        if level["name"][k] <= STRONG and p.names[x]:
+            premises = min(premises, int(p.k_named[x]))
+        if premises <= 1:
+            level["number"][k], sim["number"][k], weight["number"][k] = STRONG, 90.0, s.number[1]
+        else:
+            weight["number"][k] = -min(s.ambiguous_street_cap, float(np.log2(premises)))
+
+
+_AGREEMENTS: dict[tuple[int, float, float], FieldAgreement] = {}
+
+
+def _agreement(level: int, similarity: float, weight: float) -> FieldAgreement:
+    key = (level, similarity, weight)
+    got = _AGREEMENTS.get(key)
+    if got is None:
+        got = _AGREEMENTS[key] = FieldAgreement(LEVELS[level], similarity, weight)
+    return got
+
+
+def _pair_score(p: _Prepared, sc: _Scores, k: int, i: int, j: int, s: MatchSettings) -> PairScore:
+    a, b = p.ids[i], p.ids[j]
+    if b < a:
+        a, b = b, a
+    fields = {f: _agreement(int(sc.level[f][k]), float(sc.sim[f][k]), float(sc.weight[f][k])) for f in FIELDS}
+    score = float(sc.score[k])
+    return PairScore(a, b, score, s.band(score), fields)
+
+
+# --- clustering --------------------------------------------------------------------------------
+
+
+class _Clusters:
+    """Union-find with cannot-link constraints (checked on every union, so they hold transitively)."""
+
+    def __init__(self, n: int, places: Sequence[tuple[str, str, int | None]] = ()) -> None:
+        self.parent = list(range(n))
+        self.apart: dict[int, set[int]] = defaultdict(set)   # root -> records its cluster must not join
+        # root -> where its records are: postcode sectors, and building numbers per street (a business is one premises)
+        self.sectors: dict[int, set[str]] = {}
+        self.numbers: dict[int, dict[str, set[int]]] = {}
+        for i, (sector, street, number) in enumerate(places):
+            if sector:
+                self.sectors[i] = {sector}
+            if street and number is not None:
+                self.numbers[i] = {street: {number}}
+
+    def same_premises(self, ra: int, rb: int) -> bool:
+        """Whether two clusters could be one premises: no two postcode sectors, no two numbers on one street."""
+        da, db = self.sectors.get(ra), self.sectors.get(rb)
+        if da and db and not da & db:
+            return False
+        na, nb = self.numbers.get(ra), self.numbers.get(rb)
+        if na and nb:
+            for street, nums in na.items():
+                other = nb.get(street)
+                if other and not nums & other:
+                    return False
+        return True
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def forbid(self, a: int, b: int) -> None:
+        self.apart[self.find(a)].add(b)
+        self.apart[self.find(b)].add(a)
+
+    def allowed(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        small, other = (ra, rb) if len(self.apart.get(ra, ())) <= len(self.apart.get(rb, ())) else (rb, ra)
+        return all(self.find(x) != other for x in self.apart.get(small, ()))
+
+    def union(self, a: int, b: int, *, force: bool = False) -> bool:
+        """Join the clusters of a and b unless they must stay apart (force: a person decided they are one)."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if not self.allowed(a, b) or (not force and not self.same_premises(ra, rb)):
+            return False
+        if ra > rb:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        if rb in self.apart:
+            self.apart[ra] |= self.apart.pop(rb)
+        if rb in self.sectors:
+            self.sectors.setdefault(ra, set()).update(self.sectors.pop(rb))
+        if rb in self.numbers:
+            mine = self.numbers.setdefault(ra, {})
+            for street, nums in self.numbers.pop(rb).items():
+                mine.setdefault(street, set()).update(nums)
+        return True
+
+
+def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], str] = {},
+         settings: MatchSettings | None = None) -> LinkResult:
+    """Cluster records into businesses; see the module docstring."""
+    s = settings or MatchSettings()
+    t0 = time.perf_counter()
+    index = {}
+    for i, r in enumerate(records):
+        if r.record_id in index:
+            raise ValueError(f"record_id {r.record_id!r} appears twice; record ids must be unique")
+        index[r.record_id] = i
+    p = _prepare(records)
+    t1 = time.perf_counter()
+    ia, ib, blocks = _block_pairs(p, s)
+    t2 = time.perf_counter()
+    sc = _score(p, ia, ib, s)
+    t3 = time.perf_counter()
+
+    must: list[tuple[int, int]] = []
+    never: list[tuple[int, int]] = []
+    decided: set[tuple[int, int]] = set()
+    for (x, y), decision in sorted(decisions.items()):
+        if x not in index or y not in index or x == y:
+            continue
+        i, j = sorted((index[x], index[y]))
+        decided.add((i, j))
+        if decision == "match":
+            must.append((i, j))
+        elif decision == "no match":
+            never.append((i, j))
+
+    cl = _Clusters(p.n, [(pc[:-2], st, hn.number) for pc, st, hn in zip(p.pc, p.street, p.hn)])
+    for i, j in never:
+        cl.forbid(i, j)
+    for i, j in must:
+        cl.union(i, j, force=True)
+    named = p.named
+    is_match = sc.score >= s.match_score
+    # Named records: strongest edges first; a pair that is clearly two premises is kept apart.
+    order = np.lexsort((ib, ia, -sc.score))
+    # (Pairs that are clearly two premises need no cannot-link of their own: the clusters' places refuse them.)
+    strong = order[is_match[order]]
+    for i, j in zip(ia[strong].tolist(), ib[strong].tolist()):
+        if named[i] and named[j]:
+            cl.union(i, j)
+    _attach_address_only(p, sc, ia, ib, is_match, order, cl, must, s)
+    t4 = time.perf_counter()
+
+    # Number clusters by their first record id so output is stable whatever the input order.
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(p.n):
+        members[cl.find(i)].append(i)
+    roots = sorted(members, key=lambda r: min(p.ids[i] for i in members[r]))
+    number_of = {root: k for k, root in enumerate(roots)}
+    cluster = np.array([number_of[cl.find(i)] for i in range(p.n)], dtype=np.int64)
+    cluster_of = {p.ids[i]: int(cluster[i]) for i in range(p.n)}
+
+    score_of = {rid: 100.0 for rid in p.ids}
+    best: dict[int, float] = {}
+    same = cluster[ia] == cluster[ib]
+    for k in np.flatnonzero(same & is_match):
+        for x in (int(ia[k]), int(ib[k])):
+            best[x] = max(best.get(x, 0.0), float(sc.score[k]))
+    for root, ms in members.items():
+        if len(ms) > 1:
+            for x in ms:
+                score_of[p.ids[x]] = best.get(x, 100.0 if any((min(x, y), max(x, y)) in decided for y in ms)
+                                              else s.match_score)
+
+    pairs: list[PairScore] = []
+    review: list[PairScore] = []
+    keep = np.flatnonzero(sc.score >= s.review_score)
+    for k in keep[np.lexsort((ib[keep], ia[keep], -sc.score[keep]))]:
+        i, j = int(ia[k]), int(ib[k])
+        ps = _pair_score(p, sc, int(k), i, j, s)
+        pairs.append(ps)
+        if ps.band == "review" and (i, j) not in decided:
+            review.append(ps)
+    connections = _connections(p, cluster, s)
+    t5 = time.perf_counter()
+    stats = {
+        "records": float(p.n), "clusters": float(len(roots)), "candidate_pairs": float(len(ia)),
+        "blocks": float(blocks), "match_pairs": float(int(is_match.sum())), "review_pairs": float(len(review)),
+        "connections": float(len(connections)), "seconds_prepare": t1 - t0, "seconds_block": t2 - t1,
+        "seconds_score": t3 - t2, "seconds_cluster": t4 - t3, "seconds_output": t5 - t4, "seconds": t5 - t0,
+    }
+    return LinkResult(cluster_of, score_of, pairs, review, connections, stats)
+
+
+def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarray, is_match: np.ndarray,
+                         order: np.ndarray, cl: _Clusters, must: list[tuple[int, int]], s: MatchSettings) -> None:
+    """Each address-only record joins the one named cluster it fits best; it never joins two together."""
+    named = p.named
+    edges: dict[int, list[tuple[float, int]]] = defaultdict(list)   # address-only record -> (score, named record)
+    loose: list[tuple[float, int, int]] = []                       # address-only <-> address-only
+    for k in np.flatnonzero(is_match):
+        i, j = int(ia[k]), int(ib[k])
+        if named[i] and named[j]:
+            continue
+        if named[i] != named[j]:
+            x, y = (j, i) if named[i] else (i, j)
+            edges[x].append((float(sc.score[k]), y))
+        else:
+            loose.append((float(sc.score[k]), i, j))
+    forced = {}
+    for i, j in must:
+        for x, y in ((i, j), (j, i)):
+            if not named[x] and named[y]:
+                forced[x] = y
+    first: dict[int, int] = {}
+    latest: dict[int, int] = {}
+    for i in range(p.n):
+        if named[i] and p.dates[i] is not None:
+            root, day = cl.find(i), p.dates[i].toordinal()
+            first[root] = min(first.get(root, day), day)
+            latest[root] = max(latest.get(root, day), day)
+
+    def gap(root: int, day: int | None) -> int:
+        """Days between a record and the time a business was seen trading (0 within it)."""
+        if day is None or root not in latest:
+            return 0
+        return max(first[root] - day, day - latest[root], 0)
+
+    attached: dict[int, int] = {}   # address-only record -> named root
+    for x in sorted(set(edges) | set(forced)):
+        if x in forced and cl.allowed(x, forced[x]):
+            attached[x] = cl.find(forced[x])
+            continue
+        by_root: dict[int, float] = {}
+        for score, y in edges[x]:
+            root = cl.find(y)
+            if cl.allowed(x, y):
+                by_root[root] = max(by_root.get(root, 0.0), score)
+        if not by_root:
+            continue
+        top = max(by_root.values())
+        tied = [r for r, v in by_root.items() if v >= top - s.attach_margin]
+        # Same premises, several businesses over time: the one seen trading when the record was made, else
+        # the one trading most recently.
+        day = p.dates[x].toordinal() if p.dates[x] is not None else None
+        tied.sort(key=lambda r: (gap(r, day), -latest.get(r, 0), -by_root[r], r))
+        attached[x] = tied[0]
+    # Address-only records tied only to other address-only records follow them (strongest edge first).
+    loose.sort(key=lambda e: (-e[0], e[1], e[2]))
+    changed = True
+    while changed:
+        changed = False
+        for score, i, j in loose:
+            for x, y in ((i, j), (j, i)):
+                if x not in attached and y in attached and cl.allowed(x, attached[y]):
+                    attached[x] = attached[y]
+                    changed = True
+    for x, root in sorted(attached.items()):
+        cl.union(root, x)
+    for score, i, j in loose:
+        if i not in attached and j not in attached:
+            cl.union(i, j)
+
+
+def _connections(p: _Prepared, cluster: np.ndarray, s: MatchSettings) -> list[Connection]:
+    """Phones and contact names shared across clusters: a possible network, never a merge by itself."""
+    out: set[tuple[int, int, str, str]] = set()
+    for kind, values in (("phone", p.phone), ("contact", p.contact)):
+        groups: dict[str, set[int]] = defaultdict(set)
+        for i, v in enumerate(values):
+            if v and (kind == "phone" or " " in v):
+                groups[v].add(int(cluster[i]))
+        for value, cs in groups.items():
+            if 1 < len(cs) <= s.max_connection_clusters:
+                for a, b in itertools.combinations(sorted(cs), 2):
+                    out.add((a, b, kind, value))
+    return [Connection(a, b, kind, value) for a, b, kind, value in sorted(out)]
+
+
+def explain(a: MatchInput, b: MatchInput, settings: MatchSettings | None = None) -> PairScore:
+    """The score of one pair field by field, as `link` computes it (for the review screen)."""
+    s = settings or MatchSettings()
+    p = _prepare([a, b])
+    ia, ib = np.array([0]), np.array([1])
+    sc = _score(p, ia, ib, s)
+    return _pair_score(p, sc, 0, 0, 1, s)

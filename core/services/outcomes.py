@@ -1,0 +1,243 @@
+"""What joint visits achieved: each attending agency records its outcome once (and may correct it).
+
+The visit becomes "done" with the first outcome recorded after it started. Results for the partnership
+(visits per month, outcomes by agency, visits where two or more agencies found something, officers
+deployed) are counts, never intelligence, so everyone who sees the calendar sees them.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import visit_outcome
+from core.domain import VisitStatus
+from core.errors import Conflict, NotFound, ValidationError
+from core.permissions import Actor, ensure
+from core.services.audit import record
+from core.store.models import Agency, Operation, Visit, VisitAgency, VisitOfficer
+from core.store.uow import UnitOfWork
+
+CHUNK = 1000
+COUNT_COLUMNS = {"notices": "Notices", "seizures": "Seizures", "arrests": "Arrests", "penalties": "Civil penalties",
+                 "referrals": "Referrals"}
+
+
+# --- recording ---------------------------------------------------------------------------------
+
+
+def _part(s: Session, actor: Actor, visit_id: int, agency_id: int | None) -> tuple[Visit, VisitAgency]:
+    """The visit and the agency's part in it, if the actor may record that agency's outcome now."""
+    agency_id = actor.agency_id if agency_id is None else agency_id
+    ensure(actor, "visit.outcome", agency_id=agency_id)
+    visit = s.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(f"Visit {visit_id} no longer exists.")
+    part = s.scalar(select(VisitAgency).where(VisitAgency.visit_id == visit_id, VisitAgency.agency_id == agency_id))
+    if part is None:
+        raise NotFound(f"Your agency is not on visit {visit_id}; only agencies on the team record its outcome.")
+    if part.response == "declined":
+        raise ValidationError("Your agency declined this visit, so it has no outcome to record.")
+    if visit.status == VisitStatus.CANCELLED.value:
+        raise ValidationError("This visit was cancelled; there is no outcome to record.")
+    if visit.starts_at > datetime.now(timezone.utc):
+        raise ValidationError(f"This visit has not happened yet (it starts {visit.starts_at:%d %b %Y %H:%M}); "
+                              "record the outcome afterwards.")
+    return visit, part
+
+
+def record_outcome(uow: UnitOfWork, actor: Actor, visit_id: int, data: Mapping[str, Any], *,
+                   agency_id: int | None = None) -> None:
+    """The agency's first outcome of the visit; the visit becomes done with the first outcome."""
+    s = uow.session
+    visit, part = _part(s, actor, visit_id, agency_id)
+    if part.outcome_recorded_at is not None:
+        raise Conflict(f"Your agency recorded this visit's outcome on {part.outcome_recorded_at:%d %b %Y %H:%M}; "
+                       "correct that record instead of adding another.")
+    outcome = visit_outcome.validate(data)
+    now = datetime.now(timezone.utc)
+    part.outcome, part.outcome_recorded_at = outcome, now
+    record(s, actor, action="visit.outcome", entity="visit", entity_id=visit.id,
+           summary=f"Outcome for {actor.agency_name or 'agency'}: {visit_outcome.summarise([outcome])}",
+           after={"agency_id": part.agency_id, "outcome": outcome})
+    if visit.status != VisitStatus.DONE.value:
+        record(s, actor, action="visit.status", entity="visit", entity_id=visit.id, summary="Visit done",
+               before={"status": visit.status}, after={"status": VisitStatus.DONE.value})
+        visit.status, visit.updated_at = VisitStatus.DONE.value, now
+    _commit(uow)
+
+
+def correct_outcome(uow: UnitOfWork, actor: Actor, visit_id: int, data: Mapping[str, Any], *,
+                    agency_id: int | None = None) -> None:
+    """Replace the agency's recorded outcome (same agency only); before and after are audited."""
+    s = uow.session
+    visit, part = _part(s, actor, visit_id, agency_id)
+    if part.outcome_recorded_at is None:
+        raise ValidationError("Your agency has not recorded this visit's outcome yet; record it first.")
+    outcome = visit_outcome.validate(data)
+    before = part.outcome
+    if before == outcome:
+        return
+    part.outcome, part.outcome_recorded_at = outcome, datetime.now(timezone.utc)
+    record(s, actor, action="visit.outcome_corrected", entity="visit", entity_id=visit.id,
+           summary=f"Outcome corrected for {actor.agency_name or 'agency'}: {visit_outcome.summarise([outcome])}",
+           before={"agency_id": part.agency_id, "outcome": before}, after={"agency_id": part.agency_id, "outcome": outcome})
+    _commit(uow)
+
+
+def _commit(uow: UnitOfWork) -> None:
+    try:
+        uow.commit()
+    except StaleDataError:
+        raise Conflict("Someone changed this visit at the same moment; open it again and resubmit.") from None
+
+
+# --- my agency's visits ------------------------------------------------------------------------
+
+
+def _my_parts(s: Session, actor: Actor, *, recorded: bool) -> list[tuple[Visit, VisitAgency]]:
+    ensure(actor, "visit.outcome", agency_id=actor.agency_id)
+    q = (select(Visit, VisitAgency).join(VisitAgency, VisitAgency.visit_id == Visit.id)
+         .where(VisitAgency.agency_id == actor.agency_id, VisitAgency.response != "declined",
+                Visit.status != VisitStatus.CANCELLED.value, Visit.starts_at <= datetime.now(timezone.utc),
+                VisitAgency.outcome_recorded_at.is_not(None) if recorded else VisitAgency.outcome_recorded_at.is_(None))
+         .order_by(Visit.starts_at.desc(), Visit.id.desc()))
+    return [(v, p) for v, p in s.execute(q.limit(200))]
+
+
+def _visit_rows(s: Session, parts: list[tuple[Visit, VisitAgency]], *, recorded: bool) -> pd.DataFrame:
+    names = dict(s.execute(select(Agency.id, Agency.name)).all())
+    ops = dict(s.execute(select(Operation.id, Operation.name)).all())
+    rows = []
+    for v, part in parts:
+        row = {"visit_id": v.id, "When": v.starts_at, "Premises": v.premises_text,
+               "Lead": names.get(v.lead_agency_id or 0, ""), "Operation": ops.get(v.operation_id or 0, "")}
+        if recorded:
+            row["Recorded"] = part.outcome_recorded_at
+            row["Outcome"] = visit_outcome.summarise([part.outcome])
+        rows.append(row)
+    cols = ["visit_id", "When", "Premises", "Lead", "Operation", *(["Recorded", "Outcome"] if recorded else [])]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def awaiting_outcome(s: Session, actor: Actor) -> pd.DataFrame:
+    """My agency's visits that have happened and still need its outcome, newest first."""
+    return _visit_rows(s, _my_parts(s, actor, recorded=False), recorded=False)
+
+
+def recorded_outcomes(s: Session, actor: Actor) -> pd.DataFrame:
+    """My agency's recorded outcomes, newest visit first (to correct one)."""
+    return _visit_rows(s, _my_parts(s, actor, recorded=True), recorded=True)
+
+
+def outcome_of(s: Session, actor: Actor, visit_id: int) -> dict[str, Any]:
+    """The form's starting values for my agency's outcome of a visit, and whether it is a correction."""
+    visit, part = _part(s, actor, visit_id, None)
+    return {"visit_id": visit.id, "premises": visit.premises_text, "starts_at": visit.starts_at,
+            "correction": part.outcome_recorded_at is not None, "values": visit_outcome.form_values(part.outcome)}
+
+
+# --- for the risk list -------------------------------------------------------------------------
+
+
+def last_visit_for(s: Session, business_ids: Iterable[int]) -> dict[int, tuple[date, str]]:
+    """{business id: (date of its latest done visit, result summary)} for businesses visited at all."""
+    ids = sorted(set(business_ids))
+    latest: dict[int, tuple[datetime, int]] = {}
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        rows = s.execute(select(Visit.business_id, Visit.starts_at, Visit.id)
+                         .where(Visit.business_id.in_(chunk), Visit.status == VisitStatus.DONE.value))
+        for bid, starts, vid in rows:
+            if bid not in latest or (starts, vid) > latest[bid]:
+                latest[bid] = (starts, vid)
+    by_visit: dict[int, list[dict[str, Any] | None]] = defaultdict(list)
+    visit_ids = sorted(v for _, v in latest.values())
+    for i in range(0, len(visit_ids), CHUNK):
+        for vid, outcome in s.execute(select(VisitAgency.visit_id, VisitAgency.outcome)
+                                      .where(VisitAgency.visit_id.in_(visit_ids[i:i + CHUNK]))):
+            by_visit[vid].append(outcome)
+    return {bid: (starts.date(), visit_outcome.summarise(by_visit[vid])) for bid, (starts, vid) in latest.items()}
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitResults:
+    per_month: pd.DataFrame  # Month, Status, Visits
+    by_agency: pd.DataFrame  # Agency, Visits attended, Outcomes recorded, Nothing found, Notices, ...
+    findings: pd.DataFrame  # visit_id, When, Premises, Agencies with findings
+    officers: pd.DataFrame  # visit_id, When, Premises, Agencies, Officers deployed, Officers named
+    done: int
+    multi_agency_findings: int  # done visits where two or more agencies found something
+
+    @property
+    def multi_agency_share(self) -> float:
+        return self.multi_agency_findings / self.done if self.done else 0.0
+
+
+def results(s: Session, actor: Actor, *, since: date | None = None, until: date | None = None) -> VisitResults:
+    """The partnership's visit results between two dates (inclusive; either may be open)."""
+    ensure(actor, "visit.view")
+    where = []
+    if since is not None:
+        where.append(Visit.starts_at >= datetime.combine(since, time.min, timezone.utc))
+    if until is not None:
+        where.append(Visit.starts_at < datetime.combine(until, time.max, timezone.utc))
+    visits = s.execute(select(Visit.id, Visit.starts_at, Visit.status, Visit.premises_text).where(*where)).all()
+    month = pd.DataFrame([(datetime(v.starts_at.year, v.starts_at.month, 1), v.status) for v in visits],
+                         columns=["Month", "Status"])
+    per_month = (month.groupby(["Month", "Status"]).size().reset_index(name="Visits")
+                 .sort_values(["Month", "Status"], ignore_index=True))
+    done = {v.id: v for v in visits if v.status == VisitStatus.DONE.value}
+    done_ids = sorted(done)
+
+    # Outcomes by agency: attended (not declined) parts of done visits.
+    names = dict(s.execute(select(Agency.id, Agency.name)).all())
+    per_agency: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    found_by: dict[int, int] = defaultdict(int)
+    deployed: dict[int, tuple[int, int]] = {}
+    for i in range(0, len(done_ids), CHUNK):
+        chunk = done_ids[i:i + CHUNK]
+        for vid, aid, outcome, at in s.execute(
+                select(VisitAgency.visit_id, VisitAgency.agency_id, VisitAgency.outcome, VisitAgency.outcome_recorded_at)
+                .where(VisitAgency.visit_id.in_(chunk), VisitAgency.response != "declined")):
+            row = per_agency[aid]
+            row["Visits attended"] += 1
+            if at is None:
+                continue
+            row["Outcomes recorded"] += 1
+            counts = visit_outcome.counts_of(outcome)
+            row["Nothing found"] += not any(counts.values())
+            for key, label in COUNT_COLUMNS.items():
+                row[label] += counts[key]
+            found_by[vid] += visit_outcome.has_findings(outcome)
+        # Officers deployed, grouped in the database: planned per agency, and named people.
+        planned = dict(s.execute(select(VisitAgency.visit_id, func.sum(VisitAgency.officers))
+                                 .where(VisitAgency.visit_id.in_(chunk), VisitAgency.response != "declined")
+                                 .group_by(VisitAgency.visit_id)).all())
+        agencies = dict(s.execute(select(VisitAgency.visit_id, func.count(VisitAgency.id))
+                                  .where(VisitAgency.visit_id.in_(chunk), VisitAgency.response != "declined")
+                                  .group_by(VisitAgency.visit_id)).all())
+        named = dict(s.execute(select(VisitOfficer.visit_id, func.count(VisitOfficer.user_id))
+                               .where(VisitOfficer.visit_id.in_(chunk)).group_by(VisitOfficer.visit_id)).all())
+        for vid in chunk:
+            deployed[vid] = (int(agencies.get(vid, 0)), int(planned.get(vid) or 0), int(named.get(vid, 0)))  # type: ignore[assignment]
+    agency_cols = ["Visits attended", "Outcomes recorded", "Nothing found", *COUNT_COLUMNS.values()]
+    by_agency = pd.DataFrame([{"Agency": names.get(a, "?"), **{c: int(r.get(c, 0)) for c in agency_cols}}
+                              for a, r in per_agency.items()], columns=["Agency", *agency_cols])
+    by_agency = by_agency.sort_values(["Visits attended", "Agency"], ascending=[False, True], ignore_index=True)
+    findings = pd.DataFrame([(vid, done[vid].starts_at, done[vid].premises_text, found_by.get(vid, 0)) for vid in done_ids],
+                            columns=["visit_id", "When", "Premises", "Agencies with findings"])
+    officers = pd.DataFrame([(vid, done[vid].starts_at, done[vid].premises_text, *deployed[vid]) for vid in done_ids],
+                            columns=["visit_id", "When", "Premises", "Agencies", "Officers deployed", "Officers named"])
+    multi = int((findings["Agencies with findings"] >= 2).sum()) if len(findings) else 0
+    return VisitResults(per_month, by_agency, findings, officers, len(done_ids), multi)

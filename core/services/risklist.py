@@ -1,0 +1,435 @@
+"""The shared risk list: one row per business with the agencies that hold it, as one viewer may see it.
+
+Sharing limits are applied here, in the query, for every page and export:
+- a fully shared dataset (or the viewer's own agency's) shows its records' details;
+- an interest-only dataset of another agency shows only that the agency holds the business, and its band;
+- an owner-only dataset of another agency shows nothing at all (it still helped the matching).
+A business is listed only when the viewer may see at least one of its records in detail, and its
+name and address come from such a record, never from one the viewer may not read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from datetime import date, datetime, timezone
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from core import risk
+from core.domain import Sharing
+from core.errors import NotFound, ValidationError
+from core.permissions import Actor, ensure
+from core.services.audit import record
+from core.store import Store
+from core.store.models import (
+    Agency,
+    AgencyRecord,
+    AuditEvent,
+    Business,
+    BusinessLink,
+    Dataset,
+    TaskingRequest,
+    Visit,
+)
+
+MAX_ROWS_SHOWN = 2_000
+COLUMNS = ["business_id", "name", "address", "postcode", "district", "sector", "agencies", "n_agencies", "score",
+           "bands", "last_contact", "last_visit", "last_visit_result", "data_as_of", "stale", "connected", "tasking"]
+
+
+@dataclass(frozen=True)
+class RiskFilters:
+    text: str = ""
+    districts: tuple[str, ...] = ()
+    area: str = ""  # a postcode prefix, e.g. "KM1" or "KM1 4"
+    sector: str = ""
+    agency_codes: tuple[str, ...] = ()
+    min_agencies: int = 1
+    tasking_only: bool = False
+
+
+@dataclass
+class RiskList:
+    rows: pd.DataFrame  # COLUMNS plus one column per agency code (band, "interest", or "")
+    agency_codes: list[str]
+    total: int  # rows matching the filters (rows may be capped for display)
+    formula: str = risk.SCORE_FORMULA
+    interest_codes: tuple[str, ...] = ()  # agencies whose data this viewer sees as interest and band only
+    datasets: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _visible_datasets(session: Session, actor: Actor) -> pd.DataFrame:
+    """Every dataset with what this viewer may see of it, its freshness and its owner's code."""
+    rows = session.execute(
+        select(Dataset.id, Dataset.name, Dataset.sharing, Dataset.agency_id, Agency.code, Dataset.last_imported_at,
+               Dataset.stale_after_days)
+        .join(Agency, Agency.id == Dataset.agency_id)
+    ).all()
+    out = pd.DataFrame(rows, columns=["dataset_id", "dataset", "sharing", "agency_id", "agency", "last_imported_at",
+                                      "stale_after_days"])
+    out["see"] = [risk.visibility(s, a, actor.agency_id) for s, a in zip(out["sharing"], out["agency_id"], strict=True)]
+    today = datetime.now(timezone.utc)
+    out["age_days"] = [(today - t).days if t is not None else None for t in out["last_imported_at"]]
+    out["stale"] = [a is None or a > s for a, s in zip(out["age_days"], out["stale_after_days"], strict=True)]
+    return out
+
+
+def dataset_freshness(store: Store, actor: Actor) -> pd.DataFrame:
+    """Each dataset the viewer may know of, with its age and whether it is stale (for the chart)."""
+    ensure(actor, "risklist.view")
+    with store.read() as s:
+        ds = _visible_datasets(s, actor)
+    return ds[ds["see"] != "none"].drop(columns=["see"]).reset_index(drop=True)
+
+
+def _records(session: Session, actor: Actor, datasets: pd.DataFrame) -> pd.DataFrame:
+    """The current records this viewer may see (detail or interest), one row each."""
+    detail = [int(i) for i in datasets.loc[datasets["see"] == "detail", "dataset_id"]]
+    interest = [int(i) for i in datasets.loc[datasets["see"] == "interest", "dataset_id"]]
+    if not detail:
+        return pd.DataFrame(columns=["business_id", "dataset_id", "agency_id", "trading_name", "company_name", "address",
+                                     "postcode", "sector", "risk_band", "last_contact"])
+    rows = session.execute(
+        select(AgencyRecord.business_id, AgencyRecord.dataset_id, AgencyRecord.agency_id, AgencyRecord.trading_name,
+               AgencyRecord.company_name, AgencyRecord.address, AgencyRecord.postcode, AgencyRecord.sector,
+               AgencyRecord.risk_band, AgencyRecord.last_contact)
+        .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None),
+               AgencyRecord.dataset_id.in_(detail))
+    ).all()
+    frame = pd.DataFrame(rows, columns=["business_id", "dataset_id", "agency_id", "trading_name", "company_name",
+                                        "address", "postcode", "sector", "risk_band", "last_contact"])
+    if interest:
+        # Interest-only: which agency holds which business, and the band; nothing else is read.
+        irows = session.execute(
+            select(AgencyRecord.business_id, AgencyRecord.dataset_id, AgencyRecord.agency_id, AgencyRecord.risk_band)
+            .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None),
+                   AgencyRecord.dataset_id.in_(interest))
+        ).all()
+        iframe = pd.DataFrame(irows, columns=["business_id", "dataset_id", "agency_id", "risk_band"])
+        frame = pd.concat([frame, iframe], ignore_index=True)
+    return frame
+
+
+def risk_list(store: Store, actor: Actor, filters: RiskFilters = RiskFilters(), *,
+              limit: int | None = MAX_ROWS_SHOWN) -> RiskList:
+    """The ranked list as `actor` may see it, filtered; highest score first."""
+    return narrow(whole_list(store, actor), filters, limit=limit)
+
+
+def narrow(whole: RiskList, filters: RiskFilters, *, limit: int | None = MAX_ROWS_SHOWN) -> RiskList:
+    """A filtered view of a whole list (the page builds the whole list once per run)."""
+    if filters.min_agencies < 1:
+        raise ValidationError("At least: choose 1 or more agencies.")
+    out = _filter(whole.rows, filters)
+    total = len(out)
+    if limit is not None:
+        out = out.head(limit)
+    return RiskList(out.reset_index(drop=True), whole.agency_codes, total, datasets=whole.datasets,
+                    interest_codes=whole.interest_codes)
+
+
+def version(store: Store, actor: Actor) -> tuple[Any, ...]:
+    """Changes whenever anything the list shows may have changed (every write is audited; matching
+    stamps the businesses it touches): pages cache the whole list per agency on this."""
+    ensure(actor, "risklist.view")
+    with store.read() as s:
+        return (s.scalar(select(func.max(AuditEvent.id))), s.scalar(select(func.max(Business.matched_at))),
+                s.scalar(select(func.count()).select_from(AgencyRecord)))
+
+
+def whole_list(store: Store, actor: Actor) -> RiskList:
+    """Every business the viewer may see, ranked (no filter, no cap)."""
+    ensure(actor, "risklist.view")
+    with store.read() as s:
+        datasets = _visible_datasets(s, actor)
+        recs = _records(s, actor, datasets)
+        codes = dict(s.execute(select(Agency.id, Agency.code)).all())
+        if recs.empty:
+            return RiskList(pd.DataFrame(columns=COLUMNS), [], 0, datasets=datasets)
+        meta = datasets.set_index("dataset_id")
+        recs["see"] = recs["dataset_id"].map(meta["see"])
+        recs["agency"] = recs["agency_id"].map(codes)
+        recs["imported"] = recs["dataset_id"].map(meta["last_imported_at"])
+        recs["stale"] = recs["dataset_id"].map(meta["stale"])
+        detail = recs[recs["see"] == "detail"]
+        listed = detail["business_id"].unique()
+        recs = recs[recs["business_id"].isin(listed)]
+
+        # Per business and agency: the highest band that agency gives it (vectorised: 100,000 businesses).
+        recs["rank"] = recs["risk_band"].map(risk.BAND_RANK).fillna(0).astype(int)
+        recs["is_interest"] = recs["see"] == "interest"
+        per_agency = (recs.groupby(["business_id", "agency"], as_index=False, sort=True)
+                      .agg(rank=("rank", "max"), interest=("is_interest", "min")))
+        per_agency["band"] = per_agency["rank"].map(risk.RANK_BAND)
+        per_agency["shown"] = per_agency["band"].where(per_agency["band"] != "",
+                                                       per_agency["interest"].map({True: "interest", False: "held"}))
+        per_agency["points"] = per_agency["band"].map(risk.BAND_POINTS).fillna(risk.UNBANDED_POINTS).astype(int)
+        by_business = per_agency.groupby("business_id")
+        n_agencies = by_business.size()
+        scores = by_business["points"].sum() + risk.EXTRA_AGENCY_POINTS * (n_agencies - 1)
+        agencies = _joined(per_agency["business_id"], per_agency["agency"])
+        summaries = _joined(per_agency["business_id"], per_agency["agency"] + " " + per_agency["shown"])
+        wide = per_agency.pivot(index="business_id", columns="agency", values="shown").fillna("")
+
+        # Name and address from the best record the viewer may read in full.
+        detail = detail.assign(named=(detail["trading_name"].fillna("") != "") | (detail["company_name"].fillna("") != ""))
+        detail = detail.sort_values(["business_id", "named", "last_contact"], ascending=[True, False, False],
+                                    na_position="last")
+        first = detail.drop_duplicates("business_id").set_index("business_id")
+        out = pd.DataFrame(index=pd.Index(listed, name="business_id"))
+        out["name"] = first["trading_name"].where(first["trading_name"].fillna("") != "", first["company_name"]).fillna("")
+        out["address"] = first["address"].fillna("")
+        sector = detail[detail["sector"].fillna("") != ""].drop_duplicates("business_id").set_index("business_id")["sector"]
+        out["sector"] = sector.reindex(out.index).fillna("")
+        out["agencies"] = agencies
+        out["n_agencies"] = n_agencies
+        out["score"] = scores
+        out["bands"] = summaries
+        last = pd.to_datetime(detail["last_contact"], errors="coerce")
+        out["last_contact"] = last.groupby(detail["business_id"]).max().dt.date
+        contributing = recs.groupby("business_id")
+        out["data_as_of"] = contributing["imported"].min()
+        out["stale"] = contributing["stale"].any()
+
+        biz = pd.DataFrame(s.execute(
+            select(Business.id, Business.postcode, Business.district, Business.tasking_requested_at)
+            .where(Business.id.in_([int(i) for i in listed]))
+        ).all(), columns=["business_id", "postcode", "district", "tasking_requested_at"]).set_index("business_id")
+        out = out.join(biz)
+        out["tasking"] = out["tasking_requested_at"].notna()
+        out = out.drop(columns=["tasking_requested_at"])
+        links = s.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id)).all()
+        visits = _last_visits(s, [int(i) for i in listed])
+
+    listed_set = set(int(i) for i in listed)
+    connected: dict[int, int] = {}
+    for a, b in links:
+        if a in listed_set and b in listed_set:
+            connected[a] = connected.get(a, 0) + 1
+            connected[b] = connected.get(b, 0) + 1
+    out["connected"] = [connected.get(int(b), 0) for b in out.index]
+    out["last_visit"] = [visits.get(int(b), (None, ""))[0] for b in out.index]
+    out["last_visit_result"] = [visits.get(int(b), (None, ""))[1] for b in out.index]
+    out = out.join(wide)
+    out = out.reset_index()
+    out = out.sort_values(["score", "n_agencies", "name"], ascending=[False, False, True], kind="stable")
+    agency_codes = sorted(wide.columns)
+    interest_codes = tuple(sorted(set(datasets.loc[datasets["see"] == "interest", "agency"]) - set(
+        datasets.loc[datasets["see"] == "detail", "agency"])))
+    return RiskList(out[COLUMNS + agency_codes].reset_index(drop=True), agency_codes, len(out), datasets=datasets,
+                    interest_codes=interest_codes)
+
+
+def _joined(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """", ".join of `values` per key, for keys already in order (one pass; pandas' join per group is slow)."""
+    out: dict[Any, str] = {}
+    for key, group in groupby(zip(keys.tolist(), values.tolist(), strict=True), key=itemgetter(0)):
+        out[key] = ", ".join(v for _k, v in group)
+    return pd.Series(out, dtype=object)
+
+
+def _filter(out: pd.DataFrame, f: RiskFilters) -> pd.DataFrame:
+    keep = out["n_agencies"] >= f.min_agencies
+    if f.districts:
+        keep &= out["district"].isin(list(f.districts))
+    if f.area.strip():
+        keep &= out["postcode"].fillna("").str.upper().str.startswith(f.area.strip().upper())
+    if f.sector:
+        keep &= out["sector"] == f.sector
+    for code in f.agency_codes:
+        keep &= out["agencies"].str.split(", ").map(lambda v, c=code: c in v)
+    if f.text.strip():
+        needle = f.text.strip().lower()
+        keep &= (out["name"].str.lower().str.contains(needle, regex=False)
+                 | out["address"].str.lower().str.contains(needle, regex=False)
+                 | out["postcode"].fillna("").str.lower().str.contains(needle, regex=False))
+    if f.tasking_only:
+        keep &= out["tasking"]
+    return out[keep]
+
+
+def _last_visits(session: Session, business_ids: list[int]) -> dict[int, tuple[date | None, str]]:
+    """The latest visit done at each business, and what it found."""
+    if not business_ids:
+        return {}
+    try:
+        from core.services.outcomes import last_visit_for
+    except ImportError:  # before outcomes existed: the date only
+        rows = session.execute(
+            select(Visit.business_id, func.max(Visit.starts_at)).where(Visit.status == "done",
+                                                                       Visit.business_id.in_(business_ids))
+            .group_by(Visit.business_id)
+        ).all()
+        return {b: (at.date(), "") for b, at in rows}
+    return {b: (d if isinstance(d, date) and not isinstance(d, datetime) else d.date() if d else None, summary)
+            for b, (d, summary) in last_visit_for(session, business_ids).items()}
+
+
+# --- one business ---------------------------------------------------------------------------------
+
+
+def business_detail(store: Store, actor: Actor, business_id: int) -> dict[str, Any]:
+    """Everything the viewer may see of one business: its records, why they were matched, its connections."""
+    ensure(actor, "risklist.view")
+    with store.read() as s:
+        datasets = _visible_datasets(s, actor).set_index("dataset_id")
+        biz = s.get(Business, business_id)
+        while biz is not None and biz.merged_into_id:
+            biz = s.get(Business, biz.merged_into_id)
+        if biz is None:
+            raise NotFound(f"Business {business_id} is not on the risk list.")
+        recs = s.execute(
+            select(AgencyRecord, Agency.code).join(Agency, Agency.id == AgencyRecord.agency_id)
+            .where(AgencyRecord.business_id == biz.id, AgencyRecord.current.is_(True))
+        ).all()
+        shown, interest = [], []
+        for rec, code in recs:
+            see = datasets.at[rec.dataset_id, "see"] if rec.dataset_id in datasets.index else "none"
+            if see == "detail":
+                shown.append((rec, code, datasets.at[rec.dataset_id, "dataset"]))
+            elif see == "interest":
+                interest.append({"agency": code, "band": rec.risk_band or "interest"})
+        if not shown:
+            raise NotFound(f"Business {business_id} is not on the risk list.")
+        links = s.execute(
+            select(BusinessLink.kind, BusinessLink.value, Business.id, Business.name, Business.address)
+            .join(Business, or_(and_(BusinessLink.business_a_id == biz.id, Business.id == BusinessLink.business_b_id),
+                                and_(BusinessLink.business_b_id == biz.id, Business.id == BusinessLink.business_a_id)))
+        ).all()
+        visible_ids = _listed_ids(s, actor, [b for *_x, b, _n, _a in links])
+    records = [{"agency": code, "dataset": ds, "reference": r.reference, "trading_name": r.trading_name,
+                "company_name": r.company_name, "address": r.address, "postcode": r.postcode, "phone": r.phone,
+                "contact": r.contact, "sector": r.sector, "risk_value": r.risk_value, "band": r.risk_band or "",
+                "last_contact": r.last_contact, "match_score": r.match_score} for r, code, ds in shown]
+    return {
+        "id": biz.id, "name": records[0]["trading_name"] or records[0]["company_name"], "records": records,
+        "interest": interest, "why": _why_matched([r for r, _c, _d in shown]),
+        "connections": [{"business_id": b, "name": n, "address": a, "kind": k, "value": v}
+                        for k, v, b, n, a in links if b in visible_ids],
+    }
+
+
+def _listed_ids(session: Session, actor: Actor, ids: list[int]) -> set[int]:
+    """Which of these businesses the viewer may see in detail (connections to hidden ones are not shown)."""
+    if not ids:
+        return set()
+    q = (select(AgencyRecord.business_id).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
+         .where(AgencyRecord.business_id.in_(ids), AgencyRecord.current.is_(True),
+                or_(Dataset.sharing == Sharing.FULL.value, Dataset.agency_id == actor.agency_id)))
+    return set(session.scalars(q))
+
+
+def _as_input(r: AgencyRecord) -> Any:
+    from core.matching import MatchInput
+
+    return MatchInput(record_id=f"{r.dataset_id}:{r.reference}", source=str(r.dataset_id),
+                      trading_name=r.trading_name, company_name=r.company_name, address=r.address,
+                      postcode=r.postcode, phone=r.phone, contact=r.contact, last_contact=r.last_contact)
+
+
+def _why_matched(recs: list[AgencyRecord]) -> list[dict[str, Any]]:
+    """For each record after the first: how it compares with the record it agrees with most."""
+    if len(recs) < 2:
+        return []
+    from core.matching import explain
+
+    inputs = [_as_input(r) for r in recs]
+    out = []
+    for i, rec in enumerate(inputs[1:], start=1):
+        best = max((explain(rec, other) for j, other in enumerate(inputs) if j != i), key=lambda p: p.score)
+        other = best.b if best.a == rec.record_id else best.a
+        out.append({"record": rec.record_id.split(":", 1)[1], "with": other.split(":", 1)[1], "score": round(best.score),
+                    "fields": {k: f"{f.level} ({round(f.similarity)})" for k, f in best.fields.items()}})
+    return out
+
+
+# --- tasking and exports ------------------------------------------------------------------------------
+
+
+def send_to_tasking(store: Store, actor: Actor, business_ids: list[int], reason: str) -> int:
+    """Mark businesses for the next tasking meeting and for visit planning; returns how many were added."""
+    ensure(actor, "tasking.request")
+    ids = sorted({int(b) for b in business_ids})
+    if not ids:
+        raise ValidationError("Choose at least one business to send to tasking.")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError("Reason: say in a few words why these businesses should go to tasking.")
+    with store.uow() as uow:
+        s = uow.session
+        visible = _listed_ids(s, actor, ids)
+        if set(ids) - visible:
+            raise NotFound("Some of the chosen businesses are not on your risk list; refresh the list and choose again.")
+        already = set(s.scalars(select(TaskingRequest.business_id).where(TaskingRequest.business_id.in_(ids),
+                                                                         TaskingRequest.status == "open")))
+        now = datetime.now(timezone.utc)
+        added = 0
+        for bid in ids:
+            if bid in already:
+                continue
+            tr = TaskingRequest(business_id=bid, requested_by_id=actor.id, requested_at=now, reason=reason, status="open")
+            s.add(tr)
+            s.get(Business, bid).tasking_requested_at = now
+            s.flush()
+            record(s, actor, action="tasking.request", entity="business", entity_id=bid,
+                   after={"tasking_request_id": tr.id, "reason": reason}, summary=f"Sent business {bid} to tasking")
+            added += 1
+        uow.commit()
+    return added
+
+
+def export(store: Store, actor: Actor, filters: RiskFilters, *, fmt: str, marking: str) -> tuple[bytes, str]:
+    """The filtered list as CSV or XLSX, safe to open in Excel, marked; the export is audited."""
+    ensure(actor, "risklist.export")
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationError("Export: choose CSV or XLSX.")
+    rl = risk_list(store, actor, filters, limit=None)
+    header = ["Business", "Name", "Address", "Postcode", "Sector", "Agencies", "Number of agencies", "Score",
+              "Bands", "Last contact", "Last visit", "Last visit result", "Data as of", "Stale", "Connected businesses",
+              "Sent to tasking"]
+    cols = ["business_id", "name", "address", "postcode", "sector", "agencies", "n_agencies", "score", "bands",
+            "last_contact", "last_visit", "last_visit_result", "data_as_of", "stale", "connected", "tasking"]
+    frame = rl.rows[cols].astype(object).where(rl.rows[cols].notna(), None)
+    rows = [[_plain(v) for v in row] for row in frame.itertuples(index=False)]
+    note = f"shared risk list · {len(rows)} businesses · exported by {actor.name} · {risk.SCORE_FORMULA}"
+    if fmt == "csv":
+        data = risk.to_csv(header, rows, marking, note)
+    else:
+        data = risk.to_xlsx(header, rows, marking, title="Shared risk list", note=note)
+    with store.uow() as uow:
+        record(uow.session, actor, action="risklist.export", entity="risk_list", entity_id=fmt,
+               after={"rows": len(rows), "filters": {k: list(v) if isinstance(v, tuple) else v
+                                                     for k, v in filters.__dict__.items()}},
+               summary=f"Exported {len(rows)} businesses as {fmt.upper()}")
+        uow.commit()
+    return data, f"shared-risk-list-{date.today():%Y-%m-%d}.{fmt}"
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime().strftime("%Y-%m-%d")
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, date):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+# --- charts' data --------------------------------------------------------------------------------------
+
+
+def overlaps(rl: RiskList) -> pd.DataFrame:
+    """Businesses held by each pair of agencies (the diagonal: by the agency at all), from a list's rows."""
+    codes = rl.agency_codes
+    held = rl.rows[codes].ne("") if codes else pd.DataFrame()
+    matrix = pd.DataFrame(0, index=codes, columns=codes)
+    for a in codes:
+        for b in codes:
+            matrix.at[a, b] = int((held[a] & held[b]).sum())
+    return matrix

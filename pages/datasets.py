@@ -1,0 +1,198 @@
+"""Datasets and imports: my agency's exports, their column mapping, risk scale, sharing limit and history."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.importing.mapping import FIELD_LABELS, FIELDS, MULTI, clean_columns, used_columns
+from core.importing.risk import BANDS, is_numeric, suggest_risk_scale
+from core.importing.validate import report_frame
+from core.services import datasets
+from core.services.datasets import SHARING_HELP
+from ui.context import context, marking, user_errors
+
+ctx = context()
+marking(ctx.partnership, sensitive=True)
+st.title(f"Datasets and imports · {ctx.actor.agency_name}")
+st.caption("Each import replaces the dataset's snapshot on the shared risk list: new references are added, changed "
+           "ones updated, missing ones removed, and the records are matched into businesses again.")
+
+with ctx.store.read() as s:
+    mine = datasets.datasets(s, ctx.actor)
+
+with st.expander("New dataset", expanded=not mine), st.form("ds_new", clear_on_submit=True):
+    name = st.text_input("Name", placeholder="e.g. Food hygiene register")
+    description = st.text_area("What it holds", height=68)
+    sharing = st.radio("Partners may see", list(SHARING_HELP), captions=list(SHARING_HELP.values()), key="ds_new_sharing")
+    if st.form_submit_button("Create dataset"):
+        with user_errors(), ctx.store.uow() as uow:
+            datasets.create_dataset(uow, ctx.actor, name=name, description=description, sharing=sharing)
+            uow.commit()
+            st.rerun()
+
+if not mine:
+    st.info("Your agency has no datasets yet: create one above, then upload its export.")
+    st.stop()
+
+overview = pd.DataFrame([{"Dataset": d["name"], "Records": d["records"], "Last import": d["last_imported_at"],
+                          "Days since": d["days_since_import"], "Stale after (days)": d["stale_after_days"],
+                          "Freshness": "STALE: import a new export" if d["stale"] else "fresh",
+                          "Partners may see": d["sharing"]} for d in mine])
+st.dataframe(overview, hide_index=True, width="stretch",
+             column_config={"Last import": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")})
+
+by_id = {d["id"]: d for d in mine}
+did = st.selectbox("Dataset", list(by_id), format_func=lambda i: by_id[i]["name"], key="ds_pick")
+ds = by_id[did]
+if ds["description"]:
+    st.caption(ds["description"])
+
+def _import_panel(upload, round_: int) -> None:  # noqa: ANN001
+    """Preview, map, check and import one uploaded file."""
+    data = upload.getvalue()
+    pv = None
+    with user_errors():
+        pv = datasets.preview(data, upload.name)
+    if pv is None:
+        return
+    st.markdown(f"**{upload.name}**: {pv.table.describe()}. The first rows:")
+    st.dataframe(pv.head, hide_index=True, width="stretch")
+
+    columns = list(pv.table.frame.columns)
+    saved = clean_columns(ds["column_mapping"]) if ds["column_mapping"] else None
+    fits = saved is not None and all(c in columns for c in used_columns(saved))
+    start = saved if fits else pv.suggestion
+    st.subheader("Which column holds what")
+    st.caption("Filled in from this dataset's last import." if fits else
+               "Suggested from the column names and what the columns hold: check it.")
+    sig = f"{did}_{upload.name}_{len(data)}"
+    mapping: dict = {}
+    left, right = st.columns(2)
+    for i, field in enumerate((*FIELDS, "extra")):
+        box = left if i % 2 == 0 else right
+        if field in MULTI:
+            mapping[field] = box.multiselect(FIELD_LABELS[field], columns, default=[c for c in start[field] if c in columns],
+                                             key=f"ds_map_{field}_{sig}")
+        else:
+            options = [None, *columns]
+            mapping[field] = box.selectbox(FIELD_LABELS[field], options, index=options.index(start[field]) if start[field] in options else 0,
+                                           format_func=lambda c: "(none)" if c is None else c, key=f"ds_map_{field}_{sig}")
+
+    checked = None
+    with user_errors(), ctx.store.read() as s:
+        checked = datasets.check_file(s, ctx.actor, did, data, upload.name, mapping)
+    if checked is not None:
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Rows ready", f"{len(checked.rows):,}")
+        c2.metric("Errors (block the import)", f"{len(checked.errors):,}")
+        c3.metric("Warnings", f"{len(checked.warnings):,}")
+        if checked.issues:
+            report = report_frame(checked.issues)
+            st.dataframe(report, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(report)))
+            st.download_button("Download the validation report (CSV)", report.to_csv(index=False).encode("utf-8"),
+                               file_name=f"{upload.name.rsplit('.', 1)[0]}_validation.csv", mime="text/csv")
+        if checked.errors:
+            st.error("Correct the errors in the file (or choose other columns) and upload it again. Nothing has been imported.")
+        elif st.button(f"Import {len(checked.rows):,} rows into {ds['name']}", type="primary", key="ds_import"):
+            with user_errors(), st.status("Importing…", expanded=True) as status:
+                bar = st.progress(0.0, text="Starting")
+                result = datasets.import_file(ctx.store, ctx.actor, did, data, upload.name, mapping,
+                                              progress=lambda f, m: bar.progress(min(1.0, f), text=m))
+                status.update(label="Imported", state="complete")
+                st.session_state["ds_result"] = {"file": upload.name, "rows": result.rows, "added": result.added,
+                                                 "changed": result.changed, "removed": result.removed,
+                                                 "matched": result.records_matched, "businesses": result.businesses,
+                                                 "seconds": result.seconds}
+                st.session_state["ds_upload_round"] = round_ + 1
+                st.rerun()
+
+
+upload_tab, scale_tab, sharing_tab, history_tab = st.tabs(["Import a file", "Risk scale", "Sharing and freshness", "Import history"])
+
+# --- import ----------------------------------------------------------------------------------
+with upload_tab:
+    done = st.session_state.pop("ds_result", None)
+    if done:
+        st.success(f"Imported {done['file']}: {done['rows']:,} rows; {done['added']:,} added, {done['changed']:,} changed, "
+                   f"{done['removed']:,} removed. {done['matched']:,} of this dataset's records now share a business with "
+                   f"another agency ({done['businesses']:,} businesses in all). Took {done['seconds']:.1f} s.")
+    round_ = st.session_state.setdefault("ds_upload_round", 0)
+    upload = st.file_uploader("Upload the export (CSV or Excel .xlsx)", type=["csv", "xlsx"], key=f"ds_upload_{did}_{round_}",
+                              help="UTF-8, UTF-8 with BOM or Windows-1252; comma, semicolon, tab or pipe separated; "
+                                   "up to 50 MB and 500,000 rows. The first row must name the columns.")
+    if upload is not None:
+        _import_panel(upload, round_)
+
+# --- risk scale ------------------------------------------------------------------------------
+with scale_tab:
+    with ctx.store.read() as s:
+        seen = datasets.risk_values(s, ctx.actor, did)
+    scale = ds["risk_scale"]
+    st.caption("How your agency's own risk values map to the partnership's common band (high, medium, low). "
+               "Saving re-bands the dataset's current records.")
+    numeric = st.toggle("A numeric score with thresholds", value=is_numeric(scale), key=f"ds_numeric_{did}")
+    if numeric:
+        n1, n2 = st.columns(2)
+        high_from = n1.number_input("High from (score at or above)", value=float(scale.get("high_from", 70)) if is_numeric(scale) else 70.0,
+                                    key=f"ds_high_{did}")
+        medium_from = n2.number_input("Medium from (score at or above)", value=float(scale.get("medium_from", 40)) if is_numeric(scale) else 40.0,
+                                      key=f"ds_medium_{did}")
+        new_scale: dict = {"type": "numeric", "high_from": high_from, "medium_from": medium_from}
+    else:
+        seed_key = f"ds_scale_seed_{did}"
+        if st.button("Suggest bands from the values in the data", key=f"ds_suggest_{did}"):
+            suggestion = suggest_risk_scale(seen, ds["column_mapping"].get("risk") or "")
+            st.session_state[seed_key] = {} if is_numeric(suggestion) else suggestion
+            st.session_state.pop(f"ds_scale_editor_{did}", None)
+        current = st.session_state.get(seed_key) or ({} if is_numeric(scale) else scale)
+        values = list(dict.fromkeys([*current, *seen]))
+        frame = pd.DataFrame({"Value": values, "Band": [current.get(v) for v in values],
+                              "Records": [seen.get(v, 0) for v in values]})
+        edited = st.data_editor(frame, hide_index=True, num_rows="dynamic", width="stretch", key=f"ds_scale_editor_{did}",
+                                column_config={"Value": st.column_config.TextColumn("Your agency's value", required=True),
+                                               "Band": st.column_config.SelectboxColumn("Common band", options=list(BANDS)),
+                                               "Records": st.column_config.NumberColumn("Records now", disabled=True)})
+        new_scale = {str(r["Value"]): r["Band"] for r in edited.to_dict("records") if str(r["Value"] or "").strip() and r["Band"]}
+        unbanded = [v for v in seen if v not in new_scale]
+        if unbanded:
+            st.warning(f"{len(unbanded)} value(s) in the data have no band yet: {', '.join(unbanded[:10])}")
+    if st.button("Save the risk scale", key=f"ds_scale_save_{did}"):
+        with user_errors(), ctx.store.uow() as uow:
+            n = datasets.set_risk_scale(uow, ctx.actor, did, new_scale)
+            uow.commit()
+            st.session_state.pop(f"ds_scale_seed_{did}", None)
+            st.success(f"Saved. {n:,} record(s) changed band.")
+
+# --- sharing and freshness -------------------------------------------------------------------
+with sharing_tab:
+    options = list(SHARING_HELP)
+    choice = st.radio("What partners may see of this dataset", options, index=options.index(ds["sharing"]),
+                      captions=[SHARING_HELP[o] for o in options], key=f"ds_sharing_{did}")
+    days = st.number_input("Show the dataset as stale after this many days without an import", min_value=1, max_value=3650,
+                           value=int(ds["stale_after_days"]), step=1, key=f"ds_days_{did}")
+    if st.button("Save sharing and freshness", key=f"ds_sharing_save_{did}"):
+        with user_errors(), ctx.store.uow() as uow:
+            if choice != ds["sharing"]:
+                datasets.set_sharing(uow, ctx.actor, did, choice)
+            if int(days) != ds["stale_after_days"]:
+                datasets.set_stale_after_days(uow, ctx.actor, did, int(days))
+            uow.commit()
+            st.rerun()
+
+# --- history ---------------------------------------------------------------------------------
+with history_tab:
+    with ctx.store.read() as s:
+        hist = datasets.history(s, ctx.actor, did)
+    if not hist:
+        st.info("No imports yet.")
+    else:
+        st.dataframe(pd.DataFrame([{"When": h["imported_at"], "By": h["by"], "File": h["filename"], "Rows": h["rows"],
+                                    "Added": h["added"], "Changed": h["changed"], "Removed": h["removed"],
+                                    "Warnings": h["warnings"]} for h in hist]),
+                     hide_index=True, width="stretch", column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")})
+        latest = hist[0]["report"]
+        if any(latest.get(k) for k in ("added_refs", "changed_refs", "removed_refs")):
+            with st.expander("Which references the latest import added, changed and removed"):
+                for key, label in (("added_refs", "Added"), ("changed_refs", "Changed"), ("removed_refs", "Removed")):
+                    if latest.get(key):
+                        st.markdown(f"**{label}:** " + ", ".join(latest[key]))

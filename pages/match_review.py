@@ -1,0 +1,81 @@
+"""Match review: the pairs the matcher was unsure about, one at a time, side by side; split and merge."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.services import review
+from ui.context import context, marking, user_errors
+
+ctx = context()
+marking(ctx.partnership, sensitive=True)
+st.title("Match review")
+st.caption("Pairs of records the matcher was unsure about, for your agency. Decide each one: your decision is kept "
+           "and every later matching run respects it. Keys: **M** match, **N** not a match, **U** unsure.")
+
+FIELD_LABELS = {"trading_name": "Trading name", "company_name": "Company name", "address": "Address",
+                "postcode": "Postcode", "phone": "Phone", "contact": "Contact", "sector": "Sector",
+                "risk_value": "Risk value", "last_contact": "Last contact"}
+AGREEMENT_FOR = {"trading_name": "name", "company_name": "name", "address": "address", "postcode": "postcode",
+                 "phone": "phone", "contact": "contact"}
+
+with user_errors():
+    pairs, waiting = review.queue(ctx.store, ctx.actor, limit=1)
+    pending = review.pending_decisions(ctx.store)
+    top1, top2 = st.columns([3, 2])
+    top1.metric("Pairs waiting for your agency", f"{waiting:,}")
+    if pending:
+        if top2.button(f"Apply {pending} decision{'s' if pending != 1 else ''} now", type="primary",
+                       help="Runs the matching again so your decisions show on the risk list (imports do this too)."):
+            with st.status("Matching again with your decisions…") as status:
+                summary = review.apply_decisions(ctx.store, ctx.actor,
+                                                 progress=lambda f, m: status.update(label=m))
+                status.update(label=f"Done: {summary.records:,} records in {summary.businesses:,} businesses; "
+                                    f"{summary.review_pairs:,} pairs to review", state="complete")
+
+    if not pairs:
+        st.success("Nothing to review for your agency.")
+    else:
+        pair = pairs[0]
+        st.subheader(f"Same business? Matcher's score {pair.score} / 100")
+        rows = []
+        for f, label in FIELD_LABELS.items():
+            agree = pair.fields.get(AGREEMENT_FOR.get(f, ""), {})
+            rows.append({"Field": label, f"{pair.a['agency']} {pair.a['reference']}": str(pair.a.get(f) or ""),
+                         f"{pair.b['agency']} {pair.b['reference']}": str(pair.b.get(f) or ""),
+                         "Agreement": f"{agree.get('level', '')} ({agree.get('similarity', '')})" if agree else ""})
+        if "number" in pair.fields:
+            n = pair.fields["number"]
+            rows.append({"Field": "House number", "Agreement": f"{n.get('level', '')} ({n.get('similarity', '')})"})
+        st.dataframe(rows, hide_index=True, width="stretch")
+        b1, b2, b3, _ = st.columns([1, 1, 1, 3])
+        choice = None
+        if b1.button("Match", type="primary", shortcut="m", key="rv_match"):
+            choice = "match"
+        if b2.button("Not a match", shortcut="n", key="rv_no"):
+            choice = "no match"
+        if b3.button("Unsure", shortcut="u", key="rv_unsure"):
+            choice = "unsure"
+        if choice:
+            review.decide(ctx.store, ctx.actor, pair.id, choice)
+            st.toast(f"Recorded: {choice}")
+            st.rerun()
+
+with st.expander("Split or merge businesses"):
+    st.caption("Split: take records out of a business when the matcher joined two different businesses. "
+               "Merge: join two businesses that are one. Both are kept as decisions and audited.")
+    s1, s2 = st.columns(2)
+    with s1.form("split"):
+        business = st.number_input("Business number", min_value=1, step=1, key="sp_business")
+        refs = st.text_input("References to split off (comma separated, as agency:reference or reference)")
+        if st.form_submit_button("Split"):
+            with user_errors():
+                picked = review.references_for(ctx.store, ctx.actor, int(business), refs)
+                summary = review.split(ctx.store, ctx.actor, int(business), picked)
+                st.success(f"Split. {summary.businesses:,} businesses after matching again.")
+    with s2.form("merge"):
+        first = st.number_input("Business number", min_value=1, step=1, key="mg_a")
+        second = st.number_input("and business number", min_value=1, step=1, key="mg_b")
+        if st.form_submit_button("Merge"):
+            with user_errors():
+                summary = review.merge(ctx.store, ctx.actor, int(first), int(second))
+                st.success(f"Merged. {summary.businesses:,} businesses after matching again.")

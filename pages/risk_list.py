@@ -1,0 +1,137 @@
+"""The shared risk list: businesses that worry several agencies, ranked, as this viewer may see them."""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from core import charts
+from core.permissions import allowed
+from core.services import risklist
+from ui.context import context, marking, user_errors
+
+
+
+@st.cache_data(ttl=900, max_entries=24, show_spinner="Building the risk list…")
+def whole_list(database: str, agency_id: int, version: tuple, _actor: object) -> risklist.RiskList:  # noqa: ARG001
+    """The whole list as one agency sees it, rebuilt when anything it shows changes (see risklist.version)."""
+    return risklist.whole_list(ctx.store, _actor)
+
+
+ctx = context()
+marking(ctx.partnership, sensitive=True)
+st.title("Shared risk list")
+st.caption(risklist.risk.SCORE_FORMULA + " Each agency's column shows its band, or *interest* where that agency "
+           "shares only that it holds the business. Owner-only data helps the matching but is never shown to partners.")
+
+with user_errors():
+    everything = whole_list(ctx.store.url, ctx.actor.agency_id, risklist.version(ctx.store, ctx.actor), ctx.actor)
+    districts = sorted(d for d in everything.rows["district"].dropna().unique() if d)
+    sectors = sorted(s for s in everything.rows["sector"].dropna().unique() if s)
+
+    f1, f2, f3, f4 = st.columns([3, 2, 2, 1])
+    text = f1.text_input("Search name, address or postcode", key="rl_text")
+    area = f2.text_input("Postcode area or district starts with", key="rl_area", placeholder="e.g. KM1 or KM1 4")
+    sector = f3.selectbox("Sector", ["", *sectors], format_func=lambda v: v or "All sectors", key="rl_sector")
+    least = f4.selectbox("At least", [1, 2, 3, 4], index=1, format_func=lambda n: f"{n} agenc{'y' if n == 1 else 'ies'}",
+                         key="rl_least")
+    g1, g2, g3 = st.columns([3, 3, 1])
+    chosen_districts = g1.multiselect("Postcode districts", districts, key="rl_districts")
+    agencies = g2.multiselect("Held by (all of)", everything.agency_codes, key="rl_agencies")
+    tasking_only = g3.toggle("Sent to tasking", key="rl_tasking")
+    filters = risklist.RiskFilters(text=text, districts=tuple(chosen_districts), area=area, sector=sector,
+                                   agency_codes=tuple(agencies), min_agencies=least, tasking_only=tasking_only)
+    listing = risklist.narrow(everything, filters)
+
+    stale = everything.datasets[(everything.datasets["see"] != "none") & everything.datasets["stale"]]
+    if not stale.empty:
+        st.warning("Stale data (older than its dataset's limit): " + "; ".join(
+            f"{r.agency} {r.dataset} ({'never imported' if r.age_days is None else f'{r.age_days} days old'})"
+            for r in stale.itertuples()), icon="⏳")
+
+    tab_list, tab_charts = st.tabs(["List", "Charts"])
+    with tab_list:
+        shown = len(listing.rows)
+        st.write(f"**{listing.total:,}** businesses match" + (f" (the top {shown:,} are shown)" if shown < listing.total else ""))
+        view = listing.rows.drop(columns=["bands"]).copy()
+        view["tasking"] = view["tasking"].map({True: "yes", False: ""})
+        event = st.dataframe(
+            view, hide_index=True, on_select="rerun", selection_mode="multi-row", key="rl_table",
+            column_order=["score", "n_agencies", "name", "address", "postcode", *listing.agency_codes, "last_contact",
+                          "last_visit", "last_visit_result", "connected", "data_as_of", "tasking", "sector"],
+            column_config={
+                "score": st.column_config.NumberColumn("Score", help=risklist.risk.SCORE_FORMULA, width="small"),
+                "n_agencies": st.column_config.NumberColumn("Agencies", width="small"),
+                "name": st.column_config.TextColumn("Business", width="medium"),
+                "address": st.column_config.TextColumn("Address", width="medium"),
+                "postcode": st.column_config.TextColumn("Postcode", width="small"),
+                "last_contact": st.column_config.DateColumn("Last contact", format="DD/MM/YYYY"),
+                "last_visit": st.column_config.DateColumn("Last visit", format="DD/MM/YYYY"),
+                "last_visit_result": st.column_config.TextColumn("Visit result"),
+                "connected": st.column_config.NumberColumn("Connected", help="Other businesses sharing a phone number "
+                                                           "or contact name: a possible network", width="small"),
+                "data_as_of": st.column_config.DatetimeColumn("Data as of", format="DD/MM/YYYY",
+                                                              help="The oldest import behind this row"),
+                "tasking": st.column_config.TextColumn("Tasking", width="small"),
+                **{code: st.column_config.TextColumn(f"{code} (interest)", help=f"{code} shares only that it holds the "
+                                                     "business, and its band") for code in listing.interest_codes},
+            },
+        )
+        picked = [int(listing.rows.iloc[i]["business_id"]) for i in event.selection.rows] if event else []
+        if picked:
+            st.write(f"{len(picked)} selected: " + "; ".join(listing.rows.set_index("business_id").loc[picked, "name"]))
+            a1, a2, a3 = st.columns([3, 2, 2])
+            if allowed(ctx.actor, "tasking.request"):
+                with a1.form("tasking", clear_on_submit=True):
+                    reason = st.text_input("Why should tasking look at these?")
+                    if st.form_submit_button("Send to tasking", type="primary"):
+                        with user_errors():
+                            n = risklist.send_to_tasking(ctx.store, ctx.actor, picked, reason)
+                            st.success(f"{n} sent to the next tasking meeting and to visit planning"
+                                       + (f"; {len(picked) - n} were already waiting." if n < len(picked) else "."))
+            if allowed(ctx.actor, "visit.plan"):
+                a2.page_link("pages/visit_planner.py", label="Plan a visit to the first selected",
+                             icon=":material/event:", query_params={"business": str(picked[0])})
+            if a3.button("Why these records were matched", key="rl_detail"):
+                st.session_state["rl_open"] = picked[0]
+
+        if allowed(ctx.actor, "risklist.export"):
+            mark = ctx.partnership.classification if ctx.partnership.classification.endswith("SENSITIVE") \
+                else "OFFICIAL-SENSITIVE"
+            e1, e2, _ = st.columns([1, 1, 4])
+            e1.download_button("Export CSV", data=lambda: risklist.export(ctx.store, ctx.actor, filters, fmt="csv", marking=mark)[0],
+                               file_name=f"shared-risk-list-{date.today():%Y-%m-%d}.csv", mime="text/csv",
+                               on_click="ignore", icon=":material/download:")
+            e2.download_button("Export XLSX", data=lambda: risklist.export(ctx.store, ctx.actor, filters, fmt="xlsx", marking=mark)[0],
+                               file_name=f"shared-risk-list-{date.today():%Y-%m-%d}.xlsx", on_click="ignore",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               icon=":material/download:")
+
+    with tab_charts:
+        if st.toggle("Show charts", key="rl_charts", help="Charts are drawn on request to keep the list quick."):
+            c1, c2 = st.columns(2)
+            c1.plotly_chart(charts.businesses_by_agency_count(everything.rows), width="stretch")
+            c2.plotly_chart(charts.stale_datasets(risklist.dataset_freshness(ctx.store, ctx.actor)), width="stretch")
+            st.plotly_chart(charts.overlap_heatmap(risklist.overlaps(everything)), width="stretch")
+
+opened = st.session_state.get("rl_open")
+if opened:
+
+    @st.dialog("Business on the risk list", width="large")
+    def show(business_id: int) -> None:
+        with user_errors():
+            d = risklist.business_detail(ctx.store, ctx.actor, business_id)
+            st.subheader(d["name"] or "(no name: address-only records)")
+            st.dataframe(d["records"], hide_index=True)
+            if d["interest"]:
+                st.write("Interest only: " + ", ".join(f"{i['agency']} ({i['band']})" for i in d["interest"]))
+            if d["why"]:
+                st.markdown("**Why these records were matched** (each compared with the record it agrees with most)")
+                st.dataframe([{"record": w["record"], "with": w["with"], "score": w["score"], **w["fields"]} for w in d["why"]],
+                             hide_index=True)
+            if d["connections"]:
+                st.markdown("**Connected businesses** (shared phone or contact: a possible network, not the same business)")
+                st.dataframe(d["connections"], hide_index=True)
+        st.session_state.pop("rl_open", None)
+
+    show(int(opened))

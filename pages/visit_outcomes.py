@@ -1,0 +1,68 @@
+"""Record outcomes: after a visit, each attending agency records what it did and found."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.services import outcomes
+from core.visit_outcome import NOTICE_TYPES, OTHER_COUNTS
+from ui.context import context, marking, user_errors
+
+ctx = context()
+marking(ctx.partnership)
+st.title("Record outcomes")
+st.caption(f"Visits {ctx.actor.agency_name or 'your agency'} attended that still need its outcome, newest first. "
+           "Each agency records its own outcome once; a mistake is corrected, and both versions are kept in the audit log.")
+
+if msg := st.session_state.pop("oc_done", None):
+    st.success(msg)
+with ctx.store.read() as s, user_errors():
+    awaiting = outcomes.awaiting_outcome(s, ctx.actor)
+    recorded = outcomes.recorded_outcomes(s, ctx.actor)
+if awaiting.empty:
+    st.success("Nothing awaiting: every visit your agency attended has its outcome.")
+else:
+    st.dataframe(awaiting.drop(columns=["visit_id"]), hide_index=True, width="stretch",
+                 column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
+
+choices = {int(r.visit_id): f"{r.When:%d %b %Y %H:%M} · {r.Premises}" for r in awaiting.itertuples()}
+fixes = {int(r.visit_id): f"{r.When:%d %b %Y %H:%M} · {r.Premises} (recorded: {r.Outcome})" for r in recorded.itertuples()}
+mode = st.radio("What to do", ["Record a new outcome", "Correct a recorded outcome"], horizontal=True,
+                disabled=not fixes, key="oc_mode")
+options = choices if mode == "Record a new outcome" else fixes
+visit_id = st.selectbox("Visit", list(options), format_func=options.get, index=None,
+                        placeholder="Choose a visit…", key="oc_visit")
+if visit_id is None:
+    st.stop()
+
+current = None
+with ctx.store.read() as s, user_errors():
+    current = outcomes.outcome_of(s, ctx.actor, visit_id)
+if current is None:
+    st.stop()
+values = current["values"]
+with st.form(f"outcome_{visit_id}"):
+    st.markdown(f"**{current['premises']}**, {current['starts_at']:%A %d %B %Y, %H:%M}")
+    st.caption("Counts: 0 if none. Nothing found is recorded by leaving every count at 0.")
+    entered: dict[str, object] = {}
+    cols = st.columns(len(NOTICE_TYPES))
+    for col, (key, label) in zip(cols, NOTICE_TYPES.items(), strict=True):
+        entered[key] = col.number_input(label, min_value=0, max_value=999, step=1, value=values[key])
+    cols = st.columns(len(OTHER_COUNTS))
+    for col, (key, label) in zip(cols, OTHER_COUNTS.items(), strict=True):
+        entered[key] = col.number_input(label, min_value=0, max_value=999, step=1, value=values[key])
+    entered["advice"] = st.checkbox("Advice given", value=values["advice"])
+    entered["follow_up"] = st.checkbox("Follow-up needed", value=values["follow_up"])
+    entered["follow_up_note"] = st.text_input("Follow-up: what and by when", value=values["follow_up_note"])
+    entered["notes"] = st.text_area("Notes (what was found; no intelligence beyond what partners may see)",
+                                    value=values["notes"])
+    label = "Save correction" if current["correction"] else "Record outcome"
+    if st.form_submit_button(label, type="primary"):
+        with user_errors(), ctx.store.uow() as uow:
+            data = {k: (int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in entered.items()}
+            if current["correction"]:
+                outcomes.correct_outcome(uow, ctx.actor, visit_id, data)
+            else:
+                outcomes.record_outcome(uow, ctx.actor, visit_id, data)
+            st.session_state.pop("oc_visit", None)
+            st.session_state["oc_done"] = f"{'Correction saved' if current['correction'] else 'Outcome recorded'}: {current['premises']}."
+            st.rerun()

@@ -29,7 +29,7 @@ def _food_business(store: Store) -> int:
         return s.scalar(select(Business.id).join(AgencyRecord, AgencyRecord.business_id == Business.id)
                         .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
                         .where(Dataset.name == "Food hygiene register", AgencyRecord.current.is_(True),
-                               Business.sector == "takeaway", Business.id.not_in(owner_only))
+                               Business.sector.ilike("%takeaway%"), Business.id.not_in(owner_only))
                         .order_by(Business.id).limit(1))
 
 

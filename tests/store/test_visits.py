@@ -275,3 +275,12 @@ def test_a_visit_tasked_from_a_referral_suggests_its_indicators_issues_to_the_ag
     with demo_store.read() as s:
         assert [i["issue"] for i in visits.visit_referral_issues(s, coord, vid)] == ["illegal working"]
         assert visits.visit_referral_issues(s, fire, vid) == []
+
+
+@pytest.mark.parametrize(("sector", "holders", "kind"), [
+    ("Takeaway/sandwich shop", set(), "food business"), ("Pub/bar/nightclub", set(), "licensed premises"),
+    ("Premises licence (off sales)", set(), "licensed premises"), ("Flat above commercial premises", set(), "HMO/residential"),
+    ("HMO", {"FS"}, "HMO/residential"), ("", {"LIC", "FS"}, "licensed premises"), ("car wash", set(), "other"), ("barber", set(), "other"),
+])
+def test_premises_kind_from_any_agencys_sector_words(sector: str, holders: set[str], kind: str) -> None:
+    assert visits.premises_kind(sector, holders) == kind

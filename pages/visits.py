@@ -142,9 +142,14 @@ if not rows:
     st.stop()
 frame = pd.DataFrame(rows)
 if view != "List":
-    fig = px.timeline(frame, x_start="starts_at", x_end="ends_at", y="lead", color="status",
-                      hover_data={"premises": True, "agencies": True, "officers": True, "not answered": True},
-                      category_orders={"status": list(STATUSES)})
+    hover = {"premises": True, "agencies": True, "officers": True, "not answered": True}
+    if view == "Week":
+        fig = px.timeline(frame, x_start="starts_at", x_end="ends_at", y="lead", color="status", hover_data=hover,
+                          category_orders={"status": list(STATUSES)})
+    else:  # a two-hour bar is a sliver on a month's axis: show each visit as a dot
+        fig = px.scatter(frame, x="starts_at", y="lead", color="status", hover_data=hover,
+                         category_orders={"status": list(STATUSES)})
+        fig.update_traces(marker={"size": 14, "line": {"width": 1, "color": "white"}})
     fig.update_layout(height=260 + 12 * frame["lead"].nunique(), margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       xaxis_range=[start, end + timedelta(days=1)], yaxis_title="Lead agency")
     st.plotly_chart(fig, width="stretch")

@@ -8,6 +8,7 @@ markers reach only roles allowed "marker.view" (others get none, not even a coun
 """
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -59,13 +60,14 @@ MIXED_WARNING = ("Mixed approach: supportive compliance and enforcement on one v
 REFERRAL_DAYS = 365
 AUDITED = ("business_id", "premises_text", "starts_at", "ends_at", "lead_agency_id", "entry_route", "approach",
            "status", "briefing")
-# Sectors on the risk list and the kind of premises they usually are (for entry powers).
-SECTOR_KINDS = {
-    "pub": "licensed premises", "off-licence": "licensed premises", "convenience store": "licensed premises",
-    "hotel": "licensed premises", "nail bar": "licensed premises",
-    "takeaway": "food business", "restaurant": "food business",
-    "HMO": "HMO/residential",
-}
+# Words in a business's sector (each agency writes it its own way) and the kind of premises they mean.
+SECTOR_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("HMO/residential", ("hmo", "flat above", "residential", "multiple occupation", "bedsit")),
+    ("licensed premises", ("licen", r"\bpub\b", r"\bbar\b", "nightclub", "off-licence", "convenience store", "nail bar",
+                           "late night refreshment")),
+    ("food business", ("takeaway", "restaurant", "cafe", "canteen", "food", "sandwich", "hotel", "bed & breakfast",
+                       "guest house", "caterer")),
+)
 
 
 @dataclass
@@ -107,13 +109,17 @@ class ClashError(Conflict):
 
 
 def premises_kind(sector: str, holders: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    """The kind of premises for entry powers, from the sector and which agencies hold records."""
-    if sector in SECTOR_KINDS:
-        return SECTOR_KINDS[sector]
+    """The kind of premises for entry powers, from the sector's words and which agencies hold records."""
+    text = sector.lower()
+    for kind, words in SECTOR_WORDS:
+        if any(re.search(w, text) for w in words):
+            return kind
     if "LIC" in holders:
         return "licensed premises"
     if "FS" in holders:
         return "food business"
+    if "HOU" in holders:
+        return "HMO/residential"
     return "other"
 
 

@@ -29,7 +29,7 @@ def _food_business(store: Store) -> int:
         return s.scalar(select(Business.id).join(AgencyRecord, AgencyRecord.business_id == Business.id)
                         .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
                         .where(Dataset.name == "Food hygiene register", AgencyRecord.current.is_(True),
-                               Business.sector == "takeaway", Business.id.not_in(owner_only))
+                               Business.sector.ilike("%takeaway%"), Business.id.not_in(owner_only))
                         .order_by(Business.id).limit(1))
 
 
@@ -67,6 +67,9 @@ def test_officer_sees_the_calendar_and_a_visits_markers(open_app: Callable[..., 
     at.switch_page("pages/visits.py").run()
     assert not at.exception, at.exception
     assert any("visits" in m.value and "from" in m.value for m in at.markdown)
+    for view in ("Week", "List"):
+        at = _by_label(at.radio, "View").set_value(view).run()
+        assert not at.exception, (view, at.exception)
     at.query_params["visit"] = str(marked)
     at.switch_page("pages/visits.py").run()
     assert not at.exception, at.exception
@@ -117,3 +120,24 @@ def test_officer_reads_the_catalogue_without_editors(open_app: Callable[..., App
     assert not at.exception, at.exception
     assert not [b for b in at.button if b.label.startswith("Save")]
     assert len(at.dataframe) >= 2
+
+
+def test_coordinator_confirms_its_agencys_part_from_the_visit(private_app: Callable[..., AppTest]) -> None:
+    from core.store.models import Agency, VisitAgency
+
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        lic = s.scalar(select(Agency.id).where(Agency.code == "LIC"))
+        vid = s.scalar(select(Visit.id).join(VisitAgency, VisitAgency.visit_id == Visit.id)
+                       .where(VisitAgency.agency_id == lic, VisitAgency.response == "pending",
+                              Visit.status.in_(("draft", "proposed"))).order_by(Visit.id).limit(1))
+    at = private_app("coordinator")
+    at.query_params["visit"] = str(vid)
+    at.switch_page("pages/visits.py").run()
+    assert not at.exception, at.exception
+    at = _by_label(at.button, "Confirm our part").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with store.read() as s:
+        answer = s.scalar(select(VisitAgency.response).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == lic))
+    assert answer == "confirmed"
+    store.dispose()

@@ -252,3 +252,35 @@ def test_a_lead_without_entry_powers_is_warned_about(demo_store: Store) -> None:
     assert text.startswith("Immigration Enforcement leads: enters with a warrant")
     assert "Licensing can" in warning and "enter alongside" in warning
     assert good.endswith("Immigration Enforcement enters alongside the lead.") and none == ""
+
+
+def test_a_visit_tasked_from_a_referral_suggests_its_indicators_issues_to_the_agencies_involved(demo_store: Store) -> None:
+    from core.store.models import Indicator, Referral, ReferralIndicator, ReferralRecipient
+
+    coord = _actor(demo_store, "coordinator")  # Licensing
+    fire = _actor(demo_store, "stuart.bell")  # Fire: neither sent nor received it
+    ids = _ids(demo_store)
+    biz = _business(demo_store, ("FS",))
+    vid = _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=140))
+    with demo_store.uow() as uow:
+        s = uow.session
+        ind = s.scalars(select(Indicator).where(Indicator.issue == "illegal working")).first()
+        ref = Referral(sender_id=coord.id, sender_agency_id=ids["LIC"], subject="Test Kebab House", status="sent",
+                       sent_at=datetime.now(timezone.utc))
+        s.add(ref)
+        s.flush()
+        s.add_all([ReferralIndicator(referral_id=ref.id, indicator_id=ind.id),
+                   ReferralRecipient(referral_id=ref.id, agency_id=ids["IE"], visit_id=vid)])
+        uow.commit()
+    with demo_store.read() as s:
+        assert [i["issue"] for i in visits.visit_referral_issues(s, coord, vid)] == ["illegal working"]
+        assert visits.visit_referral_issues(s, fire, vid) == []
+
+
+@pytest.mark.parametrize(("sector", "holders", "kind"), [
+    ("Takeaway/sandwich shop", set(), "food business"), ("Pub/bar/nightclub", set(), "licensed premises"),
+    ("Premises licence (off sales)", set(), "licensed premises"), ("Flat above commercial premises", set(), "HMO/residential"),
+    ("HMO", {"FS"}, "HMO/residential"), ("", {"LIC", "FS"}, "licensed premises"), ("car wash", set(), "other"), ("barber", set(), "other"),
+])
+def test_premises_kind_from_any_agencys_sector_words(sector: str, holders: set[str], kind: str) -> None:
+    assert visits.premises_kind(sector, holders) == kind

@@ -37,6 +37,8 @@ from core.store.models import (
 )
 
 MAX_ROWS_SHOWN = 2_000
+# Audited entities whose changes can change the list: imports and settings, match decisions, tasking, visits.
+LIST_ENTITIES = ("dataset", "match_decision", "business", "risk_list", "visit")
 COLUMNS = ["business_id", "name", "address", "postcode", "district", "sector", "agencies", "n_agencies", "score",
            "bands", "last_contact", "last_visit", "last_visit_result", "data_as_of", "stale", "connected", "tasking"]
 
@@ -86,6 +88,14 @@ def dataset_freshness(store: Store, actor: Actor) -> pd.DataFrame:
     return ds[ds["see"] != "none"].drop(columns=["see"]).reset_index(drop=True)
 
 
+def _frame(session: Session, stmt: Any) -> pd.DataFrame:
+    """A query's rows as a DataFrame, through Core (the ORM's row handling costs more than the query at 100,000 rows)."""
+    result = session.connection().execute(stmt)
+    keys = list(result.keys())
+    columns = list(zip(*result.fetchall(), strict=True)) or [()] * len(keys)
+    return pd.DataFrame({k: pd.Series(list(v), dtype=object) for k, v in zip(keys, columns, strict=True)})
+
+
 def _records(session: Session, actor: Actor, datasets: pd.DataFrame) -> pd.DataFrame:
     """The current records this viewer may see (detail or interest), one row each."""
     detail = [int(i) for i in datasets.loc[datasets["see"] == "detail", "dataset_id"]]
@@ -93,23 +103,18 @@ def _records(session: Session, actor: Actor, datasets: pd.DataFrame) -> pd.DataF
     if not detail:
         return pd.DataFrame(columns=["business_id", "dataset_id", "agency_id", "trading_name", "company_name", "address",
                                      "postcode", "sector", "risk_band", "last_contact"])
-    rows = session.execute(
-        select(AgencyRecord.business_id, AgencyRecord.dataset_id, AgencyRecord.agency_id, AgencyRecord.trading_name,
-               AgencyRecord.company_name, AgencyRecord.address, AgencyRecord.postcode, AgencyRecord.sector,
-               AgencyRecord.risk_band, AgencyRecord.last_contact)
+    frame = _frame(session, select(
+        AgencyRecord.business_id, AgencyRecord.dataset_id, AgencyRecord.agency_id, AgencyRecord.trading_name,
+        AgencyRecord.company_name, AgencyRecord.address, AgencyRecord.postcode, AgencyRecord.sector,
+        AgencyRecord.risk_band, AgencyRecord.last_contact)
         .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None),
-               AgencyRecord.dataset_id.in_(detail))
-    ).all()
-    frame = pd.DataFrame(rows, columns=["business_id", "dataset_id", "agency_id", "trading_name", "company_name",
-                                        "address", "postcode", "sector", "risk_band", "last_contact"])
+               AgencyRecord.dataset_id.in_(detail)))
     if interest:
         # Interest-only: which agency holds which business, and the band; nothing else is read.
-        irows = session.execute(
-            select(AgencyRecord.business_id, AgencyRecord.dataset_id, AgencyRecord.agency_id, AgencyRecord.risk_band)
+        iframe = _frame(session, select(
+            AgencyRecord.business_id, AgencyRecord.dataset_id, AgencyRecord.agency_id, AgencyRecord.risk_band)
             .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None),
-                   AgencyRecord.dataset_id.in_(interest))
-        ).all()
-        iframe = pd.DataFrame(irows, columns=["business_id", "dataset_id", "agency_id", "risk_band"])
+                   AgencyRecord.dataset_id.in_(interest)))
         frame = pd.concat([frame, iframe], ignore_index=True)
     return frame
 
@@ -134,10 +139,13 @@ def narrow(whole: RiskList, filters: RiskFilters, *, limit: int | None = MAX_ROW
 
 def version(store: Store, actor: Actor) -> tuple[Any, ...]:
     """Changes whenever anything the list shows may have changed (every write is audited; matching
-    stamps the businesses it touches): pages cache the whole list per agency on this."""
+    stamps the businesses it touches): pages cache the whole list per agency on this. Sign-ins and
+    other unrelated writes leave it alone."""
     ensure(actor, "risklist.view")
     with store.read() as s:
-        return (s.scalar(select(func.max(AuditEvent.id))), s.scalar(select(func.max(Business.matched_at))),
+        changed = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.entity.in_(LIST_ENTITIES),
+                                                                 AuditEvent.action != "risklist.export"))
+        return (changed, s.scalar(select(func.max(Business.matched_at))),
                 s.scalar(select(func.count()).select_from(AgencyRecord)))
 
 
@@ -195,10 +203,8 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
         out["data_as_of"] = contributing["imported"].min()
         out["stale"] = contributing["stale"].any()
 
-        biz = pd.DataFrame(s.execute(
-            select(Business.id, Business.postcode, Business.district, Business.tasking_requested_at)
-            .where(Business.id.in_([int(i) for i in listed]))
-        ).all(), columns=["business_id", "postcode", "district", "tasking_requested_at"]).set_index("business_id")
+        biz = _frame(s, select(Business.id.label("business_id"), Business.postcode, Business.district,
+                               Business.tasking_requested_at).where(Business.active.is_(True))).set_index("business_id")
         out = out.join(biz)
         out["tasking"] = out["tasking_requested_at"].notna()
         out = out.drop(columns=["tasking_requested_at"])

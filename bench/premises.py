@@ -10,7 +10,7 @@ Writes one file per agency, each with its own columns and habits, and `truth.csv
   LIC_licensing.csv         semicolon-delimited; premises name and licence holder ("Ltd t/a ...")
   HOU_hmo_register.csv      address only (HMOs; "Flat above 12", "12A")
   ENV_fly_tipping.csv       address only, often no postcode, one row per incident (repeats)
-  FRS_fire_audits.csv       Windows-1252 ("Café", "£"), risk High/Medium/Low, US-style dates
+  FRS_fire_audits.csv       Windows-1252 ("Café", "£"), risk High/Medium/Low, SQL-style date-times
   HMRC_tax_risk.csv         interest only: company name in capitals, address, postcode
   GLAA_labour.xlsx          company and trading name, contact, priority P1-P3
 
@@ -513,8 +513,8 @@ class Generator:
             return d.strftime("%d-%m-%y")
         if fmt == "text":
             return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
-        if fmt == "us":
-            return d.strftime("%m/%d/%Y")
+        if fmt == "sql":
+            return f"{d.isoformat()} 00:00:00"
         return datetime(d.year, d.month, d.day)  # a real date cell in a spreadsheet
 
     # --- rows per agency -------------------------------------------------------------------
@@ -609,7 +609,7 @@ class Generator:
             "Address": ", ".join(self.address_lines(b, pc, abbrev=0.3, town=0.7)),
             "Post Code": pc,
             "Tel": self.phone_as(b, 0.6), "Risk": r.choices(("High", "Medium", "Low"), (15, 45, 40))[0],
-            "Fine (£)": r.choice(("", "", "", "£500", "£1,200")), "Audit Date": self.when(b, "us"),
+            "Fine (£)": r.choice(("", "", "", "£500", "£1,200")), "Audit Date": self.when(b, "sql"),
         }))
 
     def row_hmrc(self, b: Business) -> None:

@@ -103,7 +103,7 @@ def case_table(size: int, rows: list[tuple[str, dict[str, float]]]) -> str:
     tools = [tool for tool, _ in rows]
     lines = [f"| hard case ({size:,} businesses) | businesses | " + " | ".join(tools) + " |",
              "|---|---:|" + "---:|" * len(tools)]
-    cases = [c for c in rows[0][1] if not c.startswith("n:")]
+    cases = sorted((c for c in rows[0][1] if not c.startswith("n:")), key=lambda c: (c != "all businesses", c))
     for case in cases:
         lines.append(f"| {case} | {rows[0][1]['n:' + case]:,.0f} | "
                      + " | ".join(f"{shares[case]:.1%}" for _, shares in rows) + " |")

@@ -408,8 +408,8 @@ class Generator:
             return s[:i] + s[i + 1] + s[i] + s[i + 2:]
         return s[:i] + r.choice(string.ascii_lowercase) + s[i + 1:]
 
-    def name_as(self, b: Business, *, upper: float = 0.0, typo: float = 0.03, ltd: float = 0.1,
-                amp: float = 0.15, drop_the: float = 0.2) -> str:
+    def name_as(self, b: Business, *, upper: float = 0.0, typo: float = 0.03, amp: float = 0.15,
+                drop_the: float = 0.2) -> str:
         r = self.rng
         s = b.name
         if s.startswith("The ") and r.random() < drop_the:
@@ -547,7 +547,7 @@ class Generator:
     def row_fs(self, b: Business) -> None:
         r = self.rng
         pc = self.postcode_as(b, missing=0.03, nospace=0.05)
-        name = self.name_as(b, ltd=0.05)
+        name = self.name_as(b)
         if b.company and r.random() < 0.08:
             name = f"{b.company} t/a {name}"
         lines = self.address_lines(b, pc, abbrev=0.15, comma=0.05, town=0.9)

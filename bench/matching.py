@@ -12,7 +12,8 @@ clock of the whole run (reading the files included):
 
 and scores each output against truth.csv: pairwise precision, recall and F1 (counted over cluster
 intersections, bench/metrics.py) and the share of the true multi-agency businesses (records from 2+
-agencies) recovered exactly. Prints a Markdown table with wall and CPU seconds (the machine may be
+agencies) recovered exactly; and per hard case (businesses.csv), the share of its businesses kept
+whole and apart. Prints Markdown tables with wall and CPU seconds (the machine may be
 shared: CPU time is the steadier of the two; DuckDB uses several threads, so it can exceed wall time).
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
-from metrics import Scores, score  # noqa: E402
+from metrics import Scores, exact_entities, score  # noqa: E402
 
 MAPPING = BENCH / "premises_mapping.yaml"
 
@@ -68,8 +69,9 @@ def read_csv_map(path: Path, key: str, value: str) -> dict[str, str]:
         return {row[key]: row[value] for row in csv.DictReader(f)}
 
 
-def run(tool: str, folder: Path, seed: int, work: Path) -> tuple[Scores, float, float] | str:
-    """Scores, wall seconds and CPU seconds (user + system, all threads), or the reason it failed."""
+def run(tool: str, folder: Path, seed: int, work: Path) -> tuple[Scores, float, float, dict[str, float]] | str:
+    """Scores, wall seconds, CPU seconds (user + system, all threads) and the share of the businesses in
+    each hard case kept whole and apart; or the reason it failed."""
     out = work / f"{tool}-{folder.name}.csv"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -81,7 +83,31 @@ def run(tool: str, folder: Path, seed: int, work: Path) -> tuple[Scores, float, 
         return f"{tool} failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[-2000:]}"
     truth = read_csv_map(folder / "truth.csv", "record_id", "business_id")
     predicted = read_csv_map(out, "record_id", "cluster_id")
-    return score(truth, predicted), seconds, cpu
+    return score(truth, predicted), seconds, cpu, by_case(folder, truth, predicted)
+
+
+def by_case(folder: Path, truth: dict[str, str], predicted: dict[str, str]) -> dict[str, float]:
+    """Hard case -> share of its businesses whose records come out as exactly one cluster."""
+    exact = exact_entities(truth, predicted)
+    members: dict[str, list[str]] = {"all businesses": []}
+    with open(folder / "businesses.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            members["all businesses"].append(row["business_id"])
+            for case in filter(None, row["cases"].split(";")):
+                members.setdefault(case, []).append(row["business_id"])
+    return {case: sum(b in exact for b in ids) / len(ids) for case, ids in members.items()} | {
+        f"n:{case}": len(ids) for case, ids in members.items()}
+
+
+def case_table(size: int, rows: list[tuple[str, dict[str, float]]]) -> str:
+    tools = [tool for tool, _ in rows]
+    lines = [f"| hard case ({size:,} businesses) | businesses | " + " | ".join(tools) + " |",
+             "|---|---:|" + "---:|" * len(tools)]
+    cases = sorted((c for c in rows[0][1] if not c.startswith("n:")), key=lambda c: (c != "all businesses", c))
+    for case in cases:
+        lines.append(f"| {case} | {rows[0][1]['n:' + case]:,.0f} | "
+                     + " | ".join(f"{shares[case]:.1%}" for _, shares in rows) + " |")
+    return "\n".join(lines)
 
 
 def table(results: list[tuple[int, int, str, Scores, float, float]]) -> str:
@@ -106,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipping ours: {why}", flush=True)
         tools.remove("ours")
     results: list[tuple[int, int, str, Scores, float, float]] = []
+    per_case: dict[int, list[tuple[str, dict[str, float]]]] = {}
     failed = False
     with tempfile.TemporaryDirectory(prefix="ph-bench-matching-") as tmp:
         for size in sizes:
@@ -118,14 +145,20 @@ def main(argv: list[str] | None = None) -> int:
                     print(outcome, file=sys.stderr, flush=True)
                     failed = True
                     continue
-                s, seconds, cpu = outcome
+                s, seconds, cpu, cases = outcome
                 results.append((size, records, tool, s, seconds, cpu))
+                per_case.setdefault(size, []).append((tool, cases))
                 print(f"{size:>7,} businesses {records:>8,} records  {tool:<6}  P {s.precision:.3f}  "
                       f"R {s.recall:.3f}  F1 {s.f1:.3f}  multi-agency exact {s.multi_agency_exact:.1%} "
                       f"of {s.multi_agency:,}  {seconds:.1f} s (CPU {cpu:.1f} s)", flush=True)
     if results:
         print()
         print(table(results))
+        print()
+        print("Share of businesses whose records come out exactly as one cluster (whole, nothing else in it):")
+        for size, rows in per_case.items():
+            print()
+            print(case_table(size, rows))
     return 1 if failed else 0
 
 

@@ -39,19 +39,33 @@ def score(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable],
     recall = correct / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
+    multi, exact = recovered(truth, predicted, agency_of)
+    return Scores(precision, recall, f1, len(multi), len(exact) / len(multi) if multi else 1.0, true_pairs,
+                  predicted_pairs, correct)
+
+
+def recovered(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable],
+              agency_of: Mapping[str, str] | None = None) -> tuple[set[Hashable], set[Hashable]]:
+    """(true entities with records from 2+ agencies, those of them that form exactly one predicted cluster)."""
     members: dict[Hashable, list[str]] = defaultdict(list)
     for r, e in truth.items():
         members[e].append(r)
+    multi = {e for e, records in members.items()
+             if len({agency_of[r] if agency_of else r.split("_", 1)[0] for r in records}) >= 2}
+    return multi, exact_entities(truth, predicted) & multi
+
+
+def exact_entities(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) -> set[Hashable]:
+    """True entities whose records are exactly one predicted cluster: all together, nothing else with them."""
+    lone = object()
+    cluster = {r: predicted.get(r, (lone, r)) for r in truth}
     size = Counter(cluster.values())
-    multi = exact = 0
-    for records in members.values():
-        agencies = {agency_of[r] if agency_of else r.split("_", 1)[0] for r in records}
-        if len(agencies) < 2:
-            continue
-        multi += 1
-        # exact: every record in one cluster and that cluster holds nothing else
-        first = cluster[records[0]]
-        if size[first] == len(records) and all(cluster[r] == first for r in records):
-            exact += 1
-    return Scores(precision, recall, f1, multi, exact / multi if multi else 1.0, true_pairs, predicted_pairs,
-                  correct)
+    first: dict[Hashable, Hashable] = {}
+    count: Counter[Hashable] = Counter()
+    split: set[Hashable] = set()
+    for r, e in truth.items():
+        c = first.setdefault(e, cluster[r])
+        if c != cluster[r]:
+            split.add(e)
+        count[e] += 1
+    return {e for e, c in first.items() if e not in split and size[c] == count[e]}

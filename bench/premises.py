@@ -2,15 +2,16 @@
 
     .venv/bin/python bench/premises.py --businesses 100000 --seed 1 --out /tmp/premises
 
-Writes one file per agency, each with its own columns and habits, and `truth.csv`
-(`record_id,business_id`, record_id = "<file name without extension>:<reference>"):
+Writes one file per agency, each with its own columns and habits, `truth.csv`
+(`record_id,business_id`, record_id = "<file name without extension>:<reference>") and
+`businesses.csv` (each true business, its agencies and the hard cases it takes part in):
 
   FS_food_hygiene.csv       address split over AddressLine1..3, ratings 0-5, ISO dates
   TS_trading_standards.xlsx upper case, postcode only inside the one-line address, complaint counts
   LIC_licensing.csv         semicolon-delimited; premises name and licence holder ("Ltd t/a ...")
   HOU_hmo_register.csv      address only (HMOs; "Flat above 12", "12A")
   ENV_fly_tipping.csv       address only, often no postcode, one row per incident (repeats)
-  FRS_fire_audits.csv       Windows-1252 ("Café", "£"), risk High/Medium/Low, US-style dates
+  FRS_fire_audits.csv       Windows-1252 ("Café", "£"), risk High/Medium/Low, SQL-style date-times
   HMRC_tax_risk.csv         interest only: company name in capitals, address, postcode
   GLAA_labour.xlsx          company and trading name, contact, priority P1-P3
 
@@ -186,6 +187,7 @@ class Business:
     opened: date
     closed: date | None = None
     agencies: list[str] = field(default_factory=list)
+    cases: set[str] = field(default_factory=set)   # the hard cases it takes part in (businesses.csv)
 
 
 class Generator:
@@ -317,6 +319,12 @@ class Generator:
         opened = opened or TODAY - timedelta(days=int(self.rng.expovariate(1 / 2000)) + 30)
         b = Business(f"B{len(self.biz) + 1:07d}", sector, name, company, number, street,
                      self.postcode(street, n), phone or self.phone(), contact, opened)
+        if name in GENERIC:
+            b.cases.add("generic or chain name")
+        if number.startswith("Unit "):
+            b.cases.add("unit on an estate")
+        if company and name and company.removesuffix(" Ltd").removeprefix("The ") != name.removeprefix("The "):
+            b.cases.add("trading name differs from company")
         self.biz.append(b)
         return b
 
@@ -331,7 +339,9 @@ class Generator:
             if sector == "HMO" and shops and r.random() < FLAT_ABOVE_RATE:
                 shop = r.choice(shops)  # a flat above a shop: same postcode, its own business
                 number = f"Flat above {shop.number}" if r.random() < 0.5 else f"{shop.number}A"
-                self.new_business("HMO", shop.street, number, int(shop.number))
+                flat = self.new_business("HMO", shop.street, number, int(shop.number))
+                flat.cases.add("flat above a shop")
+                shop.cases.add("flat above a shop")
                 continue
             street, number, n = self.place(kind)
             b = self.new_business(sector, street, number, n)
@@ -344,15 +354,19 @@ class Generator:
                 street.next_number = max(street.next_number, n2 + 2)
                 num2 = f"Unit {n2}" if kind == "estate" else str(n2)
                 same = b.name if (b.name in GENERIC and r.random() < 0.5) else None
-                self.new_business(sector, street, num2, n2, name=same)
+                b2 = self.new_business(sector, street, num2, n2, name=same)
+                b.cases.add("shop next door")
+                b2.cases.add("shop next door")
             elif roll < NEIGHBOUR_RATE + PHOENIX_RATE and len(self.biz) < self.n:
                 # phoenix: the old business closed, a new one opened at the same premises (often same people)
                 b.closed = TODAY - timedelta(days=r.randint(60, 900))
                 b.opened = min(b.opened, b.closed - timedelta(days=365))
                 keep_people = r.random() < 0.6
-                self.new_business(sector, street, number, n, phone=b.phone if keep_people and r.random() < 0.7
-                                  else None, contact=b.contact if keep_people else None,
-                                  opened=b.closed + timedelta(days=r.randint(5, 50)))
+                b2 = self.new_business(sector, street, number, n, phone=b.phone if keep_people and r.random() < 0.7
+                                       else None, contact=b.contact if keep_people else None,
+                                       opened=b.closed + timedelta(days=r.randint(5, 50)))
+                b.cases.add("phoenix (old)")
+                b2.cases.add("phoenix (new)")
             elif roll < NEIGHBOUR_RATE + PHOENIX_RATE + NETWORK_RATE and kind != "residential":
                 # a network: one owner, 1-3 more shopfronts elsewhere sharing a phone and/or a contact
                 share_phone = r.random() < 0.6
@@ -360,9 +374,11 @@ class Generator:
                     if len(self.biz) >= self.n:
                         break
                     s2, num2, n2 = self.place(kind)
-                    self.new_business(sector, s2, num2, n2, company=b.company if r.random() < 0.5 else None,
-                                      phone=b.phone if share_phone else None,
-                                      contact=b.contact if (not share_phone or r.random() < 0.5) else None)
+                    b2 = self.new_business(sector, s2, num2, n2, company=b.company if r.random() < 0.5 else None,
+                                           phone=b.phone if share_phone else None,
+                                           contact=b.contact if (not share_phone or r.random() < 0.5) else None)
+                    b.cases.add("network (shared phone or contact)")
+                    b2.cases.add("network (shared phone or contact)")
 
     def assign_agencies(self) -> None:
         r = self.rng
@@ -392,8 +408,8 @@ class Generator:
             return s[:i] + s[i + 1] + s[i] + s[i + 2:]
         return s[:i] + r.choice(string.ascii_lowercase) + s[i + 1:]
 
-    def name_as(self, b: Business, *, upper: float = 0.0, typo: float = 0.03, ltd: float = 0.1,
-                amp: float = 0.15, drop_the: float = 0.2) -> str:
+    def name_as(self, b: Business, *, upper: float = 0.0, typo: float = 0.03, amp: float = 0.15,
+                drop_the: float = 0.2) -> str:
         r = self.rng
         s = b.name
         if s.startswith("The ") and r.random() < drop_the:
@@ -513,8 +529,8 @@ class Generator:
             return d.strftime("%d-%m-%y")
         if fmt == "text":
             return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
-        if fmt == "us":
-            return d.strftime("%m/%d/%Y")
+        if fmt == "sql":
+            return f"{d.isoformat()} 00:00:00"
         return datetime(d.year, d.month, d.day)  # a real date cell in a spreadsheet
 
     # --- rows per agency -------------------------------------------------------------------
@@ -531,7 +547,7 @@ class Generator:
     def row_fs(self, b: Business) -> None:
         r = self.rng
         pc = self.postcode_as(b, missing=0.03, nospace=0.05)
-        name = self.name_as(b, ltd=0.05)
+        name = self.name_as(b)
         if b.company and r.random() < 0.08:
             name = f"{b.company} t/a {name}"
         lines = self.address_lines(b, pc, abbrev=0.15, comma=0.05, town=0.9)
@@ -609,7 +625,7 @@ class Generator:
             "Address": ", ".join(self.address_lines(b, pc, abbrev=0.3, town=0.7)),
             "Post Code": pc,
             "Tel": self.phone_as(b, 0.6), "Risk": r.choices(("High", "Medium", "Low"), (15, 45, 40))[0],
-            "Fine (£)": r.choice(("", "", "", "£500", "£1,200")), "Audit Date": self.when(b, "us"),
+            "Fine (£)": r.choice(("", "", "", "£500", "£1,200")), "Audit Date": self.when(b, "sql"),
         }))
 
     def row_hmrc(self, b: Business) -> None:
@@ -676,6 +692,12 @@ def write(gen: Generator, out: Path) -> dict[str, int]:
         w = csv.writer(f)
         w.writerow(("record_id", "business_id"))
         w.writerows(sorted(truth))
+    with open(out / "businesses.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(("business_id", "sector", "trading_name", "company_name", "address", "postcode", "agencies",
+                    "cases"))
+        w.writerows((b.id, b.sector, b.name, b.company, f"{b.number} {b.street.name}, {b.street.town}", b.postcode,
+                     ";".join(b.agencies), ";".join(sorted(b.cases))) for b in gen.biz)
     return counts
 
 

@@ -97,3 +97,12 @@ def test_generated_exports_match_their_mapping_and_truth(tmp_path: Path) -> None
         by_business.setdefault(bid, set()).add(rid.split("_", 1)[0])
     multi = sum(len(a) >= 2 for a in by_business.values()) / len(by_business)
     assert 0.25 < multi < 0.45  # about 35% of businesses held by 2+ agencies
+
+
+def test_exact_entities_counts_every_business_kept_whole_and_apart() -> None:
+    from metrics import exact_entities
+
+    predicted = {r: e for r, e in TRUTH.items()}
+    predicted["HOU_x:1"] = "C"  # D (alone) joins C: neither is exact any more
+    assert exact_entities(TRUTH, predicted) == {"A", "B"}
+    assert exact_entities(TRUTH, {}) == {"D"}  # nothing linked: only the one-record business is right

@@ -468,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true",
                         help="keep the databases: SQLite as data/bench-demo.db and data/bench-county.db, PostgreSQL not dropped")
     parser.add_argument("--profile", action="store_true", help="then profile the slowest county-scale page once")
+    parser.add_argument("--pages", default="", help="only these pages (comma separated file names, e.g. risk_list,visits)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -478,6 +479,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--database-url must be a postgresql+psycopg:// URL (SQLite databases are built by default)")
 
     cases = cases_for(registered_pages())
+    if args.pages:
+        wanted = {p.strip() for p in args.pages.split(",") if p.strip()}
+        unknown = wanted - {c.label for c in cases}
+        if unknown:
+            parser.error(f"--pages: no page {', '.join(sorted(unknown))}; known: {', '.join(sorted({c.label for c in cases}))}")
+        cases = [c for c in cases if c.label in wanted]
     renderer = Renderer()
     with contextlib.ExitStack() as stack:
         if args.database_url:

@@ -162,6 +162,13 @@ def _holdings(actor: Actor) -> Select[tuple[int, int]]:
     )
 
 
+def _readable(actor: Actor) -> Select[tuple[int]]:
+    """Businesses with a record the actor may read in full (a fully shared dataset or its own agency's)."""
+    return (select(AgencyRecord.business_id).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
+            .where(AgencyRecord.current.is_(True),
+                   (Dataset.sharing == Sharing.FULL.value) | (Dataset.agency_id == actor.agency_id)))
+
+
 def candidates(s: Session, actor: Actor, *, min_agencies: int = 2, limit: int = 500) -> pd.DataFrame:
     """Active businesses held by at least `min_agencies` agencies, most agencies first (the simple picker)."""
     ensure(actor, "visit.plan")
@@ -170,7 +177,8 @@ def candidates(s: Session, actor: Actor, *, min_agencies: int = 2, limit: int = 
         select(Business.id, Business.name, Business.address, Business.postcode, Business.sector,
                func.count(held.c.agency_id).label("n"))
         .join(held, held.c.business_id == Business.id)
-        .where(Business.active.is_(True), Business.merged_into_id.is_(None))
+        # Named only when the planner may read one of its records (interest-only data never names a business).
+        .where(Business.active.is_(True), Business.merged_into_id.is_(None), Business.id.in_(_readable(actor)))
         .group_by(Business.id, Business.name, Business.address, Business.postcode, Business.sector)
         .having(func.count(held.c.agency_id) >= min_agencies)
         .order_by(func.count(held.c.agency_id).desc(), Business.name, Business.id)

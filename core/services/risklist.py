@@ -36,7 +36,7 @@ from core.store.models import (
     Visit,
 )
 
-MAX_ROWS_SHOWN = 2_000
+MAX_ROWS_SHOWN = 500  # a meeting screen; the export holds every row
 # Audited entities whose changes can change the list: imports and settings, match decisions, tasking, visits.
 LIST_ENTITIES = ("dataset", "match_decision", "business", "risk_list", "visit")
 COLUMNS = ["business_id", "name", "address", "postcode", "district", "sector", "agencies", "n_agencies", "score",

@@ -158,7 +158,9 @@ def interest(session: Session, actor: Actor, business_id: int, *, now: datetime 
     if biz is None:
         raise NotFound(f"No business {business_id} on the shared risk list.")
     visible, any_records = _visible_records(session, actor, business_id)
-    if any_records and not visible:
+    readable = [d for _r, d, _a in visible if d.sharing == Sharing.FULL.value or d.agency_id == actor.agency_id]
+    if any_records and not readable:
+        # Owner-only data of another agency hides the business; interest-only data never names it.
         raise NotFound(f"No business {business_id} on the shared risk list.")
     suggested: dict[str, list[str]] = defaultdict(list)
     holders: dict[str, str] = {}

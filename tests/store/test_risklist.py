@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from core.domain import Role
 from core.errors import Forbidden, NotFound, ValidationError
 from core.permissions import Actor
-from core.services import risklist
+from core.services import operations, risklist, visits
 from core.store import Store
 from core.store.models import Agency, AgencyRecord, AuditEvent, Business, BusinessLink, Dataset, TaskingRequest, User
 from tests.store.conftest import _HASH
@@ -209,3 +209,16 @@ def test_overlaps_count_pairs(world: World) -> None:
     rl = risklist.whole_list(world.store, world.actors["ie analyst"])
     m = risklist.overlaps(rl)
     assert m.at["FS", "IE"] == 1 and m.at["FS", "FS"] == 2 and m.at["IE", "IE"] == 2 and m.at["HMRC", "IE"] == 1
+
+
+def test_a_business_known_only_through_interest_only_data_is_never_named(world: World) -> None:
+    coordinator = world.actors["lic coordinator"]
+    with world.store.read() as s:
+        with pytest.raises(NotFound):
+            visits.interest(s, coordinator, world.biz["hmrc only"])
+        with pytest.raises(NotFound):
+            visits.interest(s, coordinator, world.biz["ie only"])
+        offered = set(operations.candidates(s, coordinator, min_agencies=1)["business_id"])
+        assert world.biz["hmrc only"] not in offered and world.biz["ie only"] not in offered
+        assert world.biz["shared"] in offered
+        assert visits.interest(s, coordinator, world.biz["shared"])

@@ -18,6 +18,8 @@ def whole_list(database: str, agency_id: int, version: tuple, _actor: object) ->
     return risklist.whole_list(ctx.store, _actor)
 
 
+WEEK_OF_ACTION_MAX = 80  # a few days of four visits a day per team
+
 ctx = context()
 marking(ctx.partnership, sensitive=True)
 st.title("Shared risk list")
@@ -78,6 +80,11 @@ with user_errors():
             },
         )
         picked = [int(listing.rows.iloc[i]["business_id"]) for i in event.selection.rows] if event else []
+        if not picked and allowed(ctx.actor, "visit.plan") and 0 < listing.total <= WEEK_OF_ACTION_MAX:
+            if st.button(f"Plan a week of action with these {listing.total} businesses", key="rl_operation_all",
+                         help="Hands the filtered list to Weeks of action, where you choose the operation and dates."):
+                st.session_state["operation_business_ids"] = [int(b) for b in listing.rows["business_id"]]
+                st.switch_page("pages/operations.py")
         if picked:
             st.write(f"{len(picked)} selected: " + "; ".join(listing.rows.set_index("business_id").loc[picked, "name"]))
             a1, a2, a3 = st.columns([3, 2, 2])

@@ -13,11 +13,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from tests.conftest import IN_CI, DatabaseFactory
 
@@ -180,6 +181,36 @@ def page(chromium, app_server: AppServer) -> Iterator[object]:  # noqa: ANN001
         yield pg
     finally:
         context.close()
+
+
+@pytest.fixture
+def browser_for(chromium: Browser, app_server: AppServer, request: pytest.FixtureRequest) -> Iterator[Callable[[str], Page]]:
+    """Opens another person's browser (own context, own cookies) on the app; closes them all at the end.
+
+    On a failure it keeps a screenshot of each (conftest keeps the one of `page`).
+    """
+    failed_before = request.session.testsfailed
+    opened: list[tuple[str, Page]] = []
+
+    def open_for(who: str) -> Page:
+        context = chromium.new_context(viewport={"width": 1366, "height": 900}, base_url=app_server.url)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        pg = context.new_page()
+        opened.append((who, pg))
+        pg.goto(app_server.url)
+        wait_for_app_loaded(pg)
+        return pg
+
+    yield open_for
+    for who, pg in opened:
+        if request.session.testsfailed > failed_before:
+            path = SCREENSHOTS / app_server.backend / f"FAILED-{request.node.name.replace('[', '-').rstrip(']')}-{who}.png"
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(path), full_page=True)
+            except Exception:  # noqa: BLE001 - a broken page must not hide the real failure
+                pass
+        pg.context.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -23,14 +23,15 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS, SCREENSHOTS, AppServer, wait_for_app_loaded, wait_for_app_run
-from tests.browser.test_browser import DEMO_PASSWORD, NAV_LINKS, PAGE_TEXT, expect_no_error, screenshot
+from tests.browser.conftest import AppServer, wait_for_app_run
+from tests.browser.helpers import choose, open_page, sign_in_as, tick, widget
+from tests.browser.test_browser import expect_no_error, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -42,99 +43,8 @@ OVERDUE_ITEM = "Referrals waiting for feedback past the deadline"
 SUBJECT_FIELD = "Subject: business, person, vehicle or place"
 
 
-# --- browsers, one per person ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser_for(chromium: Browser, app_server: AppServer, request: pytest.FixtureRequest) -> Iterator[Callable[[str], Page]]:
-    """Opens another person's browser (own context, own cookies) on the app; closes them all at the end.
-
-    On a failure it keeps a screenshot of each (conftest keeps the one of `page`).
-    """
-    failed_before = request.session.testsfailed
-    opened: list[tuple[str, Page]] = []
-
-    def open_for(who: str) -> Page:
-        context = chromium.new_context(viewport={"width": 1366, "height": 900}, base_url=app_server.url)
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        pg = context.new_page()
-        opened.append((who, pg))
-        pg.goto(app_server.url)
-        wait_for_app_loaded(pg)
-        return pg
-
-    yield open_for
-    for who, pg in opened:
-        if request.session.testsfailed > failed_before:
-            path = SCREENSHOTS / app_server.backend / f"FAILED-{request.node.name.replace('[', '-').rstrip(']')}-{who}.png"
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                pg.screenshot(path=str(path), full_page=True)
-            except Exception:  # noqa: BLE001 - a broken page must not hide the real failure
-                pass
-        pg.context.close()
-
-
-# --- helpers -----------------------------------------------------------------------------------------
-
-
-def sign_in_as(page: Page, username: str) -> None:
-    """Sign in and wait for the home page.
-
-    Right after the first load the cookie component (an iframe) reports back and reruns the app,
-    sometimes after `wait_for_app_loaded` has returned; a name typed during that rerun is lost.
-    So wait for the component and a longer quiet spell first, and check the fields before signing in.
-    """
-    page.get_by_test_id("stCustomComponentV1").first.wait_for(state="attached")
-    wait_for_app_run(page, initial_wait_ms=500, quiet_ms=800)
-    for label, value in (("Username", username), ("Password", DEMO_PASSWORD)):
-        field = page.get_by_role("textbox", name=label, exact=True)
-        field.fill(value)
-        expect(field).to_have_value(value)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    # Signing in reruns the app several times within a second; between two runs the home page
-    # can briefly be in the page twice (the old copy not yet removed).
-    home = page.get_by_text(PAGE_TEXT["Home"])
-    expect(home).to_have_count(1)
-    wait_for_app_run(page, quiet_ms=1000)
-    expect(home).to_have_count(1)
-    expect(home).to_be_visible()
-
-
-def open_page(page: Page, title: str) -> None:
-    page.locator(NAV_LINKS).filter(has=page.get_by_text(title, exact=True)).click()
-    wait_for_app_run(page)
-    expect(page.get_by_text(PAGE_TEXT[title]).first).to_be_visible()
-    expect_no_error(page, f"opening {title}")
-
-
 def shot(page: Page, backend: str, name: str) -> None:
     screenshot(page, backend, f"referral-{name}")
-
-
-def widget(scope: Locator, testid: str, label: str) -> Locator:
-    return scope.get_by_test_id(testid).filter(has=scope.page.get_by_text(label, exact=True))
-
-
-def choose(scope: Locator, label: str, option: str) -> Locator:
-    """Pick the option containing `option` in the selectbox labelled `label` (typing filters long lists)."""
-    combo = widget(scope, "stSelectbox", label).get_by_role("combobox")
-    combo.click()
-    scope.page.keyboard.type(option)
-    scope.page.get_by_role("option").filter(has_text=option).first.click()
-    expect(combo).to_have_value(re.compile(re.escape(option)))
-    return combo
-
-
-def tick(page: Page, label: str, option: str) -> None:
-    """Add `option` (exact option text) to the multiselect labelled `label`."""
-    box = widget(page.get_by_test_id("stMain"), "stMultiSelect", label)
-    box.get_by_role("combobox").click()
-    page.keyboard.type(option.split(" (")[0])
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_for_app_run(page)
-    page.keyboard.press("Escape")
-    expect(box).to_contain_text(option)
 
 
 def pick_radio(page: Page, label: str, option: str) -> None:

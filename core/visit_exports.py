@@ -19,7 +19,9 @@ from core.errors import NotFound
 from core.minutes import DEMO_MARK, marked_pdf
 from core.permissions import Actor, allowed, ensure
 from core.services.partnership import settings
-from core.store.models import Agency, Operation, User, Visit, VisitAgency, VisitOfficer, WarningMarker
+from core.services.visits import markers_for
+from core.services.withholding import ensure_not_withheld, withheld
+from core.store.models import Agency, Operation, User, Visit, VisitAgency, VisitOfficer
 
 PRODID = "-//Partnership Hub//Joint visits//EN"
 UID_DOMAIN = "partnership-hub"
@@ -146,18 +148,20 @@ def _plural(n: int, word: str) -> str:
 # --- calendar feeds ----------------------------------------------------------------------------
 
 
-def _events(s: Session, visits: Sequence[Visit]) -> list[CalendarEvent]:
+def _events(s: Session, actor: Actor, visits: Sequence[Visit]) -> list[CalendarEvent]:
     ids = [v.id for v in visits]
     teams, officers, names = _team(s, ids), _officers(s, ids), _agency_names(s)
+    hidden = withheld(s, actor, visits)
     events = []
     for v in visits:
+        premises = hidden.get(v.id, v.premises_text)
         lead = names.get(v.lead_agency_id or 0, "not chosen")
         team = "; ".join(f"{m.agency} ({_plural(m.officers, 'officer')})" for m in teams[v.id]) or "none yet"
         people = "; ".join(f"{n} ({a})" for n, a in officers[v.id]) or "none named yet"
         description = f"Lead: {lead}\nTeam: {team}\nOfficers: {people}\nApproach: {v.approach}\nStatus: {v.status}"
         events.append(CalendarEvent(
             uid=f"visit-{v.id}@{UID_DOMAIN}", stamp=v.updated_at, starts_at=v.starts_at, ends_at=v.ends_at,
-            summary=f"Joint visit: {v.premises_text or 'premises to be confirmed'}", location=v.premises_text,
+            summary=f"Joint visit: {premises or 'premises to be confirmed'}", location=premises,
             description=description, status=ICS_STATUS.get(VisitStatus(v.status), "TENTATIVE"),
             sequence=max(0, v.version - 1)))
     return events
@@ -175,7 +179,7 @@ def agency_calendar(s: Session, actor: Actor, agency_id: int) -> str:
         raise NotFound(f"Agency {agency_id} no longer exists.")
     visits = s.scalars(_listed(select(Visit).join(VisitAgency, VisitAgency.visit_id == Visit.id).where(
         VisitAgency.agency_id == agency_id, VisitAgency.response != "declined"))).all()
-    return to_ics(_events(s, visits), name=f"Joint visits: {agency.name}")
+    return to_ics(_events(s, actor, visits), name=f"Joint visits: {agency.name}")
 
 
 def person_calendar(s: Session, actor: Actor, user_id: int) -> str:
@@ -186,14 +190,14 @@ def person_calendar(s: Session, actor: Actor, user_id: int) -> str:
         raise NotFound(f"User {user_id} no longer exists.")
     visits = s.scalars(_listed(select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id).where(
         VisitOfficer.user_id == user_id))).all()
-    return to_ics(_events(s, visits), name=f"Joint visits: {user.name}")
+    return to_ics(_events(s, actor, visits), name=f"Joint visits: {user.name}")
 
 
 def visit_calendar(s: Session, actor: Actor, visit_id: int) -> str:
     """The .ics of one visit (drafts included: the planner asked for it)."""
     ensure(actor, "visit.view")
     visit = _visit(s, visit_id)
-    return to_ics(_events(s, [visit]), name=f"Joint visit {visit.id}")
+    return to_ics(_events(s, actor, [visit]), name=f"Joint visit {visit.id}")
 
 
 # --- briefing sheet ----------------------------------------------------------------------------
@@ -230,17 +234,17 @@ def briefing(s: Session, actor: Actor, visit_id: int) -> Briefing:
     """Everything the briefing sheet prints, checked for the reader (visit.view; markers need marker.view)."""
     ensure(actor, "visit.view")
     v = _visit(s, visit_id)
+    ensure_not_withheld(s, actor, v)
     names = _agency_names(s)
     team = _team(s, [v.id])[v.id]
     lead = names.get(v.lead_agency_id or 0, "")
     team.sort(key=lambda m: (m.agency != lead, m.agency))
     markers: tuple[Marker, ...] | None = None
-    if allowed(actor, "marker.view") and v.business_id is not None:
-        rows = s.scalars(select(WarningMarker).where(WarningMarker.business_id == v.business_id,
-                                                     WarningMarker.active.is_(True)).order_by(WarningMarker.created_at))
-        markers = tuple(Marker(m.category, m.subject, m.details, names.get(m.agency_id, "")) for m in rows)
-    elif allowed(actor, "marker.view"):
-        markers = ()
+    if allowed(actor, "marker.view"):
+        # The same markers the team sees on the visit (markers_for lists newest first; a briefing reads oldest first).
+        found = markers_for(s, actor, business_id=v.business_id, premises_text=v.premises_text)
+        markers = tuple(Marker(m["category"], m["subject"], m["details"], m["agency"])
+                        for m in reversed(found))
     operation = s.get(Operation, v.operation_id) if v.operation_id else None
     p = settings(s)
     return Briefing(

@@ -12,6 +12,7 @@ from core.permissions import allowed
 from core.services import visits
 from core.services.partnership import update_settings
 from core.services.visits import MARKER_CATEGORIES, STATUSES
+from core.services.withholding import CAPTION as WITHHELD_CAPTION
 from ui.context import context, marking, user_errors
 
 try:  # the briefing PDF and .ics buttons, when the outcomes work is merged
@@ -153,10 +154,13 @@ if view != "List":
     fig.update_layout(height=260 + 12 * frame["lead"].nunique(), margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       xaxis_range=[start, end + timedelta(days=1)], yaxis_title="Lead agency")
     st.plotly_chart(fig, width="stretch")
-st.dataframe(frame.drop(columns=["id"]), hide_index=True, width="stretch",
+st.dataframe(frame.drop(columns=["id", "withheld"]), hide_index=True, width="stretch",
              column_config={"starts_at": st.column_config.DatetimeColumn("Starts", format="ddd D MMM HH:mm"),
                             "ends_at": st.column_config.DatetimeColumn("Ends", format="HH:mm")})
-labels = {int(r["id"]): f"{r['starts_at']:%a %d %b %H:%M} · {r['premises']} · {r['status']}" for r in rows}
+if frame["withheld"].any():
+    st.caption(WITHHELD_CAPTION)
+labels = {int(r["id"]): f"{r['starts_at']:%a %d %b %H:%M} · {r['premises']} · {r['status']}" for r in rows
+          if not r["withheld"]}
 
 
 def _pick() -> None:

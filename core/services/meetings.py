@@ -23,6 +23,7 @@ from core.rag import rag_status
 from core.services.actions import ActionInput, add_action
 from core.services.audit import record
 from core.services.partnership import settings
+from core.services.withholding import withheld
 from core.store.models import (
     Action,
     ActionUpdate,
@@ -287,16 +288,18 @@ def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
                       "notes": "\n".join(f"{name}, {address}: held by {n} agencies" for _id, name, address, n in top)})
 
     done = s.execute(
-        select(Visit.id, Visit.premises_text, Business.name, Visit.starts_at)
+        select(Visit.id, Visit.premises_text, Business.name, Visit.starts_at, Visit.business_id, Visit.lead_agency_id)
         .outerjoin(Business, Business.id == Visit.business_id)
         .where(Visit.status == "done", Visit.starts_at > since).order_by(Visit.starts_at)
     ).all()
     if done:
+        # The agenda is read by the whole board: a premises not every partner may know is not named.
+        hidden = withheld(s, None, done)
         outcomes: Counter[str] = Counter()
         for (outcome,) in s.execute(select(VisitAgency.outcome).where(VisitAgency.visit_id.in_([v[0] for v in done]))):
             for result in (outcome or {}).get("result", []):
                 outcomes[result] += 1
-        lines = [f"{at:%d %b}: {name or premises}" for _vid, premises, name, at in done]
+        lines = [f"{at:%d %b}: {hidden.get(vid) or name or premises}" for vid, premises, name, at, _b, _l in done]
         summary = ", ".join(f"{k} {n}" for k, n in outcomes.most_common()) or "no outcomes recorded yet"
         items.append({"kind": "visits done", "title": f"Visits done since the last meeting: {len(done)}",
                       "notes": f"Outcomes by agency: {summary}.\n" + "\n".join(lines)})

@@ -1,7 +1,7 @@
 """Weeks of action: an operation, many premises planned in bulk over its days, and what it will cost.
 
-Bulk planning makes draft visits (nobody is asked yet), spread over the operation's weekdays in time
-slots, each with the agencies that hold the business on the shared risk list (`default_team`). The
+Bulk planning makes draft visits (nobody is asked yet), spread over the operation's weekdays still to
+come (today onward) in time slots, each with the agencies that hold the business on the shared risk list (`default_team`). The
 summary shows the load the partnership takes on, including the follow-up it is likely to leave.
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ from core.domain import Approach, Role, Sharing, VisitStatus
 from core.errors import NotFound, ValidationError
 from core.permissions import Actor, ensure
 from core.services.audit import jsonable, record
+from core.services.withholding import withheld
 from core.store.models import (
     Agency,
     AgencyPower,
@@ -35,6 +36,7 @@ from core.store.models import (
     VisitOfficer,
 )
 from core.store.uow import UnitOfWork
+from core.visits import status as rules
 
 # Start times (UTC, as every visit time in the hub) of the visits planned on one day.
 DEFAULT_SLOTS: tuple[time, ...] = (time(9, 30), time(11, 0), time(13, 30), time(15, 30))
@@ -241,11 +243,13 @@ def _entry_route(lead: Agency, power: AgencyPower | None) -> str:
 # --- bulk planning -----------------------------------------------------------------------------
 
 
-def operation_days(op: Operation) -> list[date]:
-    """The days visits are spread over: the weekdays of the operation (every day if it has none)."""
+def operation_days(op: Operation, *, today: date | None = None) -> list[date]:
+    """The days visits are spread over: the weekdays of the operation (every day if it has none);
+    with `today`, only those from today on (a visit is never planned on a day that has passed)."""
     days = [op.starts_on + timedelta(days=i) for i in range((op.ends_on - op.starts_on).days + 1)]
     weekdays = [d for d in days if d.weekday() < 5]
-    return weekdays or days
+    days = weekdays or days
+    return days if today is None else [d for d in days if d >= today]
 
 
 def slot_times(days: Sequence[date], slots: Sequence[time], n: int, *, start: int = 0) -> list[datetime]:
@@ -278,15 +282,24 @@ def plan_operation_visits(uow: UnitOfWork, actor: Actor, operation_id: int, busi
     missing = [str(b) for b in wanted if b not in found]
     if missing:
         raise NotFound(f"No such business: {', '.join(missing)}. Refresh the list and choose again.")
+    today = rules.today()
+    days = operation_days(op, today=today)
+    if not days:
+        raise ValidationError(f"{op.name} ended on {rules.day_label(op.ends_on)}; no days are left to plan visits on. "
+                              "Lengthen the operation or create a new one.")
     existing = s.execute(select(Visit.business_id).where(Visit.operation_id == op.id,
                                                          Visit.status != VisitStatus.CANCELLED.value)).scalars().all()
+    # Only visits on the days still to come take up the slots left.
+    taken = s.scalar(select(func.count(Visit.id)).where(
+        Visit.operation_id == op.id, Visit.status != VisitStatus.CANCELLED.value,
+        Visit.starts_at >= datetime.combine(today, time.min, timezone.utc))) or 0
     skipped = [f"{found[b].name}: already in {op.name}" for b in wanted if b in set(existing)]
     todo = [b for b in wanted if b not in set(existing)]
     teams = default_team(s, actor, todo)
     no_team = [b for b in todo if not teams[b].agency_ids]
     skipped += [f"{found[b].name}: no agency you can see holds it" for b in no_team]
     todo = [b for b in todo if b not in no_team]
-    starts = slot_times(operation_days(op), slots, len(todo), start=len(existing))
+    starts = slot_times(days, slots, len(todo), start=taken)
     held = _held_by(s, actor, todo)
     agencies = {a.id: a for a in s.scalars(select(Agency))}
     now = datetime.now(timezone.utc)
@@ -374,8 +387,9 @@ def operation_summary(s: Session, actor: Actor, operation_id: int) -> OperationS
     named = s.scalar(select(func.count(func.distinct(VisitOfficer.user_id))).where(VisitOfficer.visit_id.in_(sorted(live)))) \
         if live else 0
     follow = estimate_follow_up(s, {a: c["visits"] for a, c in per_agency.items() if c["visits"]})
+    hidden = withheld(s, actor, visits)
     table = pd.DataFrame(
-        [(v.id, v.starts_at, v.premises_text, v.status, names.get(v.lead_agency_id or 0, ""), ", ".join(sorted(teams[v.id])))
+        [(v.id, v.starts_at, hidden.get(v.id, v.premises_text), v.status, names.get(v.lead_agency_id or 0, ""), ", ".join(sorted(teams[v.id])))
          for v in visits],
         columns=["visit_id", "When", "Premises", "Status", "Lead", "Team"],
     )

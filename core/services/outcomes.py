@@ -1,6 +1,7 @@
 """What joint visits achieved: each attending agency records its outcome once (and may correct it).
 
-The visit becomes "done" with the first outcome recorded after it started. Results for the partnership
+Outcomes are recorded only on confirmed (or done) visits whose day has come (`core/visits/status.py`);
+the visit becomes "done" with the first one. Results for the partnership
 (visits per month, outcomes by agency, visits where two or more agencies found something, officers
 deployed) are counts, never intelligence, so everyone who sees the calendar sees them.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pandas as pd
@@ -22,8 +23,10 @@ from core.domain import VisitStatus
 from core.errors import Conflict, NotFound, ValidationError
 from core.permissions import Actor, ensure
 from core.services.audit import record
+from core.services.withholding import withheld
 from core.store.models import Agency, Operation, Visit, VisitAgency, VisitOfficer
 from core.store.uow import UnitOfWork
+from core.visits import status as rules
 
 CHUNK = 1000
 COUNT_COLUMNS = {"notices": "Notices", "seizures": "Seizures", "arrests": "Arrests", "penalties": "Civil penalties",
@@ -45,11 +48,9 @@ def _part(s: Session, actor: Actor, visit_id: int, agency_id: int | None) -> tup
         raise NotFound(f"Your agency is not on visit {visit_id}; only agencies on the team record its outcome.")
     if part.response == "declined":
         raise ValidationError("Your agency declined this visit, so it has no outcome to record.")
-    if visit.status == VisitStatus.CANCELLED.value:
-        raise ValidationError("This visit was cancelled; there is no outcome to record.")
-    if visit.starts_at > datetime.now(timezone.utc):
-        raise ValidationError(f"This visit has not happened yet (it starts {visit.starts_at:%d %b %Y %H:%M}); "
-                              "record the outcome afterwards.")
+    problem = rules.outcome_problem(visit.status, visit.starts_at, rules.today())
+    if problem:
+        raise ValidationError(problem)
     return visit, part
 
 
@@ -104,9 +105,11 @@ def _commit(uow: UnitOfWork) -> None:
 
 def _my_parts(s: Session, actor: Actor, *, recorded: bool) -> list[tuple[Visit, VisitAgency]]:
     ensure(actor, "visit.outcome", agency_id=actor.agency_id)
+    # Visits whose day has come (today's included): the same rule as recording, so every row can be recorded.
+    tomorrow = datetime.combine(rules.today() + timedelta(days=1), time.min, timezone.utc)
     q = (select(Visit, VisitAgency).join(VisitAgency, VisitAgency.visit_id == Visit.id)
          .where(VisitAgency.agency_id == actor.agency_id, VisitAgency.response != "declined",
-                Visit.status != VisitStatus.CANCELLED.value, Visit.starts_at <= datetime.now(timezone.utc),
+                Visit.status.in_(rules.WITH_OUTCOME), Visit.starts_at < tomorrow,
                 VisitAgency.outcome_recorded_at.is_not(None) if recorded else VisitAgency.outcome_recorded_at.is_(None))
          .order_by(Visit.starts_at.desc(), Visit.id.desc()))
     return [(v, p) for v, p in s.execute(q.limit(200))]
@@ -192,13 +195,15 @@ def results(s: Session, actor: Actor, *, since: date | None = None, until: date 
         where.append(Visit.starts_at >= datetime.combine(since, time.min, timezone.utc))
     if until is not None:
         where.append(Visit.starts_at < datetime.combine(until, time.max, timezone.utc))
-    visits = s.execute(select(Visit.id, Visit.starts_at, Visit.status, Visit.premises_text).where(*where)).all()
+    visits = s.execute(select(Visit.id, Visit.starts_at, Visit.status, Visit.premises_text, Visit.business_id,
+                              Visit.lead_agency_id).where(*where)).all()
     month = pd.DataFrame([(datetime(v.starts_at.year, v.starts_at.month, 1), v.status) for v in visits],
                          columns=["Month", "Status"])
     per_month = (month.groupby(["Month", "Status"]).size().reset_index(name="Visits")
                  .sort_values(["Month", "Status"], ignore_index=True))
     done = {v.id: v for v in visits if v.status == VisitStatus.DONE.value}
     done_ids = sorted(done)
+    premises = {vid: v.premises_text for vid, v in done.items()} | withheld(s, actor, done.values())
 
     # Outcomes by agency: attended (not declined) parts of done visits.
     names = dict(s.execute(select(Agency.id, Agency.name)).all())
@@ -235,9 +240,9 @@ def results(s: Session, actor: Actor, *, since: date | None = None, until: date 
     by_agency = pd.DataFrame([{"Agency": names.get(a, "?"), **{c: int(r.get(c, 0)) for c in agency_cols}}
                               for a, r in per_agency.items()], columns=["Agency", *agency_cols])
     by_agency = by_agency.sort_values(["Visits attended", "Agency"], ascending=[False, True], ignore_index=True)
-    findings = pd.DataFrame([(vid, done[vid].starts_at, done[vid].premises_text, found_by.get(vid, 0)) for vid in done_ids],
+    findings = pd.DataFrame([(vid, done[vid].starts_at, premises[vid], found_by.get(vid, 0)) for vid in done_ids],
                             columns=["visit_id", "When", "Premises", "Agencies with findings"])
-    officers = pd.DataFrame([(vid, done[vid].starts_at, done[vid].premises_text, *deployed[vid]) for vid in done_ids],
+    officers = pd.DataFrame([(vid, done[vid].starts_at, premises[vid], *deployed[vid]) for vid in done_ids],
                             columns=["visit_id", "When", "Premises", "Agencies", "Officers deployed", "Officers named"])
     multi = int((findings["Agencies with findings"] >= 2).sum()) if len(findings) else 0
     return VisitResults(per_month, by_agency, findings, officers, len(done_ids), multi)

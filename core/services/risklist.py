@@ -306,7 +306,7 @@ def business_detail(store: Store, actor: Actor, business_id: int) -> dict[str, A
             .join(Business, or_(and_(BusinessLink.business_a_id == biz.id, Business.id == BusinessLink.business_b_id),
                                 and_(BusinessLink.business_b_id == biz.id, Business.id == BusinessLink.business_a_id)))
         ).all()
-        visible_ids = _listed_ids(s, actor, [b for *_x, b, _n, _a in links])
+        visible_ids = listed_business_ids(s, actor, [b for *_x, b, _n, _a in links])
     records = [{"agency": code, "dataset": ds, "reference": r.reference, "trading_name": r.trading_name,
                 "company_name": r.company_name, "address": r.address, "postcode": r.postcode, "phone": r.phone,
                 "contact": r.contact, "sector": r.sector, "risk_value": r.risk_value, "band": r.risk_band or "",
@@ -319,13 +319,19 @@ def business_detail(store: Store, actor: Actor, business_id: int) -> dict[str, A
     }
 
 
-def _listed_ids(session: Session, actor: Actor, ids: list[int]) -> set[int]:
-    """Which of these businesses the viewer may see in detail (connections to hidden ones are not shown)."""
+def listed_business_ids(session: Session, actor: Actor | None, ids: list[int]) -> set[int]:
+    """Which of these businesses the viewer may read (see in detail); with no actor, which every partner may.
+
+    A business known to the viewer only through other agencies' owner-only or interest-only data is not
+    among them: its name and address must not reach that viewer (risk list, connections, visits).
+    """
     if not ids:
         return set()
+    readable = Dataset.sharing == Sharing.FULL.value
+    if actor is not None:
+        readable = or_(readable, Dataset.agency_id == actor.agency_id)
     q = (select(AgencyRecord.business_id).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
-         .where(AgencyRecord.business_id.in_(ids), AgencyRecord.current.is_(True),
-                or_(Dataset.sharing == Sharing.FULL.value, Dataset.agency_id == actor.agency_id)))
+         .where(AgencyRecord.business_id.in_(ids), AgencyRecord.current.is_(True), readable))
     return set(session.scalars(q))
 
 
@@ -367,7 +373,7 @@ def send_to_tasking(store: Store, actor: Actor, business_ids: list[int], reason:
         raise ValidationError("Reason: say in a few words why these businesses should go to tasking.")
     with store.uow() as uow:
         s = uow.session
-        visible = _listed_ids(s, actor, ids)
+        visible = listed_business_ids(s, actor, ids)
         if set(ids) - visible:
             raise NotFound("Some of the chosen businesses are not on your risk list; refresh the list and choose again.")
         already = set(s.scalars(select(TaskingRequest.business_id).where(TaskingRequest.business_id.in_(ids),

@@ -24,6 +24,7 @@ from core.permissions import Actor, allowed, ensure
 from core.services.audit import record, snapshot
 from core.services.catalogue import capabilities
 from core.services.partnership import settings
+from core.services.risklist import listed_business_ids
 from core.store.models import (
     Agency,
     AgencyRecord,
@@ -40,19 +41,15 @@ from core.store.models import (
     VisitOfficer,
     WarningMarker,
 )
+from core.services.withholding import business_roots, ensure_not_withheld, withheld
 from core.store.uow import UnitOfWork
+from core.visits import status as rules
 from core.visits.deconflict import Clash, PlannedVisit, deconflict, normalise_premises
 from core.visits.recommend import ENTRY_RANK, PREMISES_KINDS, Recommendation, entry_route, recommend, route_text
 
 APPROACHES = tuple(a.value for a in Approach)
-STATUSES = tuple(s.value for s in VisitStatus)
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "draft": ("proposed", "cancelled"),
-    "proposed": ("confirmed", "draft", "cancelled"),
-    "confirmed": ("done", "proposed", "cancelled"),
-    "done": (),
-    "cancelled": ("draft",),
-}
+STATUSES = rules.STATUSES
+TRANSITIONS = rules.TRANSITIONS
 ANSWERS = ("confirmed", "declined")
 MARKER_CATEGORIES = ("violence", "weapons", "dogs", "hazards", "other")
 MIXED_WARNING = ("Mixed approach: supportive compliance and enforcement on one visit cause friction between "
@@ -224,8 +221,8 @@ def visit_referral_issues(session: Session, actor: Actor, visit_id: int) -> list
 
 
 def officers_for(session: Session, actor: Actor, agency_ids: list[int]) -> list[dict[str, Any]]:
-    """Active people of the attending agencies who can be named on the visit."""
-    ensure(actor, "visit.view")
+    """Active people of the attending agencies who can be named on the visit (for planners only)."""
+    ensure(actor, "visit.plan")
     rows = session.execute(select(User.id, User.name, Agency.code).join(Agency, Agency.id == User.agency_id)
                            .where(User.agency_id.in_(agency_ids or [-1]), User.active.is_(True),
                                   User.role.in_(("officer", "coordinator", "analyst")))
@@ -244,19 +241,6 @@ def _planned(v: Visit, officers: dict[int, set[int]], names: dict[int, str], lab
     ids = frozenset(officers.get(v.id, set()))
     return PlannedVisit(v.id, v.starts_at, v.ends_at, v.business_id, v.premises_text, v.status, ids,
                         {i: names.get(i, "") for i in ids}, label or v.premises_text)
-
-
-def _roots(session: Session, ids: set[int]) -> dict[int, int]:
-    """Each business mapped to the business it was merged into (followed to the end)."""
-    parent = dict(session.execute(select(Business.id, Business.merged_into_id).where(Business.merged_into_id.is_not(None))).all())
-    out = {}
-    for i in ids:
-        seen, j = set(), i
-        while j in parent and j not in seen:
-            seen.add(j)
-            j = parent[j]
-        out[i] = j
-    return out
 
 
 def clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | None = None) -> list[Clash]:
@@ -279,10 +263,12 @@ def clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | 
             links[plan.business_id].add(b if a == plan.business_id else a)
     biz_ids = {v.business_id for v in near if v.business_id} | ({plan.business_id} if plan.business_id else set())
     labels = {i: n for i, n in session.execute(select(Business.id, Business.name).where(Business.id.in_(biz_ids or {-1})))}
+    # A clash with a visit whose premises are withheld from this viewer still fires, naming only its lead.
+    hidden = withheld(session, actor, near)
     proposed = PlannedVisit(visit_id, plan.starts_at, plan.ends_at, plan.business_id, plan.premises_text, "draft",
                             frozenset(plan.officer_ids), {i: names.get(i, "") for i in plan.officer_ids})
-    others = [_planned(v, officers, names, labels.get(v.business_id or -1, "")) for v in near]
-    return deconflict(proposed, others, canonical=_roots(session, biz_ids | {b for s in links.values() for b in s}),
+    others = [_planned(v, officers, names, hidden.get(v.id) or labels.get(v.business_id or -1, "")) for v in near]
+    return deconflict(proposed, others, canonical=business_roots(session, biz_ids | {b for s in links.values() for b in s}),
                       links=links, window_days=days)
 
 
@@ -365,21 +351,24 @@ def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation
     s = uow.session
     clean = _clean_plan(s, plan)
     names = agency_names(s)
+    existing = None if visit_id is None else _visit(s, visit_id)
+    if existing is not None and base_version is not None and existing.version != base_version:
+        raise _stale(s, existing)
+    problem = rules.plan_problem(clean.starts_at, rules.today(), status=existing.status if existing else None,
+                                 was_at=existing.starts_at if existing else None)
+    if problem:
+        raise ValidationError(problem)
     found = clashes(s, actor, clean, visit_id=visit_id)
     if found and not clash_reason.strip():
         raise ClashError(found)
     rec = recommendation
-    if visit_id is None:
+    if existing is None:
         visit = Visit(created_by_id=actor.id, status=VisitStatus.DRAFT.value, version=1, reasons=[], overrides=[])
         s.add(visit)
         before: dict[str, Any] = {}
         kept: list[dict[str, Any]] = []
     else:
-        visit = _visit(s, visit_id)
-        if base_version is not None and visit.version != base_version:
-            raise _stale(s, visit)
-        if visit.status in ("done", "cancelled"):
-            raise ValidationError(f"This visit is {visit.status}; reinstate it as a draft before changing it.")
+        visit = existing
         before = snapshot(visit, AUDITED)
         kept = [o for o in visit.overrides or [] if o.get("what") not in ("team", "lead", "entry route")] if rec else list(visit.overrides or [])
     moved = visit_id is not None and (visit.starts_at != clean.starts_at or visit.ends_at != clean.ends_at)
@@ -451,11 +440,9 @@ def set_status(uow: UnitOfWork, actor: Actor, visit_id: int, status: str, *, bas
     visit = _visit(s, visit_id)
     if visit.version != base_version:
         raise _stale(s, visit)
-    if status not in STATUSES:
-        raise ValidationError(f"Status: choose {', '.join(STATUSES)}.")
-    if status not in TRANSITIONS[visit.status]:
-        allowed_next = ", ".join(TRANSITIONS[visit.status]) or "nothing (it is final)"
-        raise ValidationError(f"A {visit.status} visit can move to {allowed_next}, not {status}.")
+    problem = rules.transition_problem(visit.status, status, visit.starts_at, rules.today())
+    if problem:
+        raise ValidationError(problem)
     reason = reason.strip()
     if status == "cancelled" and not reason:
         raise ValidationError("Reason: say why the visit is cancelled (partners see it).")
@@ -493,8 +480,9 @@ def respond(uow: UnitOfWork, actor: Actor, visit_id: int, answer: str, *, agency
         raise ValidationError("Answer: confirm or decline.")
     if answer == "declined" and not note.strip():
         raise ValidationError("Reason: say why your agency cannot take part (the coordinator sees it).")
-    if visit.status in ("done", "cancelled"):
-        raise ValidationError(f"This visit is {visit.status}; there is nothing to answer.")
+    problem = rules.answer_problem(visit.status, visit.starts_at, rules.today())
+    if problem:
+        raise ValidationError(problem)
     part = next((va for va in visit.agencies if va.agency_id == agency_id), None)
     if part is None:
         raise NotFound("Your agency is not on this visit.")
@@ -515,8 +503,9 @@ def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMem
     ensure(actor, "visit.plan")
     s = uow.session
     target = _visit(s, target_id)
-    if target.status in ("done", "cancelled"):
-        raise ValidationError(f"Visit {target_id} is {target.status}; plan a new visit instead.")
+    problem = rules.join_problem(target.status, target.starts_at, rules.today())
+    if problem:
+        raise ValidationError(f"Visit {target_id}: {problem}")
     names = agency_names(s)
     have = {va.agency_id for va in target.agencies}
     added = [m for m in team if m.agency_id not in have and m.agency_id in names]
@@ -547,7 +536,11 @@ def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMem
 
 def calendar(session: Session, actor: Actor, *, start: date, end: date, agency_id: int | None = None,
              statuses: list[str] | None = None) -> list[dict[str, Any]]:
-    """Visits between two dates (inclusive) for the shared calendar, optionally one agency's or some statuses."""
+    """Visits between two dates (inclusive) for the shared calendar, optionally one agency's or some statuses.
+
+    A visit whose premises are withheld from the viewer shows "Visit by <lead> — premises withheld" and
+    `withheld` True (it cannot be opened).
+    """
     ensure(actor, "visit.view")
     lo = datetime.combine(start, time.min, timezone.utc)
     hi = datetime.combine(end + timedelta(days=1), time.min, timezone.utc)
@@ -561,25 +554,32 @@ def calendar(session: Session, actor: Actor, *, start: date, end: date, agency_i
     parts: dict[int, list[VisitAgency]] = defaultdict(list)
     for va in session.scalars(select(VisitAgency).where(VisitAgency.visit_id.in_([v.id for v in visits] or [-1]))):
         parts[va.visit_id].append(va)
+    hidden = withheld(session, actor, visits)
     rows = []
     for v in visits:
         mine = next((va.response for va in parts[v.id] if va.agency_id == actor.agency_id), "")
         rows.append({
-            "id": v.id, "starts_at": v.starts_at, "ends_at": v.ends_at, "premises": v.premises_text,
+            "id": v.id, "starts_at": v.starts_at, "ends_at": v.ends_at, "premises": hidden.get(v.id, v.premises_text),
             "status": v.status, "lead": codes.get(v.lead_agency_id or -1, ""),
             "agencies": ", ".join(codes.get(va.agency_id, "") for va in sorted(parts[v.id], key=lambda x: x.agency_id != v.lead_agency_id)),
             "officers": sum(va.officers for va in parts[v.id]),
             "not answered": sum(va.response == "pending" for va in parts[v.id]),
-            "my agency": mine, "approach": v.approach,
+            "my agency": mine, "approach": v.approach, "withheld": v.id in hidden,
         })
     return rows
 
 
 def markers_for(session: Session, actor: Actor, *, business_id: int | None = None, premises_text: str = "",
                 include_retired: bool = False) -> list[dict[str, Any]]:
-    """Warning markers on the premises (or on a person named in its text); none at all without marker.view."""
+    """Warning markers on the premises (or on a person named in its text); none at all without marker.view.
+
+    Markers on a business reach only viewers who may read it (the risk list shows it to them) or whose
+    agency is on a visit there (officer safety: the team always gets them).
+    """
     if not allowed(actor, "marker.view"):
         return []
+    if business_id is not None and not _may_read_business(session, actor, business_id):
+        business_id = None
     q = select(WarningMarker, Agency.name).join(Agency, Agency.id == WarningMarker.agency_id)
     if not include_retired:
         q = q.where(WarningMarker.active.is_(True))
@@ -599,6 +599,14 @@ def markers_for(session: Session, actor: Actor, *, business_id: int | None = Non
                     "agency_id": m.agency_id, "created_at": m.created_at, "active": m.active,
                     "can_retire": allowed(actor, "marker.manage", agency_id=m.agency_id)})
     return out
+
+
+def _may_read_business(session: Session, actor: Actor, business_id: int) -> bool:
+    root = business_roots(session, {business_id})[business_id]
+    if listed_business_ids(session, actor, [root]):
+        return True
+    return session.scalar(select(VisitAgency.id).join(Visit, Visit.id == VisitAgency.visit_id).where(
+        Visit.business_id.in_({business_id, root}), VisitAgency.agency_id == actor.agency_id).limit(1)) is not None
 
 
 def add_marker(uow: UnitOfWork, actor: Actor, *, category: str, details: str, business_id: int | None = None,
@@ -643,6 +651,7 @@ def visit_detail(session: Session, actor: Actor, visit_id: int) -> dict[str, Any
     """Everything the team needs: plan, reasons, overrides, answers, named officers, markers, clashes."""
     ensure(actor, "visit.view")
     v = _visit(session, visit_id)
+    ensure_not_withheld(session, actor, v)
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     people = dict(session.execute(select(User.id, User.name)).all())
     team = [{"agency_id": va.agency_id, "Agency": agencies.get(va.agency_id, ""), "Lead": va.agency_id == v.lead_agency_id,
@@ -653,6 +662,7 @@ def visit_detail(session: Session, actor: Actor, visit_id: int) -> dict[str, Any
     officer_ids = list(session.scalars(select(VisitOfficer.user_id).where(VisitOfficer.visit_id == v.id)))
     plan = VisitPlan(v.starts_at, v.ends_at, [TeamMember(t["agency_id"], t["Officers"], t["Objectives"]) for t in team],
                      v.lead_agency_id, v.business_id, v.premises_text, v.entry_route, v.approach, v.briefing, officer_ids)
+    today = rules.today()
     found = clashes(session, actor, plan, visit_id=v.id) if v.status not in ("done", "cancelled") else []
     mine = next((t for t in team if t["agency_id"] == actor.agency_id), None)
     return {
@@ -664,10 +674,10 @@ def visit_detail(session: Session, actor: Actor, visit_id: int) -> dict[str, Any
         "not_answered": [t["Agency"] for t in team if t["Answer"] == "pending"],
         "officers": [{"id": i, "name": people.get(i, "")} for i in officer_ids],
         "markers": markers_for(session, actor, business_id=v.business_id, premises_text=v.premises_text),
-        "clashes": [asdict(c) for c in found], "next": list(TRANSITIONS[v.status]),
+        "clashes": [asdict(c) for c in found], "next": list(rules.next_statuses(v.status, v.starts_at, today)),
         "can_plan": allowed(actor, "visit.plan"),
         "can_respond": mine is not None and allowed(actor, "visit.respond", agency_id=actor.agency_id)
-        and v.status not in ("done", "cancelled"),
+        and rules.answer_problem(v.status, v.starts_at, today) is None,
         "my_answer": mine["Answer"] if mine else None, "operation_id": v.operation_id,
         "plan": plan,
     }

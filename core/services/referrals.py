@@ -42,6 +42,7 @@ from core.store.models import (
     VisitAgency,
 )
 from core.store.uow import UnitOfWork
+from core.visits import status as visit_rules
 
 SUBJECT_TYPES = ("business", "person", "vehicle", "location")
 DECISIONS = {
@@ -385,6 +386,9 @@ def decide(uow: UnitOfWork, actor: Actor, recipient_id: int, *, decision: str, r
     if decision == "task a visit":
         if visit_on is None or visit_on.tzinfo is None:
             raise ValidationError("Visit: choose the date and time of the visit.")
+        problem = visit_rules.plan_problem(visit_on, visit_rules.today())
+        if problem:
+            raise ValidationError(problem.replace("When:", "Visit:", 1))
         visit = Visit(business_id=ref.business_id, premises_text=ref.place or ref.subject, starts_at=visit_on,
                       ends_at=visit_on + timedelta(hours=2), lead_agency_id=rec.agency_id, status="draft", version=1,
                       created_by_id=actor.id, briefing=f"Tasked from referral {ref.id}: {ref.subject}",

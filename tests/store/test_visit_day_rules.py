@@ -11,12 +11,13 @@ from sqlalchemy import select
 from core.domain import Role
 from core.errors import ValidationError
 from core.permissions import Actor
-from core.services import operations, outcomes, visits
+from core.services import operations, outcomes, referrals, visits
 from core.services.operations import OperationInput
 from core.services.visits import TeamMember, VisitPlan
 from core.store.models import AuditEvent, Visit
 from tests.store.conftest import Small
 from tests.store.outcome_data import add_business, add_user, add_visit
+from tests.store.test_referrals import _recipient, _send, people  # noqa: F401 (a fixture)
 
 
 def _today() -> date:
@@ -153,3 +154,12 @@ def test_a_week_of_action_that_is_over_plans_nothing(small: Small, coordinator: 
         operations.plan_operation_visits(uow, coordinator, op_id, [biz])
     with small.store.read() as s:
         assert s.scalar(select(Visit.id).where(Visit.operation_id == op_id)) is None
+
+
+def test_a_referral_tasks_a_visit_only_for_today_or_later(small: Small, people: dict) -> None:
+    rec = _recipient(small, _send(small, people["ts.officer"]))
+    last_week = datetime.now(timezone.utc) - timedelta(days=7)
+    with small.store.uow() as uow, pytest.raises(ValidationError, match="Visit: .* has passed; plan the visit for today"):
+        referrals.decide(uow, small.analyst, rec, decision="task a visit", visit_on=last_week)
+    with small.store.read() as s:
+        assert s.scalar(select(Visit.id)) is None, "nothing was planned"

@@ -503,6 +503,7 @@ def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMem
     ensure(actor, "visit.plan")
     s = uow.session
     target = _visit(s, target_id)
+    ensure_not_withheld(s, actor, target)  # joining would reveal premises the planner may not know
     problem = rules.join_problem(target.status, target.starts_at, rules.today())
     if problem:
         raise ValidationError(f"Visit {target_id}: {problem}")

@@ -150,6 +150,11 @@ def test_a_clash_with_a_withheld_visit_fires_but_names_only_the_lead(world: Worl
     assert clash.kind == "same premises" and LABEL in clash.message
     assert "Secret Nails" not in clash.message.replace(LABEL, "")
     assert "Secret Nails" in next(c for c in lead_view if c.visit_id == world.hidden_visit).message
+    with world.small.store.uow() as uow, pytest.raises(Forbidden, match="Contact the lead agency"):
+        visits.merge_into(uow, world.ts_coord, world.hidden_visit, [TeamMember(world.small.ts)])
+    with world.small.store.read() as s:
+        assert {va.agency_id for va in s.get(Visit, world.hidden_visit).agencies} == {world.small.hmrc}, \
+            "joining would have revealed the premises"
 
 
 def test_markers_need_a_business_the_viewer_may_read_or_a_place_on_its_visit(world: World) -> None:

@@ -4,7 +4,9 @@ safety markers in front of the team.
 
 Sharing is honoured here: an agency's owner-only records are invisible to other agencies, so a
 planner never sees (or is suggested) an issue that only such a record would reveal; warning
-markers reach only roles allowed "marker.view" (others get none, not even a count).
+markers reach only roles allowed "marker.view" (others get none, not even a count). A visit whose
+premises the viewer may not know is shown as withheld (`core/services/withholding.py`), and what a
+visit's day still allows is decided in `core/visits/status.py`.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from core.services.audit import record, snapshot
 from core.services.catalogue import capabilities
 from core.services.partnership import settings
 from core.services.risklist import listed_business_ids
+from core.services.withholding import business_roots, ensure_not_withheld, withheld
 from core.store.models import (
     Agency,
     AgencyRecord,
@@ -41,7 +44,6 @@ from core.store.models import (
     VisitOfficer,
     WarningMarker,
 )
-from core.services.withholding import business_roots, ensure_not_withheld, withheld
 from core.store.uow import UnitOfWork
 from core.visits import status as rules
 from core.visits.deconflict import Clash, PlannedVisit, deconflict, normalise_premises

@@ -848,6 +848,22 @@ def _connections(p: _Prepared, cluster: np.ndarray, s: MatchSettings) -> list[Co
     return [Connection(a, b, kind, value) for (a, b, kind), value in first.items()]
 
 
+def connection_values(kind: str, record: MatchInput) -> set[str]:
+    """The values by which this record takes part in a connection of this kind (its phone, its contact key, its
+    building), as `link` stores them: so a viewer is shown a connection's value only from records they may read."""
+    if kind == "phone":
+        return {v} if (v := _cached_phone(record.phone or "")) else set()
+    if kind == "contact":
+        v = _cached_contact(record.contact or "")
+        return {v} if " " in v else set()
+    if kind == "building":
+        _pc, street, hn, _lead, _place = _address((record.address or "").strip(), (record.postcode or "").strip())
+        if not street or hn.number is None:
+            return set()
+        return {f"{n} {street}" for n in range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)}
+    return set()
+
+
 @dataclass(frozen=True, slots=True)
 class MatchContext:
     """Other records around a pair (the same streets and postcodes), so `explain` weighs a missing number by the

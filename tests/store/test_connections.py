@@ -126,3 +126,19 @@ def test_relink_links_a_flat_to_the_shop_below_without_merging(linked: Linked) -
 
 def _record_id(s, reference: str) -> int:  # noqa: ANN001
     return s.scalar(select(AgencyRecord.id).where(AgencyRecord.reference == reference))
+
+
+def test_a_visit_to_the_flat_above_warns_the_shop_visit_and_says_why(linked: Linked) -> None:
+    from core.services import visits
+    from core.store.models import Visit
+
+    start = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
+    with linked.store.uow() as uow:
+        uow.session.add(Visit(business_id=linked.biz["flat"], starts_at=start + timedelta(days=2),
+                              ends_at=start + timedelta(days=2, hours=2), status="proposed"))
+        uow.commit()
+    plan = visits.VisitPlan(starts_at=start, ends_at=start + timedelta(hours=2), team=[], business_id=linked.biz["shop"])
+    with linked.store.read() as s:
+        [clash] = visits.clashes(s, linked.fs, plan)
+    assert clash.kind == "connected business"
+    assert "A visit to a connected business (Same building):" in clash.message

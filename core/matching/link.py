@@ -926,7 +926,7 @@ def _note(p: _Prepared, sc: _Scores, i: int, j: int) -> str:
     if level["number"] == STRONG and (ha.last or hb.last):
         ranged, single = (ha, hb) if ha.last else (hb, ha)
         return f"{_building(single, '')} is within {_building(ranged, '')}: the same building."
-    if level["number"] == MISSING and (ha.number is None) != (hb.number is None):
+    if (ha.number is None) != (hb.number is None) and level["address"] in (EXACT, STRONG):
         premises = int(p.k_street[i if ha.number is not None else j])
         if premises > 1:
             return (f"One record has no building number; the records around it hold {premises} premises on "

@@ -567,6 +567,9 @@ def _pair_score(p: _Prepared, sc: _Scores, k: int, i: int, j: int, s: MatchSetti
 # --- clustering --------------------------------------------------------------------------------
 
 
+_PREMISES, _DWELLING = 1, 2
+
+
 class _Clusters:
     """Union-find with cannot-link constraints (checked on every union, so they hold transitively)."""
 
@@ -578,14 +581,17 @@ class _Clusters:
         # and which part of the building ("d" a flat or other part, "p" the premises) with flat numbers and suffixes.
         self.sectors: dict[int, set[str]] = {}
         self.numbers: dict[int, dict[str, set[int]]] = {}
-        self.parts: dict[int, tuple[set[str], set[str], set[str]]] = {}
+        self.kinds: dict[int, int] = {}              # root -> PREMISES | DWELLING bits of its numbered records
+        self.marks: dict[int, tuple[set[str], set[str]]] = {}   # root -> (suffixes, flat numbers) written
         for i, (sector, street, hn) in enumerate(places):
             if sector:
                 self.sectors[i] = {sector}
             if street and hn.number is not None:
-                self.numbers[i] = {street: set(range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1))}
-                self.parts[i] = ({"d" if hn.dwelling else "p"}, {hn.suffix} if hn.suffix else set(),
-                                 {hn.sub} if hn.sub else set())
+                self.numbers[i] = {street: {hn.number} if not hn.last else
+                                   set(range(hn.number, min(hn.last, hn.number + 10) + 1))}
+                self.kinds[i] = _DWELLING if hn.dwelling else _PREMISES
+                if hn.suffix or hn.sub:
+                    self.marks[i] = ({hn.suffix} if hn.suffix else set(), {hn.sub} if hn.sub else set())
 
     def same_premises(self, ra: int, rb: int) -> bool:
         """Whether two clusters could be one premises: no two postcode sectors, no two numbers on one street, not
@@ -599,9 +605,12 @@ class _Clusters:
                 other = nb.get(street)
                 if other and not nums & other:
                     return False
-        pa, pb = self.parts.get(ra), self.parts.get(rb)
-        if pa and pb:
-            for x, y in zip(pa, pb):
+        ka, kb = self.kinds.get(ra), self.kinds.get(rb)
+        if ka and kb and not ka & kb:
+            return False
+        ma, mb = self.marks.get(ra), self.marks.get(rb)
+        if ma and mb:
+            for x, y in zip(ma, mb):
                 if x and y and not x & y:
                     return False
         return True
@@ -645,10 +654,12 @@ class _Clusters:
                 held = mine.get(street)
                 # The numbers both allow (12-14 with 12 is 12); a person's decision may join any two.
                 mine[street] = (held & nums or held | nums) if held else set(nums)
-        if rb in self.parts:
-            theirs = self.parts.pop(rb)
-            mine_parts = self.parts.setdefault(ra, (set(), set(), set()))
-            for x, y in zip(mine_parts, theirs):
+        if rb in self.kinds:
+            self.kinds[ra] = self.kinds.get(ra, 0) | self.kinds.pop(rb)
+        if rb in self.marks:
+            theirs = self.marks.pop(rb)
+            mine_marks = self.marks.setdefault(ra, (set(), set()))
+            for x, y in zip(mine_marks, theirs):
                 x.update(y)
         return True
 

@@ -336,13 +336,15 @@ class Generator:
         r = self.rng
         sectors, weights = list(SECTOR_WEIGHTS), list(SECTOR_WEIGHTS.values())
         shops: list[Business] = []
+        flats: set[str] = set()   # shops with flats above them already
         while len(self.biz) < self.n:
             sector = r.choices(sectors, weights)[0]
             kinds = KIND.get(sector, (("commercial", 1.0),))
             kind = r.choices([k for k, _ in kinds], [w for _, w in kinds])[0]
-            if sector == "HMO" and shops and r.random() < FLAT_ABOVE_RATE:
-                # A flat above a shop: same number and postcode, its own business (an HMO known to housing).
-                shop = r.choice(shops)
+            if sector == "HMO" and shops and r.random() < FLAT_ABOVE_RATE and (shop := r.choice(shops)).id not in flats:
+                # A flat above a shop: same number and postcode, its own business (an HMO known to housing). One
+                # set of flats per shop: "Flat above 12" and "12A" written by two agencies may well be one flat.
+                flats.add(shop.id)
                 style = r.choices(("above", "suffix", "numbered", "floor"), (40, 25, 20, 15))[0]
                 numbers = {"above": [f"Flat above {shop.number}"], "suffix": [f"{shop.number}A"],
                            "floor": [f"First floor flat {shop.number}"],

@@ -233,11 +233,12 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
                 found.add("floor")
         elif w in ("flat", "apartment", "apt", "room", "maisonette"):
             found.add("flat")
-    # The most telling position wins: "Flat above 12" is above, "First floor flat" is a floor.
-    part = next((p for p in ("above", "rear", "outside", "floor", "flat") if p in found), "")
+    # The most telling position wins: "Flat above 12" is above, "First floor flat" is a floor, and "o/s First Floor
+    # Flat, 12" is still the flat (outside or behind a flat is where the flat's rubbish is, not the shop's).
+    part = next((p for p in ("above", "floor", "flat", "rear", "outside") if p in found), "")
     # Numbers are read part by part: in "Flat 1, 12 High St" the 1 is the flat and 12 the building.
     words = [w for part in parts for w in [","] + part]
-    pending = ""  # "First floor flat 12 High St": a flat's number followed by the street is the building's
+    pending = ""  # "First floor flat 12 High St": a flat's number with no other number after it is the building's
     for i, w in enumerate(words):
         prev = words[i - 1] if i else ","
         m = _SLASH.match(w)
@@ -254,13 +255,12 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
             continue
         if prev in ("flat", "apartment", "apt", "room", "suite") or (prev == "floor" and i > 2):
             sub = m.group(1) + m.group(2)  # "Flat 1, 12 High St": 1 is the flat, keep looking for the building
-            if i + 1 < len(words) and words[i + 1] != "," and not pending:
-                pending = w
+            pending = pending or w
             continue
         if prev in ("unit", "units", "plot", "workshop", "bay"):
             unit = True
         return HouseNumber(int(m.group(1)), m.group(2), None, sub, unit, part)
-    if pending and pending == sub:
+    if pending:  # "First floor flat 13, Sheep St": no other number, so 13 is the building's
         m = _NUM.match(pending)
         return HouseNumber(int(m.group(1)), m.group(2), None, "", unit, part)
     return HouseNumber(None, "", None, sub, unit, part)

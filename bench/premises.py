@@ -9,7 +9,7 @@ Writes one file per agency, each with its own columns and habits, `truth.csv`
   FS_food_hygiene.csv       address split over AddressLine1..3, ratings 0-5, ISO dates
   TS_trading_standards.xlsx upper case, postcode only inside the one-line address, complaint counts
   LIC_licensing.csv         semicolon-delimited; premises name and licence holder ("Ltd t/a ...")
-  HOU_hmo_register.csv      address only (HMOs; "Flat above 12", "12A")
+  HOU_hmo_register.csv      address only (HMOs; "Flat above 12", "12A", "Flat 1, 12", "First floor flat 12")
   ENV_fly_tipping.csv       address only, often no postcode, one row per incident (repeats)
   FRS_fire_audits.csv       Windows-1252 ("Café", "£"), risk High/Medium/Low, SQL-style date-times
   HMRC_tax_risk.csv         interest only: company name in capitals, address, postcode
@@ -17,7 +17,9 @@ Writes one file per agency, each with its own columns and habits, `truth.csv`
 
 Hard cases come at fixed rates: generic and chain names in many towns, the shop next door (adjacent
 numbers, same trade), phoenixes (a new business at an old one's premises, old records older), flats
-above shops, trading vs company names, networks (one owner, several shopfronts sharing a phone or a
+above shops (an HMO known to housing: its own business at the shop's number, never the shop; sometimes two
+flats, "Flat 1" and "Flat 2", above one shop; the shop's fly-tipping "o/s 12" or "Rear of 12" stays the
+shop's), trading vs company names, networks (one owner, several shopfronts sharing a phone or a
 contact: different businesses), units on industrial estates, within-agency duplicates.
 Deterministic for a seed; 100,000 businesses take a few seconds.
 """
@@ -144,6 +146,7 @@ AGENCY_COUNT_WEIGHTS = (65.0, 22.0, 8.5, 3.3, 1.2)
 NEIGHBOUR_RATE = 0.05      # a business opened next door to another, same trade
 PHOENIX_RATE = 0.02        # a business closed and a new one opened at its premises
 FLAT_ABOVE_RATE = 0.25     # share of HMOs that are flats above a shop
+SECOND_FLAT_RATE = 0.2     # a flat above a shop written "Flat 1, 12" has a "Flat 2, 12" above it too
 NETWORK_RATE = 0.015       # owners with 2-4 shopfronts (shared phone and/or contact)
 DUPLICATE_RATE = 0.03      # an agency holds the same business twice (re-registration)
 
@@ -179,7 +182,7 @@ class Business:
     sector: str
     name: str                 # trading name ("" for an HMO)
     company: str              # legal entity ("" for a sole trader)
-    number: str               # "12", "12A", "Unit 3", "Flat above 12"
+    number: str               # "12", "12A", "Unit 3", "Flat above 12", "Flat 1, 12", "First floor flat 12"
     street: Street
     postcode: str
     phone: str
@@ -188,6 +191,7 @@ class Business:
     closed: date | None = None
     agencies: list[str] = field(default_factory=list)
     cases: set[str] = field(default_factory=set)   # the hard cases it takes part in (businesses.csv)
+    housing: bool = False     # a flat above a shop: always on the housing (HMO) register
 
 
 class Generator:
@@ -332,15 +336,26 @@ class Generator:
         r = self.rng
         sectors, weights = list(SECTOR_WEIGHTS), list(SECTOR_WEIGHTS.values())
         shops: list[Business] = []
+        flats: set[str] = set()   # shops with flats above them already
         while len(self.biz) < self.n:
             sector = r.choices(sectors, weights)[0]
             kinds = KIND.get(sector, (("commercial", 1.0),))
             kind = r.choices([k for k, _ in kinds], [w for _, w in kinds])[0]
-            if sector == "HMO" and shops and r.random() < FLAT_ABOVE_RATE:
-                shop = r.choice(shops)  # a flat above a shop: same postcode, its own business
-                number = f"Flat above {shop.number}" if r.random() < 0.5 else f"{shop.number}A"
-                flat = self.new_business("HMO", shop.street, number, int(shop.number))
-                flat.cases.add("flat above a shop")
+            if sector == "HMO" and shops and r.random() < FLAT_ABOVE_RATE and (shop := r.choice(shops)).id not in flats:
+                # A flat above a shop: same number and postcode, its own business (an HMO known to housing). One
+                # set of flats per shop: "Flat above 12" and "12A" written by two agencies may well be one flat.
+                flats.add(shop.id)
+                style = r.choices(("above", "suffix", "numbered", "floor"), (40, 25, 20, 15))[0]
+                numbers = {"above": [f"Flat above {shop.number}"], "suffix": [f"{shop.number}A"],
+                           "floor": [f"First floor flat {shop.number}"],
+                           "numbered": [f"Flat {k}, {shop.number}" for k in
+                                        ((1, 2) if r.random() < SECOND_FLAT_RATE else (1,))]}[style]
+                for number in numbers:
+                    if len(self.biz) >= self.n:
+                        break
+                    flat = self.new_business("HMO", shop.street, number, int(shop.number))
+                    flat.cases.add("flat above a shop")
+                    flat.housing = True
                 shop.cases.add("flat above a shop")
                 continue
             street, number, n = self.place(kind)
@@ -393,6 +408,8 @@ class Generator:
                 names.pop(i)
                 weights.pop(i)
                 chosen.append(a)
+            if b.housing and "HOU" not in chosen:
+                chosen[0] = "HOU"
             b.agencies = chosen
 
     # --- how an agency writes things down -----------------------------------------------
@@ -442,6 +459,8 @@ class Generator:
         num = b.number
         if num.startswith("Flat above ") and self.rng.random() < 0.3:
             num = f"First Floor Flat, {num[11:]}"
+        elif num.startswith("First floor flat ") and self.rng.random() < 0.3:
+            num = f"Flat above {num[17:]}"
         return num + ("," if self.rng.random() < comma else "")
 
     def address_lines(self, b: Business, postcode: str, *, abbrev: float = 0.3, comma: float = 0.1,

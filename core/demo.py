@@ -446,20 +446,25 @@ class _Biz:
     risk: float = 0.0
     agencies: list[str] = field(default_factory=list)
     bands: dict[str, str] = field(default_factory=dict)
-    flat_above: bool = False
+    flat_above: bool = False  # an HMO flat above a shop: its own business at the shop's number
     old: bool = False
 
     @property
     def address(self) -> str:
         """The canonical address line, with the town."""
-        return f"{self.number} {self.street.name}, {self.street.town}"
+        return f"{self.premises}, {self.street.town}"
+
+    @property
+    def premises(self) -> str:
+        """The number and street ("Flat above 12 High Street" for the flat above a shop)."""
+        return f"{'Flat above ' if self.flat_above else ''}{self.number} {self.street.name}"
 
     @property
     def label(self) -> str:
         """How people refer to it: name and street address (just the address for an HMO)."""
         if self.sector == "HMO":
-            return f"{self.number} {self.street.name}"
-        return f"{self.name}, {self.number} {self.street.name}"
+            return self.premises
+        return f"{self.name}, {self.premises}"
 
 
 @dataclass
@@ -771,9 +776,22 @@ class _Generator:
             a, b = BETA_BY_COUNT.get(k, (4, 3))
             biz.risk = self.rng.betavariate(a, b)
             biz.agencies = self.sample_weighted(AFFINITY[sector], k)
-            biz.flat_above = "HOU" in biz.agencies and sector != "HMO"
         self.networks()
         self.phoenixes(n_old)
+        self.flats_above_shops()
+
+    def flats_above_shops(self) -> None:
+        """Housing holds the HMO flat above a shop, not the shop: the flat is its own business at the shop's number
+        (the matcher links the two as the same building, never merges them)."""
+        for shop in [b for b in self.businesses if "HOU" in b.agencies and b.sector != "HMO"]:
+            others = [a for a in shop.agencies if a != "HOU"]
+            if not others:  # the shop was known to housing alone: another agency of its trade holds it instead
+                others = self.sample_weighted({a: w for a, w in AFFINITY[shop.sector].items() if a != "HOU"}, 1)
+            shop.agencies = others
+            landlord = self.person_name()
+            flat = self.new_business("", self.company_name("", landlord), "HMO", shop.number, shop.street, "", landlord)
+            flat.flat_above, flat.risk = True, shop.risk
+            flat.agencies = ["HOU"] + (["FRS"] if self.rng.random() < 0.3 else [])
 
     def new_business(self, name: str, company: str, sector: str, number: str, street: _Street, phone: str,
                      contact: str) -> _Biz:
@@ -813,7 +831,7 @@ class _Generator:
 
     def business_row(self, biz: _Biz) -> dict[str, Any]:
         """The Business row: the canonical, matched view of the premises."""
-        return {"id": biz.id, "name": biz.name or f"{biz.number} {biz.street.name}", "address": biz.address,
+        return {"id": biz.id, "name": biz.name or biz.premises, "address": biz.address,
                 "postcode": biz.postcode, "district": biz.street.district, "sector": biz.sector,
                 "created_at": self.at(-IMPORT_AGE_DAYS["GLAA"] - 10), "tasking_requested_at": None}
 
@@ -871,7 +889,7 @@ class _Generator:
         band = self.band_for(biz)
         value = self.pick(values_by_band[band])
         biz.bands.setdefault(spec.agency, band)
-        flat = spec.agency == "HOU" and biz.flat_above
+        flat = biz.flat_above
         trading = "" if spec.address_only else self.vary_name(biz, style)
         company = ""
         if spec.agency in ("FS", "TS", "LIC", "HMRC", "GLAA"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -66,14 +66,29 @@ class PairScore:
     score: float
     band: str
     fields: dict[str, FieldAgreement]
+    note: str = ""   # the telling part in words ("a flat and the premises below it: different premises")
+
+
+CONNECTION_LABELS = {"phone": "Shared phone", "contact": "Shared contact", "building": "Same building"}
+
+
+def connection_label(kind: str) -> str:
+    """What a connection of this kind is called on screen ("Shared phone", "Same building")."""
+    return CONNECTION_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True, slots=True)
 class Connection:
+    """Two businesses linked without being one: a shared phone or contact, or two parts of one building."""
+
     cluster_a: int
     cluster_b: int
-    kind: str
-    value: str
+    kind: str     # "phone" | "contact" | "building"
+    value: str    # the shared phone, contact key, or the building ("12 high street")
+
+    @property
+    def label(self) -> str:
+        return connection_label(self.kind)
 
 
 @dataclass
@@ -178,6 +193,7 @@ class _Prepared:
     last: np.ndarray = field(default_factory=lambda: np.zeros(0))
     suffix_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sub_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    dwelling: np.ndarray = field(default_factory=lambda: np.zeros(0))  # a flat or part of the building, not the shop
     k_pc: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_district: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_street: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -222,6 +238,7 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
                       dtype=np.int64)
     p.suffix_code = _codes([h.suffix for h in hns])
     p.sub_code = _codes([h.sub for h in hns])
+    p.dwelling = np.array([h.dwelling for h in hns], dtype=bool)
     _frequencies(p)
     return p
 
@@ -423,13 +440,15 @@ def _score(p: _Prepared, ia: np.ndarray, ib: np.ndarray, s: MatchSettings) -> _S
     same = overlap & (na == nb) & (la == lb)
     sfa, sfb = p.suffix_code[ia], p.suffix_code[ib]
     sba, sbb = p.sub_code[ia], p.sub_code[ib]
-    exact = same & (sfa == sfb) & (sba == sbb)
-    other_shop = same & (sfa >= 0) & (sfb >= 0) & (sfa != sfb)   # 12A and 12B
+    dwa, dwb = p.dwelling[ia], p.dwelling[ib]
+    exact = same & (sfa == sfb) & (sba == sbb) & (dwa == dwb)
+    # Another part of the same building is other premises: 12A and 12B, flat 1 and flat 2, the flat above the shop.
+    other_part = overlap & (((sfa >= 0) & (sfb >= 0) & (sfa != sfb)) | ((sba >= 0) & (sbb >= 0) & (sba != sbb))
+                            | (dwa != dwb))
     lv = np.full(m, MISSING, dtype=np.int8)
     lv[overlap] = STRONG
     lv[exact] = EXACT
-    lv[other_shop] = PARTIAL
-    lv[has & ~overlap] = DISAGREE
+    lv[other_part | (has & ~overlap)] = DISAGREE
     level["number"] = lv
     sim["number"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 90.0, 50.0], 0.0)
 
@@ -548,23 +567,35 @@ def _pair_score(p: _Prepared, sc: _Scores, k: int, i: int, j: int, s: MatchSetti
 # --- clustering --------------------------------------------------------------------------------
 
 
+_PREMISES, _DWELLING = 1, 2
+
+
 class _Clusters:
     """Union-find with cannot-link constraints (checked on every union, so they hold transitively)."""
 
-    def __init__(self, n: int, places: Sequence[tuple[str, str, int | None]] = ()) -> None:
+    def __init__(self, n: int, places: Sequence[tuple[str, str, HouseNumber]] = ()) -> None:
         self.parent = list(range(n))
         self.apart: dict[int, set[int]] = defaultdict(set)   # root -> records its cluster must not join
-        # root -> where its records are: postcode sectors, and building numbers per street (a business is one premises)
+        # root -> where its records are: postcode sectors, the building numbers per street each record allows (a
+        # business is one premises: "12-14" allows 12, 13 and 14, and the cluster keeps what all its records allow),
+        # and which part of the building ("d" a flat or other part, "p" the premises) with flat numbers and suffixes.
         self.sectors: dict[int, set[str]] = {}
         self.numbers: dict[int, dict[str, set[int]]] = {}
-        for i, (sector, street, number) in enumerate(places):
+        self.kinds: dict[int, int] = {}              # root -> PREMISES | DWELLING bits of its numbered records
+        self.marks: dict[int, tuple[set[str], set[str]]] = {}   # root -> (suffixes, flat numbers) written
+        for i, (sector, street, hn) in enumerate(places):
             if sector:
                 self.sectors[i] = {sector}
-            if street and number is not None:
-                self.numbers[i] = {street: {number}}
+            if street and hn.number is not None:
+                self.numbers[i] = {street: {hn.number} if not hn.last else
+                                   set(range(hn.number, min(hn.last, hn.number + 10) + 1))}
+                self.kinds[i] = _DWELLING if hn.dwelling else _PREMISES
+                if hn.suffix or hn.sub:
+                    self.marks[i] = ({hn.suffix} if hn.suffix else set(), {hn.sub} if hn.sub else set())
 
     def same_premises(self, ra: int, rb: int) -> bool:
-        """Whether two clusters could be one premises: no two postcode sectors, no two numbers on one street."""
+        """Whether two clusters could be one premises: no two postcode sectors, no two numbers on one street, not
+        the flat and the shop below it (nor 12A and 12B, nor flat 1 and flat 2)."""
         da, db = self.sectors.get(ra), self.sectors.get(rb)
         if da and db and not da & db:
             return False
@@ -573,6 +604,14 @@ class _Clusters:
             for street, nums in na.items():
                 other = nb.get(street)
                 if other and not nums & other:
+                    return False
+        ka, kb = self.kinds.get(ra), self.kinds.get(rb)
+        if ka and kb and not ka & kb:
+            return False
+        ma, mb = self.marks.get(ra), self.marks.get(rb)
+        if ma and mb:
+            for x, y in zip(ma, mb):
+                if x and y and not x & y:
                     return False
         return True
 
@@ -612,7 +651,16 @@ class _Clusters:
         if rb in self.numbers:
             mine = self.numbers.setdefault(ra, {})
             for street, nums in self.numbers.pop(rb).items():
-                mine.setdefault(street, set()).update(nums)
+                held = mine.get(street)
+                # The numbers both allow (12-14 with 12 is 12); a person's decision may join any two.
+                mine[street] = (held & nums or held | nums) if held else set(nums)
+        if rb in self.kinds:
+            self.kinds[ra] = self.kinds.get(ra, 0) | self.kinds.pop(rb)
+        if rb in self.marks:
+            theirs = self.marks.pop(rb)
+            mine_marks = self.marks.setdefault(ra, (set(), set()))
+            for x, y in zip(mine_marks, theirs):
+                x.update(y)
         return True
 
 
@@ -646,7 +694,7 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
         elif decision == "no match":
             never.append((i, j))
 
-    cl = _Clusters(p.n, [(pc[:-2], st, hn.number) for pc, st, hn in zip(p.pc, p.street, p.hn)])
+    cl = _Clusters(p.n, [(pc[:-2], st, hn) for pc, st, hn in zip(p.pc, p.street, p.hn)])
     for i, j in never:
         cl.forbid(i, j)
     for i, j in must:
@@ -775,7 +823,8 @@ def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarr
 
 
 def _connections(p: _Prepared, cluster: np.ndarray, s: MatchSettings) -> list[Connection]:
-    """Phones and contact names shared across clusters: a possible network, never a merge by itself."""
+    """Phones and contact names shared across clusters: a possible network, never a merge by itself; and the
+    businesses in one building (a flat and the shop below it): linked, never merged."""
     out: set[tuple[int, int, str, str]] = set()
     for kind, values in (("phone", p.phone), ("contact", p.contact)):
         groups: dict[str, set[int]] = defaultdict(set)
@@ -786,13 +835,116 @@ def _connections(p: _Prepared, cluster: np.ndarray, s: MatchSettings) -> list[Co
             if 1 < len(cs) <= s.max_connection_clusters:
                 for a, b in itertools.combinations(sorted(cs), 2):
                     out.add((a, b, kind, value))
-    return [Connection(a, b, kind, value) for a, b, kind, value in sorted(out)]
+    # One building: the same number on the same street in the same postcode district (a range counts for each of
+    # its numbers); linked when at least one of the two is a flat or other part of it (two businesses at the
+    # premises itself are the same premises over time, not a building shared).
+    parts: dict[tuple[int, str, int], tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+    for i in np.flatnonzero((p.num >= 0) & (p.district_num >= 0)).tolist():
+        hn, street = p.hn[i], p.street[i]
+        if not street:
+            continue
+        for num in range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1):
+            parts[(int(p.district_num[i]), street, num)][0 if hn.dwelling else 1].add(int(cluster[i]))
+    for (_d, street, num), (flats, premises) in parts.items():
+        if not flats or len(flats | premises) < 2 or len(flats | premises) > s.max_connection_clusters:
+            continue
+        value = f"{num} {street}"
+        for a in flats:
+            for b in flats | premises:
+                if a != b:
+                    out.add((min(a, b), max(a, b), "building", value))
+    first: dict[tuple[int, int, str], str] = {}
+    for a, b, kind, value in sorted(out):
+        first.setdefault((a, b, kind), value)
+    return [Connection(a, b, kind, value) for (a, b, kind), value in first.items()]
 
 
-def explain(a: MatchInput, b: MatchInput, settings: MatchSettings | None = None) -> PairScore:
-    """The score of one pair field by field, as `link` computes it (for the review screen)."""
+def connection_values(kind: str, record: MatchInput) -> set[str]:
+    """The values by which this record takes part in a connection of this kind (its phone, its contact key, its
+    building), as `link` stores them: so a viewer is shown a connection's value only from records they may read."""
+    if kind == "phone":
+        return {v} if (v := _cached_phone(record.phone or "")) else set()
+    if kind == "contact":
+        v = _cached_contact(record.contact or "")
+        return {v} if " " in v else set()
+    if kind == "building":
+        _pc, street, hn, _lead, _place = _address((record.address or "").strip(), (record.postcode or "").strip())
+        if not street or hn.number is None:
+            return set()
+        return {f"{n} {street}" for n in range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)}
+    return set()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchContext:
+    """Other records around a pair (the same streets and postcodes), so `explain` weighs a missing number by the
+    premises really on the street and can say "a different flat at the same building", as `link` would."""
+
+    records: tuple[MatchInput, ...] = ()
+
+    @classmethod
+    def of(cls, records: Iterable[MatchInput]) -> MatchContext:
+        return cls(tuple(records))
+
+
+def explain(a: MatchInput, b: MatchInput, settings: MatchSettings | None = None, *,
+            context: MatchContext | None = None) -> PairScore:
+    """The score of one pair field by field, as `link` computes it, with a note in words (for "why matched" and
+    the review screen). Without a context the pair is weighed as if nothing else were on its street."""
     s = settings or MatchSettings()
-    p = _prepare([a, b])
+    others = [r for r in (context.records if context else ()) if r.record_id not in (a.record_id, b.record_id)]
+    p = _prepare([a, b, *others])
     ia, ib = np.array([0]), np.array([1])
     sc = _score(p, ia, ib, s)
-    return _pair_score(p, sc, 0, 0, 1, s)
+    ps = _pair_score(p, sc, 0, 0, 1, s)
+    return PairScore(ps.a, ps.b, ps.score, ps.band, ps.fields, _note(p, sc, 0, 1))
+
+
+def _building(hn: HouseNumber, street: str) -> str:
+    number = f"{hn.number}{hn.suffix.upper()}" + (f"-{hn.last}" if hn.last else "")
+    return f"{number} {street}".strip()
+
+
+def _part_of(hn: HouseNumber) -> str:
+    if hn.sub:
+        return f"flat {hn.sub}"
+    if hn.suffix:
+        return f"{hn.number}{hn.suffix.upper()}"
+    if hn.part == "above":
+        return "the flat above"
+    if hn.part in ("floor", "flat"):
+        return "a flat"
+    return "the premises"
+
+
+def _note(p: _Prepared, sc: _Scores, i: int, j: int) -> str:
+    """The telling part of a pair's comparison in words (what a person checking the pair needs first)."""
+    level = {f: int(sc.level[f][0]) for f in FIELDS}
+    ha, hb = p.hn[i], p.hn[j]
+    street = p.street[i] or p.street[j]
+    # Other businesses the context knows at this building (a flat and a shop: two premises, one building).
+    if level["number"] == DISAGREE and ha.number is not None and hb.number is not None:
+        same_building = ha.number <= (hb.last or hb.number) and hb.number <= (ha.last or ha.number)
+        if same_building:
+            where = _building(ha if ha.number == hb.number and not ha.suffix else hb, street)
+            if ha.dwelling and hb.dwelling:
+                return (f"Different flats at the same building ({_part_of(ha)} and {_part_of(hb)}, {where}): "
+                        "different premises, linked as the same building.")
+            return (f"{_part_of(ha if ha.dwelling else hb).capitalize()} and the premises at street level "
+                    f"({where}): different premises, linked as the same building.")
+        return (f"Different numbers on {street or 'the street'} ({_building(ha, '')} and {_building(hb, '')}): "
+                "another premises, such as the shop next door.")
+    if level["number"] == STRONG and (ha.last or hb.last):
+        ranged, single = (ha, hb) if ha.last else (hb, ha)
+        return f"{_building(single, '')} is within {_building(ranged, '')}: the same building."
+    if (ha.number is None) != (hb.number is None) and level["address"] in (EXACT, STRONG):
+        premises = int(p.k_street[i if ha.number is not None else j])
+        if premises > 1:
+            return (f"One record has no building number; the records around it hold {premises} premises on "
+                    f"{street}, so the street alone says little.")
+        return f"One record has no building number; it is the only premises on {street} in the records around it."
+    if level["name"] == DISAGREE and level["number"] in (EXACT, STRONG) and level["postcode"] in (EXACT, STRONG):
+        return "Same premises, different names: perhaps a new business at an old one's premises."
+    if level["name"] in (EXACT, STRONG) and level["number"] in (EXACT, STRONG):
+        return "Same name at the same premises."
+    return ""

@@ -198,12 +198,19 @@ class HouseNumber:
         """Whether number n is this building (in its range)."""
         return self.number is not None and self.number <= n <= (self.last or self.number)
 
+    @property
+    def dwelling(self) -> bool:
+        """A flat or other separate part of the building ("Flat above 12", "Flat 1, 12", "3/12", "12A"), not the
+        premises at street level; the rear of or outside a building is still the premises."""
+        return bool(self.suffix or self.sub) or self.part in _DWELLING_PARTS
+
 
 _NUM = re.compile(r"^(\d{1,5})([a-z]?)$")
 _RANGE = re.compile(r"^(\d{1,5})([a-z]?)-(\d{1,5})([a-z]?)$")
 _SLASH = re.compile(r"^(\d{1,4}[a-z]?)/(\d{1,5})([a-z]?)$")
 _FLOORS = {"ground", "first", "second", "third", "fourth", "basement", "top", "upper", "lower", "1st", "2nd", "3rd"}
 _FLAT_WORDS = {"flat", "flats", "apartment", "apt", "maisonette", "room", "rooms", "floor", "storey"}
+_DWELLING_PARTS = frozenset({"above", "floor", "flat"})
 _POSITION = {"above": "above", "over": "above", "rear": "rear", "back": "rear", "behind": "rear", "outside": "outside",
              "adjacent": "outside", "opposite": "outside", "beside": "outside", "side": "rear", "land": "outside"}
 
@@ -222,13 +229,16 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
         if w in _POSITION:
             found.add(_POSITION[w])
         elif w in _FLOORS and i + 1 < len(words) and words[i + 1] in _FLAT_WORDS:
-            found.add("floor")
+            if w != "ground" or words[i + 1] != "floor":  # the ground floor is the shop itself
+                found.add("floor")
         elif w in ("flat", "apartment", "apt", "room", "maisonette"):
             found.add("flat")
-    # The most telling position wins: "Flat above 12" is above, "First floor flat" is a floor.
-    part = next((p for p in ("above", "rear", "outside", "floor", "flat") if p in found), "")
+    # The most telling position wins: "Flat above 12" is above, "First floor flat" is a floor, and "o/s First Floor
+    # Flat, 12" is still the flat (outside or behind a flat is where the flat's rubbish is, not the shop's).
+    part = next((p for p in ("above", "floor", "flat", "rear", "outside") if p in found), "")
     # Numbers are read part by part: in "Flat 1, 12 High St" the 1 is the flat and 12 the building.
     words = [w for part in parts for w in [","] + part]
+    pending = ""  # "First floor flat 12 High St": a flat's number with no other number after it is the building's
     for i, w in enumerate(words):
         prev = words[i - 1] if i else ","
         m = _SLASH.match(w)
@@ -245,10 +255,14 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
             continue
         if prev in ("flat", "apartment", "apt", "room", "suite") or (prev == "floor" and i > 2):
             sub = m.group(1) + m.group(2)  # "Flat 1, 12 High St": 1 is the flat, keep looking for the building
+            pending = pending or w
             continue
         if prev in ("unit", "units", "plot", "workshop", "bay"):
             unit = True
         return HouseNumber(int(m.group(1)), m.group(2), None, sub, unit, part)
+    if pending:  # "First floor flat 13, Sheep St": no other number, so 13 is the building's
+        m = _NUM.match(pending)
+        return HouseNumber(int(m.group(1)), m.group(2), None, "", unit, part)
     return HouseNumber(None, "", None, sub, unit, part)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain import Sharing
@@ -210,7 +210,8 @@ def _refresh_businesses(session: Session, members: dict[int, list[Any]], busines
 
 
 def _store_connections(session: Session, connections: list[Any], business_of: dict[int, int]) -> int:
-    """Businesses linked by a shared phone or contact (a possible network), replaced on every run."""
+    """Businesses linked by a shared phone or contact (a possible network) or one building (a flat and the shop
+    below), replaced on every run."""
     session.execute(delete(BusinessLink))
     seen: dict[tuple[int, int, str], str] = {}
     for c in connections:
@@ -226,6 +227,19 @@ def _store_connections(session: Session, connections: list[Any], business_of: di
             for (a, b, kind), value in seen.items()
         ])
     return len(seen)
+
+
+def connected_businesses(session: Session, business_id: int) -> dict[int, str]:
+    """Businesses connected to this one, each with what connects them ("Shared phone, Same building")."""
+    from core.matching import connection_label
+
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for a, b, kind in session.execute(
+            select(BusinessLink.business_a_id, BusinessLink.business_b_id, BusinessLink.kind)
+            .where(or_(BusinessLink.business_a_id == business_id, BusinessLink.business_b_id == business_id))
+            .order_by(BusinessLink.kind)):
+        kinds[b if a == business_id else a].append(connection_label(kind))
+    return {other: ", ".join(labels) for other, labels in kinds.items()}
 
 
 def _store_review(session: Session, review: list[Any]) -> int:

@@ -302,21 +302,70 @@ def business_detail(store: Store, actor: Actor, business_id: int) -> dict[str, A
         if not shown:
             raise NotFound(f"Business {business_id} is not on the risk list.")
         links = s.execute(
-            select(BusinessLink.kind, BusinessLink.value, Business.id, Business.name, Business.address)
+            select(BusinessLink.kind, BusinessLink.value, Business.id)
             .join(Business, or_(and_(BusinessLink.business_a_id == biz.id, Business.id == BusinessLink.business_b_id),
                                 and_(BusinessLink.business_b_id == biz.id, Business.id == BusinessLink.business_a_id)))
         ).all()
-        visible_ids = listed_business_ids(s, actor, [b for *_x, b, _n, _a in links])
+        readable = [int(i) for i in datasets.index[datasets["see"] == "detail"]]
+        linked = _readable_records(s, [b for _k, _v, b in links], readable)
+        context = _readable_context(s, [r for r, _c, _d in shown], readable)
     records = [{"agency": code, "dataset": ds, "reference": r.reference, "trading_name": r.trading_name,
                 "company_name": r.company_name, "address": r.address, "postcode": r.postcode, "phone": r.phone,
                 "contact": r.contact, "sector": r.sector, "risk_value": r.risk_value, "band": r.risk_band or "",
                 "last_contact": r.last_contact, "match_score": r.match_score} for r, code, ds in shown]
     return {
         "id": biz.id, "name": records[0]["trading_name"] or records[0]["company_name"], "records": records,
-        "interest": interest, "why": _why_matched([r for r, _c, _d in shown]),
-        "connections": [{"business_id": b, "name": n, "address": a, "kind": k, "value": v}
-                        for k, v, b, n, a in links if b in visible_ids],
+        "interest": interest, "why": _why_matched([r for r, _c, _d in shown], context),
+        "connections": _connections([r for r, _c, _d in shown], links, linked),
     }
+
+
+def _readable_records(session: Session, business_ids: list[int], readable: list[int]) -> dict[int, list[AgencyRecord]]:
+    """The current records of these businesses in datasets the viewer may read in full, best first."""
+    if not business_ids or not readable:
+        return {}
+    out: dict[int, list[AgencyRecord]] = {}
+    for r in session.scalars(select(AgencyRecord).where(
+            AgencyRecord.business_id.in_(business_ids), AgencyRecord.current.is_(True),
+            AgencyRecord.dataset_id.in_(readable))):
+        out.setdefault(r.business_id, []).append(r)
+    for recs in out.values():  # named first, then the most recent contact (as the list names a business)
+        recs.sort(key=lambda r: (not (r.trading_name or r.company_name),
+                                 -(r.last_contact.toordinal() if r.last_contact else 0), r.id))
+    return out
+
+
+def _connections(mine: list[AgencyRecord], links: list[Any], linked: dict[int, list[AgencyRecord]]) -> list[dict[str, Any]]:
+    """Connected businesses the viewer may see, named and addressed from records the viewer may read; the shared
+    value (phone, contact, building) only when readable records on both sides carry it."""
+    from core.matching import connection_label, connection_values
+
+    out = []
+    for kind, value, bid in links:
+        theirs = linked.get(bid)
+        if not theirs:
+            continue  # known to the viewer only through data they may not read: not shown at all
+        ours_carry = any(value in connection_values(kind, _as_input(r)) for r in mine)
+        theirs_carry = any(value in connection_values(kind, _as_input(r)) for r in theirs)
+        best = theirs[0]
+        out.append({"label": connection_label(kind), "business_id": bid,
+                    "name": best.trading_name or best.company_name or "", "address": best.address or "",
+                    "kind": kind, "value": value if ours_carry and theirs_carry else ""})
+    return out
+
+
+# Records read around a business to weigh "why matched" as the matching did (premises on the same streets).
+MAX_CONTEXT_RECORDS = 500
+
+
+def _readable_context(session: Session, recs: list[AgencyRecord], readable: list[int]) -> list[AgencyRecord]:
+    """Readable current records at the business's postcodes (other premises on its streets), for "why matched"."""
+    postcodes = sorted({r.postcode for r in recs if r.postcode})
+    if len(recs) < 2 or not postcodes or not readable:
+        return []
+    return list(session.scalars(select(AgencyRecord).where(
+        AgencyRecord.postcode.in_(postcodes), AgencyRecord.current.is_(True), AgencyRecord.dataset_id.in_(readable))
+        .order_by(AgencyRecord.id).limit(MAX_CONTEXT_RECORDS)))
 
 
 def listed_business_ids(session: Session, actor: Actor | None, ids: list[int]) -> set[int]:
@@ -343,19 +392,24 @@ def _as_input(r: AgencyRecord) -> Any:
                       postcode=r.postcode, phone=r.phone, contact=r.contact, last_contact=r.last_contact)
 
 
-def _why_matched(recs: list[AgencyRecord]) -> list[dict[str, Any]]:
-    """For each record after the first: how it compares with the record it agrees with most."""
+def _why_matched(recs: list[AgencyRecord], context: list[AgencyRecord] = ()) -> list[dict[str, Any]]:
+    """For each record after the first: how it compares with the record it agrees with most, weighed among the
+    readable records on the same streets (as the matching weighed it), with a note in words."""
     if len(recs) < 2:
         return []
-    from core.matching import explain
+    from core.matching import MatchContext, explain
 
     inputs = [_as_input(r) for r in recs]
+    mine = {r.id for r in recs}
+    around = MatchContext.of(inputs + [_as_input(r) for r in context if r.id not in mine])
     out = []
     for i, rec in enumerate(inputs[1:], start=1):
-        best = max((explain(rec, other) for j, other in enumerate(inputs) if j != i), key=lambda p: p.score)
+        best = max((explain(rec, other, context=around) for j, other in enumerate(inputs) if j != i),
+                   key=lambda p: p.score)
         other = best.b if best.a == rec.record_id else best.a
         out.append({"record": rec.record_id.split(":", 1)[1], "with": other.split(":", 1)[1], "score": round(best.score),
-                    "fields": {k: f"{f.level} ({round(f.similarity)})" for k, f in best.fields.items()}})
+                    "fields": {k: f"{f.level} ({round(f.similarity)})" for k, f in best.fields.items()},
+                    "note": best.note})
     return out
 
 

@@ -25,6 +25,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import record, snapshot
 from core.services.catalogue import capabilities
+from core.services.linking import connected_businesses
 from core.services.partnership import settings
 from core.services.risklist import listed_business_ids
 from core.services.withholding import business_roots, ensure_not_withheld, withheld
@@ -32,7 +33,6 @@ from core.store.models import (
     Agency,
     AgencyRecord,
     Business,
-    BusinessLink,
     Dataset,
     Indicator,
     Referral,
@@ -258,11 +258,7 @@ def clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | 
     for vid, uid in session.execute(select(VisitOfficer.visit_id, VisitOfficer.user_id).where(VisitOfficer.visit_id.in_(ids or [-1]))):
         officers[vid].add(uid)
     names = dict(session.execute(select(User.id, User.name).where(User.id.in_(set(plan.officer_ids) | {u for s in officers.values() for u in s} or {-1}))).all())
-    links: dict[int, set[int]] = defaultdict(set)
-    if plan.business_id:
-        for a, b in session.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id).where(
-                or_(BusinessLink.business_a_id == plan.business_id, BusinessLink.business_b_id == plan.business_id))):
-            links[plan.business_id].add(b if a == plan.business_id else a)
+    links = {plan.business_id: connected_businesses(session, plan.business_id)} if plan.business_id else {}
     biz_ids = {v.business_id for v in near if v.business_id} | ({plan.business_id} if plan.business_id else set())
     labels = {i: n for i, n in session.execute(select(Business.id, Business.name).where(Business.id.in_(biz_ids or {-1})))}
     # A clash with a visit whose premises are withheld from this viewer still fires, naming only its lead.

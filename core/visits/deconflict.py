@@ -51,20 +51,23 @@ def deconflict(
     others: Iterable[PlannedVisit],
     *,
     canonical: Mapping[int, int] | None = None,
-    links: Mapping[int, Iterable[int]] | None = None,
+    links: Mapping[int, Iterable[int] | Mapping[int, str]] | None = None,
     window_days: int = DEFAULT_WINDOW_DAYS,
 ) -> list[Clash]:
     """Warnings for the proposed visit, one per other visit and reason, most serious first.
 
     `canonical` maps a business to the one it was merged into (the same matched business);
-    `links` maps a business to businesses connected to it by a shared phone or contact.
+    `links` maps a business to businesses connected to it (a shared phone or contact, the same building): either
+    a collection of ids or {business id: label} ("Shared phone", "Same building"), the label then named in the clash.
     """
     canonical = canonical or {}
     links = links or {}
     window = timedelta(days=window_days)
     mine = canonical.get(proposed.business_id, proposed.business_id) if proposed.business_id else None
     my_text = normalise_premises(proposed.premises_text)
-    connected = {canonical.get(b, b) for b in links.get(proposed.business_id or -1, ())} if proposed.business_id else set()
+    mine_links = links.get(proposed.business_id or -1, ()) if proposed.business_id else ()
+    labels = mine_links if isinstance(mine_links, Mapping) else {}
+    connected = {canonical.get(b, b): labels.get(b, "") for b in mine_links}
     out: list[Clash] = []
     for other in others:
         if other.status not in ACTIVE or (proposed.id is not None and other.id == proposed.id):
@@ -79,8 +82,9 @@ def deconflict(
             elif mine is not None and theirs == mine:
                 out.append(Clash("same business", other.id, f"A visit to the same business (matched records): {where}."))
             elif theirs is not None and theirs in connected:
-                out.append(Clash("connected business", other.id, f"A visit to a connected business (shared phone or "
-                                 f"contact): {where}. Visiting one may alert the other."))
+                why = f" ({connected[theirs]})" if connected[theirs] else ""
+                out.append(Clash("connected business", other.id, f"A visit to a connected business{why}: {where}. "
+                                 "Visiting one may alert the other."))
         overlap = other.starts_at < proposed.ends_at and proposed.starts_at < other.ends_at
         both = proposed.officer_ids & other.officer_ids
         if overlap and both:

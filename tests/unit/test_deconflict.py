@@ -64,3 +64,16 @@ def test_messages_name_the_officer_and_the_other_visit() -> None:
 
 def test_normalise_premises() -> None:
     assert normalise_premises(" 12, The  Broadway.") == normalise_premises("12 the broadway")
+
+
+@pytest.mark.parametrize(("label", "shown"), [("Same building", "(Same building)"), ("Shared phone", "(Shared phone)"),
+                                              ("Shared contact, Same building", "(Shared contact, Same building)")])
+def test_a_connected_business_clash_names_what_connects_them(label: str, shown: str) -> None:
+    [clash] = deconflict(PROPOSED, [visit(60, days=2, biz=2)], links={1: {2: label}})
+    assert clash.kind == "connected business"
+    assert f"A visit to a connected business {shown}:" in clash.message
+
+
+def test_a_connection_to_a_business_merged_away_keeps_its_label() -> None:
+    [clash] = deconflict(PROPOSED, [visit(61, days=2, biz=6)], canonical={7: 6}, links={1: {7: "Same building"}})
+    assert "(Same building)" in clash.message

@@ -1,0 +1,235 @@
+"""Matching records into businesses, table-driven: each hard case of the issue, normalising then linking."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.matching import (
+    MatchContext,
+    MatchInput,
+    explain,
+    house_number,
+    link,
+    normalise_address,
+    normalise_name,
+    parse_postcode,
+    split_trading_as,
+)
+
+# --- normalising ------------------------------------------------------------------------------
+
+NAMES = [
+    {"why": "Ltd and Limited are the same company", "a": "Sunny Foods Ltd", "b": "SUNNY FOODS LIMITED"},
+    {"why": "a leading The and & / and", "a": "The Food & Wine", "b": "Food and Wine"},
+    {"why": "t/a: the trading name is the name", "a": "ABC Trading Ltd t/a The Chicken Shop", "b": "Chicken Shop"},
+    {"why": "trading as spelt out", "a": "Mr J Smith trading as Kebab King", "b": "kebab king"},
+    {"why": "apostrophes", "a": "Sunny's Café", "b": "Sunnys Café"},
+]
+
+
+@pytest.mark.parametrize("case", NAMES, ids=[c["why"] for c in NAMES])
+def test_names_that_are_the_same_normalise_the_same(case: dict) -> None:
+    assert normalise_name(case["a"]) == normalise_name(case["b"])
+
+
+def test_t_a_splits_company_and_trading_name() -> None:
+    assert split_trading_as("ABC Trading Ltd t/a The Chicken Shop") == ("abc trading", "chicken shop")
+    assert split_trading_as("Chicken Shop") == ("", "chicken shop")
+
+
+ADDRESSES = [
+    {"why": "St and Street", "a": "12 High St", "b": "12 High Street"},
+    {"why": "Rd, full stops and case", "a": "12 STATION RD.", "b": "12 station road"},
+    {"why": "12 - 14 written with spaces", "a": "12 - 14 Mill Lane", "b": "12-14 Mill Ln"},
+]
+
+
+@pytest.mark.parametrize("case", ADDRESSES, ids=[c["why"] for c in ADDRESSES])
+def test_addresses_that_are_the_same_normalise_the_same(case: dict) -> None:
+    assert normalise_address(case["a"]) == normalise_address(case["b"])
+
+
+POSTCODES = [
+    ("KM1 0AB", "KM1 0AB"), ("km10ab", "KM1 0AB"),
+    ("KM1 OAB", "KM1 0AB"),    # O keyed for 0 in the inward code
+    ("KMI 0AB", "KM1 0AB"),    # I keyed for 1 in the outward code
+    ("0X1 2AB", "OX1 2AB"),    # a letter must lead: 0 read as O
+    ("SW1A 1AA", "SW1A 1AA"), ("12 High St", None), ("", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POSTCODES)
+def test_postcodes_with_the_o_0_and_i_1_slips(text: str, expected: str | None) -> None:
+    assert parse_postcode(text) == expected
+
+
+# address -> (building number, last of a range, suffix, flat, a flat or other part of the building)
+NUMBERS = [
+    ("12 High St", (12, None, "", "", False)),
+    ("12A High St", (12, None, "a", "", True)),
+    ("12-14 High St", (12, 14, "", "", False)),
+    ("Unit 3, Mill Industrial Estate", (3, None, "", "", False)),
+    ("3/12 High St", (12, None, "", "3", True)),
+    ("Flat 1, 12 High St", (12, None, "", "1", True)),
+    ("Flat above 12 High St", (12, None, "", "", True)),
+    ("First floor flat 12 High St", (12, None, "", "", True)),
+    ("First Floor Flat, 12 High St", (12, None, "", "", True)),
+    ("First floor flat 12, High St", (12, None, "", "", True)),
+    ("Flat 3, Victoria House", (3, None, "", "", True)),
+    ("o/s First Floor Flat, 12 High St", (12, None, "", "", True)),
+    ("Rear of Flat 1, 12 High St", (12, None, "", "1", True)),
+    ("Ground floor, 12 High St", (12, None, "", "", False)),
+    ("o/s 12 High St", (12, None, "", "", False)),
+    ("Rear of 12 High St", (12, None, "", "", False)),
+    ("High St", (None, None, "", "", False)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NUMBERS, ids=[t for t, _ in NUMBERS])
+def test_house_numbers(text: str, expected: tuple) -> None:
+    hn = house_number(text)
+    assert (hn.number, hn.last, hn.suffix, hn.sub, hn.dwelling) == expected
+
+
+def test_unit_3_is_the_units_own_number() -> None:
+    assert house_number("Unit 3, Mill Industrial Estate").unit and not house_number("3/12 High St").unit
+
+
+# --- linking ----------------------------------------------------------------------------------
+
+
+def rec(rid: str, name: str = "", address: str = "", postcode: str = "", *, company: str = "", phone: str = "",
+        contact: str = "", last: date | None = None) -> MatchInput:
+    return MatchInput(rid, rid.split(":")[0], name, company, address, postcode, phone, contact, last)
+
+
+SHOP = rec("FS:1", "Chicken Shop", "12 High Street, Kingsmere", "KM1 0AB", phone="01632 960111")
+SHOP_TS = rec("TS:1", "CHICKEN SHOP", "12 HIGH ST, KINGSMERE KM1 0AB")
+
+LINK_CASES = [
+    {"why": "the same shop written two ways",
+     "records": [SHOP, SHOP_TS], "together": [{"FS:1", "TS:1"}]},
+    {"why": "an address-only record joins the business at its address",
+     "records": [SHOP, rec("HOU:1", "", "12 High St", "KM1 0AB")], "together": [{"FS:1", "HOU:1"}]},
+    {"why": "rear of and outside (o/s) the shop stay with the shop",
+     "records": [SHOP, rec("ENV:1", "", "Rear of 12 High St", "KM1 0AB"), rec("ENV:2", "", "o/s 12 High Street")],
+     "together": [{"FS:1", "ENV:1", "ENV:2"}]},
+    {"why": "the flat above is its own premises, linked as the same building",
+     "records": [SHOP, SHOP_TS, rec("HOU:1", "", "Flat above 12 High St", "KM1 0AB")],
+     "together": [{"FS:1", "TS:1"}, {"HOU:1"}], "building": [({"FS:1", "TS:1"}, {"HOU:1"})]},
+    {"why": "12A is not the shop at 12",
+     "records": [SHOP, rec("HOU:1", "", "12A High Street", "KM1 0AB")],
+     "together": [{"FS:1"}, {"HOU:1"}], "building": [({"FS:1"}, {"HOU:1"})]},
+    {"why": "Flat 1, 12 and first floor flat 12 are not the shop",
+     "records": [SHOP, rec("HOU:1", "", "Flat 1, 12 High St", "KM1 0AB"),
+                 rec("FRS:1", "", "First floor flat 12 High St", "KM1 0AB")],
+     "together": [{"FS:1"}, {"HOU:1", "FRS:1"}], "building": [({"FS:1"}, {"HOU:1", "FRS:1"})]},
+    {"why": "fly-tipping outside the flat stays with the flat",
+     "records": [SHOP, rec("HOU:1", "", "Flat above 12 High St", "KM1 0AB"),
+                 rec("ENV:1", "", "o/s First Floor Flat, 12 High St", "KM1 0AB")],
+     "together": [{"FS:1"}, {"HOU:1", "ENV:1"}]},
+    {"why": "one flat written as Flat above 12 and as 12A is one flat",
+     "records": [SHOP, rec("HOU:1", "", "Flat above 12 High St", "KM1 0AB"), rec("FRS:1", "", "12A High St", "KM1 0AB")],
+     "together": [{"FS:1"}, {"HOU:1", "FRS:1"}]},
+    {"why": "flat 1 and flat 2 are different flats",
+     "records": [rec("HOU:1", "", "Flat 1, 12 High St", "KM1 0AB"), rec("HOU:2", "", "Flat 2, 12 High St", "KM1 0AB")],
+     "together": [{"HOU:1"}, {"HOU:2"}]},
+    {"why": "3/12 is a flat at 12, not unit 3",
+     "records": [rec("HOU:1", "", "3/12 High St", "KM1 0AB"), rec("GLAA:1", "Mill Packaging", "Unit 3, High St", "KM1 0AB")],
+     "together": [{"HOU:1"}, {"GLAA:1"}]},
+    {"why": "12-14 covers 12 and 14",
+     "records": [rec("LIC:1", "Kebab King", "12-14 High Street", "KM1 0AB"), rec("FS:2", "Kebab King", "14 High St", "KM1 0AB")],
+     "together": [{"LIC:1", "FS:2"}]},
+    {"why": "12-14 does not make the shops at 12 and 14 one",
+     "records": [rec("FS:1", "Food & Wine", "12 High St", "KM1 0AB"), rec("FS:2", "Food & Wine", "14 High St", "KM1 0AB"),
+                 rec("TS:1", "FOOD AND WINE", "12-14 HIGH ST KM1 0AB")],
+     "apart": [("FS:1", "FS:2")]},
+    {"why": "the shop next door with the same trade and name",
+     "records": [rec("FS:1", "Kebab King", "12 High St", "KM1 0AB"), rec("FS:2", "Kebab King", "14 High St", "KM1 0AB")],
+     "together": [{"FS:1"}, {"FS:2"}]},
+    {"why": "Food & Wine in two towns",
+     "records": [rec("TS:1", "Food & Wine", "3 Station Road, Kingsmere", "KM1 2CD"),
+                 rec("TS:2", "Food and Wine", "3 Station Road, Ashby", "AX4 5EF")],
+     "together": [{"TS:1"}, {"TS:2"}]},
+    {"why": "Hand Car Wash on many estates",
+     "records": [rec("ENV:1", "Hand Car Wash", "Unit 2, Mill Industrial Estate", "KM2 1AB"),
+                 rec("GLAA:1", "Hand Car Wash", "Unit 5, Mill Ind Est", "KM2 1AB"),
+                 rec("GLAA:2", "Hand Car Wash", "Unit 2, Fen Trading Estate", "FW1 3GH")],
+     "together": [{"ENV:1"}, {"GLAA:1"}, {"GLAA:2"}]},
+    {"why": "trading name in one agency, company name in another",
+     "records": [rec("FS:1", "Chicken Shop", "12 High St", "KM1 0AB", company="ABC Trading Ltd"),
+                 rec("HMRC:1", "ABC TRADING LIMITED", "12 HIGH STREET", "KM1 0AB")],
+     "together": [{"FS:1", "HMRC:1"}]},
+    {"why": "t/a in the licence holder",
+     "records": [rec("LIC:1", "ABC Trading Ltd t/a The Chicken Shop", "12 High St", "KM1 0AB"), SHOP],
+     "together": [{"LIC:1", "FS:1"}]},
+    {"why": "postcode slips O/0 and I/1",
+     "records": [SHOP, rec("HOU:1", "Chicken Shop", "12 High St", "KMI OAB")], "together": [{"FS:1", "HOU:1"}]},
+    {"why": "a new business at an old one's premises is another business",
+     "records": [rec("FS:1", "Golden Wok", "12 High St", "KM1 0AB", last=date(2023, 5, 1)),
+                 rec("FS:2", "Spice Hut", "12 High St", "KM1 0AB", last=date(2026, 9, 1)),
+                 rec("ENV:1", "", "12 High St", "KM1 0AB", last=date(2026, 10, 1))],
+     "together": [{"FS:1"}, {"FS:2", "ENV:1"}]},
+    {"why": "a shared phone connects two shopfronts without merging them",
+     "records": [SHOP, rec("FS:2", "Kebab King", "40 Market Street", "KM3 9XY", phone="+44 1632 960111")],
+     "together": [{"FS:1"}, {"FS:2"}], "phone": [({"FS:1"}, {"FS:2"})]},
+]
+
+
+def _groups(result, ids: list[str]) -> list[set[str]]:  # noqa: ANN001
+    by: dict[int, set[str]] = {}
+    for rid in ids:
+        by.setdefault(result.cluster_of[rid], set()).add(rid)
+    return sorted(by.values(), key=lambda g: sorted(g))
+
+
+@pytest.mark.parametrize("case", LINK_CASES, ids=[c["why"] for c in LINK_CASES])
+def test_link(case: dict) -> None:
+    records = case["records"]
+    result = link(records)
+    if "together" in case:
+        assert _groups(result, [r.record_id for r in records]) == sorted(case["together"], key=lambda g: sorted(g))
+    for a, b in case.get("apart", []):
+        assert result.cluster_of[a] != result.cluster_of[b]
+    for kind in ("building", "phone"):
+        if kind not in case:
+            continue
+        expected = {frozenset({result.cluster_of[next(iter(x))], result.cluster_of[next(iter(y))]})
+                    for x, y in case.get(kind, [])}
+        got = {frozenset({c.cluster_a, c.cluster_b}) for c in result.connections if c.kind == kind}
+        assert got == expected
+
+
+def test_connections_carry_their_label() -> None:
+    result = link([SHOP, rec("HOU:1", "", "Flat above 12 High St", "KM1 0AB"),
+                   rec("FS:2", "Kebab King", "40 Market Street", "KM3 9XY", phone="01632 960111")])
+    assert sorted(c.label for c in result.connections) == ["Same building", "Shared phone"]
+    [building] = [c for c in result.connections if c.kind == "building"]
+    assert building.value == "12 high street"
+
+
+# --- explaining a pair ------------------------------------------------------------------------
+
+
+def test_explain_names_a_flat_and_the_shop_as_the_same_building() -> None:
+    flat = rec("HOU:1", "", "Flat above 12 High St", "KM1 0AB")
+    pair = explain(SHOP, flat)
+    assert pair.band == "non-match" and pair.fields["number"].level == "disagree"
+    assert "same building" in pair.note and "the flat above" in pair.note.lower()
+
+
+def test_explain_says_different_flats_at_the_same_building() -> None:
+    pair = explain(rec("HOU:1", "", "Flat 1, 12 High St", "KM1 0AB"), rec("HOU:2", "", "Flat 2, 12 High St", "KM1 0AB"))
+    assert pair.note.startswith("Different flats at the same building (flat 1 and flat 2")
+
+
+def test_explain_with_context_weighs_a_missing_number_by_the_premises_on_the_street() -> None:
+    named = rec("FS:1", "Chicken Shop", "12 High St", "KM1 0AB")
+    bare = rec("ENV:1", "", "High St", "KM1 0AB")
+    street = [rec(f"FS:{n}", f"Shop {n}", f"{n} High St", "KM1 0AB") for n in (2, 4, 6, 8, 10, 14, 16)]
+    alone = explain(named, bare)
+    among = explain(named, bare, context=MatchContext.of([named, bare, *street]))
+    assert among.score < alone.score
+    assert "8 premises on high street" in among.note
+    assert "only premises on high street" in alone.note

@@ -181,7 +181,9 @@ if clashes:
     st.warning(f"**{len(clashes)} possible {'clash' if len(clashes) == 1 else 'clashes'}** with other visits "
                f"(within {ctx.partnership.deconfliction_days} days, or the same officers at the same time):", icon="⚠️")
     for c in clashes:
-        st.markdown(f"- **{c.kind}**: {c.message}" + (f" [Open visit {c.visit_id}](/visits?visit={c.visit_id})" if c.visit_id else ""))
+        st.markdown(f"- **{c.kind}**: {c.message}")
+        if c.visit_id:  # a page link keeps the session (a plain link reloaded the app and could land on Home)
+            st.page_link("pages/visits.py", label=f"Open visit {c.visit_id}", query_params={"visit": c.visit_id})
     st.caption("Resolve it: move the date above, join the other visit, or proceed with a reason.")
     join = sorted({c.visit_id for c in clashes if c.visit_id and c.kind != "officer double-booked"})
     if join and team_ids:

@@ -325,14 +325,13 @@ def test_visit_planned_confirmed_deconflicted_briefed_and_recorded(page: Page, b
     shot(coordinator, backend, "11-visit-results")
 
     grid = find_on_risk_list(coordinator)
+    [(name_row, _, _)] = find_in_grid(grid, PREMISES.split(",")[1].strip())
     [(row, header, _)] = find_in_grid(grid, "1 notice, 2 seizures")
-    assert header == "Visit result"
+    assert header == "Visit result" and row == name_row
     # The search scrolled the result into view; the last visit's date is the cell beside it.
     col = grid.locator("th[role='columnheader']").filter(has_text=re.compile(r"^Last visit$")).get_attribute("aria-colindex")
     last_visit = grid.locator(f"tr[aria-rowindex='{row}'] td[aria-colindex='{col}']")
     expect(last_visit).to_have_text(f"{today:%Y-%m-%d}")  # the accessibility table holds the value, not its format
-    [(name_row, _, _)] = find_in_grid(grid, PREMISES.split(",")[1].strip())
-    assert name_row == row
     shot(coordinator, backend, "12-risk-list-last-visit")
 
 

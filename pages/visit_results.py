@@ -47,8 +47,9 @@ if res.done:
     right.plotly_chart(px.histogram(res.officers, x="Officers deployed", title="Officers deployed per visit"),
                        width="stretch")
     share = res.findings["Agencies with findings"].value_counts().sort_index().rename_axis("Agencies with findings")
-    st.plotly_chart(px.bar(share.reset_index(name="Visits"), x="Agencies with findings", y="Visits",
-                           title="Done visits by the number of agencies that found something"), width="stretch")
+    by_findings = px.bar(share.reset_index(name="Visits"), x="Agencies with findings", y="Visits",
+                         title="Done visits by the number of agencies that found something")
+    st.plotly_chart(by_findings.update_xaxes(dtick=1), width="stretch")  # whole agencies, no 0.5 ticks
     st.subheader("By agency")
     st.dataframe(res.by_agency, hide_index=True, width="stretch")
 else:

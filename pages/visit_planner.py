@@ -55,6 +55,13 @@ if existing and existing["reasons"] and str(existing["reasons"][0]).startswith("
     saved_issues = [] if listed == "not stated" else [i.strip() for i in listed.split(",") if i.strip()]
     saved_kind = kind_part.rstrip(")") if kind_part.rstrip(")") in PREMISES_KINDS else saved_kind
 
+if st.session_state.get("plan_saved") == visit_id and existing:
+    st.session_state.pop("plan_saved")
+    st.success(f"Visit {visit_id} saved ({existing['status']}). "
+               + ("Propose it from the visit's page: each agency then confirms or declines its part."
+                  if existing["status"] == "draft" else "Each agency confirms or declines its part on the visit's page."))
+    st.page_link("pages/visits.py", label=f"Open visit {visit_id}", query_params={"visit": visit_id})
+
 # --- the premises -----------------------------------------------------------------------------
 if existing:
     st.subheader(f"Visit {existing['id']}: {existing['premises']}")
@@ -174,11 +181,15 @@ if clashes:
     st.warning(f"**{len(clashes)} possible {'clash' if len(clashes) == 1 else 'clashes'}** with other visits "
                f"(within {ctx.partnership.deconfliction_days} days, or the same officers at the same time):", icon="⚠️")
     for c in clashes:
-        st.markdown(f"- **{c.kind}**: {c.message}" + (f" [Open visit {c.visit_id}](/visits?visit={c.visit_id})" if c.visit_id else ""))
+        st.markdown(f"- **{c.kind}**: {c.message}")
+        if c.visit_id:  # a page link keeps the session (a plain link reloaded the app and could land on Home)
+            st.page_link("pages/visits.py", label=f"Open visit {c.visit_id}", query_params={"visit": c.visit_id})
     st.caption("Resolve it: move the date above, join the other visit, or proceed with a reason.")
     join = sorted({c.visit_id for c in clashes if c.visit_id and c.kind != "officer double-booked"})
     if join and team_ids:
-        target = st.selectbox("Join this visit instead (adds your agencies to it)", join, key=f"{key}_join")
+        about = {c.visit_id: c.message for c in reversed(clashes) if c.visit_id}
+        target = st.selectbox("Join this visit instead (adds your agencies to it)", join, key=f"{key}_join",
+                              format_func=lambda i: f"Visit {i}: {about.get(i, '')}")
         if st.button("Join the other visit", key=f"{key}_join_btn"):
             with user_errors(), ctx.store.uow() as uow:
                 tid = visits.merge_into(uow, ctx.actor, target, plan.team, officer_ids=named, from_visit_id=visit_id)
@@ -192,5 +203,7 @@ if st.button("Save plan" if existing else "Save as draft", type="primary", key=f
         vid = visits.plan_visit(uow, ctx.actor, plan, recommendation=rec if rec.team else None,
                                 override_reason=override_reason, clash_reason=clash_reason, visit_id=visit_id,
                                 base_version=existing["version"] if existing else None)
-        st.success(f"Visit {vid} saved. Each agency now confirms or declines its part.")
-        st.page_link("pages/visits.py", label=f"Open visit {vid}", query_params={"visit": vid})
+        # Reopen the saved visit here, so a second click changes it instead of planning a duplicate.
+        st.session_state["plan_saved"] = vid
+        st.query_params.from_dict({"visit": str(vid)})
+        st.rerun()

@@ -25,7 +25,7 @@ if res is None:
     st.stop()
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Visits done", res.done)
-c2.metric("Two or more agencies found something", f"{res.multi_agency_share:.0%}",
+c2.metric("Found by 2+ agencies", f"{res.multi_agency_share:.0%}",
           help=f"{res.multi_agency_findings} of {res.done} done visits: the case for going together.")
 deployed = res.officers["Officers deployed"]
 c3.metric("Officers per visit (mean)", f"{deployed.mean():.1f}" if len(deployed) else "–")
@@ -34,8 +34,10 @@ c4.metric("Arrests / notices", f"{int(res.by_agency['Arrests'].sum())} / {int(re
 if res.per_month.empty:
     st.info("No visits in this period.")
 else:
-    st.plotly_chart(px.bar(res.per_month, x="Month", y="Visits", color="Status", title="Visits per month"),
-                    width="stretch")
+    per_month = px.bar(res.per_month, x="Month", y="Visits", color="Status", title="Visits per month")
+    # One labelled tick per month: plotly's automatic date ticks fell between the bars ("Nov 29" under December).
+    per_month.update_xaxes(dtick="M1", tickformat="%b %Y", ticklabelmode="instant", title=None)
+    st.plotly_chart(per_month, width="stretch")
 if res.done:
     counts = res.by_agency.melt(id_vars="Agency", value_vars=["Notices", "Seizures", "Arrests", "Civil penalties", "Referrals"],
                                 var_name="Outcome", value_name="Count")
@@ -45,8 +47,9 @@ if res.done:
     right.plotly_chart(px.histogram(res.officers, x="Officers deployed", title="Officers deployed per visit"),
                        width="stretch")
     share = res.findings["Agencies with findings"].value_counts().sort_index().rename_axis("Agencies with findings")
-    st.plotly_chart(px.bar(share.reset_index(name="Visits"), x="Agencies with findings", y="Visits",
-                           title="Done visits by the number of agencies that found something"), width="stretch")
+    by_findings = px.bar(share.reset_index(name="Visits"), x="Agencies with findings", y="Visits",
+                         title="Done visits by the number of agencies that found something")
+    st.plotly_chart(by_findings.update_xaxes(dtick=1), width="stretch")  # whole agencies, no 0.5 ticks
     st.subheader("By agency")
     st.dataframe(res.by_agency, hide_index=True, width="stretch")
 else:

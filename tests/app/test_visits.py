@@ -54,6 +54,15 @@ def test_coordinator_plans_from_a_business_and_saves(private_app: Callable[..., 
         v = s.scalars(select(Visit).where(Visit.business_id == biz).order_by(Visit.id.desc())).first()
         after = s.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
     assert after == before + 1 and v.status == "draft" and v.reasons and v.lead_agency_id is not None
+    # The planner now holds the saved visit: saving again changes it instead of planning a duplicate.
+    for clash in (w for w in at.text_input if w.label.startswith("Reason to proceed")):
+        clash.input("Agreed at tasking")
+    at = _by_label(at.button, "Save plan").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    with store.read() as s:
+        again = s.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
+    assert again == after, "a second save planned a duplicate visit"
     store.dispose()
 
 

@@ -146,13 +146,16 @@ with scale_tab:
             st.session_state.pop(f"ds_scale_editor_{did}", None)
         current = st.session_state.get(seed_key) or ({} if is_numeric(scale) else scale)
         values = list(dict.fromkeys([*current, *seen]))
-        frame = pd.DataFrame({"Value": values, "Band": [current.get(v) for v in values],
-                              "Records": [seen.get(v, 0) for v in values]})
+        # Typed, so that a dataset with no values yet (just created) gives an editable empty table.
+        frame = pd.DataFrame({"Value": pd.Series(values, dtype="string"),
+                              "Band": pd.Series([current.get(v) for v in values], dtype="string"),
+                              "Records": pd.Series([seen.get(v, 0) for v in values], dtype="int64")})
         edited = st.data_editor(frame, hide_index=True, num_rows="dynamic", width="stretch", key=f"ds_scale_editor_{did}",
                                 column_config={"Value": st.column_config.TextColumn("Your agency's value", required=True),
                                                "Band": st.column_config.SelectboxColumn("Common band", options=list(BANDS)),
                                                "Records": st.column_config.NumberColumn("Records now", disabled=True)})
-        new_scale = {str(r["Value"]): r["Band"] for r in edited.to_dict("records") if str(r["Value"] or "").strip() and r["Band"]}
+        new_scale = {str(v).strip(): str(b) for v, b in zip(edited["Value"], edited["Band"], strict=True)
+                     if pd.notna(v) and str(v).strip() and pd.notna(b) and str(b)}
         unbanded = [v for v in seen if v not in new_scale]
         if unbanded:
             st.warning(f"{len(unbanded)} value(s) in the data have no band yet: {', '.join(unbanded[:10])}")

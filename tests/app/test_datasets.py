@@ -75,3 +75,20 @@ def test_analyst_saves_a_suggested_risk_scale_and_a_sharing_limit(private_app: C
     assert not at.exception, at.exception
     assert at.radio(key=f"ds_sharing_{did}").value == "interest-only"
     assert list(at.dataframe[0].value["Partners may see"]) == ["interest-only"]
+
+
+def test_a_new_empty_dataset_opens_with_an_empty_risk_scale(private_app: Callable[..., AppTest]) -> None:
+    """A dataset just created has no values: its risk scale editor must still render (it raised before)."""
+    at = _open(private_app)
+    name_box = next(t for t in at.text_input if t.label == "Name")
+    name_box.input("Insolvency watch list")
+    next(b for b in at.button if b.label == "Create dataset").click().run()
+    assert not at.exception, at.exception
+    pick = at.selectbox(key="ds_pick")
+    pick.select_index(pick.options.index("Insolvency watch list")).run()
+    assert not at.exception, at.exception
+    did = at.selectbox(key="ds_pick").value
+    assert at.data_editor(key=f"ds_scale_editor_{did}").value.empty
+    at.button(key=f"ds_scale_save_{did}").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value == "Saved. 0 record(s) changed band." for s in at.success), [s.value for s in at.success]

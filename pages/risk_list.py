@@ -1,6 +1,7 @@
 """The shared risk list: businesses that worry several agencies, ranked, as this viewer may see them."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import streamlit as st
@@ -27,7 +28,8 @@ st.caption(risklist.risk.SCORE_FORMULA + " Each agency's column shows its band, 
            "shares only that it holds the business. Owner-only data helps the matching but is never shown to partners.")
 
 with user_errors():
-    everything = whole_list(ctx.store.url, ctx.actor.agency_id, risklist.version(ctx.store, ctx.actor), ctx.actor)
+    list_version = risklist.version(ctx.store, ctx.actor)
+    everything = whole_list(ctx.store.url, ctx.actor.agency_id, list_version, ctx.actor)
     districts = sorted(d for d in everything.rows["district"].dropna().unique() if d)
     sectors = sorted(s for s in everything.rows["sector"].dropna().unique() if s)
 
@@ -57,8 +59,11 @@ with user_errors():
         st.write(f"**{listing.total:,}** businesses match" + (f" (the top {shown:,} are shown)" if shown < listing.total else ""))
         view = listing.rows.drop(columns=["bands"]).copy()
         view["tasking"] = view["tasking"].map({True: "yes", False: ""})
+        # A selection is of row positions: a new filter or a changed list starts a new table (and selection),
+        # or the rows picked before would silently become other businesses.
+        table_key = f"rl_table_{hashlib.sha1(repr((filters, list_version)).encode()).hexdigest()[:12]}"
         event = st.dataframe(
-            view, hide_index=True, on_select="rerun", selection_mode="multi-row", key="rl_table",
+            view, hide_index=True, on_select="rerun", selection_mode="multi-row", key=table_key,
             column_order=["score", "n_agencies", "name", "address", "postcode", *listing.agency_codes, "last_contact",
                           "last_visit", "last_visit_result", "connected", "data_as_of", "tasking", "sector"],
             column_config={

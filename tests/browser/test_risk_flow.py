@@ -441,7 +441,7 @@ def test_analyst_imports_reviews_lists_exports_and_the_limits_hold(
     business = next(r["Business"] for r in listed if r["Postcode"] == matched.postcode and PARTNER_AGENCY in r["Agencies"])
     tick(analyst, "Held by (all of)", PARTNER_AGENCY)
     set_filters(analyst, least="2 agencies", text=matched.postcode)
-    expect(main.get_by_text(re.compile(r"^1 businesses match"))).to_be_visible()
+    expect(main.get_by_text(re.compile(r"^1 business matches"))).to_be_visible()
     grid = grids(analyst).first
     assert [h for _r, h, _v in find_in_grid(grid, matched.name)] == ["Business"]
     shot(analyst, backend, "8-risk-list-filtered")
@@ -458,7 +458,9 @@ def test_analyst_imports_reviews_lists_exports_and_the_limits_hold(
     tasking.get_by_role("button", name="Send to tasking").click()
     wait_for_app_run(analyst)
     expect_no_error(analyst, "send to tasking")
-    expect(alerts(analyst, "Success")).to_contain_text(re.compile(r"^(1 sent to the next tasking meeting|0 sent.*already waiting)"))
+    expect(alerts(analyst, "Success")).to_have_text("1 sent to the next tasking meeting and to visit planning.")
+    expect(main.get_by_text(re.compile(r"^\d+ selected: "))).to_have_count(0)  # the list was rebuilt: nothing picked
+    assert [v for _r, _h, v in find_in_grid(grids(analyst).first, "yes")] == ["yes"]  # its Tasking column
     shot(analyst, backend, "10-sent-to-tasking")
 
     # 3. The limits, seen by Food Safety's analyst.

@@ -26,8 +26,10 @@ with st.expander("New dataset", expanded=not mine), st.form("ds_new", clear_on_s
     sharing = st.radio("Partners may see", list(SHARING_HELP), captions=list(SHARING_HELP.values()), key="ds_new_sharing")
     if st.form_submit_button("Create dataset"):
         with user_errors(), ctx.store.uow() as uow:
-            datasets.create_dataset(uow, ctx.actor, name=name, description=description, sharing=sharing)
+            new_id = datasets.create_dataset(uow, ctx.actor, name=name, description=description, sharing=sharing)
             uow.commit()
+            # Open the new dataset: left on another one, the next upload would replace that one's records.
+            st.session_state["ds_pick"] = new_id
             st.rerun()
 
 if not mine:
@@ -180,7 +182,10 @@ with sharing_tab:
             if int(days) != ds["stale_after_days"]:
                 datasets.set_stale_after_days(uow, ctx.actor, did, int(days))
             uow.commit()
+            st.session_state["ds_sharing_saved"] = f"Saved: {SHARING_HELP[choice]} Stale after {int(days)} days."
             st.rerun()
+    if saved := st.session_state.pop("ds_sharing_saved", None):
+        st.success(saved)
 
 # --- history ---------------------------------------------------------------------------------
 with history_tab:

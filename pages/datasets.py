@@ -28,8 +28,7 @@ with st.expander("New dataset", expanded=not mine), st.form("ds_new", clear_on_s
         with user_errors(), ctx.store.uow() as uow:
             new_id = datasets.create_dataset(uow, ctx.actor, name=name, description=description, sharing=sharing)
             uow.commit()
-            # Open the new dataset: left on another one, the next upload would replace that one's records.
-            st.session_state["ds_pick"] = new_id
+            st.session_state["ds_open"] = new_id
             st.rerun()
 
 if not mine:
@@ -44,6 +43,9 @@ st.dataframe(overview, hide_index=True, width="stretch",
              column_config={"Last import": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")})
 
 by_id = {d["id"]: d for d in mine}
+if st.session_state.get("ds_open") in by_id:
+    # Open the dataset just created: left on another one, the next upload would replace that one's records.
+    st.session_state["ds_pick"] = st.session_state.pop("ds_open")
 did = st.selectbox("Dataset", list(by_id), format_func=lambda i: by_id[i]["name"], key="ds_pick")
 ds = by_id[did]
 if ds["description"]:

@@ -255,13 +255,17 @@ def grids(page: Page) -> Locator:
     return main_of(page).get_by_test_id("stDataFrame")
 
 
-def pick_row(grid: Locator, text: str) -> None:
-    """Tick the selection box of the row showing `text` (the grid draws on a canvas: click where the box is)."""
-    (row, _header, _value), = find_in_grid(grid, text)  # aria-rowindex: the header row is 1
+def pick_only_row(page: Page) -> None:
+    """Tick the selection box of the list's only row (the grid draws on a canvas: click where the box is)."""
+    main = main_of(page)
+    expect(main.get_by_text(re.compile(r"^1 business matches"))).to_be_visible()
+    grid = grids(page).first
+    grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     assert box is not None
-    grid.page.mouse.click(box["x"] + 18, box["y"] + ROW_PX * (row - 0.5))
-    wait_for_app_run(grid.page)
+    page.mouse.click(box["x"] + 18, box["y"] + ROW_PX * 1.5)  # below the header row
+    wait_for_app_run(page)
+    expect(main.get_by_text(re.compile(r"^1 selected: "))).to_be_visible()
 
 
 def download(page: Page, button: str, folder: Path) -> Path:
@@ -446,8 +450,7 @@ def test_analyst_imports_reviews_lists_exports_and_the_limits_hold(
     grid = grids(analyst).first
     assert [h for _r, h, _v in find_in_grid(grid, matched.name)] == ["Business"]
     shot(analyst, backend, "8-risk-list-filtered")
-    pick_row(grid, matched.name)
-    expect(main.get_by_text(re.compile(r"^1 selected: "))).to_be_visible()
+    pick_only_row(analyst)
     dialog = open_why_matched(analyst)
     expect(dialog.get_by_text("Why these records were matched")).to_be_visible()
     for reference in (ref[1], matched.reference):
@@ -483,12 +486,12 @@ def test_analyst_imports_reviews_lists_exports_and_the_limits_hold(
     def partner_sees() -> tuple[dict[str, str], Locator]:
         open_page(partner, "Shared risk list")
         set_filters(partner, least="1 agency", text=matched.name)
-        grid = grids(partner).first
         _top, rows_out, _bottom = read_export(download(partner, "Export CSV", tmp_path))
         row = next(r for r in rows_out if r["Business"] == business)
-        pick_row(grid, matched.name)
-        expect(main_of(partner).get_by_text(re.compile(r"^1 selected: "))).to_be_visible()
-        return row, open_why_matched(partner)
+        pick_only_row(partner)
+        dialog = open_why_matched(partner)
+        expect(dialog.get_by_role("heading", name=re.compile(re.escape(matched.name), re.I))).to_be_visible()
+        return row, dialog
 
     set_sharing("owner-only")
     row, dialog = partner_sees()

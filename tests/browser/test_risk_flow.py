@@ -137,6 +137,8 @@ def create_dataset(page: Page, name: str) -> None:
     if not field.is_visible():
         main.get_by_test_id("stExpander").filter(has_text="New dataset").get_by_text("New dataset").click()
     field.fill(name)
+    field.press("Tab")  # the form holds the name once the field is left (as a person moves on to the button)
+    wait_for_app_run(page)
     main.get_by_role("button", name="Create dataset").click()
     wait_for_app_run(page)
     expect_no_error(page, "creating a dataset")

@@ -26,8 +26,9 @@ with st.expander("New dataset", expanded=not mine), st.form("ds_new", clear_on_s
     sharing = st.radio("Partners may see", list(SHARING_HELP), captions=list(SHARING_HELP.values()), key="ds_new_sharing")
     if st.form_submit_button("Create dataset"):
         with user_errors(), ctx.store.uow() as uow:
-            datasets.create_dataset(uow, ctx.actor, name=name, description=description, sharing=sharing)
+            new_id = datasets.create_dataset(uow, ctx.actor, name=name, description=description, sharing=sharing)
             uow.commit()
+            st.session_state["ds_open"] = new_id
             st.rerun()
 
 if not mine:
@@ -42,6 +43,9 @@ st.dataframe(overview, hide_index=True, width="stretch",
              column_config={"Last import": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")})
 
 by_id = {d["id"]: d for d in mine}
+if st.session_state.get("ds_open") in by_id:
+    # Open the dataset just created: left on another one, the next upload would replace that one's records.
+    st.session_state["ds_pick"] = st.session_state.pop("ds_open")
 did = st.selectbox("Dataset", list(by_id), format_func=lambda i: by_id[i]["name"], key="ds_pick")
 ds = by_id[did]
 if ds["description"]:
@@ -146,13 +150,16 @@ with scale_tab:
             st.session_state.pop(f"ds_scale_editor_{did}", None)
         current = st.session_state.get(seed_key) or ({} if is_numeric(scale) else scale)
         values = list(dict.fromkeys([*current, *seen]))
-        frame = pd.DataFrame({"Value": values, "Band": [current.get(v) for v in values],
-                              "Records": [seen.get(v, 0) for v in values]})
+        # Typed, so that a dataset with no values yet (just created) gives an editable empty table.
+        frame = pd.DataFrame({"Value": pd.Series(values, dtype="string"),
+                              "Band": pd.Series([current.get(v) for v in values], dtype="string"),
+                              "Records": pd.Series([seen.get(v, 0) for v in values], dtype="int64")})
         edited = st.data_editor(frame, hide_index=True, num_rows="dynamic", width="stretch", key=f"ds_scale_editor_{did}",
                                 column_config={"Value": st.column_config.TextColumn("Your agency's value", required=True),
                                                "Band": st.column_config.SelectboxColumn("Common band", options=list(BANDS)),
                                                "Records": st.column_config.NumberColumn("Records now", disabled=True)})
-        new_scale = {str(r["Value"]): r["Band"] for r in edited.to_dict("records") if str(r["Value"] or "").strip() and r["Band"]}
+        new_scale = {str(v).strip(): str(b) for v, b in zip(edited["Value"], edited["Band"], strict=True)
+                     if pd.notna(v) and str(v).strip() and pd.notna(b) and str(b)}
         unbanded = [v for v in seen if v not in new_scale]
         if unbanded:
             st.warning(f"{len(unbanded)} value(s) in the data have no band yet: {', '.join(unbanded[:10])}")
@@ -177,7 +184,10 @@ with sharing_tab:
             if int(days) != ds["stale_after_days"]:
                 datasets.set_stale_after_days(uow, ctx.actor, did, int(days))
             uow.commit()
+            st.session_state["ds_sharing_saved"] = f"Saved: {SHARING_HELP[choice]} Stale after {int(days)} days."
             st.rerun()
+    if saved := st.session_state.pop("ds_sharing_saved", None):
+        st.success(saved)
 
 # --- history ---------------------------------------------------------------------------------
 with history_tab:

@@ -29,8 +29,12 @@ with user_errors():
             with st.status("Matching again with your decisions…") as status:
                 summary = review.apply_decisions(ctx.store, ctx.actor,
                                                  progress=lambda f, m: status.update(label=m))
-                status.update(label=f"Done: {summary.records:,} records in {summary.businesses:,} businesses; "
-                                    f"{summary.review_pairs:,} pairs to review", state="complete")
+            # Run again so the page no longer offers to apply decisions that have just been applied.
+            st.session_state["rv_applied"] = (f"Done: {summary.records:,} records in {summary.businesses:,} businesses; "
+                                              f"{summary.review_pairs:,} pairs to review.")
+            st.rerun()
+    if applied := st.session_state.pop("rv_applied", None):
+        st.success(applied)
 
     if not pairs:
         st.success("Nothing to review for your agency.")

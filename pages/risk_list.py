@@ -1,6 +1,7 @@
 """The shared risk list: businesses that worry several agencies, ranked, as this viewer may see them."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import streamlit as st
@@ -18,6 +19,13 @@ def whole_list(database: str, agency_id: int, version: tuple, _actor: object) ->
     return risklist.whole_list(ctx.store, _actor)
 
 
+# Column headings of the business detail's tables (the service's keys are not for people).
+DETAIL_LABELS = {"agency": "Agency", "dataset": "Dataset", "reference": "Reference", "trading_name": "Trading name",
+                 "company_name": "Company name", "address": "Address", "postcode": "Postcode", "phone": "Phone",
+                 "contact": "Contact", "sector": "Sector", "risk_value": "Risk value", "band": "Band",
+                 "last_contact": st.column_config.DateColumn("Last contact", format="DD/MM/YYYY"),
+                 "match_score": "Match score", "record": "Record", "with": "Agrees most with", "score": "Score",
+                 "name": "Name", "number": "House number", "business_id": "Business", "kind": "Shared", "value": "Value"}
 WEEK_OF_ACTION_MAX = 80  # a few days of four visits a day per team
 
 ctx = context()
@@ -27,17 +35,18 @@ st.caption(risklist.risk.SCORE_FORMULA + " Each agency's column shows its band, 
            "shares only that it holds the business. Owner-only data helps the matching but is never shown to partners.")
 
 with user_errors():
-    everything = whole_list(ctx.store.url, ctx.actor.agency_id, risklist.version(ctx.store, ctx.actor), ctx.actor)
+    list_version = risklist.version(ctx.store, ctx.actor)
+    everything = whole_list(ctx.store.url, ctx.actor.agency_id, list_version, ctx.actor)
     districts = sorted(d for d in everything.rows["district"].dropna().unique() if d)
     sectors = sorted(s for s in everything.rows["sector"].dropna().unique() if s)
 
-    f1, f2, f3, f4 = st.columns([3, 2, 2, 1])
+    f1, f2, f3, f4 = st.columns([3, 2, 2, 1.4])
     text = f1.text_input("Search name, address or postcode", key="rl_text")
     area = f2.text_input("Postcode area or district starts with", key="rl_area", placeholder="e.g. KM1 or KM1 4")
     sector = f3.selectbox("Sector", ["", *sectors], format_func=lambda v: v or "All sectors", key="rl_sector")
     least = f4.selectbox("At least", [1, 2, 3, 4], index=1, format_func=lambda n: f"{n} agenc{'y' if n == 1 else 'ies'}",
                          key="rl_least")
-    g1, g2, g3 = st.columns([3, 3, 1])
+    g1, g2, g3 = st.columns([3, 3, 1.4])
     chosen_districts = g1.multiselect("Postcode districts", districts, key="rl_districts")
     agencies = g2.multiselect("Held by (all of)", everything.agency_codes, key="rl_agencies")
     tasking_only = g3.toggle("Sent to tasking", key="rl_tasking")
@@ -54,11 +63,17 @@ with user_errors():
     tab_list, tab_charts = st.tabs(["List", "Charts"])
     with tab_list:
         shown = len(listing.rows)
-        st.write(f"**{listing.total:,}** businesses match" + (f" (the top {shown:,} are shown)" if shown < listing.total else ""))
+        if sent := st.session_state.pop("rl_sent", None):
+            st.success(sent)
+        st.write(f"**{listing.total:,}** business{'' if listing.total == 1 else 'es'} match{'es' if listing.total == 1 else ''}"
+                 + (f" (the top {shown:,} are shown)" if shown < listing.total else ""))
         view = listing.rows.drop(columns=["bands"]).copy()
         view["tasking"] = view["tasking"].map({True: "yes", False: ""})
+        # A selection is of row positions: a new filter or a changed list starts a new table (and selection),
+        # or the rows picked before would silently become other businesses.
+        table_key = f"rl_table_{hashlib.sha1(repr((filters, list_version)).encode()).hexdigest()[:12]}"
         event = st.dataframe(
-            view, hide_index=True, on_select="rerun", selection_mode="multi-row", key="rl_table",
+            view, hide_index=True, on_select="rerun", selection_mode="multi-row", key=table_key,
             column_order=["score", "n_agencies", "name", "address", "postcode", *listing.agency_codes, "last_contact",
                           "last_visit", "last_visit_result", "connected", "data_as_of", "tasking", "sector"],
             column_config={
@@ -94,8 +109,11 @@ with user_errors():
                     if st.form_submit_button("Send to tasking", type="primary"):
                         with user_errors():
                             n = risklist.send_to_tasking(ctx.store, ctx.actor, picked, reason)
-                            st.success(f"{n} sent to the next tasking meeting and to visit planning"
-                                       + (f"; {len(picked) - n} were already waiting." if n < len(picked) else "."))
+                            # Run again so the list shows them as sent (and the selection starts afresh).
+                            st.session_state["rl_sent"] = (f"{n} sent to the next tasking meeting and to visit planning"
+                                                           + (f"; {len(picked) - n} were already waiting."
+                                                              if n < len(picked) else "."))
+                            st.rerun()
             if allowed(ctx.actor, "visit.plan"):
                 a2.page_link("pages/visit_planner.py", label="Plan a visit to the first selected",
                              icon=":material/event:", query_params={"business": str(picked[0])})
@@ -132,16 +150,16 @@ if opened:
         with user_errors():
             d = risklist.business_detail(ctx.store, ctx.actor, business_id)
             st.subheader(d["name"] or "(no name: address-only records)")
-            st.dataframe(d["records"], hide_index=True)
+            st.dataframe(d["records"], hide_index=True, column_config=DETAIL_LABELS)
             if d["interest"]:
                 st.write("Interest only: " + ", ".join(f"{i['agency']} ({i['band']})" for i in d["interest"]))
             if d["why"]:
                 st.markdown("**Why these records were matched** (each compared with the record it agrees with most)")
                 st.dataframe([{"record": w["record"], "with": w["with"], "score": w["score"], **w["fields"]} for w in d["why"]],
-                             hide_index=True)
+                             hide_index=True, column_config=DETAIL_LABELS)
             if d["connections"]:
                 st.markdown("**Connected businesses** (shared phone or contact: a possible network, not the same business)")
-                st.dataframe(d["connections"], hide_index=True)
+                st.dataframe(d["connections"], hide_index=True, column_config=DETAIL_LABELS)
         st.session_state.pop("rl_open", None)
 
     show(int(opened))

@@ -74,4 +74,22 @@ def test_analyst_saves_a_suggested_risk_scale_and_a_sharing_limit(private_app: C
     at.button(key=f"ds_sharing_save_{did}").click().run()
     assert not at.exception, at.exception
     assert at.radio(key=f"ds_sharing_{did}").value == "interest-only"
+    assert any(s.value.startswith("Saved: Partners see only that your agency has an interest") for s in at.success)
     assert list(at.dataframe[0].value["Partners may see"]) == ["interest-only"]
+
+
+def test_a_new_empty_dataset_opens_with_an_empty_risk_scale(private_app: Callable[..., AppTest]) -> None:
+    """A dataset just created has no values: its risk scale editor must still render (it raised before)."""
+    at = _open(private_app)
+    name_box = next(t for t in at.text_input if t.label == "Name")
+    name_box.input("Insolvency watch list")
+    next(b for b in at.button if b.label == "Create dataset").click().run()
+    assert not at.exception, at.exception
+    # The new dataset is the one open: left on the agency's other dataset, an upload would replace that one.
+    pick = at.selectbox(key="ds_pick")
+    assert pick.options[pick.index] == "Insolvency watch list", (pick.options, pick.index)
+    did = at.selectbox(key="ds_pick").value
+    assert at.data_editor(key=f"ds_scale_editor_{did}").value.empty
+    at.button(key=f"ds_scale_save_{did}").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value == "Saved. 0 record(s) changed band." for s in at.success), [s.value for s in at.success]

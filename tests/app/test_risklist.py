@@ -42,3 +42,17 @@ def test_match_review_for_analysts(open_app: Callable[..., AppTest]) -> None:
     assert not at.exception
     assert [t.value for t in at.title] == ["Match review"]
     assert at.metric[0].label == "Pairs waiting for your agency"
+
+
+def test_applying_decisions_stops_offering_to_apply_them(private_app: Callable[..., AppTest]) -> None:
+    """After "Apply N decisions now" the page says what the matching did and no longer offers the button."""
+    at = private_app("analyst").switch_page("pages/match_review.py").run()
+    assert at.metric[0].value != "0", "the demo analyst has pairs to review"
+    at.button(key="rv_no").click().run()
+    assert not at.exception, at.exception
+    apply = [b for b in at.button if b.label.startswith("Apply ")]
+    assert [b.label for b in apply] == ["Apply 1 decision now"]
+    apply[0].click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success if s.value.startswith("Done: ")], [s.value for s in at.success]
+    assert not [b for b in at.button if b.label.startswith("Apply ")], "still offers to apply what was just applied"

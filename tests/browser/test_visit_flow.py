@@ -37,9 +37,9 @@ from tests.browser.test_referral_flow import find_in_grid, metric
 
 pytestmark = pytest.mark.browser
 
-POSTCODE = "KM2 6XB"  # Liquor Stop, 63 Church Street (demo business with a weapons marker)
+POSTCODE = "KM2 6XB"  # Liquor Stop, 63 Church St (demo business with a weapons marker)
 BUSINESS = "Liquor Stop"
-PREMISES = "Liquor Stop, 63 Church Street, KM2 6XB"
+PREMISES = "Liquor Stop, 63 Church St, KM2 6XB"  # as the business is named from its records
 MARKER = "Machete reported kept behind the counter."
 TS, POL = "Trading Standards", "Kingsmere Police"
 TEAM = (TS, POL)

@@ -25,7 +25,8 @@ DETAIL_LABELS = {"agency": "Agency", "dataset": "Dataset", "reference": "Referen
                  "contact": "Contact", "sector": "Sector", "risk_value": "Risk value", "band": "Band",
                  "last_contact": st.column_config.DateColumn("Last contact", format="DD/MM/YYYY"),
                  "match_score": "Match score", "record": "Record", "with": "Agrees most with", "score": "Score",
-                 "name": "Name", "number": "House number", "business_id": "Business", "kind": "Shared", "value": "Value"}
+                 "name": "Name", "number": "House number", "business_id": "Business", "kind": "Shared", "value": "Value",
+                 "label": "Connection", "note": "Note"}
 WEEK_OF_ACTION_MAX = 80  # a few days of four visits a day per team
 
 ctx = context()
@@ -85,8 +86,8 @@ with user_errors():
                 "last_contact": st.column_config.DateColumn("Last contact", format="DD/MM/YYYY"),
                 "last_visit": st.column_config.DateColumn("Last visit", format="DD/MM/YYYY"),
                 "last_visit_result": st.column_config.TextColumn("Visit result"),
-                "connected": st.column_config.NumberColumn("Connected", help="Other businesses sharing a phone number "
-                                                           "or contact name: a possible network", width="small"),
+                "connected": st.column_config.NumberColumn("Connected", help="Other businesses sharing a phone number, "
+                                                           "a contact name or the building: a possible network", width="small"),
                 "data_as_of": st.column_config.DatetimeColumn("Data as of", format="DD/MM/YYYY",
                                                               help="The oldest import behind this row"),
                 "tasking": st.column_config.TextColumn("Tasking", width="small"),
@@ -155,10 +156,12 @@ if opened:
                 st.write("Interest only: " + ", ".join(f"{i['agency']} ({i['band']})" for i in d["interest"]))
             if d["why"]:
                 st.markdown("**Why these records were matched** (each compared with the record it agrees with most)")
-                st.dataframe([{"record": w["record"], "with": w["with"], "score": w["score"], **w["fields"]} for w in d["why"]],
+                st.dataframe([{"record": w["record"], "with": w["with"], "score": w["score"], **w["fields"],
+                               "note": w.get("note", "")} for w in d["why"]],
                              hide_index=True, column_config=DETAIL_LABELS)
             if d["connections"]:
-                st.markdown("**Connected businesses** (shared phone or contact: a possible network, not the same business)")
+                st.markdown("**Connected businesses** (same building, shared phone or shared contact: a possible network, "
+                            "not the same business)")
                 st.dataframe(d["connections"], hide_index=True, column_config=DETAIL_LABELS)
         st.session_state.pop("rl_open", None)
 

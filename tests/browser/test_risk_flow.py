@@ -84,14 +84,27 @@ def held_records(server: AppServer, agency: str, n: int) -> list[Held]:
                        AgencyRecord.trading_name != "", AgencyRecord.address != "", AgencyRecord.postcode != "")
                 .order_by(AgencyRecord.id)
             ).all()
+            # Every business's names and addresses: a search for a chosen name must find only its own business.
+            named = s.execute(select(AgencyRecord.business_id, AgencyRecord.trading_name, AgencyRecord.company_name,
+                                     AgencyRecord.address)
+                              .where(AgencyRecord.current.is_(True))).all()
     finally:
         store.dispose()
+    names_of: dict[int, set[str]] = {}
+    for business, *texts in named:
+        names_of.setdefault(business, set()).update(t.lower() for t in texts if t)
+
+    def unique(name: str, business: int) -> bool:
+        needle = name.lower()
+        return not any(needle in n for b, ns in names_of.items() if b != business for n in ns)
+
     out: list[Held] = []
     businesses: set[int] = set()
     postcodes: set[str] = set()
     names: set[str] = set()
     for ref, name, address, postcode, business in rows:
-        if business in businesses or postcode in postcodes or name in names or not re.match(r"^\d+ ", address):
+        if business in businesses or postcode in postcodes or name in names or not re.match(r"^\d+ ", address) \
+                or not unique(name, business):
             continue
         businesses.add(business)
         postcodes.add(postcode)

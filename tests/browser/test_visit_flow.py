@@ -131,7 +131,7 @@ def find_on_risk_list(page: Page) -> Locator:
         main.get_by_role("textbox", name=label).fill(value)
         page.keyboard.press("Enter")
         wait_for_app_run(page)
-    expect(main.get_by_text("businesses match")).to_contain_text("1 businesses match")
+    expect(main.get_by_text("1 business matches")).to_be_visible()
     return main.get_by_test_id("stDataFrame")
 
 

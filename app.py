@@ -5,6 +5,9 @@ agency from the store on every run, and registers only the pages that role may u
 """
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlparse
+
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
@@ -73,9 +76,37 @@ def _sign_in_messages(demo: bool) -> None:
         )
 
 
+def _remember_requested_page() -> None:
+    """Keep the page and query a link asked for while signed out (a link opened in a new tab runs once
+    signed out before the cookie signs it in), so signing in lands there instead of on Home."""
+    if "_ph_wanted" in st.session_state or st.session_state.get("_ph_signed_out"):
+        return  # after signing out, the next person starts at Home
+    path = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    if path and path != "sign-in":
+        st.session_state["_ph_wanted"] = (path, st.query_params.to_dict())
+
+
+def _go_to_requested_page(groups: dict[str, list[st.Page]], current: st.Page) -> None:
+    """After signing in: open the page a link asked for, if this role may see it (otherwise Home)."""
+    wanted = st.session_state.pop("_ph_wanted", None)
+    if not wanted:
+        return
+    path, params = wanted
+    target = next((p for ps in groups.values() for p in ps if p.url_path == path), None)
+    if target is not None and (current.url_path != path or st.query_params.to_dict() != params):
+        st.switch_page(target, query_params=params)
+
+
 def _signed_out_router() -> None:
-    """Register only a hidden sign-in page, so no page file can be opened by URL while signed out."""
-    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden").run()
+    """Register only hidden sign-in pages, so no page file can be opened by URL while signed out.
+
+    Each page's address is one of them (showing only the sign-in form): a link opened while signed out
+    keeps its address instead of a "Page not found" dialog, and signing in opens it.
+    """
+    _remember_requested_page()
+    sign_in = [st.Page(lambda: None, title="Sign in", url_path="sign-in", default=True)]
+    sign_in += [st.Page(lambda: None, title="Sign in", url_path=Path(path).stem) for path, *_ in PAGES[1:]]
+    st.navigation(sign_in, position="hidden").run()
     st.stop()
 
 
@@ -150,7 +181,9 @@ def main() -> None:
     for path, title, icon, roles, group in PAGES:
         if actor.role in roles:
             groups.setdefault(group, []).append(st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
-    st.navigation(groups, expanded=True).run()  # every page listed (the default folds after ten)
+    current = st.navigation(groups, expanded=True)  # every page listed (the default folds after ten)
+    _go_to_requested_page(groups, current)
+    current.run()
 
 
 main()

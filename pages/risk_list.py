@@ -97,7 +97,8 @@ with user_errors():
         )
         picked = [int(listing.rows.iloc[i]["business_id"]) for i in event.selection.rows] if event else []
         if not picked and allowed(ctx.actor, "visit.plan") and 0 < listing.total <= WEEK_OF_ACTION_MAX:
-            if st.button(f"Plan a week of action with these {listing.total} businesses", key="rl_operation_all",
+            if st.button(f"Plan a week of action with {'this business' if listing.total == 1 else f'these {listing.total} businesses'}",
+                         key="rl_operation_all",
                          help="Hands the filtered list to Weeks of action, where you choose the operation and dates."):
                 st.session_state["operation_business_ids"] = [int(b) for b in listing.rows["business_id"]]
                 st.switch_page("pages/operations.py")

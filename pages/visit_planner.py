@@ -154,6 +154,11 @@ else:
     entry_default = ""
 if lead_warning:
     st.warning(lead_warning)
+if lead is not None:
+    with ctx.store.read() as s:
+        notice = visits.notice_warning_for(s, ctx.actor, lead, kind, starts_at)
+    if notice:
+        st.warning(notice)
 entry = st.text_area("Entry route (how the team gets in lawfully)", entry_default,
                      key=f"{key}_entry_{lead}_{'-'.join(map(str, sorted(team_ids)))}")
 briefing = st.text_area("Briefing notes", plan0.briefing if plan0 else "", key=f"{key}_briefing")

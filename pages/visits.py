@@ -65,7 +65,7 @@ def detail(visit_id: int) -> None:
 
     if d["can_respond"]:
         with st.container(border=True):
-            st.markdown(f"**{ctx.actor.agency_name}'s answer:** {d['my_answer']}")
+            st.markdown(f"**Answer from {ctx.actor.agency_name}:** {d['my_answer']}")
             note = st.text_input("Note (needed to decline)", key=f"respond_note_{visit_id}")
             b1, b2 = st.columns(2)
             for col, answer, label in ((b1, "confirmed", "Confirm our part"), (b2, "declined", "Decline our part")):

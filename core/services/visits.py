@@ -47,7 +47,8 @@ from core.store.models import (
 from core.store.uow import UnitOfWork
 from core.visits import status as rules
 from core.visits.deconflict import Clash, PlannedVisit, deconflict, normalise_premises
-from core.visits.recommend import ENTRY_RANK, PREMISES_KINDS, Recommendation, entry_route, recommend, route_text
+from core.visits.recommend import (ENTRY_RANK, PREMISES_KINDS, Recommendation, entry_route, notice_warning, recommend,
+                                   route_text)
 
 APPROACHES = tuple(a.value for a in Approach)
 STATUSES = rules.STATUSES
@@ -207,6 +208,15 @@ def entry_route_for(session: Session, actor: Actor, lead_id: int, kind: str, tea
     elif better:
         warning = f"{', '.join(better)} can get in more easily than {caps[lead_id].name}."
     return text, warning
+
+
+def notice_warning_for(session: Session, actor: Actor, lead_id: int, kind: str, starts_at: datetime) -> str:
+    """Whether the chosen lead's entry route needs more notice than is left before the visit starts."""
+    ensure(actor, "visit.plan")
+    cap = next((c for c in capabilities(session) if c.id == lead_id), None)
+    if cap is None or kind not in PREMISES_KINDS:
+        return ""
+    return notice_warning(cap.name, entry_route(cap, kind), starts_at, datetime.now(timezone.utc))
 
 
 def visit_referral_issues(session: Session, actor: Actor, visit_id: int) -> list[dict[str, str]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import combinations
 
 PREMISES_KINDS: tuple[str, ...] = ("licensed premises", "food business", "HMO/residential", "other")
@@ -120,6 +121,21 @@ def describe_entry(name: str, route: EntryRoute) -> str:
     if route.mode == "consent":
         return f"{name} can enter only with the occupier's consent"
     return f"{name} has no power of entry to these premises"
+
+
+def notice_warning(lead_name: str, route: EntryRoute, starts_at: datetime, now: datetime) -> str:
+    """A lead that enters after giving notice must have given it in time: a warning when the visit starts
+    sooner than the notice period from now (empty when the route needs no notice or there is time)."""
+    hours = route.power.notice_hours if route.mode == "with_notice" and route.power else None
+    if not hours:
+        return ""
+    give_by = starts_at - timedelta(hours=hours)
+    if now <= give_by:
+        return ""
+    earliest = now + timedelta(hours=hours)
+    return (f"{lead_name} enters after giving {hours} hours' notice, so notice had to be given by "
+            f"{give_by:%a %d %b %H:%M} UTC. If it was not, move the visit to {earliest:%a %d %b %H:%M} UTC or later, "
+            "or let a partner that can enter without notice lead.")
 
 
 def _team_key(team: tuple[AgencyCap, ...], routes: dict[int, EntryRoute]) -> tuple:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import date
 
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
@@ -150,3 +151,21 @@ def test_coordinator_confirms_its_agencys_part_from_the_visit(private_app: Calla
         answer = s.scalar(select(VisitAgency.response).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == lic))
     assert answer == "confirmed"
     store.dispose()
+
+
+def test_planner_warns_when_the_lead_cannot_give_its_notice_in_time(open_app: Callable[..., AppTest]) -> None:
+    """Liquor Stop, KM2 6XB: Trading Standards leads, entering after 48 hours' notice; a visit today is too soon."""
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        biz = s.scalar(select(Business.id).where(Business.name == "Liquor Stop", Business.postcode == "KM2 6XB"))
+    store.dispose()
+    at = open_app("coordinator")
+    at.query_params["business"] = str(biz)
+    at.switch_page("pages/visit_planner.py").run()
+    assert not at.exception, at.exception
+    assert "Trading Standards leads" in _text(at)
+    assert not [w for w in at.warning if "hours' notice" in w.value], "a week ahead leaves time to give notice"
+    _by_label(at.date_input, "Date").set_value(date.today()).run()
+    assert not at.exception, at.exception
+    [warning] = [w.value for w in at.warning if "hours' notice" in w.value]
+    assert warning.startswith("Trading Standards enters after giving 48 hours' notice")

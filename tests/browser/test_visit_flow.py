@@ -204,11 +204,11 @@ def test_visit_planned_confirmed_deconflicted_briefed_and_recorded(page: Page, b
         other = browser_for(username)
         sign_in_as(other, username)
         their = open_visit(other, visit_id, first_starts)
-        expect(their.get_by_text(f"{agency}'s answer: pending")).to_be_visible()
+        expect(their.get_by_text(f"Answer from {agency}: pending")).to_be_visible()
         their.get_by_role("button", name="Confirm our part").click()
         wait_for_app_run(other)
         expect_no_error(other, f"{username} after confirming")
-        expect(their.get_by_text(f"{agency}'s answer: confirmed")).to_be_visible()
+        expect(their.get_by_text(f"Answer from {agency}: confirmed")).to_be_visible()
         shot(other, backend, f"5-confirmed-by-{username}")
         other.context.close()
 

@@ -1,10 +1,12 @@
 """The visit recommender, table-driven: who attends, who leads, how the team gets in, and why."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from core import demo_catalogue as cat
-from core.visits.recommend import AgencyCap, Power, entry_route, recommend
+from core.visits.recommend import AgencyCap, EntryRoute, Power, entry_route, notice_warning, recommend
 
 
 def _caps() -> list[AgencyCap]:
@@ -111,3 +113,29 @@ def test_entry_route_text_names_lead_and_who_enters_alongside() -> None:
     rec = recommend(["illegal working", "licensing breach"], "licensed premises", CAPS)
     assert rec.entry_route.startswith("Licensing leads: enters without a warrant under Licensing Act 2003, s179.")
     assert "Immigration Enforcement enters alongside the lead." in rec.entry_route
+
+
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
+NOTICE_48 = EntryRoute(1, "with_notice", Power("entry", "with_notice", 48, "business premises", "CRA 2015"))
+NOTICE_CASES = [
+    {"why": "48 hours' notice, visit in 3 days: time to give it", "route": NOTICE_48, "in_hours": 72, "warns": False},
+    {"why": "48 hours' notice, visit in exactly 48 hours: notice due now", "route": NOTICE_48, "in_hours": 48, "warns": False},
+    {"why": "48 hours' notice, visit in 47 hours: too late unless given", "route": NOTICE_48, "in_hours": 47, "warns": True},
+    {"why": "48 hours' notice, visit today", "route": NOTICE_48, "in_hours": 2, "warns": True},
+    {"why": "entry without a warrant needs no notice", "route": EntryRoute(1, "without_warrant", Power("entry", "without_warrant")),
+     "in_hours": 1, "warns": False},
+    {"why": "a warrant is not notice", "route": EntryRoute(1, "warrant_only", Power("entry", "warrant_only")), "in_hours": 1,
+     "warns": False},
+    {"why": "notice power with no hours stated", "route": EntryRoute(1, "with_notice", Power("entry", "with_notice", None)),
+     "in_hours": 1, "warns": False},
+    {"why": "no way in at all", "route": EntryRoute(1, None), "in_hours": 1, "warns": False},
+]
+
+
+@pytest.mark.parametrize("case", NOTICE_CASES, ids=[c["why"] for c in NOTICE_CASES])
+def test_notice_warning_when_the_lead_cannot_give_its_notice_in_time(case: dict) -> None:
+    text = notice_warning("Trading Standards", case["route"], NOW + timedelta(hours=case["in_hours"]), NOW)
+    assert bool(text) == case["warns"], text
+    if case["warns"]:
+        assert "48 hours' notice" in text and "Trading Standards" in text
+        assert "Fri 04 Dec 09:00" in text  # the earliest time it could go ahead with notice given now

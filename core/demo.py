@@ -139,6 +139,13 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("james.whitaker", "James Whitaker", "analyst", "INS"),
 )
 FORMER_USER = ("former.officer", "Peter Lane", "officer", "TS")
+# Analysts of the two agencies whose datasets a coordinator looked after, so that every agency holding data
+# has someone who may import it. Created after everyone else and drawing nothing from the generator, so
+# the rest of the demo (businesses, visits, referrals) is the same with or without them.
+DATA_ANALYSTS: tuple[tuple[str, str, str, str], ...] = (
+    ("amir.hussain", "Amir Hussain", "analyst", "HOU"),
+    ("kate.morgan", "Kate Morgan", "analyst", "FRS"),
+)
 HOME_USERS = ("chair", "coordinator", "analyst", "officer")
 STAFF_ROLES = ("officer", "coordinator", "analyst", "chair")
 
@@ -656,6 +663,10 @@ class _Generator:
             self.by_username[username] = person
         # The officer's home page shows feedback that arrived after this.
         self.user_row("officer")["feedback_seen_at"] = self.at(-6, 9)
+        for username, name, role, agency in DATA_ANALYSTS:
+            self.add(User, username=username, name=name, email=f"{username}@{EMAIL_DOMAIN}",
+                     password_hash=self.password_hash, role=role, agency_id=self.agency_id[agency], active=True,
+                     created_at=self.at(-120), last_sign_in_at=self.at(-3, 9), feedback_seen_at=self.at(-3, 9))
 
     def user_row(self, username: str) -> dict[str, Any]:
         """The queued row of a user, for adjusting after creation."""

@@ -35,7 +35,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
-from core.demo import DEMO_USERS
+from core.demo import DATA_ANALYSTS, DEMO_USERS
 from core.demo_catalogue import DATASETS
 from core.importing.mapping import clean_columns
 from core.services.datasets import SHARING_HELP
@@ -49,7 +49,7 @@ from tests.browser.test_referral_flow import alerts, find_in_grid, metric
 
 pytestmark = pytest.mark.browser
 
-ANALYST_OF = {code: username for username, _name, role, code in DEMO_USERS if role == "analyst"}
+ANALYST_OF = {code: username for username, _name, role, code in (*DEMO_USERS, *DATA_ANALYSTS) if role == "analyst"}
 SPEC_OF = {spec.agency: spec for spec in DATASETS}
 JOURNEY_AGENCY = "INS"  # the Insolvency Service: an analyst, and no dataset until this test makes one
 PARTNER_AGENCY = "FS"  # Food Safety: holds the business the journey's file matches

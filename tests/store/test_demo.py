@@ -93,6 +93,16 @@ def test_the_demo_password_signs_every_demo_user_in(demo: Session) -> None:
     assert not check_password("wrong-password", users["admin"].password_hash)
 
 
+def test_every_agency_holding_a_dataset_has_an_analyst_who_may_import_it(demo: Session) -> None:
+    from core.permissions import allowed
+    from core.services.accounts import load_actor
+
+    holders = set(demo.scalars(select(Dataset.agency_id)))
+    importers = {a.agency_id for a in (load_actor(demo, u.username) for u in demo.scalars(select(User).where(User.active.is_(True))))
+                 if a is not None and allowed(a, "dataset.manage", agency_id=a.agency_id)}
+    assert holders and holders <= importers, sorted(codes(demo)[i] for i in holders - importers)
+
+
 def test_about_thirty_users_over_the_agencies_with_one_deactivated(demo: Session) -> None:
     users = list(demo.scalars(select(User)))
     assert 25 <= len(users) <= 35
@@ -475,7 +485,7 @@ def test_seeding_twice_gives_identical_content(databases) -> None:  # noqa: ANN0
 
 def test_dates_follow_the_day_of_seeding(store: Store) -> None:
     counts = seed_demo(store, today=FIXED_DAY)
-    assert counts["users"] == 30 and counts["audit_events"] == 1
+    assert counts["users"] == 32 and counts["audit_events"] == 1
     with store.read() as s:
         first = s.scalar(select(func.min(Visit.starts_at)))
         last = s.scalar(select(func.max(Visit.starts_at)))

@@ -6,23 +6,15 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import wait_for_app_run
-from tests.browser.test_browser import DEMO_PASSWORD, NAV_LINKS, PAGE_TEXT, expect_no_error
+from tests.browser.test_browser import NAV_LINKS, PAGE_TEXT, expect_no_error, sign_in
 
 
 def sign_in_as(page: Page, username: str) -> None:
     """Sign in and wait for the home page.
 
-    Right after the first load the cookie component (an iframe) reports back and reruns the app,
-    sometimes after `wait_for_app_loaded` has returned; a name typed during that rerun is lost.
-    So wait for the component and a longer quiet spell first, and check the fields before signing in.
+    `sign_in` waits for the cookie component's rerun before typing (a name typed during it is lost).
     """
-    page.get_by_test_id("stCustomComponentV1").first.wait_for(state="attached")
-    wait_for_app_run(page, initial_wait_ms=500, quiet_ms=800)
-    for label, value in (("Username", username), ("Password", DEMO_PASSWORD)):
-        field = page.get_by_role("textbox", name=label, exact=True)
-        field.fill(value)
-        expect(field).to_have_value(value)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, username)
     # Signing in reruns the app several times within a second; between two runs the home page
     # can briefly be in the page twice (the old copy not yet removed).
     home = page.get_by_text(PAGE_TEXT["Home"])

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-DRAFT, PROPOSED, CONFIRMED, DONE, CANCELLED = "draft", "proposed", "confirmed", "done", "cancelled"
+from core.domain import VisitStatus
+
+DRAFT, PROPOSED, CONFIRMED, DONE, CANCELLED = (s.value for s in VisitStatus)
 STATUSES: tuple[str, ...] = (DRAFT, PROPOSED, CONFIRMED, DONE, CANCELLED)
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     DRAFT: (PROPOSED, CANCELLED),
@@ -97,22 +99,23 @@ def outcome_problem(status: str, starts_at: datetime, on: date) -> str | None:
     return None
 
 
+def _still_asking(status: str, starts_at: datetime, on: date, doing: str, when_closed: str) -> str | None:
+    """Why partners can no longer be asked (the visit is closed, or its day has passed), or None."""
+    if status not in OPEN:
+        return f"This visit is {status}; {when_closed}"
+    if has_passed(starts_at, on):
+        return passed_problem(status, starts_at, doing)
+    return None
+
+
 def answer_problem(status: str, starts_at: datetime, on: date) -> str | None:
     """Why an agency can no longer confirm or decline its part, or None when it can."""
-    if status not in OPEN:
-        return f"This visit is {status}; there is nothing to answer."
-    if has_passed(starts_at, on):
-        return passed_problem(status, starts_at, "answered")
-    return None
+    return _still_asking(status, starts_at, on, "answered", "there is nothing to answer.")
 
 
 def join_problem(status: str, starts_at: datetime, on: date) -> str | None:
     """Why other agencies can no longer join this visit, or None when they can."""
-    if status not in OPEN:
-        return f"This visit is {status}; plan a new visit instead."
-    if has_passed(starts_at, on):
-        return passed_problem(status, starts_at, "joined")
-    return None
+    return _still_asking(status, starts_at, on, "joined", "plan a new visit instead.")
 
 
 def plan_problem(starts_at: datetime, on: date, *, status: str | None = None,

@@ -306,8 +306,7 @@ def _block_pairs(p: _Prepared, s: MatchSettings) -> tuple[np.ndarray, np.ndarray
     FULL, PASSIVE, HUB = 0, 1, 2
     for i in range(p.n):
         pc, street, hn, d = p.pc[i], p.street[i], p.hn[i], int(p.district_num[i])
-        numbers = list(range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)) \
-            if hn.number is not None else []
+        numbers = list(hn.numbers)
         names = p.names[i] + ((p.lead[i],) if p.lead[i] else ())
         if p.phone[i]:
             blocks[("ph", p.phone[i])][FULL].append(i)
@@ -587,8 +586,7 @@ class _Clusters:
             if sector:
                 self.sectors[i] = {sector}
             if street and hn.number is not None:
-                self.numbers[i] = {street: {hn.number} if not hn.last else
-                                   set(range(hn.number, min(hn.last, hn.number + 10) + 1))}
+                self.numbers[i] = {street: set(hn.numbers)}
                 self.kinds[i] = _DWELLING if hn.dwelling else _PREMISES
                 if hn.suffix or hn.sub:
                     self.marks[i] = ({hn.suffix} if hn.suffix else set(), {hn.sub} if hn.sub else set())
@@ -843,7 +841,7 @@ def _connections(p: _Prepared, cluster: np.ndarray, s: MatchSettings) -> list[Co
         hn, street = p.hn[i], p.street[i]
         if not street:
             continue
-        for num in range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1):
+        for num in hn.numbers:
             parts[(int(p.district_num[i]), street, num)][0 if hn.dwelling else 1].add(int(cluster[i]))
     for (_d, street, num), (flats, premises) in parts.items():
         if not flats or len(flats | premises) < 2 or len(flats | premises) > s.max_connection_clusters:
@@ -869,9 +867,7 @@ def connection_values(kind: str, record: MatchInput) -> set[str]:
         return {v} if " " in v else set()
     if kind == "building":
         _pc, street, hn, _lead, _place = _address((record.address or "").strip(), (record.postcode or "").strip())
-        if not street or hn.number is None:
-            return set()
-        return {f"{n} {street}" for n in range(hn.number, min(hn.last or hn.number, hn.number + 10) + 1)}
+        return {f"{n} {street}" for n in hn.numbers} if street else set()
     return set()
 
 

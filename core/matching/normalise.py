@@ -179,6 +179,9 @@ def address_parts(text: str) -> list[list[str]]:
 # --- house numbers -----------------------------------------------------------------------------
 
 
+MAX_RANGE = 10  # "12-14" stands for 12, 13 and 14; a range is read for at most this many numbers after the first
+
+
 @dataclass(frozen=True, slots=True)
 class HouseNumber:
     """Where on a street: the building number and what part of it (a flat, a unit, the rear, outside)."""
@@ -197,6 +200,14 @@ class HouseNumber:
     def covers(self, n: int) -> bool:
         """Whether number n is this building (in its range)."""
         return self.number is not None and self.number <= n <= (self.last or self.number)
+
+    @property
+    def numbers(self) -> range:
+        """The building numbers it stands for: 12, or 12 to 14 for "12-14" (at most MAX_RANGE more than the first;
+        a longer "range" is a slip, not a terrace); empty without a number."""
+        if self.number is None:
+            return range(0)
+        return range(self.number, min(self.last or self.number, self.number + MAX_RANGE) + 1)
 
     @property
     def dwelling(self) -> bool:

@@ -158,7 +158,7 @@ if opened:
             if d["why"]:
                 st.markdown("**Why these records were matched** (each compared with the record it agrees with most)")
                 st.dataframe([{"record": w["record"], "with": w["with"], "score": w["score"], **w["fields"],
-                               "note": w.get("note", "")} for w in d["why"]],
+                               "note": w["note"]} for w in d["why"]],
                              hide_index=True, column_config=DETAIL_LABELS)
             if d["connections"]:
                 st.markdown("**Connected businesses** (same building, shared phone or shared contact: a possible network, "

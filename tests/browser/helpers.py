@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -54,3 +55,52 @@ def tick(page: Page, label: str, option: str) -> None:
     wait_for_app_run(page)
     page.keyboard.press("Escape")
     expect(box).to_contain_text(option)
+
+
+def alerts(page: Page, kind: str) -> Locator:
+    """st.success / st.error / st.warning / st.info boxes: kind is Success, Error, Warning or Info."""
+    return page.get_by_test_id(f"stAlertContent{kind}")
+
+
+def find_in_grid(grid: Locator, text: str) -> list[tuple[int, str, str]]:
+    """Every cell of a data grid that shows `text` (at least one), found with the grid's own search.
+
+    Returns (row index, column header, cell text) for each, in row order.
+
+    Enter jumps to the next match and scrolls it into view, which puts its cell in the accessibility table
+    (it holds only the cells in view: a wide grid's right-hand columns are not there until scrolled to).
+    """
+    grid.hover()
+    grid.get_by_role("button", name="Search").click()
+    search = grid.get_by_role("textbox")
+    search.fill(text)
+    # The grid searches its rows a batch at a time: wait for a count, then for it to stay put.
+    count = grid.get_by_test_id("search-result-area")
+    expect(count).to_have_text(re.compile(r"^\d+ results?$"))
+    shown, since = count.inner_text(), time.monotonic()
+    while time.monotonic() - since < 0.5:
+        grid.page.wait_for_timeout(50)
+        if (now := count.inner_text()) != shown:
+            shown, since = now, time.monotonic()
+    n = int(shown.split()[0])
+    found: dict[tuple[int, str], tuple[int, str, str]] = {}
+    cells = grid.locator("td[role='gridcell']").filter(has_text=text)
+    for _ in range(3 * n):  # Enter moves on to the next match (and round again after the last)
+        if len(found) == n:
+            break
+        search.press("Enter")
+        expect(cells.first).to_be_attached()
+        grid.page.wait_for_timeout(150)  # let it scroll
+        for cell in cells.all():
+            row = int(cell.locator("xpath=..").get_attribute("aria-rowindex") or -1)
+            col = cell.get_attribute("aria-colindex") or ""
+            if (row, col) not in found:
+                header = grid.locator(f"th[role='columnheader'][aria-colindex='{col}']").inner_text().strip()
+                found[(row, col)] = (row, header, cell.inner_text().strip())
+    grid.get_by_role("button", name="Close Search").click()
+    assert len(found) == n, f"the grid's search counts {n} results for {text!r}, the cells shown are {sorted(found.values())}"
+    return sorted(found.values())
+
+
+def metric(scope: Locator, label: str) -> Locator:
+    return scope.get_by_test_id("stMetric").filter(has=scope.page.get_by_text(label, exact=True)).get_by_test_id("stMetricValue")

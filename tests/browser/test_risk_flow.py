@@ -43,9 +43,8 @@ from core.matching import MatchInput, MatchSettings, explain
 from core.store import Store
 from core.store.models import Agency, AgencyRecord, Dataset
 from tests.browser.conftest import AppServer, wait_for_app_run
-from tests.browser.helpers import choose, open_page, sign_in_as, tick, widget
+from tests.browser.helpers import alerts, choose, find_in_grid, metric, open_page, sign_in_as, tick, widget
 from tests.browser.test_browser import expect_no_error, screenshot
-from tests.browser.test_referral_flow import alerts, find_in_grid, metric
 
 pytestmark = pytest.mark.browser
 

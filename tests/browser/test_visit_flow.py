@@ -31,9 +31,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import AppServer, wait_for_app_run
-from tests.browser.helpers import choose, open_page, sign_in_as, widget
+from tests.browser.helpers import alerts, choose, find_in_grid, metric, open_page, sign_in_as, widget
 from tests.browser.test_browser import PAGE_TEXT, expect_no_error, screenshot
-from tests.browser.test_referral_flow import find_in_grid, metric
 
 pytestmark = pytest.mark.browser
 
@@ -51,11 +50,6 @@ RECORDS_FOR_TS = "mark.evans"  # a Trading Standards officer records its outcome
 
 def shot(page: Page, backend: str, name: str) -> None:
     screenshot(page, backend, f"visit-{name}")
-
-
-def alerts(page: Page, kind: str) -> Locator:
-    """st.success / st.error / st.warning / st.info boxes: kind is Success, Error, Warning or Info."""
-    return page.get_by_test_id(f"stAlertContent{kind}")
 
 
 def problems(page: Page) -> Locator:

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from core.bulk import collector_paused
 from core.matching.normalise import (
     HouseNumber,
     address_parts,
@@ -662,6 +663,7 @@ class _Clusters:
         return True
 
 
+@collector_paused()
 def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], str] = {},
          settings: MatchSettings | None = None) -> LinkResult:
     """Cluster records into businesses; see the module docstring."""

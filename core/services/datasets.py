@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, aliased
 
+from core.bulk import collector_paused
 from core.domain import Sharing
 from core.errors import NotFound, ValidationError
 from core.importing.mapping import Columns, clean_columns, suggest_mapping
@@ -208,6 +209,7 @@ def _stored(rec: AgencyRecord) -> tuple[Any, ...]:
     return tuple(getattr(rec, k) for k in STORED)
 
 
+@collector_paused()
 def import_file(store: Store, actor: Actor, dataset_id: int, data: bytes, filename: str, mapping: Columns,
                 progress: Progress | None = None, *, match: bool = True) -> ImportResult:
     """Validate and import a file as the dataset's new snapshot, then re-match; all or nothing.

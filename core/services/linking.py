@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from core.bulk import collector_paused
 from core.domain import Sharing
 from core.matching import MatchInput, link
 from core.matching.normalise import parse_postcode, postcode_district
@@ -66,6 +67,7 @@ def _noop(_fraction: float, _message: str) -> None:
     return None
 
 
+@collector_paused()
 def relink(session: Session, *, progress: Progress | None = None) -> LinkSummary:
     """Re-match every current agency record and store the clusters as businesses (caller commits)."""
     started = time.perf_counter()
@@ -91,7 +93,12 @@ def relink(session: Session, *, progress: Progress | None = None) -> LinkSummary
     members: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         members[result.cluster_of[record_key(r.dataset_id, r.reference)]].append(r)
-    business_of = _assign_businesses(session, members)
+    now = datetime.now(timezone.utc)
+    described = {cluster: _describe(recs) for cluster, recs in members.items()}
+    current = {b.id: b for b in session.execute(
+        select(Business.id, Business.name, Business.address, Business.postcode, Business.district, Business.sector,
+               Business.active, Business.merged_into_id))}
+    business_of, created = _assign_businesses(session, members, described, now)
 
     # Records that moved (or are new) and their confidence.
     changes = []
@@ -104,7 +111,7 @@ def relink(session: Session, *, progress: Progress | None = None) -> LinkSummary
     if changes:
         _update_by_id(session, AgencyRecord, changes)
 
-    _refresh_businesses(session, members, business_of, rows)
+    _refresh_businesses(session, members, business_of, described, current, created, now)
     say(0.9, "Saving connections and the review queue")
     n_links = _store_connections(session, result.connections, business_of)
     n_review = _store_review(session, result.review)
@@ -141,8 +148,10 @@ def last_run(session: Session) -> datetime | None:
     return datetime.fromisoformat(row.value) if row is not None and row.value else None
 
 
-def _assign_businesses(session: Session, members: dict[int, list[Any]]) -> dict[int, int]:
-    """A business id per cluster: the id most of its records already had, else a new business."""
+def _assign_businesses(session: Session, members: dict[int, list[Any]], described: dict[int, dict[str, Any]],
+                       now: datetime) -> tuple[dict[int, int], set[int]]:
+    """A business id per cluster: the id most of its records already had, else a new business, stored with its
+    description. Returns the ids and which of them are new."""
     business_of: dict[int, int] = {}
     claimed: set[int] = set()
     # Bigger clusters choose first, so a split leaves the old id with the larger part.
@@ -154,15 +163,14 @@ def _assign_businesses(session: Session, members: dict[int, list[Any]]) -> dict[
                 claimed.add(bid)
                 break
     fresh = [c for c in members if c not in business_of]
-    if fresh:
-        now = datetime.now(timezone.utc)
-        new_ids = session.connection().execute(
-            insert(Business.__table__).returning(Business.__table__.c.id, sort_by_parameter_order=True),
-            [{"name": "", "address": "", "postcode": "", "district": "", "sector": "", "created_at": now,
-              "active": True} for _ in fresh],
-        ).scalars().all()
-        business_of.update(zip(fresh, new_ids, strict=True))
-    return business_of
+    if not fresh:
+        return business_of, set()
+    new_ids = session.connection().execute(
+        insert(Business.__table__).returning(Business.__table__.c.id, sort_by_parameter_order=True),
+        [{**described[c], "created_at": now, "matched_at": now} for c in fresh],
+    ).scalars().all()
+    business_of.update(zip(fresh, new_ids, strict=True))
+    return business_of, set(new_ids)
 
 
 def _best(recs: list[Any]) -> Any:
@@ -171,24 +179,27 @@ def _best(recs: list[Any]) -> Any:
                                     -(r.last_contact.toordinal() if r.last_contact else 0), r.id))
 
 
+def _describe(recs: list[Any]) -> dict[str, Any]:
+    """Name, address, postcode, district and sector of a business, from its best record."""
+    best = _best(recs)
+    pc = parse_postcode(best.postcode or "") or next(
+        (p for p in (parse_postcode(r.postcode or "") for r in recs) if p), "")
+    sector = next((r.sector for r in sorted(recs, key=lambda r: SHARING_RANK.get(r.sharing, 3)) if r.sector), "")
+    return {"name": (best.trading_name or best.company_name or "")[:200], "address": (best.address or "")[:300],
+            "postcode": pc, "district": postcode_district(pc), "sector": sector[:60], "active": True,
+            "merged_into_id": None}
+
+
 def _refresh_businesses(session: Session, members: dict[int, list[Any]], business_of: dict[int, int],
-                        rows: list[Any]) -> None:
-    """Name, address and postcode of each business from its best record; retire the empty ones."""
-    now = datetime.now(timezone.utc)
-    current = {b.id: b for b in session.execute(
-        select(Business.id, Business.name, Business.address, Business.postcode, Business.district, Business.sector,
-               Business.active, Business.merged_into_id)
-    )}
+                        described: dict[int, dict[str, Any]], current: dict[int, Any], created: set[int],
+                        now: datetime) -> None:
+    """Bring each business that was there before the run up to date (`current`: as it was); retire the ones
+    left empty."""
     updates = []
-    for cluster, recs in members.items():
+    for cluster, values in described.items():
         bid = business_of[cluster]
-        best = _best(recs)
-        pc = parse_postcode(best.postcode or "") or next(
-            (p for p in (parse_postcode(r.postcode or "") for r in recs) if p), "")
-        sector = next((r.sector for r in sorted(recs, key=lambda r: SHARING_RANK.get(r.sharing, 3)) if r.sector), "")
-        values = {"name": (best.trading_name or best.company_name or "")[:200], "address": (best.address or "")[:300],
-                  "postcode": pc, "district": postcode_district(pc), "sector": sector[:60], "active": True,
-                  "merged_into_id": None}
+        if bid in created:
+            continue
         old = current.get(bid)
         if old is None or any(getattr(old, k) != v for k, v in values.items()):
             updates.append({"id": bid, "matched_at": now, **values})

@@ -123,6 +123,26 @@ def test_business_ids_are_stable_across_runs(broadway: Two) -> None:
     assert business_of(two, "TS", "T9") == before["F2"], "a new record joins the existing business"
 
 
+def test_a_business_takes_its_description_from_its_records_as_they_change(broadway: Two) -> None:
+    two = broadway
+    barbers = business_of(two, "FS", "F2")
+    with two.store.read() as s:
+        assert s.get(Business, barbers).name == "Broadway Barbers", "a new business is stored with its description"
+    with two.store.uow() as uow:
+        rec = uow.session.scalar(select(AgencyRecord).where(AgencyRecord.reference == "F2"))
+        rec.trading_name, rec.postcode = "Broadway Gents Barbers", "km1 4ab"
+        sunset = uow.session.scalar(select(AgencyRecord).where(AgencyRecord.reference == "F3"))
+        sunset.current = False
+        uow.commit()
+    gone = business_of(two, "FS", "F3")
+    run(two)
+    with two.store.read() as s:
+        renamed = s.get(Business, barbers)
+        assert (renamed.name, renamed.postcode, renamed.active) == ("Broadway Gents Barbers", "KM1 4AB", True)
+        retired = s.get(Business, gone)
+        assert not retired.active and retired.merged_into_id is None, "no current record left: retired, not merged"
+
+
 def test_a_no_match_decision_splits_and_binds_later_runs(broadway: Two) -> None:
     two = broadway
     bid = business_of(two, "FS", "F1")

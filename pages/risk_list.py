@@ -13,9 +13,12 @@ from ui.context import context, marking, user_errors
 
 
 
-@st.cache_data(ttl=900, max_entries=24, show_spinner="Building the risk list…")
+@st.cache_resource(ttl=900, max_entries=24, show_spinner="Building the risk list…")
 def whole_list(database: str, agency_id: int, version: tuple, _actor: object) -> risklist.RiskList:  # noqa: ARG001
-    """The whole list as one agency sees it, rebuilt when anything it shows changes (see risklist.version)."""
+    """The whole list as one agency sees it, rebuilt when anything it shows changes (see risklist.version).
+
+    Shared, not copied (cache_data would unpickle the whole list on every run: ~40 ms at county scale):
+    nothing on this page may change `everything` in place; filters and views make new frames."""
     return risklist.whole_list(ctx.store, _actor)
 
 

@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -146,6 +147,21 @@ def test_filters(world: World) -> None:
     assert by(area="km1", min_agencies=3) == {world.biz["shared"]}
     with pytest.raises(ValidationError, match="1 or more"):
         by(min_agencies=0)
+
+
+def test_narrowing_and_overlaps_leave_the_whole_list_as_it_was(world: World) -> None:
+    """The risk list page shares one whole list between runs and sessions (st.cache_resource, not copied):
+    filtering it and drawing its charts must never change it in place."""
+    whole = risklist.whole_list(world.store, world.actors["ie analyst"])
+    before_rows, before_datasets = whole.rows.copy(deep=True), whole.datasets.copy(deep=True)
+    for filters in (risklist.RiskFilters(), risklist.RiskFilters(min_agencies=1),
+                    risklist.RiskFilters(text="corner", area="km1", districts=("KM1",), sector="Food",
+                                         agency_codes=("IE", "FS"), min_agencies=1, tasking_only=True)):
+        narrowed = risklist.narrow(whole, filters, limit=1)
+        narrowed.rows["name"] = "changed by the page"
+    risklist.overlaps(whole)
+    pd.testing.assert_frame_equal(whole.rows, before_rows)
+    pd.testing.assert_frame_equal(whole.datasets, before_datasets)
 
 
 def test_officers_do_not_get_the_list(world: World) -> None:

@@ -99,7 +99,7 @@ def open_visit(page: Page, visit_id: int, starts: str) -> Locator:
     expect(main.get_by_text(PAGE_TEXT["Visits"])).to_be_visible()
     widget(main, "stRadio", "View").get_by_text("List", exact=True).click()
     wait_for_app_run(page)
-    choose(main, "Open a visit", f"{starts} · {PREMISES}")
+    choose(main, "Open a visit", f"{starts} · {PREMISES}", stays=False)  # it opens the visit
     wait_for_app_run(page)
     expect(main.get_by_role("heading", name=PREMISES)).to_be_visible()
     assert re.search(rf"[?&]visit={visit_id}\b", page.url), f"{page.url} is not visit {visit_id}"

@@ -17,8 +17,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/streamlit run app.py
 
+# Two workers: one takes the SQLite tests, the other the PostgreSQL ones (tests/conftest.py groups them).
+# TEST_WORKERS=0 runs everything in one process, as plain `pytest` does.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-unit: $(VENV)/.installed
 	$(BIN)/python -m pytest tests/unit

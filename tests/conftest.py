@@ -34,6 +34,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests would be skipped.")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `make test` (pytest-xdist, `--dist loadgroup`) one worker takes every SQLite test and the other every
+    PostgreSQL test, so each starts one demo database, one Streamlit server and one Chromium, as a serial run does."""
+    for item in items:
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
+        if backend:
+            item.add_marker(pytest.mark.xdist_group(backend))
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    """A pytest-xdist worker: the controller sees every report and judges the whole run."""
+    return hasattr(config, "workerinput")
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "[postgresql" in report.nodeid:
         _skipped_pg.append(report.nodeid)
@@ -55,7 +69,7 @@ def _ci_missing() -> list[str]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if IN_CI and _ci_missing() and exitstatus == 0 and not session.config.args_were_narrowed:
+    if IN_CI and _ci_missing() and exitstatus == 0 and not session.config.args_were_narrowed and not _is_worker(session.config):
         # Under CI a skipped PostgreSQL or browser test is a failure, not a pass.
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -69,7 +83,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
         terminalreporter.write_sep("!", f"{len(_skipped_browser)} browser tests SKIPPED (is /usr/bin/chromium installed?)", red=True)
     if IN_CI and _ci_missing() and not config.args_were_narrowed:
         terminalreporter.write_sep("!", f"CI=true: {' and '.join(_ci_missing())} did not run; the run fails", red=True)
-    if not _skipped_pg and PG_URL:
+    if not _skipped_pg and PG_URL and _ran["postgresql"]:
         terminalreporter.write_line(f"PostgreSQL tests ran against {make_url(PG_URL).render_as_string(hide_password=True)}")
 
 

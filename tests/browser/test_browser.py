@@ -72,9 +72,10 @@ def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
         page.get_by_role("button", name="Sign in", exact=True).click()
         wait_for_app_run(page, quiet_ms=800)
         # Still the form, emptied, and no message: a late rerun swallowed the submit (never a refusal,
-        # which keeps the name and shows an error). Type it again, once.
-        swallowed = name_box.count() and name_box.input_value() == "" \
-            and not page.get_by_test_id("stAlertContentError").count()
+        # which keeps the name and shows an error). Type it again, once. Read without waiting: the form
+        # may go at any moment once the sign-in goes through (count() then input_value() raced with it).
+        left = name_box.evaluate_all("boxes => boxes.map(b => b.value)")
+        swallowed = left == [""] and not page.get_by_test_id("stAlertContentError").count()
         if not swallowed:
             break
 

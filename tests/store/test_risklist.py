@@ -164,6 +164,24 @@ def test_narrowing_and_overlaps_leave_the_whole_list_as_it_was(world: World) -> 
     pd.testing.assert_frame_equal(whole.datasets, before_datasets)
 
 
+def test_a_premises_known_only_by_its_address_is_listed_as_having_no_name(world: World) -> None:
+    with world.store.uow() as uow:
+        s = uow.session
+        fs = s.scalar(select(Dataset).where(Dataset.name == "FS list"))
+        b = Business(name="", address="Flat 2, 7 Mill Lane", postcode="KM1 1AA", district="KM1")
+        s.add(b)
+        s.flush()
+        s.add(AgencyRecord(dataset_id=fs.id, agency_id=fs.agency_id, business_id=b.id, reference="F9", trading_name="",
+                           company_name="", address="Flat 2, 7 Mill Lane", postcode="KM1 1AA", current=True))
+        uow.commit()
+        premises = b.id
+    listing = risklist.risk_list(world.store, world.actors["fs analyst"], risklist.RiskFilters(text="mill lane", min_agencies=1))
+    assert listing.rows[["business_id", "name", "address"]].to_dict("records") == [
+        {"business_id": premises, "name": risklist.NO_NAME, "address": "Flat 2, 7 Mill Lane"}]
+    assert set(risklist.risk_list(world.store, world.actors["fs analyst"], risklist.RiskFilters(min_agencies=1))
+               .rows.set_index("business_id").drop(index=premises)["name"]) >= {"Corner Cafe"}
+
+
 def test_officers_do_not_get_the_list(world: World) -> None:
     with pytest.raises(Forbidden):
         risklist.risk_list(world.store, world.actors["fs officer"])

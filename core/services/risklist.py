@@ -37,10 +37,10 @@ from core.store.models import (
 )
 
 MAX_ROWS_SHOWN = 500  # a meeting screen; the export holds every row
-# Audited entities whose changes can change the list: imports and settings, match decisions, tasking, visits.
 # Shown as the business of a row whose visible records give only an address (housing, fly-tipping): a blank
 # cell would look like missing data.
 NO_NAME = "(no name given)"
+# Audited entities whose changes can change the list: imports and settings, match decisions, tasking, visits.
 LIST_ENTITIES = ("dataset", "match_decision", "business", "risk_list", "visit")
 COLUMNS = ["business_id", "name", "address", "postcode", "district", "sector", "agencies", "n_agencies", "score",
            "bands", "last_contact", "last_visit", "last_visit_result", "data_as_of", "stale", "connected", "tasking"]
@@ -192,8 +192,8 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
                                     na_position="last")
         first = detail.drop_duplicates("business_id").set_index("business_id")
         out = pd.DataFrame(index=pd.Index(listed, name="business_id"))
-        out["name"] = first["trading_name"].where(first["trading_name"].fillna("") != "", first["company_name"]).fillna("")
-        out.loc[out["name"] == "", "name"] = NO_NAME
+        name = first["trading_name"].where(first["trading_name"].fillna("") != "", first["company_name"]).fillna("")
+        out["name"] = name.where(name != "", NO_NAME)
         out["address"] = first["address"].fillna("")
         sector = detail[detail["sector"].fillna("") != ""].drop_duplicates("business_id").set_index("business_id")["sector"]
         out["sector"] = sector.reindex(out.index).fillna("")

@@ -8,79 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# --- shared vocabularies ----------------------------------------------------------------------
-
-ISSUES: tuple[str, ...] = (
-    "counterfeit goods",
-    "illicit tobacco",
-    "illicit alcohol",
-    "underage sales",
-    "unsafe products",
-    "rogue trading",
-    "food hygiene",
-    "food fraud",
-    "licensing breach",
-    "HMO conditions",
-    "overcrowding",
-    "fire safety",
-    "illegal working",
-    "immigration offences",
-    "tax evasion",
-    "minimum wage",
-    "labour exploitation",
-    "modern slavery",
-    "waste offences",
-    "pests",
-    "phoenix company",
-    "director misconduct",
-    "drugs",
-    "violence",
-    "anti-social behaviour",
-)
-
-POWERS: dict[str, str] = {
-    "entry": "Enter premises",
-    "inspect_sample": "Inspect, test and take samples",
-    "seize_goods": "Seize or detain goods",
-    "seize_documents": "Require, copy or seize documents",
-    "seize_cash": "Seize cash",
-    "seize_vehicle": "Seize vehicles",
-    "improvement_notice": "Serve an improvement (or enforcement) notice",
-    "prohibition_notice": "Prohibit use of premises or processes",
-    "closure_notice": "Close premises",
-    "arrest": "Arrest",
-    "civil_penalty": "Impose a civil or fixed penalty",
-    "licence_review": "Review, suspend or revoke a licence",
-    "director_disqualification": "Disqualify company directors",
-    "tax_security_deposit": "Require a tax security deposit",
-}
-
-ENTRY_MODES: dict[str, str] = {
-    "without_warrant": "Enters without a warrant",
-    "with_notice": "Enters after giving notice",
-    "warrant_only": "Needs a warrant",
-    "consent": "Enters only with the occupier's consent",
-}
-
-AGENCY_KINDS: tuple[str, ...] = ("council", "police", "fire", "national")
-
-SECTORS: tuple[str, ...] = (
-    "takeaway",
-    "restaurant",
-    "convenience store",
-    "off-licence",
-    "pub",
-    "car wash",
-    "nail bar",
-    "barber",
-    "vape shop",
-    "mobile phone shop",
-    "HMO",
-    "warehouse",
-    "factory",
-    "hotel",
-)
-
+# The vocabulary (issues, powers, entry modes, agency kinds, sectors) lives in core.vocabulary, which the services
+# read too; the demo's data below is written in it.
+from core.vocabulary import AGENCY_KINDS, ENTRY_MODES, ISSUES, POWERS, SECTORS  # noqa: F401
 
 # --- record types -----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The shared risk list's rules as pure functions: the combined score, visibility, safe exports.
+"""The shared risk list's rules as pure functions: the combined score and safe exports (who sees what: core.visibility).
 
 The score is deliberately simple so a board can check it by hand (it is printed on the page):
 each agency that holds the business adds its band's points, and every agency beyond the first
@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from core.domain import Band, Sharing
+from core.domain import Band
 
 BAND_POINTS = {Band.HIGH.value: 3, Band.MEDIUM.value: 2, Band.LOW.value: 1}
 UNBANDED_POINTS = 1
@@ -31,16 +31,6 @@ def combined_score(bands: Iterable[str | None]) -> int:
         return 0
     points = sum(BAND_POINTS.get(b or "", UNBANDED_POINTS) for b in bands)
     return points + EXTRA_AGENCY_POINTS * (len(bands) - 1)
-
-
-def visibility(sharing: str, owner_agency_id: int, viewer_agency_id: int) -> str:
-    """What a viewer may see of one dataset's records: "detail", "interest" (that it holds it, and
-    the band) or "none". The owning agency always sees its own records in full."""
-    if owner_agency_id == viewer_agency_id or sharing == Sharing.FULL.value:
-        return "detail"
-    if sharing == Sharing.INTEREST.value:
-        return "interest"
-    return "none"
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import demo_catalogue as vocab
+from core import vocabulary as vocab
 from core.services import catalogue
 from ui.context import context, marking, user_errors
 

@@ -111,9 +111,12 @@ with user_errors():
             if allowed(ctx.actor, "tasking.request"):
                 with a1.form("tasking", clear_on_submit=True):
                     reason = st.text_input("Why should tasking look at these?")
+                    private_ok = st.checkbox("Send with a label any that only my agency's data shows",
+                                             help="The board's agenda and minutes then say 'a premises known to "
+                                                  "<your agency>' instead of the name.")
                     if st.form_submit_button("Send to tasking", type="primary"):
                         with user_errors():
-                            n = risklist.send_to_tasking(ctx.store, ctx.actor, picked, reason)
+                            n = risklist.send_to_tasking(ctx.store, ctx.actor, picked, reason, private_ok=private_ok)
                             # Run again so the list shows them as sent (and the selection starts afresh).
                             st.session_state["rl_sent"] = (f"{n} sent to the next tasking meeting and to visit planning"
                                                            + (f"; {len(picked) - n} were already waiting."

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.services import outcomes
-from core.visit_outcome import NOTICE_TYPES, OTHER_COUNTS
+from core.visits.outcome import NOTICE_TYPES, OTHER_COUNTS
 from ui.context import context, marking, user_errors
 
 ctx = context()

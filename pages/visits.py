@@ -12,7 +12,7 @@ from core.permissions import allowed
 from core.services import visits
 from core.services.partnership import update_settings
 from core.services.visits import MARKER_CATEGORIES, STATUSES
-from core.services.withholding import CAPTION as WITHHELD_CAPTION
+from core.visibility import WITHHELD_CAPTION
 from ui.context import context, marking, user_errors
 
 try:  # the briefing PDF and .ics buttons, when the outcomes work is merged

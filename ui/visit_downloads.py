@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core import visit_exports
+from core.visits import exports as visit_exports
 from core.permissions import allowed
 from ui.context import Context
 

@@ -20,8 +20,9 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.rag import RAG_ORDER, rag_status
 from core.services.audit import jsonable, record, snapshot
-from core.store.models import Action, ActionAgency, ActionLink, ActionUpdate, Agency, Business, Milestone, User, Visit
+from core.store.models import Action, ActionAgency, ActionLink, ActionUpdate, Agency, Milestone, User, Visit
 from core.store.uow import UnitOfWork
+from core.visibility import business_views
 
 PRIORITIES = ("high", "medium", "low")
 EDITABLE = ("title", "description", "owner_id", "agency_id", "due_on", "priority", "strand", "tier", "source", "status")
@@ -329,17 +330,21 @@ def action_detail(session: Session, actor: Actor, action_id: int, *, today: date
         "milestones": [{"id": m.id, "title": m.title, "due_on": m.due_on, "completed_on": m.completed_on,
                         "owner": names.get(m.owner_id, "")} for m in milestones],
         "updates": [{"at": u.created_at, "by": names.get(u.author_id, ""), "note": u.note, "changes": u.changes} for u in updates],
-        "links": _links(session, action_id),
+        "links": _links(session, actor, action_id),
         "can_edit": _may_edit(actor, action, supporting),
     }
 
 
-def _links(session: Session, action_id: int) -> list[str]:
-    """What the action is linked to, in words; a referral is named by number only (its content is walled)."""
+def _links(session: Session, actor: Actor, action_id: int) -> list[str]:
+    """What the action is linked to, in words, as this reader may see it: a business named from the records the
+    reader may read (or not at all); a visit by number and date; a referral by number only (its content is walled)."""
+    links = list(session.scalars(select(ActionLink).where(ActionLink.action_id == action_id).order_by(ActionLink.id)))
+    named = business_views(session, actor, [link.business_id for link in links if link.business_id])
     out = []
-    for link in session.scalars(select(ActionLink).where(ActionLink.action_id == action_id)):
-        if link.business_id and (b := session.get(Business, link.business_id)):
-            out.append(f"Business: {b.name}, {b.address}")
+    for link in links:
+        if link.business_id:
+            out.append(f"Business: {named[link.business_id].label}" if link.business_id in named
+                       else "Business: one your agency may not see")
         if link.visit_id and (v := session.get(Visit, link.visit_id)):
             out.append(f"Visit {v.id} on {v.starts_at:%d %b %Y} ({v.status})")
         if link.referral_id:

@@ -17,7 +17,6 @@ from core.store.models import (
     Action,
     Agency,
     Board,
-    Business,
     Dataset,
     Feedback,
     MatchReview,
@@ -31,6 +30,7 @@ from core.store.models import (
     VisitOfficer,
 )
 from core.store.uow import UnitOfWork
+from core.visibility import visit_premises
 
 HORIZON_DAYS = 14
 OPEN = ("not started", "in progress")
@@ -99,16 +99,17 @@ def upcoming_visits(session: Session, actor: Actor, now: datetime) -> Section:
                       "Your agency has no visits planned in the next fortnight.")
     named = exists().where(VisitOfficer.visit_id == Visit.id, VisitOfficer.user_id == actor.id)
     q = (
-        select(Visit, VisitAgency.response, Business.name, named.label("named"))
+        select(Visit, VisitAgency.response, named.label("named"))
         .join(VisitAgency, and_(VisitAgency.visit_id == Visit.id, VisitAgency.agency_id == actor.agency_id))
-        .outerjoin(Business, Business.id == Visit.business_id)
         .where(Visit.starts_at >= now, Visit.starts_at < now + timedelta(days=HORIZON_DAYS),
                Visit.status.notin_(("cancelled", "done")))
         .order_by(Visit.starts_at)
     )
-    for visit, response, business, is_named in session.execute(q):
+    found = session.execute(q).all()
+    premises = visit_premises(session, actor, [v for v, _r, _n in found])
+    for visit, response, is_named in found:
         section.rows.append({
-            "When": visit.starts_at, "Premises": business or visit.premises_text, "Status": visit.status,
+            "When": visit.starts_at, "Premises": premises[visit.id], "Status": visit.status,
             "Your agency's answer": response, "You are on it": bool(is_named), "id": visit.id,
         })
     section.metrics = {"awaiting answer": sum(r["Your agency's answer"] == "pending" for r in section.rows)}

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.permissions import Actor, ensure
 from core.store.models import AuditEvent
+from core.visibility import redact_audit
 
 MAX_ROWS = 5_000
 
@@ -81,7 +82,8 @@ class AuditFilter:
 
 
 def list_events(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()) -> list[dict[str, Any]]:
-    """Newest first, at most MAX_ROWS, filtered; for admins and chairs."""
+    """Newest first, at most MAX_ROWS, filtered; for admins and chairs, as they may read them
+    (`core.visibility.redact_audit`: warning markers and withheld visits' premises are not shown)."""
     ensure(actor, "audit.view")
     q = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(MAX_ROWS)
     if flt.since:
@@ -98,7 +100,7 @@ def list_events(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()
     if flt.text:
         like = f"%{flt.text.lower()}%"
         q = q.where(or_(func.lower(AuditEvent.summary).like(like), AuditEvent.entity_id == flt.text))
-    return [
+    rows = redact_audit(session, actor, [
         {
             "id": e.id,
             "at": e.at,
@@ -111,7 +113,10 @@ def list_events(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()
             "after": e.after,
         }
         for e in session.scalars(q)
-    ]
+    ])
+    if flt.text:  # again on what the reader sees: a match on withheld words must not show through the filter
+        rows = [r for r in rows if flt.text.lower() in r["summary"].lower() or r["entity_id"] == flt.text]
+    return rows
 
 
 def filter_choices(session: Session, actor: Actor) -> dict[str, list[str]]:

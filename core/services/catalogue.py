@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core import demo_catalogue as vocab
+from core import vocabulary as vocab
 from core.errors import NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import record, snapshot

@@ -17,7 +17,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from core.bulk import collector_paused
-from core.domain import Sharing
 from core.errors import NotFound, ValidationError
 from core.importing.mapping import Columns, clean_columns, suggest_mapping
 from core.importing.reader import Table, read_table
@@ -29,16 +28,13 @@ from core.services.audit import record
 from core.store import Store
 from core.store.models import Agency, AgencyRecord, Dataset, DatasetImport, User
 from core.store.uow import UnitOfWork
+from core.visibility import DEFAULT_SHARING, SHARING_EXPLAINED, known_datasets
 
 Progress = Callable[[float, str], None]
 REF_CAP = 200  # how many references of each kind an import's report keeps
 STORED = ("trading_name", "company_name", "address", "postcode", "phone", "contact", "sector", "risk_value",
           "risk_band", "last_contact", "extra")
-SHARING_HELP = {
-    Sharing.FULL.value: "Partners see the records: names, addresses, your risk band and last contact.",
-    Sharing.INTEREST.value: "Partners see only that your agency has an interest in a business, not the detail.",
-    Sharing.OWNER.value: "Only your agency sees these records; partners are not told they exist.",
-}
+SHARING_HELP = SHARING_EXPLAINED  # each sharing limit in the words the analyst chooses by
 
 
 def _dataset(session: Session, actor: Actor, dataset_id: int) -> Dataset:
@@ -79,7 +75,7 @@ def freshness(session: Session, actor: Actor) -> list[dict[str, Any]]:
     ensure(actor, "risklist.view")
     now = datetime.now(timezone.utc)
     rows = session.execute(select(Dataset, Agency.name).join(Agency, Agency.id == Dataset.agency_id)
-                           .where((Dataset.sharing != Sharing.OWNER.value) | (Dataset.agency_id == actor.agency_id))
+                           .where(known_datasets(actor))
                            .order_by(Agency.name, Dataset.name)).all()
     counts = _current_counts(session, [d.id for d, _ in rows])
     return [{"agency": agency, "dataset": d.name, "records": counts.get(d.id, 0), **_freshness(d, now)}
@@ -98,7 +94,7 @@ def _check_days(days: int) -> int:
     return int(days)
 
 
-def create_dataset(uow: UnitOfWork, actor: Actor, *, name: str, description: str = "", sharing: str = Sharing.FULL.value,
+def create_dataset(uow: UnitOfWork, actor: Actor, *, name: str, description: str = "", sharing: str = DEFAULT_SHARING,
                    stale_after_days: int = 90) -> int:
     """A new, empty dataset of the actor's agency."""
     ensure(actor, "dataset.manage", agency_id=actor.agency_id)

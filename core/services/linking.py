@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from core.bulk import collector_paused
-from core.domain import Sharing
+from core.visibility import describe_rank
 from core.matching import MatchInput, link
 from core.matching.normalise import parse_postcode, postcode_district
 from core.store.models import AgencyRecord, Business, BusinessLink, Dataset, MatchDecision, MatchReview, Setting
@@ -27,8 +27,6 @@ from core.store.models import AgencyRecord, Business, BusinessLink, Dataset, Mat
 Progress = Callable[[float, str], None]
 MAX_REVIEW_PAIRS = 5_000
 LAST_RUN_KEY = "matching.last_run"
-# Which record describes a business best: a fully shared one, then interest-only, then owner-only.
-SHARING_RANK = {Sharing.FULL.value: 0, Sharing.INTEREST.value: 1, Sharing.OWNER.value: 2}
 
 
 @dataclass(frozen=True)
@@ -175,7 +173,7 @@ def _assign_businesses(session: Session, members: dict[int, list[Any]], describe
 
 def _best(recs: list[Any]) -> Any:
     """The record that describes the business: most shareable, named, most recently in contact."""
-    return min(recs, key=lambda r: (SHARING_RANK.get(r.sharing, 3), not (r.trading_name or r.company_name),
+    return min(recs, key=lambda r: (describe_rank(r.sharing), not (r.trading_name or r.company_name),
                                     -(r.last_contact.toordinal() if r.last_contact else 0), r.id))
 
 
@@ -184,7 +182,7 @@ def _describe(recs: list[Any]) -> dict[str, Any]:
     best = _best(recs)
     pc = parse_postcode(best.postcode or "") or next(
         (p for p in (parse_postcode(r.postcode or "") for r in recs) if p), "")
-    sector = next((r.sector for r in sorted(recs, key=lambda r: SHARING_RANK.get(r.sharing, 3)) if r.sector), "")
+    sector = next((r.sector for r in sorted(recs, key=lambda r: describe_rank(r.sharing)) if r.sector), "")
     return {"name": (best.trading_name or best.company_name or "")[:200], "address": (best.address or "")[:300],
             "postcode": pc, "district": postcode_district(pc), "sector": sector[:60], "active": True,
             "merged_into_id": None}

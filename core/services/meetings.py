@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from core.domain import TIERS, ActionSource, Sharing
+from core.domain import TIERS, ActionSource
 from core.errors import Conflict, NotFound, ValidationError
 from core.minutes import Minutes, MinutesAction, MinutesItem
 from core.permissions import Actor, allowed, ensure
@@ -23,17 +23,14 @@ from core.rag import rag_status
 from core.services.actions import ActionInput, add_action
 from core.services.audit import record
 from core.services.partnership import settings
-from core.services.withholding import withheld
 from core.store.models import (
     Action,
     ActionUpdate,
     AgendaItem,
     Agency,
-    AgencyRecord,
     Board,
     BoardMember,
     Business,
-    Dataset,
     Feedback,
     Meeting,
     MeetingAttendee,
@@ -46,6 +43,14 @@ from core.store.models import (
     VisitAgency,
 )
 from core.store.uow import UnitOfWork
+from core.visibility import (
+    EVERYONE,
+    business_views,
+    known_holdings,
+    private_label,
+    readable_business_ids,
+    visit_premises,
+)
 
 OPEN = ("not started", "in progress")
 AUTO_KINDS = ("action overdue", "action due", "action changed", "tasking", "new on risk list", "visits done", "feedback overdue")
@@ -260,46 +265,47 @@ def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
             notes.append(f"{u.created_at:%d %b}: {u.note}{' (' + what + ')' if what else ''}")
         items.append({"kind": kind, "title": a.title, "notes": "\n".join(notes), "action_id": a.id})
 
-    for tr, name, address in s.execute(
-        select(TaskingRequest, Business.name, Business.address).outerjoin(Business, Business.id == TaskingRequest.business_id)
-        .where(TaskingRequest.status == "open").order_by(TaskingRequest.requested_at)
-    ):
+    # The agenda is read by the whole board: a business is named as every partner may see it, or labelled.
+    requests = s.execute(select(TaskingRequest, Agency.name).outerjoin(User, User.id == TaskingRequest.requested_by_id)
+                         .outerjoin(Agency, Agency.id == User.agency_id)
+                         .where(TaskingRequest.status == "open").order_by(TaskingRequest.requested_at)).all()
+    shared = business_views(s, EVERYONE, [tr.business_id for tr, _a in requests if tr.business_id])
+    for tr, agency in requests:
         if tr.id in carried_tasking:
             continue
-        subject = f"{name}, {address}" if name else f"Referral {tr.referral_id}"
+        if tr.business_id is None:
+            subject = f"Referral {tr.referral_id}"
+        elif tr.business_id in shared:
+            subject = shared[tr.business_id].label
+        else:
+            subject = private_label(agency or "")
         items.append({"kind": "tasking", "title": f"Tasking: {subject}", "notes": tr.reason, "business_id": tr.business_id,
                       "referral_id": tr.referral_id, "tasking_request_id": tr.id})
 
-    top = s.execute(
-        select(Business.id, Business.name, Business.address, func.count(func.distinct(AgencyRecord.agency_id)).label("n"))
-        .join(AgencyRecord, AgencyRecord.business_id == Business.id)
-        .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
-        # Owner-only datasets help matching but must not show partners that the agency holds the business.
-        .where(AgencyRecord.current.is_(True), Dataset.sharing != Sharing.OWNER.value, Business.created_at > since)
-        .group_by(Business.id, Business.name, Business.address)
-        # ... and the name shown must come from data every board member may read: one fully shared record at least.
-        .having(func.count(func.distinct(AgencyRecord.agency_id)) >= 2,
-                func.sum(case((Dataset.sharing == Sharing.FULL.value, 1), else_=0)) >= 1)
-        .order_by(func.count(func.distinct(AgencyRecord.agency_id)).desc(), Business.name)
-        .limit(TOP_NEW_BUSINESSES)
+    # Owner-only holdings help matching but are never counted for the board; names from fully shared records only.
+    held = known_holdings(EVERYONE).subquery()
+    counted = s.execute(
+        select(Business.id, func.count(held.c.agency_id).label("n"))
+        .join(held, held.c.business_id == Business.id)
+        .where(Business.created_at > since, Business.active.is_(True), Business.id.in_(readable_business_ids(EVERYONE)))
+        .group_by(Business.id).having(func.count(held.c.agency_id) >= 2)
     ).all()
+    shared_new = business_views(s, EVERYONE, [b for b, _n in counted])
+    top = sorted(((b, n) for b, n in counted if b in shared_new), key=lambda r: (-r[1], shared_new[r[0]].name, r[0]))
+    top = top[:TOP_NEW_BUSINESSES]
     if top:
         items.append({"kind": "new on risk list", "title": f"New businesses at the top of the shared risk list: {len(top)}",
-                      "notes": "\n".join(f"{name}, {address}: held by {n} agencies" for _id, name, address, n in top)})
+                      "notes": "\n".join(f"{shared_new[b].label}: held by {n} agencies" for b, n in top)})
 
-    done = s.execute(
-        select(Visit.id, Visit.premises_text, Business.name, Visit.starts_at, Visit.business_id, Visit.lead_agency_id)
-        .outerjoin(Business, Business.id == Visit.business_id)
-        .where(Visit.status == "done", Visit.starts_at > since).order_by(Visit.starts_at)
-    ).all()
+    done = list(s.scalars(select(Visit).where(Visit.status == "done", Visit.starts_at > since).order_by(Visit.starts_at)))
     if done:
-        # The agenda is read by the whole board: a premises not every partner may know is not named.
-        hidden = withheld(s, None, done)
+        # The agenda is read by the whole board: premises as every partner may see them, or withheld.
+        premises = visit_premises(s, EVERYONE, done)
         outcomes: Counter[str] = Counter()
-        for (outcome,) in s.execute(select(VisitAgency.outcome).where(VisitAgency.visit_id.in_([v[0] for v in done]))):
+        for (outcome,) in s.execute(select(VisitAgency.outcome).where(VisitAgency.visit_id.in_([v.id for v in done]))):
             for result in (outcome or {}).get("result", []):
                 outcomes[result] += 1
-        lines = [f"{at:%d %b}: {hidden.get(vid) or name or premises}" for vid, premises, name, at, _b, _l in done]
+        lines = [f"{v.starts_at:%d %b}: {premises[v.id]}" for v in done]
         summary = ", ".join(f"{k} {n}" for k, n in outcomes.most_common()) or "no outcomes recorded yet"
         items.append({"kind": "visits done", "title": f"Visits done since the last meeting: {len(done)}",
                       "notes": f"Outcomes by agency: {summary}.\n" + "\n".join(lines)})

@@ -13,22 +13,20 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import visits_followup
-from core.demo_catalogue import ENTRY_MODES
-from core.domain import Approach, Role, Sharing, VisitStatus
+from core.visits import followup as visits_followup
+from core.vocabulary import ENTRY_MODES
+from core.domain import Approach, Role, VisitStatus
 from core.errors import NotFound, ValidationError
 from core.permissions import Actor, ensure
 from core.services.audit import jsonable, record
-from core.services.withholding import withheld
 from core.store.models import (
     Agency,
     AgencyPower,
     AgencyRecord,
     Business,
-    Dataset,
     Operation,
     User,
     Visit,
@@ -36,6 +34,16 @@ from core.store.models import (
     VisitOfficer,
 )
 from core.store.uow import UnitOfWork
+from core.visibility import (
+    EVERYONE,
+    Viewer,
+    business_views,
+    known_holdings,
+    readable_business_ids,
+    readable_businesses,
+    roots,
+    visit_premises,
+)
 from core.visits import status as rules
 
 # Start times (UTC, as every visit time in the hub) of the visits planned on one day.
@@ -153,48 +161,31 @@ def _operation(s: Session, operation_id: int) -> Operation:
 # --- which premises, which team ----------------------------------------------------------------
 
 
-def _holdings(actor: Actor) -> Select[tuple[int, int]]:
-    """(business, agency) pairs of current records the actor may know of (owner-only datasets: own agency only)."""
-    return (
-        select(AgencyRecord.business_id, AgencyRecord.agency_id)
-        .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
-        .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None),
-               (Dataset.sharing != Sharing.OWNER.value) | (Dataset.agency_id == actor.agency_id))
-        .distinct()
-    )
-
-
-def _readable(actor: Actor) -> Select[tuple[int]]:
-    """Businesses with a record the actor may read in full (a fully shared dataset or its own agency's)."""
-    return (select(AgencyRecord.business_id).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
-            .where(AgencyRecord.current.is_(True),
-                   (Dataset.sharing == Sharing.FULL.value) | (Dataset.agency_id == actor.agency_id)))
-
-
 def candidates(s: Session, actor: Actor, *, min_agencies: int = 2, limit: int = 500) -> pd.DataFrame:
-    """Active businesses held by at least `min_agencies` agencies, most agencies first (the simple picker)."""
+    """Active businesses held by at least `min_agencies` agencies the planner may know of, most agencies first (the
+    simple picker); only businesses the planner may read, named as the planner sees them."""
     ensure(actor, "visit.plan")
-    held = _holdings(actor).subquery()
+    held = known_holdings(actor).subquery()
     rows = s.execute(
-        select(Business.id, Business.name, Business.address, Business.postcode, Business.sector,
-               func.count(held.c.agency_id).label("n"))
+        select(Business.id, func.count(held.c.agency_id).label("n"))
         .join(held, held.c.business_id == Business.id)
-        # Named only when the planner may read one of its records (interest-only data never names a business).
-        .where(Business.active.is_(True), Business.merged_into_id.is_(None), Business.id.in_(_readable(actor)))
-        .group_by(Business.id, Business.name, Business.address, Business.postcode, Business.sector)
+        .where(Business.active.is_(True), Business.merged_into_id.is_(None), Business.id.in_(readable_business_ids(actor)))
+        .group_by(Business.id)
         .having(func.count(held.c.agency_id) >= min_agencies)
-        .order_by(func.count(held.c.agency_id).desc(), Business.name, Business.id)
-        .limit(limit)
     ).all()
-    codes = _held_by(s, actor, [r[0] for r in rows])
+    views = business_views(s, actor, [bid for bid, _n in rows])
+    ranked = sorted(((bid, n) for bid, n in rows if bid in views), key=lambda r: (-r[1], views[r[0]].name, r[0]))[:limit]
+    codes = _held_by(s, actor, [bid for bid, _n in ranked])
     return pd.DataFrame(
-        [(bid, name, addr, pc, sector, n, ", ".join(codes.get(bid, []))) for bid, name, addr, pc, sector, n in rows],
+        [(bid, views[bid].name, views[bid].address, views[bid].postcode, views[bid].sector, n, ", ".join(codes.get(bid, [])))
+         for bid, n in ranked],
         columns=["business_id", "Business", "Address", "Postcode", "Sector", "Agencies", "Held by"],
     )
 
 
-def _held_by(s: Session, actor: Actor, business_ids: Sequence[int]) -> dict[int, list[str]]:
-    held = _holdings(actor).where(AgencyRecord.business_id.in_(business_ids)).subquery()
+def _held_by(s: Session, viewer: Viewer, business_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The codes of the agencies the viewer may know hold each business."""
+    held = known_holdings(viewer).where(AgencyRecord.business_id.in_(business_ids)).subquery()
     out: dict[int, list[str]] = defaultdict(list)
     for bid, code in s.execute(select(held.c.business_id, Agency.code).join(Agency, Agency.id == held.c.agency_id)
                                .order_by(Agency.code)):
@@ -207,7 +198,7 @@ def default_team(s: Session, actor: Actor, business_ids: Sequence[int]) -> dict[
 
     This is the one place the bulk planner chooses a team; a recommender can replace it.
     """
-    held = _holdings(actor).where(AgencyRecord.business_id.in_(business_ids)).subquery()
+    held = known_holdings(actor).where(AgencyRecord.business_id.in_(business_ids)).subquery()
     by_business: dict[int, list[int]] = defaultdict(list)
     for bid, aid in s.execute(select(held.c.business_id, held.c.agency_id)):
         by_business[bid].append(aid)
@@ -275,13 +266,19 @@ def plan_operation_visits(uow: UnitOfWork, actor: Actor, operation_id: int, busi
     op = _operation(s, operation_id)
     if approach not in {a.value for a in Approach}:
         raise ValidationError(f"Approach: choose one of {', '.join(a.value for a in Approach)}.")
-    wanted = list(dict.fromkeys(int(b) for b in business_ids))
-    if not wanted:
+    try:
+        given = list(dict.fromkeys(int(b) for b in business_ids))
+    except (TypeError, ValueError):
+        raise ValidationError("Choose the businesses from the list.") from None
+    if not given:
         raise ValidationError("Choose at least one business to visit.")
-    found = {b.id: b for b in s.scalars(select(Business).where(Business.id.in_(wanted)))}
-    missing = [str(b) for b in wanted if b not in found]
+    missing = [str(b) for b in given if b not in readable_businesses(s, actor, given)]
     if missing:
-        raise NotFound(f"No such business: {', '.join(missing)}. Refresh the list and choose again.")
+        # Worded the same for a business that does not exist and one the planner may not read.
+        raise NotFound(f"Not on your shared risk list: business {', '.join(missing)}. Refresh the list and choose again.")
+    root_of = roots(s, given)
+    wanted = list(dict.fromkeys(root_of[b] for b in given))
+    found = business_views(s, actor, wanted)
     today = rules.today()
     days = operation_days(op, today=today)
     if not days:
@@ -293,24 +290,27 @@ def plan_operation_visits(uow: UnitOfWork, actor: Actor, operation_id: int, busi
     taken = s.scalar(select(func.count(Visit.id)).where(
         Visit.operation_id == op.id, Visit.status != VisitStatus.CANCELLED.value,
         Visit.starts_at >= datetime.combine(today, time.min, timezone.utc))) or 0
-    skipped = [f"{found[b].name}: already in {op.name}" for b in wanted if b in set(existing)]
+    skipped = [f"{found[b].label}: already in {op.name}" for b in wanted if b in set(existing)]
     todo = [b for b in wanted if b not in set(existing)]
     teams = default_team(s, actor, todo)
     no_team = [b for b in todo if not teams[b].agency_ids]
-    skipped += [f"{found[b].name}: no agency you can see holds it" for b in no_team]
+    skipped += [f"{found[b].label}: no agency you can see holds it" for b in no_team]
     todo = [b for b in todo if b not in no_team]
     starts = slot_times(days, slots, len(todo), start=taken)
-    held = _held_by(s, actor, todo)
+    # Reasons are read by every reader of the visit: only holdings every partner may know of are listed.
+    held = _held_by(s, EVERYONE, todo)
     agencies = {a.id: a for a in s.scalars(select(Agency))}
     now = datetime.now(timezone.utc)
     ids = []
     for bid, start in zip(todo, starts, strict=True):
         biz, team = found[bid], teams[bid]
-        premises = biz.address if biz.address.startswith(biz.name) else ", ".join(p for p in (biz.name, biz.address) if p)
+        premises = biz.label
         visit = Visit(business_id=bid, premises_text=premises[:300], operation_id=op.id, starts_at=start,
                       ends_at=start + timedelta(hours=VISIT_HOURS), lead_agency_id=team.lead_id,
                       entry_route=team.entry_route, approach=approach, status=VisitStatus.DRAFT.value,
-                      reasons=[f"Week of action: {op.name}", f"Held by {len(held[bid])} agencies: {', '.join(held[bid])}"],
+                      reasons=[f"Week of action: {op.name}",
+                               f"Held by {len(held[bid])} agencies every partner knows of: {', '.join(held[bid])}"
+                               if held[bid] else "Held by agencies whose data partners do not see"],
                       overrides=[], created_by_id=actor.id, created_at=now, updated_at=now)
         visit.agencies = [
             VisitAgency(agency_id=aid, officers=2 if aid == team.lead_id else 1,
@@ -321,12 +321,12 @@ def plan_operation_visits(uow: UnitOfWork, actor: Actor, operation_id: int, busi
         s.flush()
         ids.append(visit.id)
         record(s, actor, action="visit.create", entity="visit", entity_id=visit.id,
-               summary=f"Planned {premises[:120]} in {op.name}",
+               summary=f"Planned visit {visit.id} in {op.name}",
                after={"operation_id": op.id, "starts_at": start.isoformat(), "agencies": list(team.agency_ids),
                       "lead_agency_id": team.lead_id})
     record(s, actor, action="operation.plan", entity="operation", entity_id=op.id,
            summary=f"Planned {len(ids)} visits in {op.name}" + (f"; skipped {len(skipped)}" if skipped else ""),
-           after={"visit_ids": ids, "skipped": skipped})
+           after={"visit_ids": ids, "skipped_business_ids": [b for b in wanted if b not in todo]})
     uow.commit()
     return PlanResult(ids, skipped)
 
@@ -387,9 +387,9 @@ def operation_summary(s: Session, actor: Actor, operation_id: int) -> OperationS
     named = s.scalar(select(func.count(func.distinct(VisitOfficer.user_id))).where(VisitOfficer.visit_id.in_(sorted(live)))) \
         if live else 0
     follow = estimate_follow_up(s, {a: c["visits"] for a, c in per_agency.items() if c["visits"]})
-    hidden = withheld(s, actor, visits)
+    premises = visit_premises(s, actor, visits)
     table = pd.DataFrame(
-        [(v.id, v.starts_at, hidden.get(v.id, v.premises_text), v.status, names.get(v.lead_agency_id or 0, ""), ", ".join(sorted(teams[v.id])))
+        [(v.id, v.starts_at, premises[v.id], v.status, names.get(v.lead_agency_id or 0, ""), ", ".join(sorted(teams[v.id])))
          for v in visits],
         columns=["visit_id", "When", "Premises", "Status", "Lead", "Team"],
     )

@@ -18,14 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import visit_outcome
+from core.visits import outcome as visit_outcome
 from core.domain import VisitStatus
 from core.errors import Conflict, NotFound, ValidationError
 from core.permissions import Actor, ensure
 from core.services.audit import record
-from core.services.withholding import withheld
 from core.store.models import Agency, Operation, Visit, VisitAgency, VisitOfficer
 from core.store.uow import UnitOfWork
+from core.visibility import visit_premises
 from core.visits import status as rules
 
 CHUNK = 1000
@@ -115,12 +115,13 @@ def _my_parts(s: Session, actor: Actor, *, recorded: bool) -> list[tuple[Visit, 
     return [(v, p) for v, p in s.execute(q.limit(200))]
 
 
-def _visit_rows(s: Session, parts: list[tuple[Visit, VisitAgency]], *, recorded: bool) -> pd.DataFrame:
+def _visit_rows(s: Session, actor: Actor, parts: list[tuple[Visit, VisitAgency]], *, recorded: bool) -> pd.DataFrame:
     names = dict(s.execute(select(Agency.id, Agency.name)).all())
     ops = dict(s.execute(select(Operation.id, Operation.name)).all())
+    premises = visit_premises(s, actor, [v for v, _p in parts])
     rows = []
     for v, part in parts:
-        row = {"visit_id": v.id, "When": v.starts_at, "Premises": v.premises_text,
+        row = {"visit_id": v.id, "When": v.starts_at, "Premises": premises[v.id],
                "Lead": names.get(v.lead_agency_id or 0, ""), "Operation": ops.get(v.operation_id or 0, "")}
         if recorded:
             row["Recorded"] = part.outcome_recorded_at
@@ -132,18 +133,18 @@ def _visit_rows(s: Session, parts: list[tuple[Visit, VisitAgency]], *, recorded:
 
 def awaiting_outcome(s: Session, actor: Actor) -> pd.DataFrame:
     """My agency's visits that have happened and still need its outcome, newest first."""
-    return _visit_rows(s, _my_parts(s, actor, recorded=False), recorded=False)
+    return _visit_rows(s, actor, _my_parts(s, actor, recorded=False), recorded=False)
 
 
 def recorded_outcomes(s: Session, actor: Actor) -> pd.DataFrame:
     """My agency's recorded outcomes, newest visit first (to correct one)."""
-    return _visit_rows(s, _my_parts(s, actor, recorded=True), recorded=True)
+    return _visit_rows(s, actor, _my_parts(s, actor, recorded=True), recorded=True)
 
 
 def outcome_of(s: Session, actor: Actor, visit_id: int) -> dict[str, Any]:
     """The form's starting values for my agency's outcome of a visit, and whether it is a correction."""
     visit, part = _part(s, actor, visit_id, None)
-    return {"visit_id": visit.id, "premises": visit.premises_text, "starts_at": visit.starts_at,
+    return {"visit_id": visit.id, "premises": visit_premises(s, actor, [visit])[visit.id], "starts_at": visit.starts_at,
             "correction": part.outcome_recorded_at is not None, "values": visit_outcome.form_values(part.outcome)}
 
 
@@ -203,7 +204,7 @@ def results(s: Session, actor: Actor, *, since: date | None = None, until: date 
                  .sort_values(["Month", "Status"], ignore_index=True))
     done = {v.id: v for v in visits if v.status == VisitStatus.DONE.value}
     done_ids = sorted(done)
-    premises = {vid: v.premises_text for vid, v in done.items()} | withheld(s, actor, done.values())
+    premises = visit_premises(s, actor, done.values())
 
     # Outcomes by agency: attended (not declined) parts of done visits.
     names = dict(s.execute(select(Agency.id, Agency.name)).all())

@@ -1,11 +1,13 @@
 """Intelligence referrals between agencies, with feedback owed on every one.
 
-The sterile wall, enforced here for pages, search and exports alike:
+The sterile wall, enforced here for pages, search and exports alike (`core.visibility.referral_text_level`):
 - the sender sees their own referrals and the feedback on them;
 - analysts of a receiving agency see that agency's inbox; what they see of the text depends on
   the handling code (`core.grading.visibility`): the full text, or only the sanitised summary;
 - chairs and administrators see counts and outcomes, never content;
 - nobody else sees anything of a referral.
+A business linked to a referral is one the person linking it may read; a visit tasked from a referral names
+its premises only through that business, never through the referral's words (the calendar is partnership-wide).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from core import grading
-from core.domain import RecipientStatus, Sharing
+from core.domain import RecipientStatus
 from core.errors import Forbidden, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.services.actions import ActionInput, add_action
@@ -29,7 +31,6 @@ from core.services.partnership import settings
 from core.store.models import (
     Agency,
     AgencyRecord,
-    Business,
     Dataset,
     Feedback,
     Indicator,
@@ -42,6 +43,14 @@ from core.store.models import (
     VisitAgency,
 )
 from core.store.uow import UnitOfWork
+from core.visibility import (
+    business_views,
+    ensure_business,
+    readable_businesses,
+    readable_datasets,
+    referral_text,
+    referral_text_level,
+)
 from core.visits import status as visit_rules
 
 SUBJECT_TYPES = ("business", "person", "vehicle", "location")
@@ -105,16 +114,23 @@ def suggest_subjects(session: Session, actor: Actor, text: str, *, limit: int = 
     ensure(actor, "referral.submit", owner_id=actor.id)
     if len(text.strip()) < 3:
         return []
-    visible = (
-        select(AgencyRecord.business_id)
+    # Searched over every spelling the officer may read (each readable record), named as the officer sees it.
+    rows = session.execute(
+        select(AgencyRecord.id, AgencyRecord.business_id, AgencyRecord.trading_name, AgencyRecord.company_name,
+               AgencyRecord.address, AgencyRecord.postcode)
         .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
-        .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None),
-               (Dataset.sharing == Sharing.FULL.value) | (Dataset.agency_id == actor.agency_id))
-    )
-    rows = session.execute(select(Business.id, Business.name, Business.address, Business.postcode).where(Business.id.in_(visible))).all()
-    choices = {r.id: f"{r.name}, {r.address} {r.postcode}" for r in rows}
-    found = process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit, score_cutoff=60)
-    return [{"business_id": key, "label": label, "score": round(score)} for label, score, key in found]
+        .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None), readable_datasets(actor))
+    ).all()
+    choices = {r.id: f"{r.trading_name or r.company_name}, {r.address} {r.postcode}" for r in rows}
+    business_of = {r.id: r.business_id for r in rows}
+    best: dict[int, float] = {}
+    for _label, score, key in process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process,
+                                              limit=limit * 4, score_cutoff=60):
+        bid = business_of[key]
+        best[bid] = max(best.get(bid, 0.0), score)
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    views = business_views(session, actor, [b for b, _s in ranked])
+    return [{"business_id": b, "label": views[b].label, "score": round(sc)} for b, sc in ranked if b in views]
 
 
 def _clean(session: Session, actor: Actor, data: ReferralInput) -> ReferralInput:
@@ -130,7 +146,8 @@ def _clean(session: Session, actor: Actor, data: ReferralInput) -> ReferralInput
     known = set(session.scalars(select(Agency.id).where(Agency.id.in_(recipients), Agency.active.is_(True))))
     if set(recipients) - known:
         raise ValidationError("Recipients: choose active partner agencies.")
-    return ReferralInput(**{**data.__dict__, "subject": subject, "recipient_ids": recipients,
+    business_id = None if data.business_id is None else ensure_business(session, actor, data.business_id)
+    return ReferralInput(**{**data.__dict__, "subject": subject, "recipient_ids": recipients, "business_id": business_id,
                             "summary": data.summary.strip(), "body": data.body.strip(), "place": data.place.strip()})
 
 
@@ -212,11 +229,14 @@ def _sender_view(s: Session, ref: Referral) -> dict[str, Any]:
             "handling_code": ref.handling_code, "business_id": ref.business_id}
 
 
-def _recipient_view(ref: Referral) -> dict[str, Any]:
-    """What a receiving agency may see: the text only when the handling code lets it pass."""
-    full = grading.visibility(ref.scheme, ref.handling_code or "") == "full"
+def _recipient_view(session: Session, actor: Actor, ref: Referral) -> dict[str, Any]:
+    """What an analyst of a receiving agency may see: the text only when the handling code lets it pass."""
+    recipients = list(session.scalars(select(ReferralRecipient.agency_id).where(ReferralRecipient.referral_id == ref.id)))
+    level = referral_text_level(actor, sender_id=ref.sender_id, recipient_agency_ids=recipients, scheme=ref.scheme,
+                                handling_code=ref.handling_code)
+    text, is_summary = referral_text(level, body=ref.body, summary=ref.summary)
     return {"id": ref.id, "subject": ref.subject, "subject_type": ref.subject_type, "place": ref.place,
-            "text": ref.body if full else ref.summary, "text_is_summary": not full,
+            "text": text, "text_is_summary": is_summary,
             "observed_at": ref.observed_at, "sent_at": ref.sent_at, "business_id": ref.business_id,
             "grading": grading.label(ref.scheme, ref.source_grade, ref.intel_grade, ref.handling_code)}
 
@@ -282,9 +302,9 @@ def inbox(session: Session, actor: Actor, *, today: date | None = None, open_onl
     names = dict(session.execute(select(User.id, User.name).where(User.agency_id == actor.agency_id)).all())
     rows = []
     for rec, ref, sender_agency, answered in session.execute(q):
-        v = _recipient_view(ref)
         rows.append({
-            "recipient_id": rec.id, "Subject": ref.subject, "From": sender_agency, "Sent": ref.sent_at, "Grading": v["grading"],
+            "recipient_id": rec.id, "Subject": ref.subject, "From": sender_agency, "Sent": ref.sent_at,
+            "Grading": grading.label(ref.scheme, ref.source_grade, ref.intel_grade, ref.handling_code),
             "Status": rec.status, "Assigned to": names.get(rec.assigned_to_id, ""), "Acknowledge by": rec.acknowledge_by,
             "Feedback by": rec.feedback_by, "Feedback given": bool(answered),
             "Overdue": not answered and rec.feedback_by is not None and rec.feedback_by < today,
@@ -306,7 +326,7 @@ def _own_recipient(s: Session, actor: Actor, recipient_id: int, action: str = "r
 
 def referral_for_recipient(session: Session, actor: Actor, recipient_id: int) -> dict[str, Any]:
     rec, ref = _own_recipient(session, actor, recipient_id, "referral.view_inbox")
-    out = _recipient_view(ref)
+    out = _recipient_view(session, actor, ref)
     out["recipient"] = {"id": rec.id, "status": rec.status, "assigned_to_id": rec.assigned_to_id, "decision": rec.decision,
                         "decision_reason": rec.decision_reason, "acknowledge_by": rec.acknowledge_by, "feedback_by": rec.feedback_by,
                         "action_id": rec.action_id, "visit_id": rec.visit_id}
@@ -358,8 +378,7 @@ def assign(uow: UnitOfWork, actor: Actor, recipient_id: int, user_id: int) -> No
 def link_business(uow: UnitOfWork, actor: Actor, recipient_id: int, business_id: int) -> None:
     s = uow.session
     rec, ref = _own_recipient(s, actor, recipient_id)
-    if s.get(Business, business_id) is None:
-        raise ValidationError("Business: choose one from the shared risk list.")
+    business_id = ensure_business(s, actor, business_id)  # one the analyst's agency may read, or NotFound
     before = {"business_id": ref.business_id}
     ref.business_id = business_id
     record(s, actor, action="referral.link_business", entity="referral", entity_id=ref.id, before=before,
@@ -389,9 +408,14 @@ def decide(uow: UnitOfWork, actor: Actor, recipient_id: int, *, decision: str, r
         problem = visit_rules.plan_problem(visit_on, visit_rules.today())
         if problem:
             raise ValidationError(problem.replace("When:", "Visit:", 1))
-        visit = Visit(business_id=ref.business_id, premises_text=ref.place or ref.subject, starts_at=visit_on,
+        # The calendar is partnership-wide: the visit is at the linked business (named per viewer) or says where to
+        # ask; the referral's words stay behind the wall.
+        business_id = ref.business_id if ref.business_id and readable_businesses(s, actor, [ref.business_id]) else None
+        premises = (business_views(s, actor, [business_id])[business_id].label if business_id
+                    else f"Premises in referral {ref.id}: ask {actor.agency_name or 'the lead agency'}")
+        visit = Visit(business_id=business_id, premises_text=premises[:300], starts_at=visit_on,
                       ends_at=visit_on + timedelta(hours=2), lead_agency_id=rec.agency_id, status="draft", version=1,
-                      created_by_id=actor.id, briefing=f"Tasked from referral {ref.id}: {ref.subject}",
+                      created_by_id=actor.id, briefing=f"Tasked from referral {ref.id}.",
                       reasons=[f"Tasked by {actor.agency_name} from a referral"])
         visit.agencies = [VisitAgency(agency_id=rec.agency_id, response="confirmed")]
         s.add(visit)

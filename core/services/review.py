@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.domain import Sharing
 from core.errors import Forbidden, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import record
 from core.services.linking import LinkSummary, last_run, relink
 from core.store import Store
 from core.store.models import Agency, AgencyRecord, Dataset, MatchDecision, MatchReview
+from core.visibility import ensure_business, readable_datasets
 
 DECISIONS = ("match", "no match", "unsure")
 FIELDS = ("trading_name", "company_name", "address", "postcode", "phone", "contact", "sector", "risk_value",
@@ -40,7 +40,7 @@ def _readable(session: Session, actor: Actor) -> dict[int, tuple[int, str]]:
     """Datasets whose records this analyst may read in full: dataset id -> (agency id, agency code)."""
     rows = session.execute(
         select(Dataset.id, Dataset.agency_id, Agency.code).join(Agency, Agency.id == Dataset.agency_id)
-        .where(or_(Dataset.sharing == Sharing.FULL.value, Dataset.agency_id == actor.agency_id))
+        .where(readable_datasets(actor))
     ).all()
     return {d: (a, c) for d, a, c in rows}
 
@@ -134,6 +134,8 @@ def apply_decisions(store: Store, actor: Actor, progress: Any = None) -> LinkSum
 
 
 def _business_records(session: Session, actor: Actor, business_id: int) -> list[tuple[int, str, int]]:
+    """The business's current records, when the analyst's agency may read the business at all (NotFound otherwise)."""
+    business_id = ensure_business(session, actor, business_id)
     rows = session.execute(
         select(AgencyRecord.dataset_id, AgencyRecord.reference, AgencyRecord.agency_id)
         .where(AgencyRecord.business_id == business_id, AgencyRecord.current.is_(True))

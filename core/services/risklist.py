@@ -1,11 +1,11 @@
 """The shared risk list: one row per business with the agencies that hold it, as one viewer may see it.
 
-Sharing limits are applied here, in the query, for every page and export:
-- a fully shared dataset (or the viewer's own agency's) shows its records' details;
-- an interest-only dataset of another agency shows only that the agency holds the business, and its band;
-- an owner-only dataset of another agency shows nothing at all (it still helped the matching).
-A business is listed only when the viewer may see at least one of its records in detail, and its
-name and address come from such a record, never from one the viewer may not read.
+Sharing limits (`core.visibility`, the one statement of the rule) are applied here, in the query, for every
+page and export: a record the viewer reads in full shows its details; an interest-only one only that the agency
+holds the business, and its band; an owner-only one of another agency nothing at all (it still helped the
+matching). A business is listed only when the viewer may read at least one of its records, and its name,
+address, postcode and district come from such records (`visibility.describe`), never from one the viewer may
+not read nor from the values the matcher stored on the business.
 """
 from __future__ import annotations
 
@@ -20,8 +20,20 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import risk
-from core.domain import Sharing
 from core.errors import NotFound, ValidationError
+from core.visibility import (
+    DESCRIBE_COLUMNS,
+    EVERYONE,
+    BusinessView,
+    Level,
+    business_views,
+    describe,
+    ensure_business,
+    private_label,
+    readable_businesses,
+    record_level,
+    roots,
+)
 from core.permissions import Actor, ensure
 from core.services.audit import record
 from core.store import Store
@@ -76,7 +88,7 @@ def _visible_datasets(session: Session, actor: Actor) -> pd.DataFrame:
     ).all()
     out = pd.DataFrame(rows, columns=["dataset_id", "dataset", "sharing", "agency_id", "agency", "last_imported_at",
                                       "stale_after_days"])
-    out["see"] = [risk.visibility(s, a, actor.agency_id) for s, a in zip(out["sharing"], out["agency_id"], strict=True)]
+    out["see"] = [record_level(s, a, actor.agency_id).value for s, a in zip(out["sharing"], out["agency_id"], strict=True)]
     today = datetime.now(timezone.utc)
     out["age_days"] = [(today - t).days if t is not None else None for t in out["last_imported_at"]]
     out["stale"] = [a is None or a > s for a, s in zip(out["age_days"], out["stale_after_days"], strict=True)]
@@ -88,7 +100,7 @@ def dataset_freshness(store: Store, actor: Actor) -> pd.DataFrame:
     ensure(actor, "risklist.view")
     with store.read() as s:
         ds = _visible_datasets(s, actor)
-    return ds[ds["see"] != "none"].drop(columns=["see"]).reset_index(drop=True)
+    return ds[ds["see"] != Level.NONE].drop(columns=["see"]).reset_index(drop=True)
 
 
 def _frame(session: Session, stmt: Any) -> pd.DataFrame:
@@ -100,14 +112,15 @@ def _frame(session: Session, stmt: Any) -> pd.DataFrame:
 
 
 def _records(session: Session, actor: Actor, datasets: pd.DataFrame) -> pd.DataFrame:
-    """The current records this viewer may see (detail or interest), one row each."""
-    detail = [int(i) for i in datasets.loc[datasets["see"] == "detail", "dataset_id"]]
-    interest = [int(i) for i in datasets.loc[datasets["see"] == "interest", "dataset_id"]]
+    """The current records this viewer may see (in full or as an interest), one row each."""
+    detail = [int(i) for i in datasets.loc[datasets["see"] == Level.FULL, "dataset_id"]]
+    interest = [int(i) for i in datasets.loc[datasets["see"] == Level.INTEREST, "dataset_id"]]
     if not detail:
-        return pd.DataFrame(columns=["business_id", "dataset_id", "agency_id", "trading_name", "company_name", "address",
-                                     "postcode", "sector", "risk_band", "last_contact"])
+        return pd.DataFrame(columns=["business_id", "record_id", "dataset_id", "agency_id", "trading_name",
+                                     "company_name", "address", "postcode", "sector", "risk_band", "last_contact"])
     frame = _frame(session, select(
-        AgencyRecord.business_id, AgencyRecord.dataset_id, AgencyRecord.agency_id, AgencyRecord.trading_name,
+        AgencyRecord.business_id, AgencyRecord.id.label("record_id"), AgencyRecord.dataset_id, AgencyRecord.agency_id,
+        AgencyRecord.trading_name,
         AgencyRecord.company_name, AgencyRecord.address, AgencyRecord.postcode, AgencyRecord.sector,
         AgencyRecord.risk_band, AgencyRecord.last_contact)
         .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None),
@@ -166,13 +179,13 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
         recs["agency"] = recs["agency_id"].map(codes)
         recs["imported"] = recs["dataset_id"].map(meta["last_imported_at"])
         recs["stale"] = recs["dataset_id"].map(meta["stale"])
-        detail = recs[recs["see"] == "detail"]
+        detail = recs[recs["see"] == Level.FULL]
         listed = detail["business_id"].unique()
         recs = recs[recs["business_id"].isin(listed)]
 
         # Per business and agency: the highest band that agency gives it (vectorised: 100,000 businesses).
         recs["rank"] = recs["risk_band"].map(risk.BAND_RANK).fillna(0).astype(int)
-        recs["is_interest"] = recs["see"] == "interest"
+        recs["is_interest"] = recs["see"] == Level.INTEREST
         per_agency = (recs.groupby(["business_id", "agency"], as_index=False, sort=True)
                       .agg(rank=("rank", "max"), interest=("is_interest", "min")))
         per_agency["band"] = per_agency["rank"].map(risk.RANK_BAND)
@@ -186,17 +199,12 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
         summaries = _joined(per_agency["business_id"], per_agency["agency"] + " " + per_agency["shown"])
         wide = per_agency.pivot(index="business_id", columns="agency", values="shown").fillna("")
 
-        # Name and address from the best record the viewer may read in full.
-        detail = detail.assign(named=(detail["trading_name"].fillna("") != "") | (detail["company_name"].fillna("") != ""))
-        detail = detail.sort_values(["business_id", "named", "last_contact"], ascending=[True, False, False],
-                                    na_position="last")
-        first = detail.drop_duplicates("business_id").set_index("business_id")
+        # Name, address, postcode and sector from the records the viewer may read in full (one rule, per viewer).
+        described = describe(detail[DESCRIBE_COLUMNS])
         out = pd.DataFrame(index=pd.Index(listed, name="business_id"))
-        name = first["trading_name"].where(first["trading_name"].fillna("") != "", first["company_name"]).fillna("")
-        out["name"] = name.where(name != "", NO_NAME)
-        out["address"] = first["address"].fillna("")
-        sector = detail[detail["sector"].fillna("") != ""].drop_duplicates("business_id").set_index("business_id")["sector"]
-        out["sector"] = sector.reindex(out.index).fillna("")
+        for col in ("name", "address", "postcode", "district", "sector"):
+            out[col] = described[col].reindex(out.index).fillna("")
+        out["name"] = out["name"].where(out["name"] != "", NO_NAME)
         out["agencies"] = agencies
         out["n_agencies"] = n_agencies
         out["score"] = scores
@@ -207,8 +215,8 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
         out["data_as_of"] = contributing["imported"].min()
         out["stale"] = contributing["stale"].any()
 
-        biz = _frame(s, select(Business.id.label("business_id"), Business.postcode, Business.district,
-                               Business.tasking_requested_at).where(Business.active.is_(True))).set_index("business_id")
+        biz = _frame(s, select(Business.id.label("business_id"), Business.tasking_requested_at)
+                     .where(Business.active.is_(True))).set_index("business_id")
         out = out.join(biz)
         out["tasking"] = out["tasking_requested_at"].notna()
         out = out.drop(columns=["tasking_requested_at"])
@@ -228,8 +236,8 @@ def whole_list(store: Store, actor: Actor) -> RiskList:
     out = out.reset_index()
     out = out.sort_values(["score", "n_agencies", "name"], ascending=[False, False, True], kind="stable")
     agency_codes = sorted(wide.columns)
-    interest_codes = tuple(sorted(set(datasets.loc[datasets["see"] == "interest", "agency"]) - set(
-        datasets.loc[datasets["see"] == "detail", "agency"])))
+    interest_codes = tuple(sorted(set(datasets.loc[datasets["see"] == Level.INTEREST, "agency"]) - set(
+        datasets.loc[datasets["see"] == Level.FULL, "agency"])))
     return RiskList(out[COLUMNS + agency_codes].reset_index(drop=True), agency_codes, len(out), datasets=datasets,
                     interest_codes=interest_codes)
 
@@ -287,11 +295,7 @@ def business_detail(store: Store, actor: Actor, business_id: int) -> dict[str, A
     ensure(actor, "risklist.view")
     with store.read() as s:
         datasets = _visible_datasets(s, actor).set_index("dataset_id")
-        biz = s.get(Business, business_id)
-        while biz is not None and biz.merged_into_id:
-            biz = s.get(Business, biz.merged_into_id)
-        if biz is None:
-            raise NotFound(f"Business {business_id} is not on the risk list.")
+        biz = s.get(Business, ensure_business(s, actor, business_id))
         recs = s.execute(
             select(AgencyRecord, Agency.code).join(Agency, Agency.id == AgencyRecord.agency_id)
             .where(AgencyRecord.business_id == biz.id, AgencyRecord.current.is_(True))
@@ -299,9 +303,9 @@ def business_detail(store: Store, actor: Actor, business_id: int) -> dict[str, A
         shown, interest = [], []
         for rec, code in recs:
             see = datasets.at[rec.dataset_id, "see"] if rec.dataset_id in datasets.index else "none"
-            if see == "detail":
+            if see == Level.FULL:
                 shown.append((rec, code, datasets.at[rec.dataset_id, "dataset"]))
-            elif see == "interest":
+            elif see == Level.INTEREST:
                 interest.append({"agency": code, "band": rec.risk_band or "interest"})
         if not shown:
             raise NotFound(f"Business {business_id} is not on the risk list.")
@@ -310,22 +314,24 @@ def business_detail(store: Store, actor: Actor, business_id: int) -> dict[str, A
             .join(Business, or_(and_(BusinessLink.business_a_id == biz.id, Business.id == BusinessLink.business_b_id),
                                 and_(BusinessLink.business_b_id == biz.id, Business.id == BusinessLink.business_a_id)))
         ).all()
-        readable = [int(i) for i in datasets.index[datasets["see"] == "detail"]]
+        readable = [int(i) for i in datasets.index[datasets["see"] == Level.FULL]]
         linked = _readable_records(s, [b for _k, _v, b in links], readable)
+        named = business_views(s, actor, [biz.id, *linked])
         context = _readable_context(s, [r for r, _c, _d in shown], readable)
     records = [{"agency": code, "dataset": ds, "reference": r.reference, "trading_name": r.trading_name,
                 "company_name": r.company_name, "address": r.address, "postcode": r.postcode, "phone": r.phone,
                 "contact": r.contact, "sector": r.sector, "risk_value": r.risk_value, "band": r.risk_band or "",
                 "last_contact": r.last_contact, "match_score": r.match_score} for r, code, ds in shown]
+    me = named[biz.id]
     return {
-        "id": biz.id, "name": records[0]["trading_name"] or records[0]["company_name"], "records": records,
+        "id": biz.id, "name": me.name, "address": me.address, "postcode": me.postcode, "records": records,
         "interest": interest, "why": _why_matched([r for r, _c, _d in shown], context),
-        "connections": _connections([r for r, _c, _d in shown], links, linked),
+        "connections": _connections([r for r, _c, _d in shown], links, linked, named),
     }
 
 
 def _readable_records(session: Session, business_ids: list[int], readable: list[int]) -> dict[int, list[AgencyRecord]]:
-    """The current records of these businesses in datasets the viewer may read in full, best first."""
+    """The current records of these businesses in datasets the viewer may read in full."""
     if not business_ids or not readable:
         return {}
     out: dict[int, list[AgencyRecord]] = {}
@@ -333,13 +339,11 @@ def _readable_records(session: Session, business_ids: list[int], readable: list[
             AgencyRecord.business_id.in_(business_ids), AgencyRecord.current.is_(True),
             AgencyRecord.dataset_id.in_(readable))):
         out.setdefault(r.business_id, []).append(r)
-    for recs in out.values():  # named first, then the most recent contact (as the list names a business)
-        recs.sort(key=lambda r: (not (r.trading_name or r.company_name),
-                                 -(r.last_contact.toordinal() if r.last_contact else 0), r.id))
     return out
 
 
-def _connections(mine: list[AgencyRecord], links: list[Any], linked: dict[int, list[AgencyRecord]]) -> list[dict[str, Any]]:
+def _connections(mine: list[AgencyRecord], links: list[Any], linked: dict[int, list[AgencyRecord]],
+                 named: dict[int, BusinessView]) -> list[dict[str, Any]]:
     """Connected businesses the viewer may see, named and addressed from records the viewer may read; the shared
     value (phone, contact, building) only when readable records on both sides carry it."""
     from core.matching import connection_label, connection_values
@@ -347,13 +351,12 @@ def _connections(mine: list[AgencyRecord], links: list[Any], linked: dict[int, l
     out = []
     for kind, value, bid in links:
         theirs = linked.get(bid)
-        if not theirs:
+        if not theirs or bid not in named:
             continue  # known to the viewer only through data they may not read: not shown at all
         ours_carry = any(value in connection_values(kind, _as_input(r)) for r in mine)
         theirs_carry = any(value in connection_values(kind, _as_input(r)) for r in theirs)
-        best = theirs[0]
         out.append({"label": connection_label(kind), "business_id": bid,
-                    "name": best.trading_name or best.company_name or "", "address": best.address or "",
+                    "name": named[bid].name, "address": named[bid].address,
                     "kind": kind, "value": value if ours_carry and theirs_carry else ""})
     return out
 
@@ -370,22 +373,6 @@ def _readable_context(session: Session, recs: list[AgencyRecord], readable: list
     return list(session.scalars(select(AgencyRecord).where(
         AgencyRecord.postcode.in_(postcodes), AgencyRecord.current.is_(True), AgencyRecord.dataset_id.in_(readable))
         .order_by(AgencyRecord.id).limit(MAX_CONTEXT_RECORDS)))
-
-
-def listed_business_ids(session: Session, actor: Actor | None, ids: list[int]) -> set[int]:
-    """Which of these businesses the viewer may read (see in detail); with no actor, which every partner may.
-
-    A business known to the viewer only through other agencies' owner-only or interest-only data is not
-    among them: its name and address must not reach that viewer (risk list, connections, visits).
-    """
-    if not ids:
-        return set()
-    readable = Dataset.sharing == Sharing.FULL.value
-    if actor is not None:
-        readable = or_(readable, Dataset.agency_id == actor.agency_id)
-    q = (select(AgencyRecord.business_id).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
-         .where(AgencyRecord.business_id.in_(ids), AgencyRecord.current.is_(True), readable))
-    return set(session.scalars(q))
 
 
 def _as_input(r: AgencyRecord) -> Any:
@@ -420,20 +407,44 @@ def _why_matched(recs: list[AgencyRecord], context: list[AgencyRecord] = ()) -> 
 # --- tasking and exports ------------------------------------------------------------------------------
 
 
-def send_to_tasking(store: Store, actor: Actor, business_ids: list[int], reason: str) -> int:
-    """Mark businesses for the next tasking meeting and for visit planning; returns how many were added."""
+class PrivateTasking(ValidationError):
+    """Some businesses sent to tasking are readable by the sender's agency alone: the board would see a label."""
+
+    def __init__(self, names: list[str], label: str) -> None:
+        self.names = names
+        super().__init__(
+            f"{len(names)} of these {'business is' if len(names) == 1 else 'businesses are'} known to the partnership "
+            f"only through your agency's data ({'; '.join(names[:5])}{'…' if len(names) > 5 else ''}). The board's "
+            f"agenda and minutes will show {'it' if len(names) == 1 else 'them'} as '{label}' and your reason as you "
+            "wrote it, so keep the reason free of names. Choose 'send with a label' to go ahead.")
+
+
+def send_to_tasking(store: Store, actor: Actor, business_ids: list[int], reason: str, *,
+                    private_ok: bool = False) -> int:
+    """Mark businesses for the next tasking meeting and for visit planning; returns how many were added.
+
+    The board reads the agenda: a business every partner may not read goes on it under a label naming only the
+    sender's agency, and only once the sender has said so (`private_ok`)."""
     ensure(actor, "tasking.request")
-    ids = sorted({int(b) for b in business_ids})
-    if not ids:
+    try:
+        wanted = sorted({int(b) for b in business_ids})
+    except (TypeError, ValueError):
+        raise ValidationError("Choose the businesses from the list.") from None
+    if not wanted:
         raise ValidationError("Choose at least one business to send to tasking.")
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError("Reason: say in a few words why these businesses should go to tasking.")
     with store.uow() as uow:
         s = uow.session
-        visible = listed_business_ids(s, actor, ids)
-        if set(ids) - visible:
+        if set(wanted) - readable_businesses(s, actor, wanted):
             raise NotFound("Some of the chosen businesses are not on your risk list; refresh the list and choose again.")
+        root_of = roots(s, wanted)
+        ids = sorted(set(root_of.values()))
+        private = sorted(set(ids) - readable_businesses(s, EVERYONE, ids))
+        if private and not private_ok:
+            views = business_views(s, actor, private)
+            raise PrivateTasking([views[b].label for b in private if b in views], private_label(actor.agency_name))
         already = set(s.scalars(select(TaskingRequest.business_id).where(TaskingRequest.business_id.in_(ids),
                                                                          TaskingRequest.status == "open")))
         now = datetime.now(timezone.utc)
@@ -446,7 +457,8 @@ def send_to_tasking(store: Store, actor: Actor, business_ids: list[int], reason:
             s.get(Business, bid).tasking_requested_at = now
             s.flush()
             record(s, actor, action="tasking.request", entity="business", entity_id=bid,
-                   after={"tasking_request_id": tr.id, "reason": reason}, summary=f"Sent business {bid} to tasking")
+                   after={"tasking_request_id": tr.id, "reason": reason, "labelled": bid in private},
+                   summary=f"Sent business {bid} to tasking" + (" (shown to the board with a label)" if bid in private else ""))
             added += 1
         uow.commit()
     return added

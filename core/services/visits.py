@@ -2,10 +2,10 @@
 collect each agency's answer, move through draft → proposed → confirmed → done, and keep officer
 safety markers in front of the team.
 
-Sharing is honoured here: an agency's owner-only records are invisible to other agencies, so a
-planner never sees (or is suggested) an issue that only such a record would reveal; warning
-markers reach only roles allowed "marker.view" (others get none, not even a count). A visit whose
-premises the viewer may not know is shown as withheld (`core/services/withholding.py`), and what a
+What each viewer may see is decided in `core.visibility` and asked here for every id a user gives: a planner
+never sees (or is suggested) an issue that only another agency's owner-only record would reveal; a visit's
+premises are shown per viewer (withheld from those who may not know them); warning markers reach only
+roles allowed "marker.view" on premises they may read or visit (others get none, not even a count). What a
 visit's day still allows is decided in `core/visits/status.py`.
 """
 from __future__ import annotations
@@ -20,19 +20,16 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.domain import Approach, Sharing, VisitStatus
+from core.domain import Approach, VisitStatus
 from core.errors import Conflict, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import record, snapshot
 from core.services.catalogue import capabilities
 from core.services.linking import connected_businesses
 from core.services.partnership import settings
-from core.services.risklist import listed_business_ids
-from core.services.withholding import business_roots, ensure_not_withheld, withheld
 from core.store.models import (
     Agency,
     AgencyRecord,
-    Business,
     Dataset,
     Indicator,
     Referral,
@@ -49,6 +46,17 @@ from core.visits import status as rules
 from core.visits.deconflict import Clash, PlannedVisit, deconflict, normalise_premises
 from core.visits.recommend import (ENTRY_RANK, PREMISES_KINDS, Recommendation, entry_route, notice_warning, recommend,
                                    route_text)
+from core.visibility import (
+    Level,
+    ensure_business,
+    ensure_business_view,
+    ensure_visit,
+    may_see_markers,
+    record_level,
+    roots,
+    visit_premises,
+    withheld_visits,
+)
 
 APPROACHES = tuple(a.value for a in Approach)
 STATUSES = rules.STATUSES
@@ -123,15 +131,16 @@ def premises_kind(sector: str, holders: set[str] = frozenset()) -> str:  # type:
     return "other"
 
 
-def _visible_records(session: Session, actor: Actor, business_id: int) -> tuple[list[tuple[AgencyRecord, Dataset, Agency]], bool]:
-    """Current records of the business the actor may know of, and whether any exist at all."""
+def _holders(session: Session, actor: Actor, business_id: int) -> list[tuple[AgencyRecord, Level, Agency]]:
+    """Current records of the business the actor may know of (read in full or as an interest), with the level."""
     rows = session.execute(
-        select(AgencyRecord, Dataset, Agency).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
+        select(AgencyRecord, Dataset.sharing, Dataset.agency_id, Agency).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
         .join(Agency, Agency.id == AgencyRecord.agency_id)
         .where(AgencyRecord.business_id == business_id, AgencyRecord.current.is_(True))
+        .order_by(AgencyRecord.id)
     ).all()
-    visible = [(r, d, a) for r, d, a in rows if d.sharing != Sharing.OWNER.value or d.agency_id == actor.agency_id]
-    return visible, bool(rows)
+    levels = [(r, record_level(sharing, owner, actor.agency_id), a) for r, sharing, owner, a in rows]
+    return [(r, level, a) for r, level, a in levels if level is not Level.NONE]
 
 
 def _referral_issues(session: Session, actor: Actor, business_id: int, now: datetime) -> Counter[str]:
@@ -154,30 +163,22 @@ def interest(session: Session, actor: Actor, business_id: int, *, now: datetime 
     """The premises and what the planner may expect there: each agency's interest and recent referrals."""
     ensure(actor, "visit.plan")
     now = now or datetime.now(timezone.utc)
-    biz = session.get(Business, business_id)
-    if biz is None:
-        raise NotFound(f"No business {business_id} on the shared risk list.")
-    visible, any_records = _visible_records(session, actor, business_id)
-    readable = [d for _r, d, _a in visible if d.sharing == Sharing.FULL.value or d.agency_id == actor.agency_id]
-    if any_records and not readable:
-        # Owner-only data of another agency hides the business; interest-only data never names it.
-        raise NotFound(f"No business {business_id} on the shared risk list.")
+    biz = ensure_business_view(session, actor, business_id)  # interest-only and others' owner-only data never name it
     suggested: dict[str, list[str]] = defaultdict(list)
     holders: dict[str, str] = {}
-    for rec, ds, agency in visible:
+    for rec, level, agency in _holders(session, actor, biz.id):
         if agency.name in holders:
             continue
-        detail = f"risk {rec.risk_band}" if ds.sharing == Sharing.FULL.value and rec.risk_band else "has an interest"
+        detail = f"risk {rec.risk_band}" if level is Level.FULL and rec.risk_band else "has an interest"
         holders[agency.name] = detail
         holders.setdefault(f"code:{agency.code}", agency.code)
         for issue in agency.remit or []:
             suggested[issue].append(f"{agency.name} ({detail})")
-    for issue, n in _referral_issues(session, actor, business_id, now).items():
+    for issue, n in _referral_issues(session, actor, biz.id, now).items():
         suggested[issue].append(f"{n} intelligence {'referral' if n == 1 else 'referrals'}")
     codes = {v for k, v in holders.items() if k.startswith("code:")}
     return {
-        "business_id": biz.id, "premises": ", ".join(x for x in (biz.name, biz.address, biz.postcode) if x),
-        "sector": biz.sector, "kind": premises_kind(biz.sector, codes),
+        "business_id": biz.id, "premises": biz.label, "sector": biz.sector, "kind": premises_kind(biz.sector, codes),
         "agencies": {k: v for k, v in holders.items() if not k.startswith("code:")},
         "issues": [{"issue": i, "why": "; ".join(why)} for i, why in sorted(suggested.items(), key=lambda kv: (-len(kv[1]), kv[0]))],
     }
@@ -222,6 +223,7 @@ def notice_warning_for(session: Session, actor: Actor, lead_id: int, kind: str, 
 def visit_referral_issues(session: Session, actor: Actor, visit_id: int) -> list[dict[str, str]]:
     """Issues ticked on the referral a visit was tasked from, when the actor's agency sent or received it."""
     ensure(actor, "visit.plan")
+    ensure_visit(session, actor, _visit(session, visit_id))
     rows = session.execute(
         select(Indicator.issue, Referral.id).join(ReferralIndicator, ReferralIndicator.indicator_id == Indicator.id)
         .join(Referral, Referral.id == ReferralIndicator.referral_id)
@@ -258,6 +260,13 @@ def _planned(v: Visit, officers: dict[int, set[int]], names: dict[int, str], lab
 def clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | None = None) -> list[Clash]:
     """Warnings for a plan against the other visits (same or connected premises, officers double-booked)."""
     ensure(actor, "visit.view")
+    if plan.business_id is not None:
+        ensure_business(session, actor, plan.business_id)
+    return _clashes(session, actor, plan, visit_id=visit_id)
+
+
+def _clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | None = None) -> list[Clash]:
+    """`clashes` for a plan already checked (a stored visit the actor may see, or a cleaned plan)."""
     days = settings(session).deconfliction_days
     window = timedelta(days=days)
     near = list(session.scalars(select(Visit).where(
@@ -270,20 +279,19 @@ def clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | 
     names = dict(session.execute(select(User.id, User.name).where(User.id.in_(set(plan.officer_ids) | {u for s in officers.values() for u in s} or {-1}))).all())
     links = {plan.business_id: connected_businesses(session, plan.business_id)} if plan.business_id else {}
     biz_ids = {v.business_id for v in near if v.business_id} | ({plan.business_id} if plan.business_id else set())
-    labels = {i: n for i, n in session.execute(select(Business.id, Business.name).where(Business.id.in_(biz_ids or {-1})))}
-    # A clash with a visit whose premises are withheld from this viewer still fires, naming only its lead.
-    hidden = withheld(session, actor, near)
+    # Each other visit named as this viewer may see it: a clash with a withheld one still fires, naming only its lead.
+    labels = visit_premises(session, actor, near)
     proposed = PlannedVisit(visit_id, plan.starts_at, plan.ends_at, plan.business_id, plan.premises_text, "draft",
                             frozenset(plan.officer_ids), {i: names.get(i, "") for i in plan.officer_ids})
-    others = [_planned(v, officers, names, hidden.get(v.id) or labels.get(v.business_id or -1, "")) for v in near]
-    return deconflict(proposed, others, canonical=business_roots(session, biz_ids | {b for s in links.values() for b in s}),
+    others = [_planned(v, officers, names, labels[v.id]) for v in near]
+    return deconflict(proposed, others, canonical=roots(session, biz_ids | {b for s in links.values() for b in s}),
                       links=links, window_days=days)
 
 
 # --- planning ---------------------------------------------------------------------------------
 
 
-def _clean_plan(session: Session, plan: VisitPlan) -> VisitPlan:
+def _clean_plan(session: Session, actor: Actor, plan: VisitPlan) -> VisitPlan:
     if plan.starts_at.tzinfo is None or plan.ends_at.tzinfo is None:
         raise ValidationError("When: give the date and time (with the time zone).")
     if plan.ends_at <= plan.starts_at:
@@ -291,11 +299,10 @@ def _clean_plan(session: Session, plan: VisitPlan) -> VisitPlan:
     if plan.ends_at - plan.starts_at > timedelta(hours=24):
         raise ValidationError("When: a visit lasts at most a day; plan a week of action for longer.")
     premises = " ".join(plan.premises_text.split())
+    business_id = None
     if plan.business_id is not None:
-        biz = session.get(Business, plan.business_id)
-        if biz is None:
-            raise ValidationError("Premises: choose a business from the shared risk list, or type the address.")
-        premises = premises or ", ".join(x for x in (biz.name, biz.address, biz.postcode) if x)
+        biz = ensure_business_view(session, actor, plan.business_id)  # a business the planner may read, or NotFound
+        business_id, premises = biz.id, premises or biz.label
     if not premises:
         raise ValidationError("Premises: type the name and address of the premises.")
     if plan.approach not in APPROACHES:
@@ -323,7 +330,7 @@ def _clean_plan(session: Session, plan: VisitPlan) -> VisitPlan:
             raise ValidationError("Named officers: choose active people of the attending agencies.")
     if plan.premises_kind not in PREMISES_KINDS:
         raise ValidationError(f"Premises kind: choose one of {', '.join(PREMISES_KINDS)}.")
-    return VisitPlan(plan.starts_at, plan.ends_at, list(team.values()), lead, plan.business_id, premises[:300],
+    return VisitPlan(plan.starts_at, plan.ends_at, list(team.values()), lead, business_id, premises[:300],
                      plan.entry_route.strip(), plan.approach, plan.briefing.strip(), officer_ids,
                      sorted({i.strip() for i in plan.issues if i.strip()}), plan.premises_kind)
 
@@ -357,16 +364,18 @@ def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation
     """
     ensure(actor, "visit.plan")
     s = uow.session
-    clean = _clean_plan(s, plan)
-    names = agency_names(s)
     existing = None if visit_id is None else _visit(s, visit_id)
+    if existing is not None:
+        ensure_visit(s, actor, existing)
+    clean = _clean_plan(s, actor, plan)
+    names = agency_names(s)
     if existing is not None and base_version is not None and existing.version != base_version:
         raise _stale(s, existing)
     problem = rules.plan_problem(clean.starts_at, rules.today(), status=existing.status if existing else None,
                                  was_at=existing.starts_at if existing else None)
     if problem:
         raise ValidationError(problem)
-    found = clashes(s, actor, clean, visit_id=visit_id)
+    found = _clashes(s, actor, clean, visit_id=visit_id)
     if found and not clash_reason.strip():
         raise ClashError(found)
     rec = recommendation
@@ -389,7 +398,9 @@ def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation
         visit.reasons = [head, *rec.reasons]
     overrides = kept + _overrides(clean, rec, names, actor, override_reason.strip())
     if found:
-        overrides.append({"what": "clash", "recommended": "; ".join(c.message for c in found), "chosen": "proceed",
+        # Stored for every reader of this visit: the other visits by number, never by premises (named per viewer).
+        overrides.append({"what": "clash", "recommended": "; ".join(f"{c.kind}: visit {c.visit_id}" for c in found),
+                          "chosen": "proceed",
                           "reason": clash_reason.strip(), "by": actor.username,
                           "at": datetime.now(timezone.utc).isoformat(timespec="minutes")})
     visit.overrides = overrides
@@ -420,7 +431,7 @@ def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation
              "officers": clean.officer_ids}
     record(s, actor, action="visit.plan" if visit_id is None else "visit.update", entity="visit", entity_id=visit.id,
            before=before or None, after=after,
-           summary=f"{'planned' if visit_id is None else 'changed'} a visit to {clean.premises_text[:80]}"
+           summary=f"{'planned' if visit_id is None else 'changed'} visit {visit.id} on {clean.starts_at:%d %b %Y}"
            + (" (moved: answers reset)" if moved else ""))
     uow.commit()
     return visit.id
@@ -446,6 +457,7 @@ def set_status(uow: UnitOfWork, actor: Actor, visit_id: int, status: str, *, bas
     ensure(actor, "visit.plan")
     s = uow.session
     visit = _visit(s, visit_id)
+    ensure_visit(s, actor, visit)
     if visit.version != base_version:
         raise _stale(s, visit)
     problem = rules.transition_problem(visit.status, status, visit.starts_at, rules.today())
@@ -484,6 +496,7 @@ def respond(uow: UnitOfWork, actor: Actor, visit_id: int, answer: str, *, agency
     ensure(actor, "visit.respond", agency_id=agency_id)
     s = uow.session
     visit = _visit(s, visit_id)
+    ensure_visit(s, actor, visit)
     if answer not in ANSWERS:
         raise ValidationError("Answer: confirm or decline.")
     if answer == "declined" and not note.strip():
@@ -511,7 +524,7 @@ def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMem
     ensure(actor, "visit.plan")
     s = uow.session
     target = _visit(s, target_id)
-    ensure_not_withheld(s, actor, target)  # joining would reveal premises the planner may not know
+    ensure_visit(s, actor, target)  # joining would reveal premises the planner may not know
     problem = rules.join_problem(target.status, target.starts_at, rules.today())
     if problem:
         raise ValidationError(f"Visit {target_id}: {problem}")
@@ -528,6 +541,7 @@ def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMem
     target.updated_at = datetime.now(timezone.utc)
     if from_visit_id is not None:
         dup = _visit(s, from_visit_id)
+        ensure_visit(s, actor, dup)
         if dup.id != target.id and dup.status not in ("done", "cancelled"):
             dup.status = VisitStatus.CANCELLED.value
             dup.overrides = [*(dup.overrides or []), {"what": "merged", "recommended": "", "chosen": f"merged into visit {target.id}",
@@ -563,12 +577,13 @@ def calendar(session: Session, actor: Actor, *, start: date, end: date, agency_i
     parts: dict[int, list[VisitAgency]] = defaultdict(list)
     for va in session.scalars(select(VisitAgency).where(VisitAgency.visit_id.in_([v.id for v in visits] or [-1]))):
         parts[va.visit_id].append(va)
-    hidden = withheld(session, actor, visits)
+    hidden = withheld_visits(session, actor, visits)
+    premises = visit_premises(session, actor, visits)
     rows = []
     for v in visits:
         mine = next((va.response for va in parts[v.id] if va.agency_id == actor.agency_id), "")
         rows.append({
-            "id": v.id, "starts_at": v.starts_at, "ends_at": v.ends_at, "premises": hidden.get(v.id, v.premises_text),
+            "id": v.id, "starts_at": v.starts_at, "ends_at": v.ends_at, "premises": premises[v.id],
             "status": v.status, "lead": codes.get(v.lead_agency_id or -1, ""),
             "agencies": ", ".join(codes.get(va.agency_id, "") for va in sorted(parts[v.id], key=lambda x: x.agency_id != v.lead_agency_id)),
             "officers": sum(va.officers for va in parts[v.id]),
@@ -585,9 +600,9 @@ def markers_for(session: Session, actor: Actor, *, business_id: int | None = Non
     Markers on a business reach only viewers who may read it (the risk list shows it to them) or whose
     agency is on a visit there (officer safety: the team always gets them).
     """
-    if not allowed(actor, "marker.view"):
+    if not may_see_markers(session, actor, None):
         return []
-    if business_id is not None and not _may_read_business(session, actor, business_id):
+    if business_id is not None and not may_see_markers(session, actor, business_id):
         business_id = None
     q = select(WarningMarker, Agency.name).join(Agency, Agency.id == WarningMarker.agency_id)
     if not include_retired:
@@ -610,14 +625,6 @@ def markers_for(session: Session, actor: Actor, *, business_id: int | None = Non
     return out
 
 
-def _may_read_business(session: Session, actor: Actor, business_id: int) -> bool:
-    root = business_roots(session, {business_id})[business_id]
-    if listed_business_ids(session, actor, [root]):
-        return True
-    return session.scalar(select(VisitAgency.id).join(Visit, Visit.id == VisitAgency.visit_id).where(
-        Visit.business_id.in_({business_id, root}), VisitAgency.agency_id == actor.agency_id).limit(1)) is not None
-
-
 def add_marker(uow: UnitOfWork, actor: Actor, *, category: str, details: str, business_id: int | None = None,
                subject: str = "") -> int:
     """An officer-safety marker from the actor's agency on a premises or a person."""
@@ -627,8 +634,8 @@ def add_marker(uow: UnitOfWork, actor: Actor, *, category: str, details: str, bu
     subject, details = " ".join(subject.split()), details.strip()
     if business_id is None and not subject:
         raise ValidationError("Subject: name the person or premises the warning is about.")
-    if business_id is not None and uow.session.get(Business, business_id) is None:
-        raise ValidationError("Premises: choose a business from the shared risk list.")
+    if business_id is not None:
+        business_id = ensure_business(uow.session, actor, business_id)
     if not details:
         raise ValidationError("Details: say what officers must know (e.g. 'two large dogs loose in the yard').")
     m = WarningMarker(business_id=business_id, subject=subject[:200] or "Premises", category=category, details=details,
@@ -660,7 +667,7 @@ def visit_detail(session: Session, actor: Actor, visit_id: int) -> dict[str, Any
     """Everything the team needs: plan, reasons, overrides, answers, named officers, markers, clashes."""
     ensure(actor, "visit.view")
     v = _visit(session, visit_id)
-    ensure_not_withheld(session, actor, v)
+    ensure_visit(session, actor, v)
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     people = dict(session.execute(select(User.id, User.name)).all())
     team = [{"agency_id": va.agency_id, "Agency": agencies.get(va.agency_id, ""), "Lead": va.agency_id == v.lead_agency_id,
@@ -669,13 +676,14 @@ def visit_detail(session: Session, actor: Actor, visit_id: int) -> dict[str, Any
              "outcome": va.outcome}
             for va in sorted(v.agencies, key=lambda x: (x.agency_id != v.lead_agency_id, agencies.get(x.agency_id, "")))]
     officer_ids = list(session.scalars(select(VisitOfficer.user_id).where(VisitOfficer.visit_id == v.id)))
+    premises = visit_premises(session, actor, [v])[v.id]
     plan = VisitPlan(v.starts_at, v.ends_at, [TeamMember(t["agency_id"], t["Officers"], t["Objectives"]) for t in team],
-                     v.lead_agency_id, v.business_id, v.premises_text, v.entry_route, v.approach, v.briefing, officer_ids)
+                     v.lead_agency_id, v.business_id, premises, v.entry_route, v.approach, v.briefing, officer_ids)
     today = rules.today()
-    found = clashes(session, actor, plan, visit_id=v.id) if v.status not in ("done", "cancelled") else []
+    found = _clashes(session, actor, plan, visit_id=v.id) if v.status not in ("done", "cancelled") else []
     mine = next((t for t in team if t["agency_id"] == actor.agency_id), None)
     return {
-        "id": v.id, "version": v.version, "status": v.status, "business_id": v.business_id, "premises": v.premises_text,
+        "id": v.id, "version": v.version, "status": v.status, "business_id": v.business_id, "premises": premises,
         "starts_at": v.starts_at, "ends_at": v.ends_at, "lead": agencies.get(v.lead_agency_id or -1, ""),
         "lead_agency_id": v.lead_agency_id, "entry_route": v.entry_route, "approach": v.approach,
         "mixed_warning": MIXED_WARNING if v.approach == Approach.MIXED.value else "", "briefing": v.briefing,

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core.services.withholding import CAPTION
+from core.visibility import WITHHELD_CAPTION as CAPTION
 from core.store import Store
 from core.store.models import Agency, AgencyRecord, Business, Dataset, Visit, VisitAgency
 

@@ -46,7 +46,7 @@ def add_business(store: Store, name: str, held_by: dict[int, str] | None = None)
                 s.add(ds)
                 s.flush()
             s.add(AgencyRecord(dataset_id=ds.id, agency_id=agency_id, business_id=b.id, reference=f"R{b.id}",
-                               trading_name=name))
+                               trading_name=name, address=f"1 {name} Street", postcode="KM1 1AA"))
         uow.commit()
         return b.id
 

@@ -171,14 +171,30 @@ def test_many_concurrent_writers_lose_nothing(small: Small) -> None:
 
 
 def test_detail_names_what_the_action_is_linked_to(small: Small) -> None:
-    from core.store.models import ActionLink, Business
+    """A linked business is named from the records the reader may read, never from the values the matcher stored."""
+    from core.store.models import ActionLink, AgencyRecord, Business, Dataset
 
     aid = _new(small)
     with small.store.uow() as uow:
-        b = Business(name="Chicken Shop", address="12 The Broadway")
-        uow.session.add(b)
-        uow.session.flush()
-        uow.session.add_all([ActionLink(action_id=aid, business_id=b.id), ActionLink(action_id=aid, referral_id=None)])
+        s = uow.session
+        shop = Business(name="stored name", address="stored address")
+        hidden = Business(name="HMRC's own spelling", address="1 Secret Row")
+        s.add_all([shop, hidden])
+        s.flush()
+        full = Dataset(agency_id=small.ts, name="TS register", sharing="full")
+        owner = Dataset(agency_id=small.hmrc, name="HMRC risk", sharing="owner-only")
+        s.add_all([full, owner])
+        s.flush()
+        s.add_all([AgencyRecord(dataset_id=full.id, agency_id=small.ts, business_id=shop.id, reference="T1",
+                                trading_name="Chicken Shop", address="12 The Broadway", postcode="KM1 1AA"),
+                   AgencyRecord(dataset_id=owner.id, agency_id=small.hmrc, business_id=hidden.id, reference="H1",
+                                trading_name="HMRC's own spelling", address="1 Secret Row")])
+        s.add_all([ActionLink(action_id=aid, business_id=shop.id), ActionLink(action_id=aid, business_id=hidden.id),
+                   ActionLink(action_id=aid, referral_id=None)])
         uow.commit()
     with small.store.read() as s:
-        assert actions.action_detail(s, small.admin, aid)["links"] == ["Business: Chicken Shop, 12 The Broadway"]
+        # The administrator (Trading Standards) may not read HMRC's owner-only record; HMRC's analyst may.
+        assert actions.action_detail(s, small.admin, aid)["links"] == [
+            "Business: Chicken Shop, 12 The Broadway, KM1 1AA", "Business: one your agency may not see"]
+        assert actions.action_detail(s, small.analyst, aid)["links"] == [
+            "Business: Chicken Shop, 12 The Broadway, KM1 1AA", "Business: HMRC's own spelling, 1 Secret Row"]

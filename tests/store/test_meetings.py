@@ -65,7 +65,8 @@ def board(small: Small) -> dict:
             ds = Dataset(agency_id=agency_id, name="premises", sharing=sharing)
             s.add(ds)
             s.flush()
-            s.add(AgencyRecord(dataset_id=ds.id, agency_id=agency_id, business_id=biz.id, reference=f"R{agency_id}"))
+            s.add(AgencyRecord(dataset_id=ds.id, agency_id=agency_id, business_id=biz.id, reference=f"R{agency_id}",
+                               trading_name="Chicken Shop", address="12 The Broadway"))
         uow.commit()
         ids = {"board": b.id, "next": nxt.id, "last": last.id, "chair": chair.id, "business": biz.id, "tasking": tr.id,
                "outsider": Actor(outsider.id, "otto", outsider.name, Role.OFFICER, small.ts, "Trading Standards"),

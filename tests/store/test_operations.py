@@ -4,15 +4,15 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.domain import Role
-from core.errors import Forbidden, ValidationError
+from core.errors import Forbidden, NotFound, ValidationError
 from core.permissions import Actor
 from core.services import operations
 from core.services.operations import OperationInput
 from core.store.models import AuditEvent, Visit, VisitAgency
-from core.visit_outcome import validate
+from core.visits.outcome import validate
 from tests.store.conftest import Small
 from tests.store.outcome_data import add_business, add_user, add_visit, third_agency
 
@@ -89,13 +89,18 @@ def test_bulk_plan_spreads_draft_visits_over_the_weekdays(small: Small, coordina
         operations.plan_operation_visits(uow, officer, op_id, many[:1])
 
 
-def test_business_nobody_visible_holds_is_skipped(small: Small, coordinator: Actor) -> None:
+def test_a_business_the_planner_may_not_read_is_refused_without_being_named(small: Small, coordinator: Actor) -> None:
+    """Nobody the planner can see holds these (no records; HMRC's owner-only data): the whole plan is refused, the
+    message gives ids only (a name would tell Trading Standards what HMRC keeps to itself), nothing is written."""
     op_id = _operation(small, coordinator)
     orphan = add_business(small.store, "Orphan")
     secret = add_business(small.store, "Secret", {small.hmrc: "owner-only"})
-    with small.store.uow() as uow:
-        result = operations.plan_operation_visits(uow, coordinator, op_id, [orphan, secret])
-    assert result.visit_ids == [] and len(result.skipped) == 2
+    open_ = add_business(small.store, "Open", {small.ts: "full"})
+    with small.store.uow() as uow, pytest.raises(NotFound) as refused:
+        operations.plan_operation_visits(uow, coordinator, op_id, [open_, orphan, secret])
+    assert "Secret" not in str(refused.value) and str(secret) in str(refused.value)
+    with small.store.read() as s:
+        assert s.scalar(select(func.count()).select_from(Visit)) == 0
 
 
 def test_summary_counts_and_follow_up(small: Small, coordinator: Actor, officer: Actor) -> None:

@@ -11,7 +11,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.permissions import Actor
 from core.services import outcomes
 from core.store.models import AuditEvent, Visit, VisitAgency
-from core.visit_outcome import validate
+from core.visits.outcome import validate
 from tests.store.conftest import Small
 from tests.store.outcome_data import add_business, add_user, add_visit, third_agency
 

@@ -164,6 +164,12 @@ def test_triage_into_an_action_and_a_visit_with_feedback_to_the_officer(small: S
     with small.store.uow() as uow:
         biz = Business(name="Chicken Shop", address="12 The Broadway")
         uow.session.add(biz)
+        uow.session.flush()
+        ds = Dataset(agency_id=small.ts, name="ts register", sharing="full")
+        uow.session.add(ds)
+        uow.session.flush()
+        uow.session.add(AgencyRecord(dataset_id=ds.id, agency_id=small.ts, business_id=biz.id, reference="T1",
+                                     trading_name="Chicken Shop", address="12 The Broadway"))
         uow.commit()
     with small.store.uow() as uow:
         referrals.link_business(uow, small.analyst, rec, biz.id)
@@ -238,8 +244,10 @@ def test_subject_suggestions_hide_owner_only_businesses(small: Small, people: di
         owner_only = Dataset(agency_id=small.hmrc, name="hmrc", sharing="owner-only")
         s.add_all([full, owner_only])
         s.flush()
-        s.add_all([AgencyRecord(dataset_id=full.id, agency_id=small.ts, business_id=shared.id, reference="1"),
-                   AgencyRecord(dataset_id=owner_only.id, agency_id=small.hmrc, business_id=hidden.id, reference="2")])
+        s.add_all([AgencyRecord(dataset_id=full.id, agency_id=small.ts, business_id=shared.id, reference="1",
+                                trading_name="Chicken Shop", address="12 The Broadway", postcode="KM1 1AA"),
+                   AgencyRecord(dataset_id=owner_only.id, agency_id=small.hmrc, business_id=hidden.id, reference="2",
+                                trading_name="Chicken Hut", address="14 The Broadway", postcode="KM1 1AA")])
         uow.commit()
     with small.store.read() as s:
         found = [x["label"] for x in referrals.suggest_subjects(s, people["ts.officer"], "chicken broadway")]

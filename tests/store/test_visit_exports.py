@@ -5,7 +5,7 @@ from sqlalchemy import update
 
 from core.permissions import Actor
 from core.store.models import Visit, WarningMarker
-from core.visit_exports import agency_calendar, briefing, person_calendar
+from core.visits.exports import agency_calendar, briefing, person_calendar
 from tests.store.conftest import Small
 from tests.store.outcome_data import add_business, add_visit
 

@@ -14,12 +14,14 @@ from core.services import meetings, operations, outcomes, visits
 from core.services.operations import OperationInput
 from core.services.visits import TeamMember, VisitPlan
 from core.store.models import Board, Meeting, Visit, WarningMarker
-from core.visit_exports import agency_calendar, briefing, person_calendar
-from core.visit_outcome import validate
+from core.visits.exports import agency_calendar, briefing, person_calendar
+from core.visits.outcome import validate
 from tests.store.conftest import Small
 from tests.store.outcome_data import add_business, add_user, add_visit
 
 LABEL = "Visit by HM Revenue and Customs — premises withheld"
+# How Trading Standards sees the fully shared business: from the record it may read, not the planner's words.
+SHARED_VIEW = "Open Kebabs, 1 Open Kebabs Street, KM1 1AA"
 
 
 @dataclass
@@ -73,7 +75,7 @@ def test_a_viewer_of_another_agency_sees_the_withheld_label(world: World, who: s
     for vid in (world.hidden_visit, world.interest_visit):
         assert rows[vid]["premises"] == LABEL and rows[vid]["withheld"] is True
         assert rows[vid]["lead"] == "HMRC", "the lead agency is still shown"
-    assert rows[world.shared_visit]["premises"] == "Open Kebabs, 1 Open St" and not rows[world.shared_visit]["withheld"]
+    assert rows[world.shared_visit]["premises"] == SHARED_VIEW and not rows[world.shared_visit]["withheld"]
     assert rows[world.joint_visit]["premises"].startswith("Secret Nails"), "an agency on the visit knows where it goes"
     assert rows[world.typed_visit]["premises"] == "Typed Premises, 9 High St"
 
@@ -97,7 +99,7 @@ def test_detail_and_briefing_are_refused_with_a_clear_message(world: World) -> N
                                                 r"lead agency \(HM Revenue and Customs\)"):
                 read(s, world.ts_officer, world.hidden_visit)
         assert visits.visit_detail(s, world.ts_officer, world.joint_visit)["premises"].startswith("Secret Nails")
-        assert visits.visit_detail(s, world.ts_officer, world.shared_visit)["premises"] == "Open Kebabs, 1 Open St"
+        assert visits.visit_detail(s, world.ts_officer, world.shared_visit)["premises"] == SHARED_VIEW
 
 
 def test_calendar_feeds_show_only_the_label(world: World) -> None:
@@ -134,7 +136,7 @@ def test_results_and_operation_summary_hide_the_premises(world: World) -> None:
     assert theirs.officers.set_index("visit_id").loc[done, "Premises"] == LABEL
     assert ours.findings.set_index("visit_id").loc[done, "Premises"] == "Premises %d" % world.secret
     table = summary.visits.set_index("visit_id")["Premises"]
-    assert table[world.hidden_visit] == LABEL and table[world.shared_visit] == "Open Kebabs, 1 Open St"
+    assert table[world.hidden_visit] == LABEL and table[world.shared_visit] == SHARED_VIEW
     assert lead_summary.visits.set_index("visit_id")["Premises"][world.hidden_visit].startswith("Secret Nails")
 
 

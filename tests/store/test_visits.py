@@ -41,7 +41,8 @@ def _business(store: Store, holders: tuple[str, ...], name: str = "Test Kebab Ho
         for code in holders:
             ds = s.scalars(select(Dataset).join(Agency, Agency.id == Dataset.agency_id).where(Agency.code == code)).first()
             s.add(AgencyRecord(dataset_id=ds.id, agency_id=ds.agency_id, business_id=biz.id, reference=f"T-{code}-{biz.id}",
-                               trading_name=name, risk_band="high", current=True))
+                               trading_name=name, address="1 Test Street", postcode="KM1 1AA", sector="takeaway",
+                               risk_band="high", current=True))
         uow.commit()
         return biz.id
 

@@ -5,6 +5,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -50,3 +52,36 @@ def test_requirements_are_pinned() -> None:
 def test_no_secrets_file_is_tracked() -> None:
     gitignore = (ROOT / ".gitignore").read_text()
     assert ".streamlit/secrets.toml" in gitignore
+
+
+# The sharing rule's words: the Sharing constants, the limits' literal names, and comparisons of a dataset's limit.
+SHARING_RULE = re.compile(r"\bSharing\.(FULL|INTEREST|OWNER)\b|[\"'](?:interest|owner)-only[\"']|\.sharing\s*[!=]=")
+# Where the rule may be written: the one model of "may see", the one of "may do", the vocabulary, and the demo's
+# data (a dataset spec names its limit; it applies no rule).
+SHARING_RULE_HOMES = {"core/visibility.py", "core/permissions.py", "core/domain.py", "core/demo_catalogue.py"}
+
+
+def sharing_rule_outside_its_home(path: Path, text: str) -> list[str]:
+    rel = path.relative_to(ROOT).as_posix()
+    if rel in SHARING_RULE_HOMES:
+        return []
+    return [f"{rel}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), start=1) if SHARING_RULE.search(line)]
+
+
+def test_the_sharing_rule_is_written_once() -> None:
+    """Who may see a dataset's records is decided in core/visibility.py; a second statement of it drifts (the last
+    round found it restated in seven places, leaking in several)."""
+    files = [*ROOT.joinpath("core").rglob("*.py"), *ROOT.joinpath("pages").glob("*.py"), *ROOT.joinpath("ui").glob("*.py"),
+             ROOT / "app.py"]
+    offenders = [hit for p in files for hit in sharing_rule_outside_its_home(p, p.read_text(encoding="utf-8"))]
+    assert offenders == [], "the sharing rule belongs in core/visibility.py:\n" + "\n".join(offenders)
+
+
+@pytest.mark.parametrize("line", [
+    "if ds.sharing == 'full' or ds.agency_id == me:",
+    "q.where(Dataset.sharing != Sharing.OWNER.value)",
+    "visible = [d for d in ds if d.sharing != \"owner-only\"]",
+])
+def test_the_sharing_rule_check_catches_a_restatement(line: str) -> None:
+    fake = ROOT / "core" / "services" / "somewhere.py"
+    assert sharing_rule_outside_its_home(fake, line)

@@ -1,4 +1,4 @@
-"""The risk list's pure rules: the combined score, what each sharing level shows, Excel-safe cells."""
+"""The risk list's pure rules: the combined score and Excel-safe cells (what each sharing level shows: test_visibility)."""
 from __future__ import annotations
 
 import pytest
@@ -21,17 +21,6 @@ def test_combined_score(bands: list[str | None], score: int) -> None:
 
 def test_more_agencies_outrank_one_high_band() -> None:
     assert risk.combined_score(["low", "low"]) > risk.combined_score(["high"])
-
-
-@pytest.mark.parametrize(("sharing", "owner", "viewer", "expected"), [
-    ("full", 1, 2, "detail"),
-    ("interest-only", 1, 2, "interest"),
-    ("owner-only", 1, 2, "none"),
-    ("owner-only", 1, 1, "detail"),
-    ("interest-only", 1, 1, "detail"),
-])
-def test_visibility(sharing: str, owner: int, viewer: int, expected: str) -> None:
-    assert risk.visibility(sharing, owner, viewer) == expected
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.visit_exports import Briefing, CalendarEvent, Marker, TeamMember, briefing_pdf, escape_text, fold, to_ics
+from core.visits.exports import Briefing, CalendarEvent, Marker, TeamMember, briefing_pdf, escape_text, fold, to_ics
 from tests.unit.test_minutes import needs_pdftotext, pdf_pages
 
 BST = timezone(timedelta(hours=1))

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ValidationError
-from core.visit_outcome import form_values, has_findings, summarise, validate
-from core.visits_followup import DEFAULT_RATES, PROSECUTION_SHARE, estimate
+from core.visits.outcome import form_values, has_findings, summarise, validate
+from core.visits.followup import DEFAULT_RATES, PROSECUTION_SHARE, estimate
 
 
 @pytest.mark.parametrize(("data", "message"), [

@@ -20,8 +20,8 @@ from core.minutes import DEMO_MARK, marked_pdf
 from core.permissions import Actor, allowed, ensure
 from core.services.partnership import settings
 from core.services.visits import markers_for
-from core.services.withholding import ensure_not_withheld, withheld
 from core.store.models import Agency, Operation, User, Visit, VisitAgency, VisitOfficer
+from core.visibility import ensure_visit, visit_premises
 
 PRODID = "-//Partnership Hub//Joint visits//EN"
 UID_DOMAIN = "partnership-hub"
@@ -151,10 +151,10 @@ def _plural(n: int, word: str) -> str:
 def _events(s: Session, actor: Actor, visits: Sequence[Visit]) -> list[CalendarEvent]:
     ids = [v.id for v in visits]
     teams, officers, names = _team(s, ids), _officers(s, ids), _agency_names(s)
-    hidden = withheld(s, actor, visits)
+    shown = visit_premises(s, actor, visits)
     events = []
     for v in visits:
-        premises = hidden.get(v.id, v.premises_text)
+        premises = shown[v.id]
         lead = names.get(v.lead_agency_id or 0, "not chosen")
         team = "; ".join(f"{m.agency} ({_plural(m.officers, 'officer')})" for m in teams[v.id]) or "none yet"
         people = "; ".join(f"{n} ({a})" for n, a in officers[v.id]) or "none named yet"
@@ -234,7 +234,7 @@ def briefing(s: Session, actor: Actor, visit_id: int) -> Briefing:
     """Everything the briefing sheet prints, checked for the reader (visit.view; markers need marker.view)."""
     ensure(actor, "visit.view")
     v = _visit(s, visit_id)
-    ensure_not_withheld(s, actor, v)
+    ensure_visit(s, actor, v)
     names = _agency_names(s)
     team = _team(s, [v.id])[v.id]
     lead = names.get(v.lead_agency_id or 0, "")
@@ -248,7 +248,7 @@ def briefing(s: Session, actor: Actor, visit_id: int) -> Briefing:
     operation = s.get(Operation, v.operation_id) if v.operation_id else None
     p = settings(s)
     return Briefing(
-        partnership=p.name, demo=p.demo, visit_id=v.id, premises=v.premises_text, starts_at=v.starts_at,
+        partnership=p.name, demo=p.demo, visit_id=v.id, premises=visit_premises(s, actor, [v])[v.id], starts_at=v.starts_at,
         ends_at=v.ends_at, status=v.status, approach=v.approach, operation=operation.name if operation else "",
         lead=lead, entry_route=v.entry_route, team=tuple(team), officers=tuple(_officers(s, [v.id])[v.id]),
         markers=markers, notes=v.briefing if markers is not None else None,

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.visit_outcome import counts_of
+from core.visits.outcome import counts_of
 
 MIN_HISTORY = 5
 PROSECUTION_SHARE = 0.25

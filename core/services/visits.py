@@ -291,7 +291,7 @@ def _clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int |
 # --- planning ---------------------------------------------------------------------------------
 
 
-def _clean_plan(session: Session, actor: Actor, plan: VisitPlan) -> VisitPlan:
+def _clean_plan(session: Session, actor: Actor, plan: VisitPlan, existing: Visit | None = None) -> VisitPlan:
     if plan.starts_at.tzinfo is None or plan.ends_at.tzinfo is None:
         raise ValidationError("When: give the date and time (with the time zone).")
     if plan.ends_at <= plan.starts_at:
@@ -300,7 +300,10 @@ def _clean_plan(session: Session, actor: Actor, plan: VisitPlan) -> VisitPlan:
         raise ValidationError("When: a visit lasts at most a day; plan a week of action for longer.")
     premises = " ".join(plan.premises_text.split())
     business_id = None
-    if plan.business_id is not None:
+    if existing is not None and plan.business_id is not None and plan.business_id == existing.business_id:
+        # Re-planning a visit the actor may see (its agency is on it) keeps its business, even one it may not read.
+        business_id, premises = existing.business_id, premises or existing.premises_text
+    elif plan.business_id is not None:
         biz = ensure_business_view(session, actor, plan.business_id)  # a business the planner may read, or NotFound
         business_id, premises = biz.id, premises or biz.label
     if not premises:
@@ -367,7 +370,7 @@ def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation
     existing = None if visit_id is None else _visit(s, visit_id)
     if existing is not None:
         ensure_visit(s, actor, existing)
-    clean = _clean_plan(s, actor, plan)
+    clean = _clean_plan(s, actor, plan, existing)
     names = agency_names(s)
     if existing is not None and base_version is not None and existing.version != base_version:
         raise _stale(s, existing)

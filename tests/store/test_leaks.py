@@ -292,3 +292,21 @@ def test_a_withheld_visit_refuses_every_change_and_read_by_id(world: World) -> N
     with pytest.raises(NotFound), world.small.store.uow() as uow:
         visits.add_marker(uow, world.ts_analyst, category="dogs", details="loose dog", business_id=world.secret)
     assert _counts(world.small) == before
+
+
+def test_an_agency_on_a_visit_at_a_business_it_may_not_read_can_still_replan_it(world: World) -> None:
+    """The team knows where it goes: Trading Standards is on HMRC's visit to HMRC's owner-only business, so its
+    coordinator sees the plan and may change it; the business stays, and nothing of HMRC's records is shown."""
+    vid = add_visit(world.small.store, world.secret, {world.small.hmrc: 1, world.small.ts: 1}, days=6,
+                    lead=world.small.hmrc, status="draft")
+    with world.small.store.read() as s:
+        d = visits.visit_detail(s, world.ts_coord, vid)
+    assert d["premises"] == f"Premises {world.secret}" and "zq" not in str(d)
+    plan = d["plan"]
+    plan.briefing = "Meet at the car park"
+    with world.small.store.uow() as uow:
+        visits.plan_visit(uow, world.ts_coord, plan, visit_id=vid, base_version=d["version"])
+    with world.small.store.read() as s:
+        v = s.get(Visit, vid)
+        assert (v.business_id, v.premises_text, v.briefing) == (world.secret, f"Premises {world.secret}",
+                                                                 "Meet at the car park")

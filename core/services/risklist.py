@@ -36,6 +36,7 @@ from core.visibility import (
 )
 from core.permissions import Actor, ensure
 from core.services.audit import record
+from core.services.outcomes import last_visit_for
 from core.store import Store
 from core.store.models import (
     Agency,
@@ -45,7 +46,6 @@ from core.store.models import (
     BusinessLink,
     Dataset,
     TaskingRequest,
-    Visit,
 )
 
 MAX_ROWS_SHOWN = 500  # a meeting screen; the export holds every row
@@ -272,17 +272,6 @@ def _filter(out: pd.DataFrame, f: RiskFilters) -> pd.DataFrame:
 
 def _last_visits(session: Session, business_ids: list[int]) -> dict[int, tuple[date | None, str]]:
     """The latest visit done at each business, and what it found."""
-    if not business_ids:
-        return {}
-    try:
-        from core.services.outcomes import last_visit_for
-    except ImportError:  # before outcomes existed: the date only
-        rows = session.execute(
-            select(Visit.business_id, func.max(Visit.starts_at)).where(Visit.status == "done",
-                                                                       Visit.business_id.in_(business_ids))
-            .group_by(Visit.business_id)
-        ).all()
-        return {b: (at.date(), "") for b, at in rows}
     return {b: (d if isinstance(d, date) and not isinstance(d, datetime) else d.date() if d else None, summary)
             for b, (d, summary) in last_visit_for(session, business_ids).items()}
 

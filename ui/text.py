@@ -41,15 +41,27 @@ def _escape_line(line: str) -> str:
     return _JOINER_AFTER.sub(lambda m: m.group() + WORD_JOINER, line.translate(_REFERENCES))
 
 
-def escape_md(value: object, *, multiline: bool = False) -> str:
+def escape_md(value: object, *, multiline: bool = False, code: bool = False) -> str:
     """`value` as Streamlit Markdown that shows exactly its text (``str(value)``), with no formatting.
 
     One line by default: line breaks become spaces and the ends are trimmed (for a name, a title, a label;
     Markdown's ``**...**`` fails around a value that starts or ends with a space). With `multiline=True`
     the lines are kept as Markdown keeps them (a single line break is a space, a blank line a new
-    paragraph), for free text such as a referral's body or briefing notes.
+    paragraph), for free text such as a referral's body or briefing notes. With `code=True` the value is
+    one line of inline code, backticks included (nothing is parsed in a code span, so the text is kept
+    as it is: a username, a temporary password).
     """
     lines = str(value).splitlines() or [""]
+    if code:
+        return _code_span(" ".join(lines))
     if not multiline:
         return _escape_line(" ".join(lines).strip())
     return "\n".join("" if not line.strip() else _escape_line(line) for line in lines)
+
+
+def _code_span(text: str) -> str:
+    # A code span ends at a run of as many backticks as opened it: open with one more than the text holds.
+    # One space inside each end is dropped by Markdown when both are there (needed next to a backtick).
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    # Streamlit rewrites ":material/" anywhere in the source, code spans included.
+    return f"{fence} {text.replace(':material/', ':' + WORD_JOINER + 'material/')} {fence}"

@@ -169,3 +169,22 @@ def test_safe_inside_an_html_block() -> None:
     escaped = escape_md("x\n\n![t](http://evil.example/t.png) <script>alert(1)</script>")
     assert "\n" not in escaped and "<" not in escaped and ">" not in escaped
     assert shown(escaped) == "x  ![t](http://evil.example/t.png) <script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(("value", "span"), [
+    ("former.officer", "` former.officer `"),
+    ("Ab-_9x", "` Ab-_9x `"),
+    ("a`b", "`` a`b ``"),
+    ("``x``", "``` ``x`` ```"),
+    ("![t](http://evil.example/t.png) $x$ :red[x]", "` ![t](http://evil.example/t.png) $x$ :red[x] `"),
+    (":material/home:", "` :\u2060material/home: `"),
+    ("two\nlines", "` two lines `"),
+])
+def test_code_span(value: str, span: str) -> None:
+    """Inline code shows its content as it is; only a run of backticks as long as the fence could end it."""
+    escaped = escape_md(value, code=True)
+    assert escaped == span
+    fence = re.match("`+", escaped).group()  # type: ignore[union-attr]
+    inner = escaped[len(fence) + 1:-len(fence) - 1]
+    assert fence not in inner, "the text could close the span early"
+    assert inner.replace(WORD_JOINER, "") == " ".join(value.splitlines())

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.services import accounts, operations, outcomes
 from core.store import Store
 from core.store.models import Agency, AuditEvent, Operation, Visit, VisitAgency
-from tests.app.conftest import shown, DEMO_USERS
+from tests.app.conftest import DEMO_USERS, shown
 
 
 def _by_label(widgets, label: str):  # noqa: ANN001, ANN202

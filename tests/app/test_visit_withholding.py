@@ -10,11 +10,10 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import shown as on_screen
-
 from core.services.withholding import CAPTION
 from core.store import Store
 from core.store.models import Agency, AgencyRecord, Business, Dataset, Visit, VisitAgency
+from tests.app.conftest import shown as on_screen
 
 SECRET = "Hidden Hand Car Wash, 3 Quarry Lane"
 

@@ -9,10 +9,9 @@ from datetime import date
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import shown
-
 from core.store import Store
 from core.store.models import AgencyRecord, Business, Dataset, Visit, WarningMarker
+from tests.app.conftest import shown
 
 
 def _by_label(widgets, label: str):  # noqa: ANN001, ANN202

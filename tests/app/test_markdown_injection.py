@@ -88,17 +88,19 @@ def _agency(store: Store, code: str) -> int:
 
 
 def _plant_business(store: Store) -> int:
-    """The first business in the food hygiene register (shared in full), its record now named BUSINESS."""
+    """The first business in the food hygiene register (shared in full), its records now all named BUSINESS
+    (the business detail is named from whichever readable record comes first)."""
     with store.uow() as uow:
-        record = uow.session.scalars(
-            select(AgencyRecord).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
+        business = uow.session.scalar(
+            select(AgencyRecord.business_id).join(Dataset, Dataset.id == AgencyRecord.dataset_id)
             .where(Dataset.name == "Food hygiene register", Dataset.sharing == "full", AgencyRecord.current.is_(True),
                    AgencyRecord.business_id.is_not(None))
-            .order_by(AgencyRecord.business_id).limit(1)).one()
-        record.trading_name = BUSINESS
-        uow.session.get(Business, record.business_id).name = BUSINESS
+            .order_by(AgencyRecord.business_id).limit(1))
+        for record in uow.session.scalars(select(AgencyRecord).where(AgencyRecord.business_id == business)):
+            record.trading_name = BUSINESS
+        uow.session.get(Business, business).name = BUSINESS
         uow.commit()
-        return record.business_id
+        return business
 
 
 def test_planted_markdown_renders_as_text_on_every_page(private_app: Callable[..., AppTest]) -> None:

@@ -54,6 +54,11 @@ def test_no_secrets_file_is_tracked() -> None:
 
 
 # --- Markdown injection -------------------------------------------------------------------------------------
+# The rule: in pages/, ui/ and app.py, every argument Streamlit renders as Markdown (below) is text written in
+# the code or escaped by ui.text.escape_md. The allow-list (markdown_safe) is literals; f-strings whose values are
+# allowed; escape_md(...); len(...) and int(...); values with a number or date format spec ({n:,} {d:%d %b});
+# UPPER_CASE constants and their items; `a if c else b`, `a + b`, lists and tuples of allowed parts; list(),
+# tuple(), sorted(), .keys(), .values() of an allowed value; a name every binding of which in the file is allowed.
 # Streamlit 1.67 renders Markdown in these calls' text: which positional arguments and keywords hold it.
 # Option labels of radio, pills and segmented_control render Markdown too (selectbox and multiselect options
 # do not). Every element's and column_config's `help` tooltip renders Markdown.
@@ -85,7 +90,8 @@ DATE_SPEC = re.compile(r"(?:%[A-Za-z]|[^%{}])*%[A-Za-z](?:%[A-Za-z]|[^%{}])*")
 
 
 def _constant_name(name: str) -> bool:
-    return name.isupper() and not name.startswith("_") or name.lstrip("_").isupper()
+    """UPPER_CASE: by this project's convention a constant written in the code (TIERS, SHARING_HELP, MIXED_WARNING)."""
+    return name.lstrip("_").isupper()
 
 
 def _safe_spec(node: ast.FormattedValue) -> bool:

@@ -19,6 +19,7 @@ from core.permissions import Actor, roles_for
 from core.services import accounts
 from core.services.partnership import settings
 from ui.context import Context, marking, set_context, store
+from ui.text import escape_md
 
 st.set_page_config(page_title="Partnership Hub", page_icon="🤝", layout="wide")
 
@@ -52,11 +53,11 @@ def _open_store():  # noqa: ANN202
     try:
         return store()
     except ConfigError as exc:
-        st.error(f"Partnership Hub is not configured correctly: {exc}")
+        st.error(f"Partnership Hub is not configured correctly: {escape_md(exc)}")
     except Exception as exc:  # the database is down or DATABASE_URL is wrong
         st.error(
             "Partnership Hub cannot reach its database. Check DATABASE_URL (or unset it to use the "
-            f"embedded SQLite file) and that the server is running. Detail: {type(exc).__name__}: {exc}"
+            f"embedded SQLite file) and that the server is running. Detail: {escape_md(type(exc).__name__)}: {escape_md(exc)}"
         )
     st.stop()
 
@@ -128,13 +129,13 @@ def main() -> None:
     try:
         key = cookie_key()
     except ConfigError as exc:
-        st.error(f"Partnership Hub is not configured correctly: {exc}")
+        st.error(f"Partnership Hub is not configured correctly: {escape_md(exc)}")
         st.stop()
 
     auth = stauth.Authenticate(creds, COOKIE_NAME, key, COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
     if not st.session_state.get("authentication_status"):
         marking(partnership)
-        st.title(partnership.name)
+        st.title(escape_md(partnership.name))
     try:
         auth.login(location="main", key="login", fields={"Form name": "Sign in", "Login": "Sign in"})
     except LoginError:
@@ -160,7 +161,7 @@ def main() -> None:
     set_context(Context(st_store, actor, partnership))
 
     with st.sidebar:
-        st.markdown(f"**{actor.name}**  \n{ROLE_LABELS[actor.role]} · {actor.agency_name}")
+        st.markdown(f"**{escape_md(actor.name)}**  \n{ROLE_LABELS[actor.role]} · {escape_md(actor.agency_name)}")
 
         def _on_logout(_info: dict) -> None:
             with st_store.uow() as uow:
@@ -169,7 +170,7 @@ def main() -> None:
             st.session_state.pop("_ph_audited_user", None)
 
         auth.logout("Sign out", location="sidebar", key="sign_out", callback=_on_logout)
-        st.caption(f"{partnership.classification} · {partnership.name}")
+        st.caption(f"{escape_md(partnership.classification)} · {escape_md(partnership.name)}")
 
     if not st.session_state.get("authentication_status"):
         # Signed out in this run: the cookie deletion has been sent; no st.rerun() (it would

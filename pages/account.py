@@ -6,11 +6,13 @@ import streamlit as st
 from core.domain import ROLE_LABELS
 from core.services import accounts
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership)
 st.title("My account")
-st.write(f"**{ctx.actor.name}** (`{ctx.actor.username}`) · {ROLE_LABELS[ctx.actor.role]} · {ctx.actor.agency_name}")
+st.write(f"**{escape_md(ctx.actor.name)}** ({escape_md(ctx.actor.username, code=True)}) · {ROLE_LABELS[ctx.actor.role]} · "
+         f"{escape_md(ctx.actor.agency_name)}")
 st.caption("Your role and agency are set by your administrator.")
 
 with st.form("change_password", clear_on_submit=True):

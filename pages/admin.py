@@ -8,6 +8,7 @@ from core.domain import ROLE_LABELS, Role
 from core.services import accounts
 from core.services.partnership import update_settings
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership)
@@ -15,7 +16,8 @@ st.title("Agencies and users")
 
 if shown := st.session_state.pop("_ph_temp_password", None):
     username, password = shown
-    st.warning(f"Temporary password for **{username}**: `{password}`. It is shown once: pass it on securely; "
+    st.warning(f"Temporary password for **{escape_md(username)}**: {escape_md(password, code=True)}. It is shown once: "
+               "pass it on securely; "
                "they should change it under *My account*.", icon="🔑")
 
 with ctx.store.read() as session:
@@ -49,7 +51,7 @@ with users_tab:
         if st.form_submit_button("Create user"):
             with user_errors(), ctx.store.uow() as uow:
                 accounts.create_user(uow, ctx.actor, accounts.UserInput(username, name, role, agency_id, email), password=password)
-                st.success(f"Created {username.strip().lower()}.")
+                st.success(f"Created {escape_md(username.strip().lower())}.")
                 st.rerun()
 
     by_id = {u["id"]: u for u in users}
@@ -72,11 +74,11 @@ with users_tab:
                     st.rerun()
         c1, c2 = st.columns(2)
         label = "Deactivate" if user["active"] else "Reactivate"
-        if c1.button(f"{label} {user['username']}", key="toggle_user"):
+        if c1.button(f"{label} {escape_md(user['username'])}", key="toggle_user"):
             with user_errors(), ctx.store.uow() as uow:
                 accounts.set_user_active(uow, ctx.actor, chosen, not user["active"])
                 st.rerun()
-        if c2.button(f"Reset password of {user['username']}", key="reset_password"):
+        if c2.button(f"Reset password of {escape_md(user['username'])}", key="reset_password"):
             with user_errors(), ctx.store.uow() as uow:
                 st.session_state["_ph_temp_password"] = (user["username"], accounts.reset_password(uow, ctx.actor, chosen))
                 st.rerun()
@@ -99,7 +101,7 @@ with agencies_tab:
         if st.form_submit_button("Create agency"):
             with user_errors(), ctx.store.uow() as uow:
                 accounts.create_agency(uow, ctx.actor, accounts.AgencyInput(code, name, kind, contact, email, phone))
-                st.success(f"Created {name}.")
+                st.success(f"Created {escape_md(name)}.")
                 st.rerun()
 
     by_agency = {a.id: a for a in agencies}
@@ -122,7 +124,7 @@ with agencies_tab:
                     st.success("Saved.")
                     st.rerun()
         label = "Deactivate" if a.active else "Reactivate"
-        if st.button(f"{label} {a.name}", key="toggle_agency",
+        if st.button(f"{label} {escape_md(a.name)}", key="toggle_agency",
                      help="Users of a deactivated agency cannot sign in." if a.active else None):
             with user_errors(), ctx.store.uow() as uow:
                 accounts.set_agency_active(uow, ctx.actor, a.id, not a.active)

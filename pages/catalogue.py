@@ -7,6 +7,7 @@ import streamlit as st
 from core import vocabulary as vocab
 from core.services import catalogue
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership)
@@ -33,9 +34,10 @@ by_id = {a["id"]: a for a in rows}
 own = next((a["id"] for a in rows if a["id"] == ctx.actor.agency_id), rows[0]["id"])
 chosen = st.selectbox("Agency", list(by_id), index=list(by_id).index(own), format_func=lambda i: by_id[i]["name"])
 a = by_id[chosen]
-st.subheader(a["name"])
-st.markdown(f"**Contact:** {a['contact_name'] or '—'} · {a['contact_email'] or '—'} · {a['contact_phone'] or '—'}")
-st.markdown("**Remit:** " + (", ".join(a["remit"]) or "none recorded"))
+st.subheader(escape_md(a["name"]))
+st.markdown(f"**Contact:** {escape_md(a['contact_name'] or '—')} · {escape_md(a['contact_email'] or '—')} · "
+            f"{escape_md(a['contact_phone'] or '—')}")
+st.markdown("**Remit:** " + escape_md(", ".join(a["remit"]) or "none recorded"))
 
 power_cols = ["power", "entry", "notice_hours", "premises_scope", "statute", "notes"]
 powers = pd.DataFrame(a["powers"], columns=["id", *power_cols]).drop(columns=["id"])

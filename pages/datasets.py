@@ -10,10 +10,11 @@ from core.importing.validate import report_frame
 from core.services import datasets
 from core.services.datasets import SHARING_HELP
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership, sensitive=True)
-st.title(f"Datasets and imports · {ctx.actor.agency_name}")
+st.title(f"Datasets and imports · {escape_md(ctx.actor.agency_name)}")
 st.caption("Each import replaces the dataset's snapshot on the shared risk list: new references are added, changed "
            "ones updated, missing ones removed, and the records are matched into businesses again.")
 
@@ -49,7 +50,7 @@ if st.session_state.get("ds_open") in by_id:
 did = st.selectbox("Dataset", list(by_id), format_func=lambda i: by_id[i]["name"], key="ds_pick")
 ds = by_id[did]
 if ds["description"]:
-    st.caption(ds["description"])
+    st.caption(escape_md(ds["description"], multiline=True))
 
 def _import_panel(upload, round_: int) -> None:  # noqa: ANN001
     """Preview, map, check and import one uploaded file."""
@@ -59,7 +60,7 @@ def _import_panel(upload, round_: int) -> None:  # noqa: ANN001
         pv = datasets.preview(data, upload.name)
     if pv is None:
         return
-    st.markdown(f"**{upload.name}**: {pv.table.describe()}. The first rows:")
+    st.markdown(f"**{escape_md(upload.name)}**: {escape_md(pv.table.describe())}. The first rows:")
     st.dataframe(pv.head, hide_index=True, width="stretch")
 
     columns = list(pv.table.frame.columns)
@@ -97,11 +98,11 @@ def _import_panel(upload, round_: int) -> None:  # noqa: ANN001
                                file_name=f"{upload.name.rsplit('.', 1)[0]}_validation.csv", mime="text/csv")
         if checked.errors:
             st.error("Correct the errors in the file (or choose other columns) and upload it again. Nothing has been imported.")
-        elif st.button(f"Import {len(checked.rows):,} rows into {ds['name']}", type="primary", key="ds_import"):
+        elif st.button(f"Import {len(checked.rows):,} rows into {escape_md(ds['name'])}", type="primary", key="ds_import"):
             with user_errors(), st.status("Importing…", expanded=True) as status:
                 bar = st.progress(0.0, text="Starting")
                 result = datasets.import_file(ctx.store, ctx.actor, did, data, upload.name, mapping,
-                                              progress=lambda f, m: bar.progress(min(1.0, f), text=m))
+                                              progress=lambda f, m: bar.progress(min(1.0, f), text=escape_md(m)))
                 status.update(label="Imported", state="complete")
                 st.session_state["ds_result"] = {"file": upload.name, "rows": result.rows, "added": result.added,
                                                  "changed": result.changed, "removed": result.removed,
@@ -117,7 +118,7 @@ upload_tab, scale_tab, sharing_tab, history_tab = st.tabs(["Import a file", "Ris
 with upload_tab:
     done = st.session_state.pop("ds_result", None)
     if done:
-        st.success(f"Imported {done['file']}: {done['rows']:,} rows; {done['added']:,} added, {done['changed']:,} changed, "
+        st.success(f"Imported {escape_md(done['file'])}: {done['rows']:,} rows; {done['added']:,} added, {done['changed']:,} changed, "
                    f"{done['removed']:,} removed. {done['matched']:,} of this dataset's records now share a business with "
                    f"another agency ({done['businesses']:,} businesses in all). Took {done['seconds']:.1f} s.")
     round_ = st.session_state.setdefault("ds_upload_round", 0)
@@ -162,7 +163,7 @@ with scale_tab:
                      if pd.notna(v) and str(v).strip() and pd.notna(b) and str(b)}
         unbanded = [v for v in seen if v not in new_scale]
         if unbanded:
-            st.warning(f"{len(unbanded)} value(s) in the data have no band yet: {', '.join(unbanded[:10])}")
+            st.warning(f"{len(unbanded)} value(s) in the data have no band yet: {escape_md(', '.join(unbanded[:10]))}")
     if st.button("Save the risk scale", key=f"ds_scale_save_{did}"):
         with user_errors(), ctx.store.uow() as uow:
             n = datasets.set_risk_scale(uow, ctx.actor, did, new_scale)
@@ -172,9 +173,9 @@ with scale_tab:
 
 # --- sharing and freshness -------------------------------------------------------------------
 with sharing_tab:
-    options = list(SHARING_HELP)
-    choice = st.radio("What partners may see of this dataset", options, index=options.index(ds["sharing"]),
-                      captions=[SHARING_HELP[o] for o in options], key=f"ds_sharing_{did}")
+    sharing_choices = list(SHARING_HELP)
+    choice = st.radio("What partners may see of this dataset", sharing_choices, index=sharing_choices.index(ds["sharing"]),
+                      captions=[SHARING_HELP[o] for o in sharing_choices], key=f"ds_sharing_{did}")
     days = st.number_input("Show the dataset as stale after this many days without an import", min_value=1, max_value=3650,
                            value=int(ds["stale_after_days"]), step=1, key=f"ds_days_{did}")
     if st.button("Save sharing and freshness", key=f"ds_sharing_save_{did}"):
@@ -187,7 +188,7 @@ with sharing_tab:
             st.session_state["ds_sharing_saved"] = f"Saved: {SHARING_HELP[choice]} Stale after {int(days)} days."
             st.rerun()
     if saved := st.session_state.pop("ds_sharing_saved", None):
-        st.success(saved)
+        st.success(escape_md(saved))
 
 # --- history ---------------------------------------------------------------------------------
 with history_tab:
@@ -205,4 +206,4 @@ with history_tab:
             with st.expander("Which references the latest import added, changed and removed"):
                 for key, label in (("added_refs", "Added"), ("changed_refs", "Changed"), ("removed_refs", "Removed")):
                     if latest.get(key):
-                        st.markdown(f"**{label}:** " + ", ".join(latest[key]))
+                        st.markdown(f"**{label}:** " + escape_md(", ".join(latest[key])))

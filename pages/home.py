@@ -7,6 +7,7 @@ import streamlit as st
 from core.domain import ROLE_LABELS
 from core.services import attention
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 RAG_LABELS = {"red": "🔴 Red", "amber": "🟠 Amber", "green": "🟢 Green", "complete": "⚪ Complete"}
 WHEN = st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
@@ -15,8 +16,8 @@ COLUMNS = {"When": WHEN, "Last import": WHEN, "Sent": WHEN, "Received": WHEN, "D
 
 ctx = context()
 marking(ctx.partnership)
-st.title(ctx.partnership.name)
-st.caption(f"Signed in as {ctx.actor.name} · {ROLE_LABELS[ctx.actor.role]} · {ctx.actor.agency_name}")
+st.title(escape_md(ctx.partnership.name))
+st.caption(f"Signed in as {escape_md(ctx.actor.name)} · {ROLE_LABELS[ctx.actor.role]} · {escape_md(ctx.actor.agency_name)}")
 st.subheader("What needs my attention")
 
 with ctx.store.read() as session:
@@ -24,13 +25,13 @@ with ctx.store.read() as session:
 
 for section in sections:
     with st.container(border=True):
-        st.markdown(f"#### {section.title}")
+        st.markdown(f"#### {escape_md(section.title)}")
         if section.metrics:
             cols = st.columns(len(section.metrics))
             for col, (label, value) in zip(cols, section.metrics.items()):
-                col.metric(label.capitalize(), value)
+                col.metric(escape_md(label.capitalize()), int(value))
         if not section.rows:
-            st.caption(section.empty)
+            st.caption(escape_md(section.empty))
             continue
         frame = pd.DataFrame(section.rows).drop(columns=["id", "action_id"], errors="ignore")
         if "RAG" in frame:

@@ -11,11 +11,13 @@ from core.services import accounts, referrals
 from core.services.actions import ActionInput
 from core.services.referrals import DECISIONS, OUTCOMES
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership, sensitive=True)
-st.title(f"Referral inbox · {ctx.actor.agency_name}")
-st.caption(f"Feedback is owed on every referral: acknowledge within {ctx.partnership.ack_days} days, feedback within {ctx.partnership.feedback_days}.")
+st.title(f"Referral inbox · {escape_md(ctx.actor.agency_name)}")
+st.caption(f"Feedback is owed on every referral: acknowledge within {ctx.partnership.ack_days:d} days, feedback within "
+           f"{ctx.partnership.feedback_days:d}.")
 
 show_all = st.toggle("Include referrals already answered")
 with ctx.store.read() as s:
@@ -45,17 +47,18 @@ with ctx.store.read() as s:
     d = referrals.referral_for_recipient(s, ctx.actor, rec_id)
 r = d["recipient"]
 with st.container(border=True):
-    st.markdown(f"### {d['subject']}")
-    st.caption(f"From {d['from']} · {d['grading']} · seen {d['observed_at']:%d %b %Y %H:%M}" if d["observed_at"] else f"From {d['from']} · {d['grading']}")
+    st.markdown(f"### {escape_md(d['subject'])}")
+    st.caption(f"From {escape_md(d['from'])} · {escape_md(d['grading'])}"
+               + (f" · seen {d['observed_at']:%d %b %Y %H:%M}" if d["observed_at"] else ""))
     if d["text_is_summary"]:
         st.info("The handling code lets your agency see only the sender's sanitised summary.")
-    st.write(d["text"])
+    st.write(escape_md(d["text"], multiline=True))
     if d["place"]:
-        st.markdown(f"**Where:** {d['place']}")
+        st.markdown(f"**Where:** {escape_md(d['place'])}")
     if d["indicators"]:
-        st.markdown("**Indicators:** " + "; ".join(d["indicators"]))
+        st.markdown("**Indicators:** " + escape_md("; ".join(d["indicators"])))
     for m in d["messages"]:
-        st.markdown(f"**{m['by']}**, {m['at']:%d %b %Y %H:%M}: {m['text']}")
+        st.markdown(f"**{escape_md(m['by'])}**, {m['at']:%d %b %Y %H:%M}: {escape_md(m['text'])}")
 
     a1, a2 = st.columns(2)
     if r["status"] == "new" and a1.button("Acknowledge"):
@@ -87,7 +90,7 @@ with st.container(border=True):
                     visit_on=datetime.combine(due, time(10, 0), timezone.utc) if decision == "task a visit" else None,
                 )
                 done = ", ".join(f"{k.replace('_id', '')} {v}" for k, v in made.items() if v)
-                st.success("Decision recorded" + (f"; created {done}." if done else "."))
+                st.success("Decision recorded" + (f"; created {escape_md(done)}." if done else "."))
 
     with st.form("feedback"):
         st.markdown("**Feedback to the sender**" + (f" · due {r['feedback_by']:%d %b %Y}" if r["feedback_by"] else ""))
@@ -100,4 +103,5 @@ with st.container(border=True):
                 referrals.give_feedback(uow, ctx.actor, rec_id, usefulness=useful, outcome=outcome, comments=comments, improve=improve)
                 st.success("Feedback sent: the officer will see it on their home page.")
     for f in d["feedback"]:
-        st.caption(f"Feedback given {f['at']:%d %b %Y}: useful {f['useful']}/5 · {f['outcome']} · {f['comments']}")
+        st.caption(f"Feedback given {f['at']:%d %b %Y}: useful {escape_md(f['useful'])}/5 · {escape_md(f['outcome'])} · "
+               f"{escape_md(f['comments'])}")

@@ -4,7 +4,6 @@ The presentation refreshes every few seconds, so every open screen shows the oth
 """
 from __future__ import annotations
 
-import html
 from datetime import date, timedelta
 
 import streamlit as st
@@ -14,6 +13,7 @@ from core.services import accounts, actions, meetings
 from core.services.actions import ActionInput
 from ui.action_editor import action_editor, rag_label
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 REFRESH_SECONDS = 3
 ctx = context()
@@ -48,18 +48,21 @@ def presentation() -> None:
         st.rerun(scope="app")  # the chair moved on: bring the edit forms to the new item too
     total = len(v.items)
     item = next((i for i in v.items if i["position"] == v.current_position), None)
-    st.progress((v.current_position or 0) / max(total, 1), text=f"{v.board} · item {v.current_position} of {total}")
+    st.progress((v.current_position or 0) / max(total, 1), text=f"{escape_md(v.board)} · item {escape_md(v.current_position)} of {total}")
     if item is None:
         st.markdown("## The agenda is empty")
         return
-    st.markdown(f"<div style='font-size:2.4rem;font-weight:700;line-height:1.2'>{html.escape(item['title'])}</div>", unsafe_allow_html=True)
+    # In these HTML blocks escape_md's character references are HTML escapes too (html.escape left Markdown
+    # syntax live after a blank line in the notes).
+    st.markdown(f"<div style='font-size:2.4rem;font-weight:700;line-height:1.2'>{escape_md(item['title'])}</div>", unsafe_allow_html=True)
     facts = [item["kind"], *(["carried from the last meeting"] if item["carried"] else []), item["status"],
              *([f"tier {item['tier']}"] if item["tier"] else [])]
-    st.markdown(f"<div style='font-size:1.1rem;color:#555'>{html.escape(' · '.join(facts))}</div>", unsafe_allow_html=True)
+    st.markdown(f"<div style='font-size:1.1rem;color:#555'>{escape_md(' · '.join(facts))}</div>", unsafe_allow_html=True)
     if item["notes"]:
-        st.markdown(f"<div style='font-size:1.4rem;white-space:pre-wrap'>{html.escape(item['notes'])}</div>", unsafe_allow_html=True)
+        st.markdown(f"<div style='font-size:1.4rem;white-space:pre-wrap'>{escape_md(item['notes'], multiline=True)}</div>",
+                    unsafe_allow_html=True)
     if item["decision"]:
-        st.success(f"**Decision:** {item['decision']}")
+        st.success(f"**Decision:** {escape_md(item['decision'], multiline=True)}")
     if item["action_id"]:
         # The action as it stands now, so an update made on any screen shows here within seconds.
         with ctx.store.read() as s:
@@ -67,10 +70,10 @@ def presentation() -> None:
         a, last = d["action"], (d["updates"][0] if d["updates"] else None)
         done = sum(m["completed_on"] is not None for m in d["milestones"])
         st.markdown(
-            f"<div style='font-size:1.5rem'>{html.escape(rag_label(d['rag']))} · {html.escape(a['status'])} · due "
-            f"{a['due_on']:%d %b %Y} · milestones {done}/{len(d['milestones'])}</div>", unsafe_allow_html=True)
+            f"<div style='font-size:1.5rem'>{escape_md(rag_label(d['rag']))} · {escape_md(a['status'])} · due "
+            f"{a['due_on']:%d %b %Y} · milestones {done:d}/{len(d['milestones'])}</div>", unsafe_allow_html=True)
         if last:
-            st.caption(f"Last update {last['at']:%d %b %H:%M} by {last['by'] or 'someone'}: {last['note']}")
+            st.caption(f"Last update {last['at']:%d %b %H:%M} by {escape_md(last['by'] or 'someone')}: {escape_md(last['note'])}")
     if v.can_run:
         c1, c2, _ = st.columns([1, 1, 4])
         first, last = v.items[0]["position"], v.items[-1]["position"]

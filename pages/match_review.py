@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.services import review
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership, sensitive=True)
@@ -24,23 +25,23 @@ with user_errors():
     top1, top2 = st.columns([3, 2])
     top1.metric("Pairs waiting for your agency", f"{waiting:,}")
     if pending:
-        if top2.button(f"Apply {pending} decision{'s' if pending != 1 else ''} now", type="primary",
+        if top2.button(f"Apply {pending:d} decision{'s' if pending != 1 else ''} now", type="primary",
                        help="Runs the matching again so your decisions show on the risk list (imports do this too)."):
             with st.status("Matching again with your decisions…") as status:
                 summary = review.apply_decisions(ctx.store, ctx.actor,
-                                                 progress=lambda f, m: status.update(label=m))
+                                                 progress=lambda f, m: status.update(label=escape_md(m)))
             # Run again so the page no longer offers to apply decisions that have just been applied.
             st.session_state["rv_applied"] = (f"Done: {summary.records:,} records in {summary.businesses:,} businesses; "
                                               f"{summary.review_pairs:,} pairs to review.")
             st.rerun()
     if applied := st.session_state.pop("rv_applied", None):
-        st.success(applied)
+        st.success(escape_md(applied))
 
     if not pairs:
         st.success("Nothing to review for your agency.")
     else:
         pair = pairs[0]
-        st.subheader(f"Same business? Matcher's score {pair.score} / 100")
+        st.subheader(f"Same business? Matcher's score {escape_md(pair.score)} / 100")
         rows = []
         for f, label in FIELD_LABELS.items():
             agree = pair.fields.get(AGREEMENT_FOR.get(f, ""), {})

@@ -11,6 +11,7 @@ from core import minutes as minutes_export
 from core.permissions import allowed
 from core.services import accounts, meetings
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership)
@@ -58,11 +59,11 @@ with ctx.store.read() as s:
     v = meetings.view(s, ctx.actor, meeting_id)
 
 c1, c2, c3 = st.columns(3)
-c1.metric("Status", v.status)
+c1.metric("Status", escape_md(v.status))
 c2.metric("Agenda items", len(v.items))
-c3.metric("Present / quorum", f"{len(v.present)} / {v.quorum}", delta="quorate" if v.quorate else "not quorate",
+c3.metric("Present / quorum", f"{len(v.present)} / {v.quorum:d}", delta="quorate" if v.quorate else "not quorate",
           delta_color="normal" if v.quorate else "inverse")
-st.caption(f"{v.when:%A %d %B %Y, %H:%M} · {v.where or 'place to be confirmed'}")
+st.caption(f"{v.when:%A %d %B %Y, %H:%M} · {escape_md(v.where or 'place to be confirmed')}")
 
 if v.can_run and v.status != "closed":
     b1, b2, b3 = st.columns(3)
@@ -70,7 +71,7 @@ if v.can_run and v.status != "closed":
                  "overdue feedback and items carried from the last meeting; keeps items added by hand."):
         with user_errors(), ctx.store.uow() as uow:
             n = meetings.build_agenda(uow, ctx.actor, meeting_id)
-            st.toast(f"Agenda has {n} items.")
+            st.toast(f"Agenda has {n:d} items.")
             st.rerun()
     if v.status == "planned" and b2.button("Start the meeting", type="primary"):
         with user_errors(), ctx.store.uow() as uow:
@@ -83,7 +84,7 @@ if v.can_run and v.status != "closed":
         @st.dialog("Close the meeting?")
         def confirm_close() -> None:
             pending = sum(i["status"] == "pending" for i in v.items)
-            st.write(f"The record will be frozen. {pending} items not discussed will be carried to the next meeting.")
+            st.write(f"The record will be frozen. {pending:d} items not discussed will be carried to the next meeting.")
             if st.button("Close and freeze", type="primary"):
                 with user_errors(), ctx.store.uow() as uow:
                     meetings.close(uow, ctx.actor, meeting_id)

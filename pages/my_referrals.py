@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.services import attention, referrals
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership, sensitive=True)
@@ -38,13 +39,13 @@ if rid is not None:
     with ctx.store.read() as s, user_errors():
         detail = referrals.referral_for_sender(s, ctx.actor, rid)
     with st.container(border=True):
-        st.markdown(f"### {detail['subject']}")
-        st.caption(f"{detail['grading']} · {detail['status']}")
-        st.write(detail["body"] or "")
+        st.markdown(f"### {escape_md(detail['subject'])}")
+        st.caption(f"{escape_md(detail['grading'])} · {escape_md(detail['status'])}")
+        st.write(escape_md(detail["body"] or "", multiline=True))
         if detail["summary"]:
-            st.markdown(f"**Summary partners see:** {detail['summary']}")
+            st.markdown(f"**Summary partners see:** {escape_md(detail['summary'])}")
         for m in detail["messages"]:
-            st.markdown(f"**{m['by']}**, {m['at']:%d %b %Y %H:%M}: {m['text']}")
+            st.markdown(f"**{escape_md(m['by'])}**, {m['at']:%d %b %Y %H:%M}: {escape_md(m['text'])}")
         if detail["status"] == "draft" and st.button("Continue this draft", type="primary"):
             st.session_state["ref_resume"] = rid
             st.switch_page("pages/referral_new.py")

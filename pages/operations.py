@@ -13,6 +13,7 @@ from core.permissions import allowed
 from core.services import operations
 from ui import visit_downloads
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 HANDOVER = "operation_business_ids"
 
@@ -24,7 +25,7 @@ st.caption("A week of action visits many premises in a short time. Plan it here,
 may_plan = allowed(ctx.actor, "visit.plan")
 
 if msg := st.session_state.pop("op_done", None):
-    st.success(msg)
+    st.success(escape_md(msg))
 with ctx.store.read() as s:
     ops = operations.list_operations(s, ctx.actor)
     coordinators = operations.coordinator_choices(s, ctx.actor) if may_plan else {}
@@ -67,14 +68,14 @@ with ctx.store.read() as s, user_errors():
 if summary is None:
     st.stop()
 op = summary.operation
-st.subheader(op["name"])
-st.caption(f"{op['starts_on']:%a %d %b} to {op['ends_on']:%a %d %b %Y} · coordinator: {op['coordinator'] or 'not set'}"
-           + (f" · {op['notes']}" if op["notes"] else ""))
+st.subheader(escape_md(op["name"]))
+st.caption(f"{op['starts_on']:%a %d %b} to {op['ends_on']:%a %d %b %Y} · coordinator: "
+           f"{escape_md(op['coordinator'] or 'not set')}" + (f" · {escape_md(op['notes'])}" if op["notes"] else ""))
 cols = st.columns(len(summary.by_status) + 2)
 for col, (status, n) in zip(cols, summary.by_status.items(), strict=False):
-    col.metric(status.capitalize(), n)
-cols[-2].metric("Officers planned", summary.officers_planned)
-cols[-1].metric("Officers named", summary.officers_named)
+    col.metric(escape_md(status.capitalize()), int(n))
+cols[-2].metric("Officers planned", int(summary.officers_planned))
+cols[-1].metric("Officers named", int(summary.officers_named))
 
 tab_visits, tab_agencies, tab_follow = st.tabs(["Visits", "Agencies", "Estimated follow-up"])
 with tab_visits:
@@ -107,7 +108,7 @@ if may_plan:
     chosen = [int(pool.iloc[i]["business_id"]) for i in rows]
     bad = [t for t in typed.replace(";", ",").split(",") if t.strip() and not t.strip().isdigit()]
     if bad:
-        st.error(f"Business ids are numbers; remove {', '.join(bad)}.")
+        st.error(f"Business ids are numbers; remove {escape_md(', '.join(bad))}.")
     chosen += [int(t) for t in typed.replace(";", ",").split(",") if t.strip().isdigit()]
     chosen = list(dict.fromkeys(chosen))
     if st.button(f"Plan {len(chosen)} visits", type="primary", disabled=not chosen or bool(bad)):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.services import referrals
 from ui.context import context, marking
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership)
@@ -16,13 +17,13 @@ st.title("Referrals and feedback")
 since = st.date_input("Since", value=date.today() - timedelta(days=365), format="DD/MM/YYYY")
 with ctx.store.read() as s:
     d = referrals.dashboard(s, ctx.actor, since=since)
-st.caption(f"Counts for {d['scope']}. Content is never shown here.")
+st.caption(f"Counts for {escape_md(d['scope'])}. Content is never shown here.")
 c1, c2, c3, c4, c5 = st.columns(5)
-c1.metric("Referrals", d["sent"])
+c1.metric("Referrals", int(d["sent"]))
 c2.metric("Answered", f"{d['answered_share']:.0%}")
 c3.metric("Median days to feedback", "–" if d["median_days_to_feedback"] is None else f"{d['median_days_to_feedback']:.1f}")
 c4.metric("Rated useful (4-5)", f"{d['useful_share']:.0%}")
-c5.metric("Feedback overdue", d["overdue"])
+c5.metric("Feedback overdue", int(d["overdue"]))
 if not d["sent"]:
     st.info("No referrals in this period.")
     st.stop()

@@ -9,12 +9,13 @@ from core import grading
 from core.services import accounts, referrals
 from core.services.referrals import SUBJECT_TYPES, ReferralInput
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership, sensitive=True)
 st.title("Submit intelligence")
 st.caption("You are the eyes and ears of the other agencies. Grade what you saw; the agencies you send it to owe you "
-           f"an acknowledgement within {ctx.partnership.ack_days} days and feedback within {ctx.partnership.feedback_days}.")
+           f"an acknowledgement within {ctx.partnership.ack_days:d} days and feedback within {ctx.partnership.feedback_days:d}.")
 
 if st.session_state.pop("_ref_sent", False):
     for key in [k for k in st.session_state if str(k).startswith(("ref_", "_ref_"))]:
@@ -29,7 +30,7 @@ if draft_id := st.session_state.pop("ref_resume", None):
             "ref_src": d["source_grade"], "ref_intel": d["intel_grade"], "ref_handling": d["handling_code"],
         })
 if st.session_state.get("ref_draft_id"):
-    st.info(f"Editing draft {st.session_state['ref_draft_id']}.")
+    st.info(f"Editing draft {escape_md(st.session_state['ref_draft_id'])}.")
 
 with ctx.store.read() as s:
     inds = referrals.indicators(s, ctx.actor)
@@ -70,14 +71,16 @@ recipients = st.multiselect("Send to", list(agencies), key="ref_to", format_func
 
 scheme_name = ctx.partnership.grading_scheme
 sc = grading.scheme(scheme_name)
-st.markdown(f"**Grading ({sc.name})**")
+st.markdown(f"**Grading ({escape_md(sc.name)})**")
 g1, g2, g3 = st.columns(3)
 for key, grades in (("ref_src", sc.source), ("ref_intel", sc.intelligence), ("ref_handling", sc.handling)):
     if st.session_state.get(key) not in grades:
         st.session_state[key] = None  # a draft graded in the other scheme starts ungraded
-src = g1.radio("Source evaluation", list(sc.source), format_func=lambda k: f"{k}: {sc.source[k]}", key="ref_src")
-intel = g2.radio("Intelligence evaluation", list(sc.intelligence), format_func=lambda k: f"{k}: {sc.intelligence[k]}", key="ref_intel")
-handling = g3.radio("Handling code", list(sc.handling), format_func=lambda k: f"{k}: {sc.handling[k]}", key="ref_handling")
+src = g1.radio("Source evaluation", list(sc.source), format_func=lambda k: escape_md(f"{k}: {sc.source[k]}"), key="ref_src")
+intel = g2.radio("Intelligence evaluation", list(sc.intelligence), format_func=lambda k: escape_md(f"{k}: {sc.intelligence[k]}"),
+                 key="ref_intel")
+handling = g3.radio("Handling code", list(sc.handling), format_func=lambda k: escape_md(f"{k}: {sc.handling[k]}"),
+                    key="ref_handling")
 summary = ""
 if handling and grading.visibility(scheme_name, handling) == "summary":
     summary = st.text_area("Sanitised summary for partners", key="ref_summary", help="Partners see only this: leave out sources and anything that must not pass.")
@@ -94,7 +97,7 @@ if b1.button("Save draft"):
     with user_errors(), ctx.store.uow() as uow:
         rid = referrals.save_draft(uow, ctx.actor, data, referral_id=st.session_state.get("ref_draft_id"))
         st.session_state["ref_draft_id"] = rid
-        st.success(f"Draft {rid} saved. Only you can see it.")
+        st.success(f"Draft {rid:d} saved. Only you can see it.")
 if b2.button("Send", type="primary"):
     with user_errors():
         with ctx.store.uow() as uow:
@@ -103,4 +106,5 @@ if b2.button("Send", type="primary"):
         with ctx.store.uow() as uow:
             referrals.send(uow, ctx.actor, rid)
         st.session_state["_ref_sent"] = True  # the form is emptied at the start of the next run
-        st.success(f"Referral {rid} sent to {', '.join(agencies[a] for a in recipients)}. You will see their feedback under My referrals.")
+        st.success(f"Referral {rid:d} sent to {escape_md(', '.join(agencies[a] for a in recipients))}. "
+                   "You will see their feedback under My referrals.")

@@ -10,6 +10,7 @@ from core import charts
 from core.permissions import allowed
 from core.services import risklist
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 
 
@@ -60,15 +61,15 @@ with user_errors():
 
     stale = everything.datasets[(everything.datasets["see"] != "none") & everything.datasets["stale"]]
     if not stale.empty:
-        st.warning("Stale data (older than its dataset's limit): " + "; ".join(
+        st.warning("Stale data (older than its dataset's limit): " + escape_md("; ".join(
             f"{r.agency} {r.dataset} ({'never imported' if r.age_days is None else f'{r.age_days} days old'})"
-            for r in stale.itertuples()), icon="⏳")
+            for r in stale.itertuples())), icon="⏳")
 
     tab_list, tab_charts = st.tabs(["List", "Charts"])
     with tab_list:
         shown = len(listing.rows)
         if sent := st.session_state.pop("rl_sent", None):
-            st.success(sent)
+            st.success(escape_md(sent))
         st.write(f"**{listing.total:,}** business{'' if listing.total == 1 else 'es'} match{'es' if listing.total == 1 else ''}"
                  + (f" (the top {shown:,} are shown)" if shown < listing.total else ""))
         view = listing.rows.drop(columns=["bands"]).copy()
@@ -94,19 +95,19 @@ with user_errors():
                 "data_as_of": st.column_config.DatetimeColumn("Data as of", format="DD/MM/YYYY",
                                                               help="The oldest import behind this row"),
                 "tasking": st.column_config.TextColumn("Tasking", width="small"),
-                **{code: st.column_config.TextColumn(f"{code} (interest)", help=f"{code} shares only that it holds the "
+                **{code: st.column_config.TextColumn(f"{code} (interest)", help=f"{escape_md(code)} shares only that it holds the "
                                                      "business, and its band") for code in listing.interest_codes},
             },
         )
         picked = [int(listing.rows.iloc[i]["business_id"]) for i in event.selection.rows] if event else []
         if not picked and allowed(ctx.actor, "visit.plan") and 0 < listing.total <= WEEK_OF_ACTION_MAX:
-            if st.button(f"Plan a week of action with {'this business' if listing.total == 1 else f'these {listing.total} businesses'}",
+            if st.button(f"Plan a week of action with {'this business' if listing.total == 1 else f'these {listing.total:d} businesses'}",
                          key="rl_operation_all",
                          help="Hands the filtered list to Weeks of action, where you choose the operation and dates."):
                 st.session_state["operation_business_ids"] = [int(b) for b in listing.rows["business_id"]]
                 st.switch_page("pages/operations.py")
         if picked:
-            st.write(f"{len(picked)} selected: " + "; ".join(listing.rows.set_index("business_id").loc[picked, "name"]))
+            st.write(f"{len(picked)} selected: " + escape_md("; ".join(listing.rows.set_index("business_id").loc[picked, "name"])))
             a1, a2, a3 = st.columns([3, 2, 2])
             if allowed(ctx.actor, "tasking.request"):
                 with a1.form("tasking", clear_on_submit=True):
@@ -157,10 +158,10 @@ if opened:
     def show(business_id: int) -> None:
         with user_errors():
             d = risklist.business_detail(ctx.store, ctx.actor, business_id)
-            st.subheader(d["name"] or "(no name: address-only records)")
+            st.subheader(escape_md(d["name"] or "(no name: address-only records)"))
             st.dataframe(d["records"], hide_index=True, column_config=DETAIL_LABELS)
             if d["interest"]:
-                st.write("Interest only: " + ", ".join(f"{i['agency']} ({i['band']})" for i in d["interest"]))
+                st.write("Interest only: " + escape_md(", ".join(f"{i['agency']} ({i['band']})" for i in d["interest"])))
             if d["why"]:
                 st.markdown("**Why these records were matched** (each compared with the record it agrees with most)")
                 st.dataframe([{"record": w["record"], "with": w["with"], "score": w["score"], **w["fields"],

@@ -6,15 +6,16 @@ import streamlit as st
 from core.services import outcomes
 from core.visits.outcome import NOTICE_TYPES, OTHER_COUNTS
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership)
 st.title("Record outcomes")
-st.caption(f"Visits {ctx.actor.agency_name or 'your agency'} attended that still need its outcome, newest first. "
+st.caption(f"Visits {escape_md(ctx.actor.agency_name or 'your agency')} attended that still need its outcome, newest first. "
            "Each agency records its own outcome once; a mistake is corrected, and both versions are kept in the audit log.")
 
 if msg := st.session_state.pop("oc_done", None):
-    st.success(msg)
+    st.success(escape_md(msg))
 with ctx.store.read() as s, user_errors():
     awaiting = outcomes.awaiting_outcome(s, ctx.actor)
     recorded = outcomes.recorded_outcomes(s, ctx.actor)
@@ -41,15 +42,15 @@ if current is None:
     st.stop()
 values = current["values"]
 with st.form(f"outcome_{visit_id}"):
-    st.markdown(f"**{current['premises']}**, {current['starts_at']:%A %d %B %Y, %H:%M}")
+    st.markdown(f"**{escape_md(current['premises'])}**, {current['starts_at']:%A %d %B %Y, %H:%M}")
     st.caption("Counts: 0 if none. Nothing found is recorded by leaving every count at 0.")
     entered: dict[str, object] = {}
     cols = st.columns(len(NOTICE_TYPES))
-    for col, (key, label) in zip(cols, NOTICE_TYPES.items(), strict=True):
-        entered[key] = col.number_input(label, min_value=0, max_value=999, step=1, value=values[key])
+    for col, key in zip(cols, NOTICE_TYPES, strict=True):
+        entered[key] = col.number_input(NOTICE_TYPES[key], min_value=0, max_value=999, step=1, value=values[key])
     cols = st.columns(len(OTHER_COUNTS))
-    for col, (key, label) in zip(cols, OTHER_COUNTS.items(), strict=True):
-        entered[key] = col.number_input(label, min_value=0, max_value=999, step=1, value=values[key])
+    for col, key in zip(cols, OTHER_COUNTS, strict=True):
+        entered[key] = col.number_input(OTHER_COUNTS[key], min_value=0, max_value=999, step=1, value=values[key])
     entered["advice"] = st.checkbox("Advice given", value=values["advice"])
     entered["follow_up"] = st.checkbox("Follow-up needed", value=values["follow_up"])
     entered["follow_up_note"] = st.text_input("Follow-up: what and by when", value=values["follow_up_note"])

@@ -12,6 +12,7 @@ from core.services.catalogue import issue_types
 from core.services.visits import APPROACHES, MIXED_WARNING, TeamMember, VisitPlan
 from core.visits.recommend import PREMISES_KINDS
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership, sensitive=True)
@@ -57,18 +58,18 @@ if existing and existing["reasons"] and str(existing["reasons"][0]).startswith("
 
 if st.session_state.get("plan_saved") == visit_id and existing:
     st.session_state.pop("plan_saved")
-    st.success(f"Visit {visit_id} saved ({existing['status']}). "
+    st.success(f"Visit {visit_id:d} saved ({escape_md(existing['status'])}). "
                + ("Propose it from the visit's page: each agency then confirms or declines its part."
                   if existing["status"] == "draft" else "Each agency confirms or declines its part on the visit's page."))
-    st.page_link("pages/visits.py", label=f"Open visit {visit_id}", query_params={"visit": visit_id})
+    st.page_link("pages/visits.py", label=f"Open visit {visit_id:d}", query_params={"visit": visit_id})
 
 # --- the premises -----------------------------------------------------------------------------
 if existing:
-    st.subheader(f"Visit {existing['id']}: {existing['premises']}")
-    st.caption(f"Status {existing['status']} · version {existing['version']}")
+    st.subheader(f"Visit {existing['id']:d}: {escape_md(existing['premises'])}")
+    st.caption(f"Status {escape_md(existing['status'])} · version {existing['version']:d}")
     premises = existing["premises"]
 elif business_id is not None:
-    st.subheader(info["premises"])
+    st.subheader(escape_md(info["premises"]))
     premises = info["premises"]
 else:
     premises = st.text_input("Premises: name and address", key=f"{key}_premises",
@@ -77,10 +78,11 @@ else:
 with ctx.store.read() as s:
     markers = visits.markers_for(s, ctx.actor, business_id=business_id, premises_text=premises)
 for m in markers:
-    st.error(f"**Officer safety: {m['category'].upper()}** · {m['subject']}: {m['details']} ({m['agency']})", icon="🚨")
+    st.error(f"**Officer safety: {escape_md(m['category'].upper())}** · {escape_md(m['subject'])}: "
+             f"{escape_md(m['details'])} ({escape_md(m['agency'])})", icon="🚨")
 
 if info["agencies"]:
-    st.markdown("**Agencies holding records on it:** " + "; ".join(f"{a} ({why})" for a, why in info["agencies"].items()))
+    st.markdown("**Agencies holding records on it:** " + escape_md("; ".join(f"{a} ({why})" for a, why in info["agencies"].items())))
 
 # --- what we expect to find and the recommendation -------------------------------------------
 suggested = {i["issue"]: i["why"] for i in info["issues"]}
@@ -100,12 +102,13 @@ with user_errors(), ctx.store.read() as s:
 with st.container(border=True):
     st.markdown("#### Recommendation")
     if rec.team:
-        st.markdown(f"**Team:** {', '.join(names.get(a, str(a)) for a in rec.team)} · **Lead:** {names.get(rec.lead_id, '')}")
-        st.markdown(f"**Entry route:** {rec.entry_route}")
+        st.markdown(f"**Team:** {escape_md(', '.join(names.get(a, str(a)) for a in rec.team))} · "
+                    f"**Lead:** {escape_md(names.get(rec.lead_id, ''))}")
+        st.markdown(f"**Entry route:** {escape_md(rec.entry_route, multiline=True)}")
     for reason in rec.reasons:
-        st.markdown(f"- {reason}")
+        st.markdown(f"- {escape_md(reason)}")
     if rec.uncovered:
-        st.warning(f"Nobody covers: {', '.join(rec.uncovered)}.")
+        st.warning(f"Nobody covers: {escape_md(', '.join(rec.uncovered))}.")
 
 # --- the plan ---------------------------------------------------------------------------------
 st.markdown("#### The plan")
@@ -153,12 +156,12 @@ elif lead is not None:
 else:
     entry_default = ""
 if lead_warning:
-    st.warning(lead_warning)
+    st.warning(escape_md(lead_warning))
 if lead is not None:
     with ctx.store.read() as s:
         notice = visits.notice_warning_for(s, ctx.actor, lead, kind, starts_at)
     if notice:
-        st.warning(notice)
+        st.warning(escape_md(notice))
 entry = st.text_area("Entry route (how the team gets in lawfully)", entry_default,
                      key=f"{key}_entry_{lead}_{'-'.join(map(str, sorted(team_ids)))}")
 briefing = st.text_area("Briefing notes", plan0.briefing if plan0 else "", key=f"{key}_briefing")
@@ -184,11 +187,11 @@ if ends_at > starts_at and premises:
 clash_reason = ""
 if clashes:
     st.warning(f"**{len(clashes)} possible {'clash' if len(clashes) == 1 else 'clashes'}** with other visits "
-               f"(within {ctx.partnership.deconfliction_days} days, or the same officers at the same time):", icon="⚠️")
+               f"(within {ctx.partnership.deconfliction_days:d} days, or the same officers at the same time):", icon="⚠️")
     for c in clashes:
-        st.markdown(f"- **{c.kind}**: {c.message}")
+        st.markdown(f"- **{escape_md(c.kind)}**: {escape_md(c.message)}")
         if c.visit_id:  # a page link keeps the session (a plain link reloaded the app and could land on Home)
-            st.page_link("pages/visits.py", label=f"Open visit {c.visit_id}", query_params={"visit": c.visit_id})
+            st.page_link("pages/visits.py", label=f"Open visit {c.visit_id:d}", query_params={"visit": c.visit_id})
     st.caption("Resolve it: move the date above, join the other visit, or proceed with a reason.")
     join = sorted({c.visit_id for c in clashes if c.visit_id and c.kind != "officer double-booked"})
     if join and team_ids:
@@ -198,8 +201,8 @@ if clashes:
         if st.button("Join the other visit", key=f"{key}_join_btn"):
             with user_errors(), ctx.store.uow() as uow:
                 tid = visits.merge_into(uow, ctx.actor, target, plan.team, officer_ids=named, from_visit_id=visit_id)
-                st.success(f"Your agencies were added to visit {tid}; they now need to confirm there.")
-                st.page_link("pages/visits.py", label=f"Open visit {tid}", query_params={"visit": tid})
+                st.success(f"Your agencies were added to visit {tid:d}; they now need to confirm there.")
+                st.page_link("pages/visits.py", label=f"Open visit {tid:d}", query_params={"visit": tid})
                 st.stop()
     clash_reason = st.text_input("Reason to proceed despite the clash (recorded)", key=f"{key}_clash")
 

@@ -9,6 +9,7 @@ import streamlit as st
 from core.services import outcomes
 from ui import visit_downloads
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership)
@@ -24,9 +25,9 @@ with ctx.store.read() as s, user_errors():
 if res is None:
     st.stop()
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Visits done", res.done)
+c1.metric("Visits done", int(res.done))
 c2.metric("Found by 2+ agencies", f"{res.multi_agency_share:.0%}",
-          help=f"{res.multi_agency_findings} of {res.done} done visits: the case for going together.")
+          help=f"{escape_md(res.multi_agency_findings)} of {escape_md(res.done)} done visits: the case for going together.")
 deployed = res.officers["Officers deployed"]
 c3.metric("Officers per visit (mean)", f"{deployed.mean():.1f}" if len(deployed) else "–")
 c4.metric("Arrests / notices", f"{int(res.by_agency['Arrests'].sum())} / {int(res.by_agency['Notices'].sum())}")

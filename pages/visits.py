@@ -14,6 +14,7 @@ from core.services.partnership import update_settings
 from core.services.visits import MARKER_CATEGORIES, STATUSES
 from core.visibility import WITHHELD_CAPTION
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 try:  # the briefing PDF and .ics buttons, when the outcomes work is merged
     from ui import visit_downloads
@@ -36,28 +37,29 @@ def detail(visit_id: int) -> None:
         d = visits.visit_detail(s, ctx.actor, visit_id)
     st.button("← Back to the calendar", on_click=_open, args=(None,))
     for m in d["markers"]:
-        st.error(f"**Officer safety: {m['category'].upper()}** · {m['subject']}: {m['details']} ({m['agency']})", icon="🚨")
-    st.title(d["premises"])
-    st.markdown(f"**{d['starts_at']:%A %d %B %Y, %H:%M}–{d['ends_at']:%H:%M} UTC** · status **{d['status']}** · "
-                f"approach **{d['approach']}** · lead **{d['lead'] or 'not chosen'}**")
+        st.error(f"**Officer safety: {escape_md(m['category'].upper())}** · {escape_md(m['subject'])}: "
+                 f"{escape_md(m['details'])} ({escape_md(m['agency'])})", icon="🚨")
+    st.title(escape_md(d["premises"]))
+    st.markdown(f"**{d['starts_at']:%A %d %B %Y, %H:%M}–{d['ends_at']:%H:%M} UTC** · status **{escape_md(d['status'])}** · "
+                f"approach **{escape_md(d['approach'])}** · lead **{escape_md(d['lead'] or 'not chosen')}**")
     if d["mixed_warning"]:
-        st.warning(d["mixed_warning"])
+        st.warning(escape_md(d["mixed_warning"]))
     for c in d["clashes"]:
-        st.warning(f"**{c['kind']}**: {c['message']}", icon="⚠️")
-    st.markdown(f"**Entry route:** {d['entry_route'] or 'not recorded'}")
+        st.warning(f"**{escape_md(c['kind'])}**: {escape_md(c['message'])}", icon="⚠️")
+    st.markdown(f"**Entry route:** {escape_md(d['entry_route'] or 'not recorded', multiline=True)}")
     if d["not_answered"]:
-        st.info("Not answered yet: " + ", ".join(d["not_answered"]))
+        st.info("Not answered yet: " + escape_md(", ".join(d["not_answered"])))
     team = pd.DataFrame(d["team"]).drop(columns=["agency_id", "outcome"])
     st.dataframe(team, hide_index=True, width="stretch",
                  column_config={"Answered at": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")})
     if d["officers"]:
-        st.markdown("**Named officers:** " + ", ".join(o["name"] for o in d["officers"]))
+        st.markdown("**Named officers:** " + escape_md(", ".join(o["name"] for o in d["officers"])))
     if d["briefing"]:
         st.markdown("**Briefing notes**")
-        st.write(d["briefing"])
+        st.write(escape_md(d["briefing"], multiline=True))
     with st.expander("Why this team (the recommendation) and what was changed"):
         for r in d["reasons"]:
-            st.markdown(f"- {r}")
+            st.markdown(f"- {escape_md(r)}")
         if d["overrides"]:
             st.dataframe(pd.DataFrame(d["overrides"]), hide_index=True, width="stretch")
         else:
@@ -65,7 +67,7 @@ def detail(visit_id: int) -> None:
 
     if d["can_respond"]:
         with st.container(border=True):
-            st.markdown(f"**Answer from {ctx.actor.agency_name}:** {d['my_answer']}")
+            st.markdown(f"**Answer from {escape_md(ctx.actor.agency_name)}:** {escape_md(d['my_answer'])}")
             note = st.text_input("Note (needed to decline)", key=f"respond_note_{visit_id}")
             b1, b2 = st.columns(2)
             for col, answer, label in ((b1, "confirmed", "Confirm our part"), (b2, "declined", "Decline our part")):
@@ -92,13 +94,13 @@ def detail(visit_id: int) -> None:
             for m in d["markers"]:
                 if m["can_retire"]:
                     r1, r2 = st.columns([3, 1])
-                    why = r1.text_input(f"Retire '{m['category']}: {m['subject']}' because", key=f"retire_{m['id']}")
+                    why = r1.text_input(f"Retire '{escape_md(m['category'])}: {escape_md(m['subject'])}' because", key=f"retire_{m['id']}")
                     if r2.button("Retire", key=f"retire_btn_{m['id']}"):
                         with user_errors(), ctx.store.uow() as uow:
                             visits.retire_marker(uow, ctx.actor, m["id"], reason=why)
                             st.rerun()
             with st.form(f"marker_{visit_id}", clear_on_submit=True):
-                st.caption(f"A new warning from {ctx.actor.agency_name} on these premises or a person there.")
+                st.caption(f"A new warning from {escape_md(ctx.actor.agency_name)} on these premises or a person there.")
                 category = st.selectbox("Category", MARKER_CATEGORIES)
                 subject = st.text_input("About (a person, or leave empty for the premises)")
                 details = st.text_area("What officers must know")

@@ -11,6 +11,7 @@ from core.errors import HubError
 from core.services import actions
 from core.services.actions import EditConflict
 from ui.context import Context, user_errors
+from ui.text import escape_md
 
 RAG_LABELS = {"red": "🔴 Red", "amber": "🟠 Amber", "green": "🟢 Green", "complete": "⚪ Complete"}
 STATUSES = [s.value for s in ActionStatus]
@@ -26,23 +27,24 @@ def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, s
         with ctx.store.read() as s:
             d = actions.action_detail(s, ctx.actor, action_id)
     except HubError as exc:
-        st.error(str(exc))
+        st.error(escape_md(exc))
         return
     a = d["action"]
-    st.markdown(f"### {a['title']}")
-    st.markdown(f"**{rag_label(d['rag'])}** · due {a['due_on']:%d %b %Y} · {a['status']} · {a['strand']} · tier {a['tier']} "
-                f"({TIERS[a['tier']].lower()}) · owner {people.get(a['owner_id'], 'none')} · version {a['version']}")
+    st.markdown(f"### {escape_md(a['title'])}")
+    st.markdown(f"**{escape_md(rag_label(d['rag']))}** · due {a['due_on']:%d %b %Y} · {escape_md(a['status'])} · "
+                f"{escape_md(a['strand'])} · tier {a['tier']:d} ({escape_md(TIERS[a['tier']].lower())}) · "
+                f"owner {escape_md(people.get(a['owner_id'], 'none'))} · version {a['version']:d}")
     if a["description"]:
-        st.caption(a["description"])
+        st.caption(escape_md(a["description"], multiline=True))
     if d["links"]:
-        st.caption("Linked to: " + " · ".join(d["links"]))
+        st.caption("Linked to: " + escape_md(" · ".join(d["links"])))
 
     pending_key = f"{key}_pending_{action_id}"
     if d["can_edit"]:
         pending = st.session_state.get(pending_key)
         if pending:
             conflict_text, changes, note, version = pending
-            st.warning(conflict_text, icon="↔️")
+            st.warning(escape_md(conflict_text), icon="↔️")
             c1, c2 = st.columns(2)
             if c1.button("Apply my change on top", key=f"{key}_reapply_{action_id}"):
                 with user_errors(), ctx.store.uow() as uow:
@@ -79,7 +81,8 @@ def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, s
     if d["milestones"]:
         for m in d["milestones"]:
             late = m["completed_on"] is None and m["due_on"] < date.today()
-            label = f"{m['title']} · due {m['due_on']:%d %b %Y}" + (" · **overdue**" if late else "") + (f" · {m['owner']}" if m["owner"] else "")
+            label = (f"{escape_md(m['title'])} · due {m['due_on']:%d %b %Y}" + (" · **overdue**" if late else "")
+                     + (f" · {escape_md(m['owner'])}" if m["owner"] else ""))
             done = st.checkbox(label, value=m["completed_on"] is not None, key=f"{key}_ms_{m['id']}", disabled=not d["can_edit"])
             if done != (m["completed_on"] is not None):
                 with user_errors(), ctx.store.uow() as uow:
@@ -118,4 +121,4 @@ def _submit(ctx: Context, action_id: int, version: int, base: dict, status: str 
         st.session_state[pending_key] = (str(exc), changes, note, exc.current_version)
         st.rerun()
     except HubError as exc:
-        st.error(str(exc))
+        st.error(escape_md(exc))

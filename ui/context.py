@@ -13,6 +13,7 @@ from core.errors import HubError
 from core.permissions import Actor
 from core.services.partnership import Partnership
 from core.store import Store
+from ui.text import escape_md
 
 CONTEXT_KEY = "_ph_context"
 
@@ -58,7 +59,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except HubError as exc:
-        st.error(str(exc), icon="⚠️")
+        st.error(escape_md(exc), icon="⚠️")
 
 
 def marking(partnership: Partnership, *, sensitive: bool = False) -> None:
@@ -67,6 +68,6 @@ def marking(partnership: Partnership, *, sensitive: bool = False) -> None:
     demo = " · DEMO DATA: fictional partnership, not real people or businesses" if partnership.demo else ""
     st.markdown(
         f"<div data-testid='ph-marking' style='text-align:center;font-weight:700;letter-spacing:.08em;"
-        f"background:#1b3a5c;color:#fff;padding:.25rem;border-radius:.25rem'>{mark}{demo}</div>",
+        f"background:#1b3a5c;color:#fff;padding:.25rem;border-radius:.25rem'>{escape_md(mark)}{demo}</div>",
         unsafe_allow_html=True,
     )

@@ -12,6 +12,7 @@ import streamlit as st
 from core.visits import exports as visit_exports
 from core.permissions import allowed
 from ui.context import Context
+from ui.text import escape_md
 
 
 def _built(ctx: Context, build: Callable) -> Callable[[], bytes | str]:  # type: ignore[type-arg]
@@ -48,7 +49,7 @@ def my_calendars(ctx: Context) -> None:
         "My visits calendar (.ics)", icon=":material/calendar_month:", key="cal_agency",
         data=_built(ctx, lambda s: visit_exports.agency_calendar(s, ctx.actor, ctx.actor.agency_id)),
         file_name="agency-visits.ics", mime="text/calendar", on_click="ignore",
-        help=f"Every proposed, confirmed, done or cancelled visit {ctx.actor.agency_name or 'your agency'} is on. "
+        help=f"Every proposed, confirmed, done or cancelled visit {escape_md(ctx.actor.agency_name or 'your agency')} is on. "
              "Premises, times, team and lead only.",
     )
     right.download_button(

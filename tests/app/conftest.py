@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import html
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import DatabaseFactory
+from ui.text import WORD_JOINER
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -35,6 +37,12 @@ def registered_pages() -> list[tuple[str, str, set[str]]]:
                 pages.append((ast.literal_eval(path), ast.literal_eval(title), roles))
             return pages
     raise AssertionError("PAGES not found in app.py")
+
+
+def shown(markdown: object) -> str:
+    """What a viewer reads of a Markdown element's source that holds ui.text.escape_md text: the character
+    references decoded and the invisible word joiners left out (enough for the plain text tests look for)."""
+    return html.unescape(str(markdown)).replace(WORD_JOINER, "")
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core.services import accounts, meetings
 from core.store import Store
 from core.store.models import Action, ActionUpdate, Meeting
+from tests.app.conftest import shown
 
 
 def _store() -> Store:
@@ -54,7 +55,7 @@ def test_second_screen_sees_the_conflict_and_reapplies(private_app: Callable[...
     next(t for t in second.text_area if t.label == "Progress note").input("Second screen")
     second = _form_button(second, "Save update").click().run()
     assert not second.exception
-    warning = " ".join(w.value for w in second.warning)
+    warning = shown(" ".join(w.value for w in second.warning))
     assert "saved this action while you were editing" in warning and "Nothing of yours was saved" in warning
     second = _form_button(second, "Apply my change on top").click().run()
     assert not second.exception and not second.warning
@@ -82,14 +83,14 @@ def test_chair_builds_the_agenda_and_runs_the_meeting_live(private_app: Callable
     with store.read() as s:
         meeting_id = s.scalar(select(Meeting.id).where(Meeting.status == "live"))
         v = meetings.view(s, chair, meeting_id)
-    shown = " ".join(m.value for m in member.markdown)
-    assert v.items[0]["title"][:40] in shown.replace("&amp;", "&")
+    on_screen = shown(" ".join(m.value for m in member.markdown))
+    assert v.items[0]["title"][:40] in on_screen
 
     with store.uow() as uow:  # the chair moves on; the member's screen follows on its next refresh
         meetings.go_to(uow, chair, meeting_id, 2)
     member.run()
-    shown = " ".join(m.value for m in member.markdown)
-    assert v.items[1]["title"][:40] in shown.replace("&amp;", "&")
+    on_screen = shown(" ".join(m.value for m in member.markdown))
+    assert v.items[1]["title"][:40] in on_screen
 
     record = next(t for t in member.text_area if t.label == "Decision")
     record.input("Agreed: joint visit in January")

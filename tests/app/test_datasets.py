@@ -6,6 +6,8 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import shown
+
 HEADER = "Intel Ref,Business,Address,Postcode,Threat,Last Intel\n"
 GOOD = HEADER + "IWI-900001,Quick Wash,1 Mill Lane,KM1 1AA,5,02/01/2025\nIWI-900002,Nail Bar,3 High St,km12bb,2,2025-01-03\n"
 BAD = HEADER + "IWI-900001,Quick Wash,1 Mill Lane,KM1 1AA,5,someday\n,Nail Bar,3 High St,KM1 2BB,2,\n"
@@ -19,7 +21,7 @@ def _open(opener: Callable[..., AppTest]) -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join(str(x.value) for x in [*at.markdown, *at.success, *at.error, *at.warning, *at.caption, *at.title])
+    return "\n".join(shown(x.value) for x in [*at.markdown, *at.success, *at.error, *at.warning, *at.caption, *at.title])
 
 
 def test_analyst_uploads_checks_and_imports_a_file(private_app: Callable[..., AppTest]) -> None:
@@ -52,7 +54,7 @@ def test_an_unreadable_file_gives_a_message_not_a_traceback(private_app: Callabl
     at = _open(private_app)
     at.file_uploader[0].upload("x.xlsx", b"PK\x03\x04 not a workbook", "application/octet-stream").run()
     assert not at.exception, at.exception
-    assert any("not a readable .xlsx workbook" in e.value for e in at.error)
+    assert any("not a readable .xlsx workbook" in shown(e.value) for e in at.error)
 
 
 @pytest.mark.parametrize("role", ["officer", "chair", "admin"])
@@ -74,7 +76,7 @@ def test_analyst_saves_a_suggested_risk_scale_and_a_sharing_limit(private_app: C
     at.button(key=f"ds_sharing_save_{did}").click().run()
     assert not at.exception, at.exception
     assert at.radio(key=f"ds_sharing_{did}").value == "interest-only"
-    assert any(s.value.startswith("Saved: Partners see only that your agency has an interest") for s in at.success)
+    assert any(shown(s.value).startswith("Saved: Partners see only that your agency has an interest") for s in at.success)
     assert list(at.dataframe[0].value["Partners may see"]) == ["interest-only"]
 
 

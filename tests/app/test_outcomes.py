@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.services import accounts, operations, outcomes
 from core.store import Store
 from core.store.models import Agency, AuditEvent, Operation, Visit, VisitAgency
-from tests.app.conftest import DEMO_USERS
+from tests.app.conftest import DEMO_USERS, shown
 
 
 def _by_label(widgets, label: str):  # noqa: ANN001, ANN202
@@ -49,7 +49,7 @@ def test_officer_records_then_corrects_an_outcome(private_app: Callable[..., App
     _by_label(at.checkbox, "Follow-up needed").check()
     at = next(b for b in at.button if b.label == "Record outcome").click().run()
     assert not at.exception
-    assert any("say what follow-up is needed" in e.value for e in at.error), "follow-up needs a note"
+    assert any("say what follow-up is needed" in shown(e.value) for e in at.error), "follow-up needs a note"
     _by_label(at.text_input, "Follow-up: what and by when").input("Revisit in 28 days")
     at = next(b for b in at.button if b.label == "Record outcome").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

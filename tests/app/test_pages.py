@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import DEMO_USERS, registered_pages
+from tests.app.conftest import DEMO_USERS, registered_pages, shown
 
 PAGES = registered_pages()
 CASES = [(role, path, title, role in roles) for path, title, roles in PAGES for role in DEMO_USERS]
@@ -15,7 +15,7 @@ CASES = [(role, path, title, role in roles) for path, title, roles in PAGES for 
 def _text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [t.value for t in at.title] + [c.value for c in at.caption]
     parts += [e.value for e in at.error] + [i.value for i in at.info] + [s.value for s in at.subheader]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(shown(p) for p in parts)
 
 
 @pytest.mark.parametrize(("role", "path", "title", "may_see"), CASES, ids=[f"{r}-{t}" for r, _, t, _ in CASES])

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.visibility import WITHHELD_CAPTION as CAPTION
 from core.store import Store
 from core.store.models import Agency, AgencyRecord, Business, Dataset, Visit, VisitAgency
+from tests.app.conftest import shown as on_screen
 
 SECRET = "Hidden Hand Car Wash, 3 Quarry Lane"
 
@@ -63,9 +64,9 @@ def test_the_visits_page_withholds_premises_from_another_agency(private_app: Cal
     at.query_params["visit"] = str(vid)
     at.switch_page("pages/visits.py").run()
     assert not at.exception, at.exception
-    assert any("premises and plan are withheld" in e.value and "Contact the lead agency (Immigration Enforcement)"
-               in e.value for e in at.error)
-    assert SECRET not in "\n".join(str(m.value) for m in at.markdown)
+    assert any("premises and plan are withheld" in on_screen(e.value) and "Contact the lead agency (Immigration Enforcement)"
+               in on_screen(e.value) for e in at.error)
+    assert SECRET not in on_screen("\n".join(str(m.value) for m in [*at.markdown, *at.title, *at.caption]))
 
     ie = _list_view(private_app("analyst"))  # Immigration Enforcement
     assert SECRET in set(ie.dataframe[0].value["premises"])

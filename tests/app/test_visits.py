@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.store import Store
 from core.store.models import AgencyRecord, Business, Dataset, Visit, WarningMarker
+from tests.app.conftest import shown
 
 
 def _by_label(widgets, label: str):  # noqa: ANN001, ANN202
@@ -18,7 +19,7 @@ def _by_label(widgets, label: str):  # noqa: ANN001, ANN202
 
 
 def _text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+    parts = [shown(m.value) for m in at.markdown] + [shown(e.value) for e in at.error] + [shown(w.value) for w in at.warning]
     return "\n".join(str(p) for p in parts)
 
 
@@ -164,8 +165,8 @@ def test_planner_warns_when_the_lead_cannot_give_its_notice_in_time(open_app: Ca
     at.switch_page("pages/visit_planner.py").run()
     assert not at.exception, at.exception
     assert "Trading Standards leads" in _text(at)
-    assert not [w for w in at.warning if "hours' notice" in w.value], "a week ahead leaves time to give notice"
+    assert not [w for w in at.warning if "hours' notice" in shown(w.value)], "a week ahead leaves time to give notice"
     _by_label(at.date_input, "Date").set_value(date.today()).run()
     assert not at.exception, at.exception
-    [warning] = [w.value for w in at.warning if "hours' notice" in w.value]
+    [warning] = [shown(w.value) for w in at.warning if "hours' notice" in shown(w.value)]
     assert warning.startswith("Trading Standards enters after giving 48 hours' notice")

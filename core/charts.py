@@ -6,6 +6,7 @@ Colours always come from `core.rag.RAG_COLOURS`, in `core.rag.RAG_ORDER`.
 """
 from __future__ import annotations
 
+import html
 from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -61,11 +62,17 @@ def _rag(row: dict[str, Any]) -> str:
     return rag if rag in RAG_ORDER else "complete" if rag in ("cancelled", "done") else "green"
 
 
+def plain(value: Any) -> str:
+    """User text for a chart: Plotly renders a subset of HTML in labels and hover text (links, styles), so it is
+    escaped to show as typed."""
+    return html.escape(str(value), quote=False)
+
+
 def _row_label(row: dict[str, Any]) -> str:
     title = " ".join(str(row.get("Action") or "").split()) or "(untitled)"
     if len(title) > 48:
         title = title[:47] + "…"
-    return f"#{row.get('id')} {title}"
+    return plain(f"#{row.get('id')} {title}")
 
 
 def _start(row: dict[str, Any], due: date) -> date:
@@ -90,9 +97,9 @@ def gantt(actions: list[dict[str, Any]], milestones: list[dict[str, Any]], today
         if due is None:
             continue
         rows.append({
-            "id": a.get("id"), "Row": _row_label(a), "Action": a.get("Action", ""), "Start": _start(a, due),
-            "Due": due, "RAG": _rag(a), "Owner": a.get("Owner") or "Unassigned", "Agency": a.get("Agency", ""),
-            "Status": a.get("Status", ""),
+            "id": a.get("id"), "Row": _row_label(a), "Action": plain(a.get("Action", "")), "Start": _start(a, due),
+            "Due": due, "RAG": _rag(a), "Owner": plain(a.get("Owner") or "Unassigned"), "Agency": plain(a.get("Agency", "")),
+            "Status": plain(a.get("Status", "")),
         })
     if not rows:
         return _empty(NO_ACTIONS)
@@ -121,7 +128,7 @@ def gantt(actions: list[dict[str, Any]], milestones: list[dict[str, Any]], today
         if row is None or due is None:
             continue
         completed = _as_date(ms.get("completed_on"))
-        title = str(ms.get("title") or "Milestone")
+        title = plain(ms.get("title") or "Milestone")
         if completed is not None:
             done_x.append(due)
             done_y.append(row)
@@ -197,7 +204,7 @@ def actions_by(actions: list[dict[str, Any]], dimension: str) -> go.Figure:
                           hovertemplate="%{x}: %{y}<extra></extra>")
         fig.update_layout(height=320, showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
         return fig
-    values = [str(a.get(dimension) or "").strip() or "(none)" for a in actions]
+    values = [plain(str(a.get(dimension) or "").strip() or "(none)") for a in actions]
     totals = Counter(values)
     if dimension == "Strand":
         known = [s.value for s in Strand]
@@ -251,7 +258,7 @@ def stale_datasets(freshness: pd.DataFrame) -> go.Figure:
     title = "Data freshness: days since each dataset's last import"
     if freshness.empty:
         return _empty("No datasets yet.", title)
-    data = freshness.assign(label=freshness["agency"] + " · " + freshness["dataset"],
+    data = freshness.assign(label=(freshness["agency"] + " · " + freshness["dataset"]).map(plain),
                             days=freshness["age_days"].fillna(-1).astype(int),
                             state=freshness["stale"].map({True: "stale", False: "fresh"}))
     data = data.sort_values("days", ascending=True)

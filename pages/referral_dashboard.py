@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from core.charts import plain
 from core.services import referrals
 from ui.context import context, marking
 from ui.text import escape_md
@@ -39,4 +40,5 @@ if d["outcomes"]:
     left.plotly_chart(px.bar(out, x="Referrals", y="Outcome", orientation="h", title="What happened"), width="stretch")
 if d["indicators"]:
     ind = pd.DataFrame(d["indicators"], columns=["Indicator", "Reports"])
+    ind["Indicator"] = ind["Indicator"].map(plain)  # agencies word their indicators; Plotly reads HTML in labels
     right.plotly_chart(px.bar(ind, x="Reports", y="Indicator", orientation="h", title="Indicators most reported"), width="stretch")

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from core.charts import plain
 from core.permissions import allowed
 from core.services import visits
 from core.services.partnership import update_settings
@@ -146,11 +147,12 @@ if not rows:
 frame = pd.DataFrame(rows)
 if view != "List":
     hover = {"premises": True, "agencies": True, "officers": True, "not answered": True}
+    shown = frame.assign(premises=frame["premises"].map(plain))  # Plotly reads HTML in hover text
     if view == "Week":
-        fig = px.timeline(frame, x_start="starts_at", x_end="ends_at", y="lead", color="status", hover_data=hover,
+        fig = px.timeline(shown, x_start="starts_at", x_end="ends_at", y="lead", color="status", hover_data=hover,
                           category_orders={"status": list(STATUSES)})
     else:  # a two-hour bar is a sliver on a month's axis: show each visit as a dot
-        fig = px.scatter(frame, x="starts_at", y="lead", color="status", hover_data=hover,
+        fig = px.scatter(shown, x="starts_at", y="lead", color="status", hover_data=hover,
                          category_orders={"status": list(STATUSES)})
         fig.update_traces(marker={"size": 14, "line": {"width": 1, "color": "white"}})
     fig.update_layout(height=260 + 12 * frame["lead"].nunique(), margin={"l": 10, "r": 10, "t": 10, "b": 10},

@@ -198,3 +198,18 @@ def test_actions_by_rag_is_a_simple_bar() -> None:
 def test_actions_by_empty(dimension: str) -> None:
     fig = actions_by([], dimension)
     assert NO_ACTIONS in annotations(fig) and not fig.data
+
+
+NASTY = "<a href='http://evil.example/'>click</a><img src=x>"
+
+
+def test_user_text_in_charts_shows_as_typed_not_as_html() -> None:
+    """Plotly renders a subset of HTML (links, styles) in labels and hover text: user text is escaped."""
+    actions = [{"id": 1, "Action": NASTY, "Due": date(2027, 1, 1), "RAG": "red", "Owner": NASTY, "Agency": "TS",
+                "Status": "in progress"}]
+    fig = gantt(actions, [{"action_id": 1, "title": NASTY, "due_on": date(2026, 12, 20)}], date(2026, 12, 4))
+    text = fig.to_json().replace("\\u002f", "/")
+    assert "<a href" not in text and "<img" not in text
+    assert "&lt;a href='http://evil.example/'&gt;click&lt;/a&gt;" in text
+    by_agency = actions_by([{**actions[0], "Agency": NASTY}], "Agency").to_json()
+    assert "<a href" not in by_agency and "&lt;a href" in by_agency

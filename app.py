@@ -5,6 +5,7 @@ agency from the store on every run, and registers only the pages that role may u
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -55,9 +56,12 @@ def _open_store():  # noqa: ANN202
     except ConfigError as exc:
         st.error(f"Partnership Hub is not configured correctly: {escape_md(exc)}")
     except Exception as exc:  # the database is down or DATABASE_URL is wrong
+        # The detail can name the database host and user: it goes to the server's log, not to a signed-out visitor.
+        logging.getLogger("partnership_hub").exception("cannot open the database")
         st.error(
             "Partnership Hub cannot reach its database. Check DATABASE_URL (or unset it to use the "
-            f"embedded SQLite file) and that the server is running. Detail: {escape_md(type(exc).__name__)}: {escape_md(exc)}"
+            f"embedded SQLite file) and that the server is running; the server's log has the detail "
+            f"({escape_md(type(exc).__name__)})."
         )
     st.stop()
 

@@ -117,3 +117,17 @@ def test_audit_page_lists_sign_ins(private_app: Callable[..., AppTest]) -> None:
     assert not at.exception
     events = at.dataframe[0].value
     assert ((events["who"] == "chair") & (events["action"] == "user.sign_in")).any()
+
+
+def test_an_unreachable_database_is_explained_without_its_connection_details(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A signed-out visitor learns the hub cannot reach its database, not the database's host, user or name."""
+    import secrets
+
+    from tests.app.conftest import APP
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://zqsecretuser:zqpw@127.0.0.1:9/zqsecretdb")
+    monkeypatch.setenv("PH_COOKIE_KEY", secrets.token_urlsafe(32))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    errors = " ".join(e.value for e in at.error)
+    assert "cannot reach its database" in errors and not at.exception
+    assert "zq" not in errors and "9" not in errors.replace("OperationalError", "")

@@ -318,6 +318,21 @@ def test_a_report_kept_inside_the_originating_agency_is_never_sent(demo_url: str
     assert not found, breaches(found)
 
 
+def test_referrals_are_about_businesses_their_sender_may_read(demo_url: str, demo: Demo) -> None:
+    """Submit intelligence offers (and links) only businesses the sender may read: held in a fully shared dataset or
+    by the sender's own agency, never one only another agency's owner-only or interest-only data holds."""
+    store = Store(demo_url, migrate=False)
+    with store.read() as s:
+        refs = s.execute(select(Referral.id, Referral.business_id, Referral.sender_agency_id)
+                         .where(Referral.business_id.is_not(None))).all()
+    store.dispose()
+    found = [f"referral {rid} from {demo.codes[aid]} is about business {demo.root.get(bid, bid)}, which "
+             f"{demo.codes[aid]} may not read" for rid, bid, aid in refs
+             if demo.root.get(bid, bid) not in demo.readable_by(aid)]
+    assert refs
+    assert not found, breaches(found)
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.strip()) >= 20]
 

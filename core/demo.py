@@ -10,12 +10,12 @@ import random
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from itertools import accumulate
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import MetaData, func, insert, select, text
+from sqlalchemy import MetaData, bindparam, func, insert, select, text
 
 from core import demo_catalogue as cat
 from core.domain import TIERS
@@ -415,6 +415,17 @@ MARKERS: tuple[tuple[str, str, str, str], ...] = (
     ("weapons", "Associate (male, 20s)", "Reported to carry a knife.", "POL"),
 )
 
+# What partners may know of each agency's data (its dataset's sharing limit in the catalogue).
+SHARING: dict[str, str] = {spec.agency: spec.sharing for spec in cat.DATASETS}
+
+
+def what_partners_see(agencies: Iterable[str]) -> tuple[bool, list[str]]:
+    """Of a business held by `agencies`: may every partner read it by name (a fully shared dataset holds it),
+    and which of its holdings may be listed in text every partner reads (any but owner-only data)."""
+    agencies = list(agencies)
+    return (any(SHARING.get(a) == "full" for a in agencies),
+            [a for a in agencies if SHARING.get(a, "owner-only") != "owner-only"])
+
 
 # --- in-memory entities -----------------------------------------------------------------------
 
@@ -526,6 +537,9 @@ class _Generator:
         self._has_id: dict[type[Base], bool] = {}
         self._staff: dict[tuple[str, tuple[str, ...]], list[_Person]] = {}
         self._street_cum: dict[str, list[float]] = {}
+        # Which agencies hold each business once the matcher has decided (see learn_matching).
+        self.matched: dict[int, frozenset[str]] | None = None
+        self._open: dict[str, list[_Biz]] = {}
 
     # -- helpers --
 
@@ -585,13 +599,21 @@ class _Generator:
     # -- build --
 
     def build(self) -> None:
-        """Generate everything, in dependency order."""
+        """Generate everything, in dependency order (without a store: the businesses as the generator meant them)."""
+        self.build_records()
+        self.build_rest()
+
+    def build_records(self) -> None:
+        """Agencies, people, businesses and the agencies' records: what the matcher works on."""
         self.settings()
         self.agencies()
         self.users()
         self.geography()
         self.make_businesses()
         self.datasets()
+
+    def build_rest(self) -> None:
+        """Markers, visits, meetings, actions, referrals and tasking, on the businesses as matched."""
         self.warning_markers()
         self.make_visits()
         self.boards()
@@ -667,6 +689,59 @@ class _Generator:
             self.add(User, username=username, name=name, email=f"{username}@{EMAIL_DOMAIN}",
                      password_hash=self.password_hash, role=role, agency_id=self.agency_id[agency], active=True,
                      created_at=self.at(-120), last_sign_in_at=self.at(-3, 9), feedback_seen_at=self.at(-3, 9))
+
+    # -- what partners may read (the sharing rules the product shows) --
+
+    def learn_matching(self, session: Any) -> None:
+        """Which agencies hold each business after the matcher ran: it may split a business's records or merge them
+        into a neighbour's, and what partners may read follows the store, not the generator's intent."""
+        merged = dict(session.execute(select(Business.id, Business.merged_into_id)
+                                      .where(Business.merged_into_id.is_not(None))).all())
+        code = {aid: c for c, aid in self.agency_id.items()}
+        held: dict[int, set[str]] = defaultdict(set)
+        for bid, aid in session.execute(select(AgencyRecord.business_id, AgencyRecord.agency_id)
+                                        .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None))):
+            held[bid].add(code[aid])
+        self.matched = {}
+        for biz in self.businesses:
+            root, seen = biz.id, set()
+            while root in merged and root not in seen:
+                seen.add(root)
+                root = merged[root]
+            self.matched[biz.id] = frozenset(held.get(root, ()))
+        self._open.clear()
+
+    def holders(self, biz: _Biz) -> Iterable[str]:
+        """The agencies whose current records the business holds (as matched, once the matcher has run)."""
+        return biz.agencies if self.matched is None else self.matched.get(biz.id, frozenset())
+
+    def named_to_all(self, biz: _Biz) -> bool:
+        """Every partner may read the business, so text that every partner reads may name it."""
+        return what_partners_see(self.holders(biz))[0]
+
+    def may_read(self, agency: str, biz: _Biz) -> bool:
+        """The agency may read one of the business's records: a fully shared one, or its own."""
+        return agency in self.holders(biz) or self.named_to_all(biz)
+
+    def listed(self, biz: _Biz) -> list[str]:
+        """The agencies that hold the business that text every partner reads may list (never owner-only data)."""
+        return what_partners_see(biz.agencies)[1]
+
+    def open_businesses(self, agency: str | None = None) -> list[_Biz]:
+        """Businesses every partner may read: those the agency holds, or all of them (cached)."""
+        key = agency or ""
+        if key not in self._open:
+            pool = self.held_by.get(agency, []) if agency else self.businesses
+            self._open[key] = [b for b in pool if self.named_to_all(b)]
+        return self._open[key]
+
+    def stand_in(self, biz: _Biz, agency: str | None = None) -> _Biz:
+        """`biz` if every partner may read it, otherwise one they may (the agency's if it holds any): chosen by
+        id, without drawing from the generator, so the rest of the demo stays as it was."""
+        if self.named_to_all(biz):
+            return biz
+        pool = self.open_businesses(agency) or self.open_businesses()
+        return pool[biz.id % len(pool)] if pool else biz
 
     def user_row(self, username: str) -> dict[str, Any]:
         """The queued row of a user, for adjusting after creation."""
@@ -1649,14 +1724,19 @@ def seed_demo(store: Store, *, scale: str = "demo", today: date | None = None) -
         raise ConfigError("The database already has users; the demo can only be seeded into an empty database "
                           "(reset it first).")
     generator = _Generator(SCALES[scale], today or date.today(), hash_password(DEMO_PASSWORD))
-    generator.build()
-    with store.uow() as uow:
+    generator.build_records()
+    written: dict[type[Base], int] = defaultdict(int)
+
+    def write(conn: Any) -> None:
         # Core executemany on the session's connection: same transaction, about twice as fast as ORM bulk insert.
-        conn = uow.session.connection()
         for model in TABLE_ORDER:
-            rows = generator.rows[model]
+            rows = generator.rows[model][written[model]:]
             if rows:
                 conn.execute(insert(model.__table__), rows)
+                written[model] += len(rows)
+
+    with store.uow() as uow:
+        write(uow.session.connection())
         if store.dialect == "postgresql":
             _reset_sequences(uow.session)
         # The generator knows which records are one business; the matcher decides, as it would for real data
@@ -1664,6 +1744,20 @@ def seed_demo(store: Store, *, scale: str = "demo", today: date | None = None) -
         from core.services.linking import relink
 
         relink(uow.session)
+        # The rest of the demo (visits, actions, meetings, referrals) is built on the businesses as matched, so that
+        # what it names, lists and links follows the sharing rules the product shows.
+        generator.learn_matching(uow.session)
+        generator.build_rest()
+        write(uow.session.connection())
+        tasked = [{"_id": r["id"], "at": r["tasking_requested_at"]} for r in generator.rows[Business]
+                  if r["tasking_requested_at"] is not None]
+        if tasked:
+            table = Business.__table__
+            uow.session.connection().execute(
+                table.update().where(table.c.id == bindparam("_id")).values(tasking_requested_at=bindparam("at")),
+                tasked)
+        if store.dialect == "postgresql":
+            _reset_sequences(uow.session)
         uow.commit()
     return {m.__tablename__: len(generator.rows[m]) for m in TABLE_ORDER}
 

@@ -744,8 +744,8 @@ class _Generator:
         return self._open[key]
 
     def stand_in(self, biz: _Biz, agency: str | None = None) -> _Biz:
-        """`biz` if every partner may read it, otherwise one they may (the agency's if it holds any): chosen by
-        id, without drawing from the generator, so the rest of the demo stays as it was."""
+        """`biz` if every partner may read it, otherwise one they may (the agency's if it holds any), chosen by id
+        rather than drawn from the random generator, so the draws that follow (and what they make) do not move."""
         if self.named_to_all(biz):
             return biz
         pool = self.open_businesses(agency) or self.open_businesses()

@@ -107,8 +107,11 @@ def aliases(name: str) -> set[str]:
 
 
 def street_address(address: str) -> str:
-    """The number and street of an address ("12 High Street" of "12, High St, Kingsmere"), "" without a number."""
-    line = norm(address.split(",")[0] if not address.split(",")[0].strip().isdigit() else " ".join(address.split(",")[:2]))
+    """The number and street of an address ("12 High Street" of "12, High St, Kingsmere"; "unit 3 oak trading estate"
+    of "Unit 3, Oak Trading Est"), "" without a number."""
+    parts = [p.strip() for p in address.split(",")]
+    line = " ".join(parts[:2]) if re.fullmatch(r"(?i)((unit|flat) )?\d+\w?", parts[0]) else parts[0]
+    line = norm(line)
     return line if any(ch.isdigit() for ch in line) else ""
 
 

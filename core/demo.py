@@ -10,14 +10,15 @@ import random
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from itertools import accumulate
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import MetaData, func, insert, select, text
+from sqlalchemy import MetaData, bindparam, func, insert, select, text
 
 from core import demo_catalogue as cat
+from core import grading
 from core.domain import TIERS
 from core.errors import ConfigError
 from core.passwords import hash_password
@@ -415,6 +416,17 @@ MARKERS: tuple[tuple[str, str, str, str], ...] = (
     ("weapons", "Associate (male, 20s)", "Reported to carry a knife.", "POL"),
 )
 
+# What partners may know of each agency's data (its dataset's sharing limit in the catalogue).
+SHARING: dict[str, str] = {spec.agency: spec.sharing for spec in cat.DATASETS}
+
+
+def what_partners_see(agencies: Iterable[str]) -> tuple[bool, list[str]]:
+    """Of a business held by `agencies`: may every partner read it by name (a fully shared dataset holds it),
+    and which of its holdings may be listed in text every partner reads (any but owner-only data)."""
+    agencies = list(agencies)
+    return (any(SHARING.get(a) == "full" for a in agencies),
+            [a for a in agencies if SHARING.get(a, "owner-only") != "owner-only"])
+
 
 # --- in-memory entities -----------------------------------------------------------------------
 
@@ -526,6 +538,10 @@ class _Generator:
         self._has_id: dict[type[Base], bool] = {}
         self._staff: dict[tuple[str, tuple[str, ...]], list[_Person]] = {}
         self._street_cum: dict[str, list[float]] = {}
+        # Which agencies hold each business once the matcher has decided (see learn_matching).
+        self.matched: dict[int, frozenset[str]] | None = None
+        self._open: dict[str, list[_Biz]] = {}
+        self._named: dict[int, bool] = {}
 
     # -- helpers --
 
@@ -585,13 +601,21 @@ class _Generator:
     # -- build --
 
     def build(self) -> None:
-        """Generate everything, in dependency order."""
+        """Generate everything, in dependency order (without a store: the businesses as the generator meant them)."""
+        self.build_records()
+        self.build_rest()
+
+    def build_records(self) -> None:
+        """Agencies, people, businesses and the agencies' records: what the matcher works on."""
         self.settings()
         self.agencies()
         self.users()
         self.geography()
         self.make_businesses()
         self.datasets()
+
+    def build_rest(self) -> None:
+        """Markers, visits, meetings, actions, referrals and tasking, on the businesses as matched."""
         self.warning_markers()
         self.make_visits()
         self.boards()
@@ -667,6 +691,65 @@ class _Generator:
             self.add(User, username=username, name=name, email=f"{username}@{EMAIL_DOMAIN}",
                      password_hash=self.password_hash, role=role, agency_id=self.agency_id[agency], active=True,
                      created_at=self.at(-120), last_sign_in_at=self.at(-3, 9), feedback_seen_at=self.at(-3, 9))
+
+    # -- what partners may read (the sharing rules the product shows) --
+
+    def learn_matching(self, session: Any) -> None:
+        """Which agencies hold each business after the matcher ran: it may split a business's records or merge them
+        into a neighbour's, and what partners may read follows the store, not the generator's intent."""
+        conn = session.connection()  # Core rows: the ORM's row handling costs seconds at county scale
+        merged = dict(conn.execute(select(Business.id, Business.merged_into_id)
+                                   .where(Business.merged_into_id.is_not(None))).all())
+        code = {aid: c for c, aid in self.agency_id.items()}
+        held: dict[int, set[str]] = defaultdict(set)
+        for bid, aid in conn.execute(select(AgencyRecord.business_id, AgencyRecord.agency_id)
+                                     .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None))):
+            held[bid].add(code[aid])
+        self.matched = {}
+        for biz in self.businesses:
+            root, seen = biz.id, set()
+            while root in merged and root not in seen:
+                seen.add(root)
+                root = merged[root]
+            self.matched[biz.id] = frozenset(held.get(root, ()))
+        self._open.clear()
+        self._named.clear()
+
+    def holders(self, biz: _Biz) -> Iterable[str]:
+        """The agencies whose current records the business holds (as matched, once the matcher has run)."""
+        return biz.agencies if self.matched is None else self.matched.get(biz.id, frozenset())
+
+    def named_to_all(self, biz: _Biz) -> bool:
+        """Every partner may read the business, so text that every partner reads may name it."""
+        if self.matched is None:
+            return what_partners_see(biz.agencies)[0]
+        if biz.id not in self._named:
+            self._named[biz.id] = what_partners_see(self.holders(biz))[0]
+        return self._named[biz.id]
+
+    def may_read(self, agency: str, biz: _Biz) -> bool:
+        """The agency may read one of the business's records: a fully shared one, or its own."""
+        return agency in self.holders(biz) or self.named_to_all(biz)
+
+    def listed(self, biz: _Biz) -> list[str]:
+        """The agencies that hold the business that text every partner reads may list (never owner-only data)."""
+        return what_partners_see(biz.agencies)[1]
+
+    def open_businesses(self, agency: str | None = None) -> list[_Biz]:
+        """Businesses every partner may read: those the agency holds, or all of them (cached)."""
+        key = agency or ""
+        if key not in self._open:
+            pool = self.held_by.get(agency, []) if agency else self.businesses
+            self._open[key] = [b for b in pool if self.named_to_all(b)]
+        return self._open[key]
+
+    def stand_in(self, biz: _Biz, agency: str | None = None) -> _Biz:
+        """`biz` if every partner may read it, otherwise one they may (the agency's if it holds any), chosen by id
+        rather than drawn from the random generator, so the draws that follow (and what they make) do not move."""
+        if self.named_to_all(biz):
+            return biz
+        pool = self.open_businesses(agency) or self.open_businesses()
+        return pool[biz.id % len(pool)] if pool else biz
 
     def user_row(self, username: str) -> dict[str, Any]:
         """The queued row of a user, for adjusting after creation."""
@@ -1038,7 +1121,12 @@ class _Generator:
     def warning_markers(self) -> None:
         """Officer-safety markers on some of the riskiest premises."""
         risky = sorted((b for b in self.businesses if len(b.agencies) >= 2 and not b.old), key=lambda b: -b.risk)
-        chosen = risky[: self.s.markers]
+        chosen: list[_Biz] = []
+        for biz in risky:  # an agency marks premises it may read
+            if len(chosen) == self.s.markers:
+                break
+            if self.may_read(MARKERS[len(chosen) % len(MARKERS)][3], biz):
+                chosen.append(biz)
         for i, biz in enumerate(chosen):
             category, subject, details, agency = MARKERS[i % len(MARKERS)]
             author = self.users_of(agency)[0]
@@ -1081,10 +1169,16 @@ class _Generator:
         for i in range(future):
             plan.append((1 + (i * 29) // future, rng.randrange(5), None))
         plan.sort(key=lambda p: (p[0], p[1]))
+        # A week of action picks premises its coordinator may read that two or more agencies hold (other agencies'
+        # owner-only data not counted); any other pick is swapped for one of the premises no visit uses.
+        picker = self.by_username["coordinator"].agency
+        spare = iter([b for b in pool[len(plan):] if self.plannable(picker, b)])
         cancelled_done = False
         near_future = 0
         for n, (offset, slot, op_id) in enumerate(plan):
             biz = pool[n % len(pool)]
+            if op_id is not None and not self.plannable(picker, biz):
+                biz = next(spare, biz)
             hour, minute = slots[slot]
             starts = self.at(offset, hour, minute)
             if offset < 0:
@@ -1106,6 +1200,11 @@ class _Generator:
                 if v.status == "done":
                     self.done_visits[code].append(v)
 
+    def plannable(self, agency: str, biz: _Biz) -> bool:
+        """A week of action's coordinator of `agency` could pick the business: readable, two or more holders."""
+        held = set(what_partners_see(self.holders(biz))[1]) | ({agency} & set(self.holders(biz)))
+        return self.may_read(agency, biz) and len(held) >= 2
+
     def visit(self, biz: _Biz, starts: datetime, status: str, op_id: int | None, must: list[str],
               coordinators: list[_Person], booked: dict[int, set[date]]) -> None:
         """One joint visit: lead by entry powers, partner agencies, answers, outcomes and named officers."""
@@ -1123,9 +1222,13 @@ class _Generator:
         hours = rng.choice((1, 2, 2, 3))
         created = min(starts - timedelta(days=rng.randint(7, 30)), self.at(-1, 8))
         creator = self.pick(coordinators)
-        reasons = [f"Held by {len(biz.agencies)} agencies: " + ", ".join(
-            f"{a} ({biz.bands.get(a, 'interest')})" for a in biz.agencies)]
-        briefing = f"{biz.label}. Approach: {approach}. Lead: {cat.AGENCY_BY_CODE[lead].name}."
+        # Reasons and briefing are read by every partner: owner-only holdings are not listed, and premises not every
+        # partner may read are not named (the visit itself shows them only to those who may).
+        listed = self.listed(biz)
+        reasons = [f"Held by {len(listed)} {'agency' if len(listed) == 1 else 'agencies'}: " + ", ".join(
+            f"{a} ({biz.bands.get(a, 'interest')})" for a in listed)] if listed else []
+        premises = biz.label if self.named_to_all(biz) else "Premises not named here (not every partner may read them)"
+        briefing = f"{premises}. Approach: {approach}. Lead: {cat.AGENCY_BY_CODE[lead].name}."
         # Markers are not copied into the briefing: they reach only roles allowed to see them, on the visit.
         done = status == "done"
         vid = self.add(Visit, business_id=biz.id, premises_text=biz.label, operation_id=op_id, starts_at=starts,
@@ -1280,6 +1383,12 @@ class _Generator:
         biz = visit.biz if visit else self.pick(self.held_by.get(owner.agency) or self.businesses)
         agency_name = cat.AGENCY_BY_CODE[self.pick([a.code for a in cat.AGENCIES if a.code != owner.agency])].name
         template = self.pick(STRAND_TITLES[strand])
+        if (visit or "{biz}" in template) and not self.named_to_all(biz):
+            # Every partner reads action titles: name premises they may all read (the agency's own, if it has any).
+            if visit:
+                visits = [v for v in done_visits if self.named_to_all(v.biz)]
+                visit = visits[visit.id % len(visits)] if visits else None
+            biz = visit.biz if visit else self.stand_in(biz, owner.agency)
         title = template.format(biz=biz.label, district=biz.street.district, town=biz.street.town,
                                 agency=agency_name, street=biz.street.name)
         tier = self.pick((1, 2, 3, 4, 5), (20, 30, 30, 15, 5))
@@ -1396,6 +1505,8 @@ class _Generator:
         recipients = self.sample_weighted(weights, self.pick([1, 2], [70, 30]))
         business = rng.random() < 0.92
         biz = self.pick(self.held_by.get(sender.agency) or self.businesses) if business else None
+        if biz is not None and not self.may_read(sender.agency, biz):  # offered only businesses the sender may read
+            biz = self.stand_in(biz, sender.agency)
         chosen: list[tuple[int, str]] = []
         for code in recipients:
             options = self.indicators[code]
@@ -1416,6 +1527,10 @@ class _Generator:
             summary = f"Person of interest in the area: {'; '.join(l.lower() for l in labels)}."
         grades = (self.pick("ABCDE", (5, 35, 40, 15, 5)), self.pick("12345", (10, 35, 35, 15, 5)),
                   self.pick("12345", (30, 30, 30, 6, 4)))
+        keep_in = grading.visibility("5x5x5", grades[2]) == "originator"
+        if keep_in and not draft:
+            # Code 4 may not leave the agency: what was sent went with code 5 (partners see the sanitised summary).
+            grades = (grades[0], grades[1], "5")
         rid = self.add(Referral, sender_id=sender.id, sender_agency_id=self.agency_id[sender.agency],
                        subject_type="business" if biz else "person", subject=subject[:300],
                        business_id=biz.id if biz else None, observed_at=observed, place=place[:300], body=body,
@@ -1424,7 +1539,7 @@ class _Generator:
                        created_at=sent - timedelta(minutes=rng.randint(5, 90)), sent_at=None if draft else sent)
         for iid, _ in dict.fromkeys(chosen):
             self.add(ReferralIndicator, referral_id=rid, indicator_id=iid)
-        for code in recipients:
+        for code in [] if keep_in and draft else recipients:  # a code-4 draft has no one to go to
             self.recipient(rid, code, sent, draft=draft, sender=sender, business_id=biz.id if biz else None)
         if not draft and rng.random() < 0.08:
             first = self.users_of(recipients[0])
@@ -1533,19 +1648,24 @@ class _Generator:
         """Tasking requests (open ones for the next meeting, decided ones in past meetings) and agendas."""
         rng = self.rng
         analysts = [p for p in self.people if p.role == "analyst" and p.active]
-        candidates = sorted((b for b in self.businesses if len(b.agencies) >= 3 and not b.old), key=lambda b: -b.risk)
+        # Tasking is read by every partner: businesses they may all read, held by three or more agencies as partners
+        # see it (owner-only data not counted).
+        candidates = sorted((b for b in self.businesses if len(self.listed(b)) >= 3 and not b.old
+                             and self.named_to_all(b)), key=lambda b: -b.risk)
         for biz in candidates[: self.s.tasking_requests]:
             when = self.at(-rng.randint(1, 6), 10)
             self.add(TaskingRequest, business_id=biz.id, referral_id=None, requested_by_id=self.pick(analysts).id,
                      requested_at=when, reason=self.tasking_reason(biz), meeting_id=self.next_tasking_meeting,
                      tier=None, status="open")
             self.business_rows[biz.id]["tasking_requested_at"] = when
-        sent = [r for r in self.rows[Referral] if r["status"] == "sent" and r["business_id"]]
+        sent = [r for r in self.rows[Referral] if r["status"] == "sent" and r["business_id"]
+                and self.named_to_all(self.businesses[r["business_id"] - 1])]
         if sent:
-            ref = sent[-1]
+            ref = ([r for r in sent if (r["source_grade"], r["intel_grade"]) == ("B", "2")] or sent)[-1]
             self.add(TaskingRequest, business_id=ref["business_id"], referral_id=ref["id"],
                      requested_by_id=self.by_username["analyst"].id, requested_at=self.at(-2, 9),
-                     reason="Referral graded B2 that needs a multi-agency decision.",
+                     reason=f"Referral graded {ref['source_grade']}{ref['intel_grade']} that needs a multi-agency "
+                            "decision.",
                      meeting_id=self.next_tasking_meeting, tier=None, status="open")
         decided = candidates[self.s.tasking_requests:]
         for n, (mid, offset) in enumerate(self.tasking_meetings):
@@ -1554,8 +1674,9 @@ class _Generator:
 
     def tasking_reason(self, biz: _Biz) -> str:
         """Why a business goes to tasking: which agencies hold it and how they rate it."""
-        bands = ", ".join(f"{a} {biz.bands.get(a, 'interest')}" for a in biz.agencies)
-        return f"Of interest to {len(biz.agencies)} agencies ({bands})."
+        listed = self.listed(biz)  # read by every partner: owner-only holdings are not listed
+        bands = ", ".join(f"{a} {biz.bands.get(a, 'interest')}" for a in listed)
+        return f"Of interest to {len(listed)} agencies ({bands})."
 
     def tasking_minutes(self, meeting_id: int, offset: int, businesses: list[_Biz], analysts: list[_Person]) -> None:
         """A past tasking meeting: each business got a tier; tiers 1-3 became owned actions."""
@@ -1566,13 +1687,13 @@ class _Generator:
                            reason=self.tasking_reason(biz), meeting_id=meeting_id, tier=tier, status="decided")
             action_id = None
             if tier <= 3:
-                owner = self.pick(self.users_of(biz.agencies[0]) or self.board_members)
+                owner = self.pick(self.users_of(self.listed(biz)[0]) or self.board_members)
                 due = offset + self.rng.randint(28, 70)
                 status = "in progress" if due >= 0 else self.pick(("complete", "in progress"), (3, 1))
                 action_id = self.action(owner, status, due=due, tasked=(biz, tier, offset))
             words = f"Tier {tier}: {TIERS[tier]}."
             if tier == 1:
-                words += f" Joint visit: {', '.join(biz.agencies[:3])}."
+                words += f" Joint visit: {', '.join(self.listed(biz)[:3])}."
             self.agenda_item(meeting_id, pos, "tasking", f"Tasking: {self.business_rows[biz.id]['name']}, {biz.address}",
                              status="discussed", notes=self.tasking_reason(biz), decision=words, tier=tier,
                              business_id=biz.id, tasking_request_id=tid, action_id=action_id)
@@ -1649,14 +1770,19 @@ def seed_demo(store: Store, *, scale: str = "demo", today: date | None = None) -
         raise ConfigError("The database already has users; the demo can only be seeded into an empty database "
                           "(reset it first).")
     generator = _Generator(SCALES[scale], today or date.today(), hash_password(DEMO_PASSWORD))
-    generator.build()
-    with store.uow() as uow:
+    generator.build_records()
+    written: dict[type[Base], int] = defaultdict(int)
+
+    def write(conn: Any) -> None:
         # Core executemany on the session's connection: same transaction, about twice as fast as ORM bulk insert.
-        conn = uow.session.connection()
         for model in TABLE_ORDER:
-            rows = generator.rows[model]
+            rows = generator.rows[model][written[model]:]
             if rows:
                 conn.execute(insert(model.__table__), rows)
+                written[model] += len(rows)
+
+    with store.uow() as uow:
+        write(uow.session.connection())
         if store.dialect == "postgresql":
             _reset_sequences(uow.session)
         # The generator knows which records are one business; the matcher decides, as it would for real data
@@ -1664,6 +1790,20 @@ def seed_demo(store: Store, *, scale: str = "demo", today: date | None = None) -
         from core.services.linking import relink
 
         relink(uow.session)
+        # The rest of the demo (visits, actions, meetings, referrals) is built on the businesses as matched, so that
+        # what it names, lists and links follows the sharing rules the product shows.
+        generator.learn_matching(uow.session)
+        generator.build_rest()
+        write(uow.session.connection())
+        tasked = [{"_id": r["id"], "at": r["tasking_requested_at"]} for r in generator.rows[Business]
+                  if r["tasking_requested_at"] is not None]
+        if tasked:
+            table = Business.__table__
+            uow.session.connection().execute(
+                table.update().where(table.c.id == bindparam("_id")).values(tasking_requested_at=bindparam("at")),
+                tasked)
+        if store.dialect == "postgresql":
+            _reset_sequences(uow.session)
         uow.commit()
     return {m.__tablename__: len(generator.rows[m]) for m in TABLE_ORDER}
 

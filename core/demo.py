@@ -57,6 +57,7 @@ from core.store.models import (
     VisitOfficer,
     WarningMarker,
 )
+from core.visibility import EVERYONE, Level, record_level
 
 DEMO_PASSWORD = "partnership-demo"
 PARTNERSHIP_NAME = "Kingsmere Partnership"
@@ -423,9 +424,8 @@ SHARING: dict[str, str] = {spec.agency: spec.sharing for spec in cat.DATASETS}
 def what_partners_see(agencies: Iterable[str]) -> tuple[bool, list[str]]:
     """Of a business held by `agencies`: may every partner read it by name (a fully shared dataset holds it),
     and which of its holdings may be listed in text every partner reads (any but owner-only data)."""
-    agencies = list(agencies)
-    return (any(SHARING.get(a) == "full" for a in agencies),
-            [a for a in agencies if SHARING.get(a, "owner-only") != "owner-only"])
+    levels = {a: record_level(SHARING.get(a, ""), 0, EVERYONE) for a in agencies}  # the one rule, for every partner
+    return (any(level is Level.FULL for level in levels.values()), [a for a, level in levels.items() if level is not Level.NONE])
 
 
 # --- in-memory entities -----------------------------------------------------------------------

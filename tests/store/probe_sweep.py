@@ -62,7 +62,7 @@ from core.store.models import (
     VisitOfficer,
     WarningMarker,
 )
-from core.visit_exports import agency_calendar, briefing, person_calendar, visit_calendar
+from core.visits.exports import agency_calendar, briefing, person_calendar, visit_calendar
 from tests.store.probe_world import KINDS, POSTCODE_RE, TOKEN_RE, Oracle, Secret, Viewer
 
 # Per user, how many ids of each sort are probed beyond the ones that matter (all hidden visits, own referrals...).

@@ -81,7 +81,7 @@ def change_own_password(uow: UnitOfWork, actor: Actor, *, current: str, new: str
         raise ValidationError("Current password: that is not your current password.")
     if new == current:
         raise ValidationError("New password: choose a password different from the current one.")
-    validate_password(new, username=user.username)
+    validate_password(new, username=user.username, name=user.name, email=user.email)
     user.password_hash = hash_password(new)
     record(uow.session, actor, action="user.change_password", entity="user", entity_id=user.id, summary=f"{user.username} changed their password")
     uow.commit()
@@ -217,7 +217,7 @@ def create_user(uow: UnitOfWork, actor: Actor, data: UserInput, *, password: str
     clean = _clean_user(uow.session, data)
     if uow.session.scalar(select(User.id).where(User.username == clean.username)) is not None:
         raise Conflict(f"Username: {clean.username!r} is taken; choose another.")
-    validate_password(password, username=clean.username)
+    validate_password(password, username=clean.username, name=clean.name, email=clean.email)
     user = User(**clean.__dict__, password_hash=hash_password(password), active=True)
     uow.session.add(user)
     uow.flush()

@@ -165,3 +165,36 @@ def test_settings_are_checked_audited_and_admin_only(small: Small) -> None:
             update_settings(uow, small.admin, **bad)
     with pytest.raises(Forbidden), small.store.uow() as uow:
         update_settings(uow, small.analyst, ack_days=3)
+
+
+@pytest.mark.parametrize("weak", ["password12", "1234567890", "aaaaaaaaaa", " " * 10])
+def test_weak_passwords_are_refused_for_new_users_and_own_changes(small: Small, weak: str) -> None:
+    before_users, before_audit = _users(small), len(_audit(small))
+    with pytest.raises(ValidationError, match="Password: "), small.store.uow() as uow:
+        accounts.create_user(uow, small.admin, UserInput("new.user", "New User", "officer", small.ts), password=weak)
+    with pytest.raises(ValidationError, match="too easy to guess"), small.store.uow() as uow:
+        accounts.change_own_password(uow, small.analyst, current=PASSWORD, new=weak)
+    assert _users(small) == before_users and len(_audit(small)) == before_audit
+    with small.store.read() as s:
+        assert check_password(PASSWORD, s.scalar(select(User.password_hash).where(User.id == small.analyst.id)))
+
+
+def test_a_password_made_of_the_persons_own_name_is_refused(small: Small) -> None:
+    with pytest.raises(ValidationError, match="own name"), small.store.uow() as uow:
+        accounts.change_own_password(uow, small.analyst, current=PASSWORD, new="lyst1234567")
+
+
+def test_create_admin_from_the_command_line_checks_the_password(store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    from core import cli
+
+    monkeypatch.setenv("DATABASE_URL", store.url)
+    args = ["create-admin", "jo.bloggs", "--name", "Jo Bloggs", "--agency-code", "TS"]
+    monkeypatch.setenv("PH_ADMIN_PASSWORD", "password12")
+    assert cli.main(args) == 2
+    assert "too easy to guess" in capsys.readouterr().err
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 0
+    monkeypatch.setenv("PH_ADMIN_PASSWORD", "kettle orbit salmon")
+    assert cli.main(args) == 0
+    with store.read() as s:
+        assert s.scalar(select(User.role).where(User.username == "jo.bloggs")) == "admin"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
+from functools import cache
 
 import bcrypt
 from zxcvbn import zxcvbn
@@ -33,6 +34,18 @@ def check_password(password: str, hashed: str) -> bool:
         return bcrypt.checkpw(password.encode("utf-8"), hashed.encode("ascii"))
     except ValueError:
         return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def check_password_of_nobody(password: str) -> bool:
+    """Spend the time one bcrypt check takes and return False: for a username that does not exist,
+    so a refusal takes as long as for a wrong password and the timing does not tell them apart."""
+    check_password(password, _dummy_hash())
+    return False
 
 
 def _personal_words(username: str, name: str, email: str) -> list[str]:

@@ -72,6 +72,7 @@ def _open_store():  # noqa: ANN202
 
 
 SIGN_IN_ERROR = "_ph_sign_in_error"
+FORGET_COOKIE = "_ph_forget_cookie"  # the browser still holds a sign-in cookie that no longer works
 AUTH_KEYS = ("authentication_status", "username", "name", "roles", "email")
 
 
@@ -98,7 +99,7 @@ def _start_session(who: signin.SignedIn) -> None:
     st.session_state.update(authentication_status=True, username=who.actor.username, name=who.actor.name,
                             roles=[who.actor.role.value], email=None)
     st.session_state[SESSION_VERSION] = who.session_version
-    for flag in (SIGN_IN_ERROR, "_ph_refused", "_ph_ended", "_ph_signed_out"):
+    for flag in (SIGN_IN_ERROR, FORGET_COOKIE, "_ph_refused", "_ph_ended", "_ph_signed_out"):
         st.session_state.pop(flag, None)
 
 
@@ -143,6 +144,15 @@ def _issue_cookie(auth: stauth.Authenticate, username: str, version: int, key: s
         COOKIE_NAME, token, expires_at=datetime.now() + timedelta(days=COOKIE_EXPIRY_DAYS))
 
 
+def _forget_cookie(auth: stauth.Authenticate) -> None:
+    """Delete the browser's sign-in cookie. Rendered on every run until the browser reports it done: on a
+    fresh page another component's first report reruns the app at once, and a deleting component that is
+    not rendered again in that rerun is removed before it has run."""
+    manager = auth.cookie_controller.cookie_model.cookie_manager.cookie_manager  # the cookie component itself
+    if manager(method="delete", cookie=COOKIE_NAME, key="forget_cookie", default=False):
+        st.session_state.pop(FORGET_COOKIE, None)
+
+
 def _current_session(st_store: Store, auth: stauth.Authenticate) -> signin.SignedIn | None:
     """The signed-in person of this run, checked against the store; None when signed out.
 
@@ -154,9 +164,8 @@ def _current_session(st_store: Store, auth: stauth.Authenticate) -> signin.Signe
         with st_store.read() as session:
             who = signin.signed_in(session, st.session_state["username"])
         if who is None:  # deactivated (or role/agency removed) since signing in
-            # No st.rerun() here: the cookie deletion must reach the browser in this run.
-            auth.logout(location="unrendered")
             _end_session_state()
+            st.session_state[FORGET_COOKIE] = True
             st.session_state["_ph_refused"] = True
             return None
         if who.session_version != st.session_state.get(SESSION_VERSION):
@@ -173,8 +182,8 @@ def _current_session(st_store: Store, auth: stauth.Authenticate) -> signin.Signe
         _start_session(who)
         return who
     # A cookie for a deactivated user, or from before a sign-out, password change or reset: remove it.
-    auth.cookie_controller.delete_cookie()
     _end_session_state()
+    st.session_state[FORGET_COOKIE] = True
     st.session_state["_ph_refused" if who is None else "_ph_ended"] = True
     return None
 
@@ -254,6 +263,8 @@ def main() -> None:
     auth = stauth.Authenticate({"usernames": {}}, COOKIE_NAME, key, COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
     who = _current_session(st_store, auth)
     if who is None:
+        if st.session_state.get(FORGET_COOKIE):
+            _forget_cookie(auth)  # no st.rerun() after this: the deletion must reach the browser
         marking(partnership)
         st.title(partnership.name)
         _sign_in_form(st_store)

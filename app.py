@@ -72,6 +72,7 @@ def _open_store():  # noqa: ANN202
 
 
 SIGN_IN_ERROR = "_ph_sign_in_error"
+SIGNED_OUT = "You have signed out, here and in every other browser or device where you were signed in."
 FORGET_COOKIE = "_ph_forget_cookie"  # the browser still holds a sign-in cookie that no longer works
 AUTH_KEYS = ("authentication_status", "username", "name", "roles", "email")
 
@@ -85,7 +86,7 @@ def _sign_in_messages(demo: bool) -> None:
         st.warning("You have been signed out: you signed out in another browser, or your password was changed "
                    "or reset. Sign in again.")
     elif st.session_state.get("_ph_signed_out"):
-        st.success("You have signed out.")
+        st.success(SIGNED_OUT)
     if demo:
         st.info(
             "**Demo partnership.** Sign in as `admin`, `chair`, `coordinator`, `analyst` or `officer` "
@@ -294,7 +295,7 @@ def main() -> None:
     if not st.session_state.get("authentication_status"):
         # Signed out in this run: the cookie deletion has been sent; no st.rerun() (it would
         # race the deletion). The component's own rerun brings the sign-in form back.
-        st.success("You have signed out.")
+        st.success(SIGNED_OUT)
         _signed_out_router()
 
     if who.must_change_password:

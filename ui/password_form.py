@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.errors import HubError
 from core.passwords import MIN_LENGTH
-from core.services import accounts
+from core.services import accounts, signin
 from ui.context import Context
 
 SESSION_VERSION = "_ph_sv"  # the session version this session was signed in with (app.py checks it every run)
@@ -38,6 +38,12 @@ def _change(ctx: Context, key: str) -> None:
         st.session_state[f"{key}_{f}"] = ""  # passwords are not kept in the session
     if new != repeat:
         st.session_state[f"{key}_error"] = "New password: the two entries differ; type the same password twice."
+        return
+    # Callbacks run before app.py checks the session: a session ended elsewhere changes nothing (app.py
+    # then signs it out in this run).
+    with ctx.store.read() as session:
+        who = signin.signed_in(session, ctx.actor.username)
+    if who is None or who.session_version != st.session_state.get(SESSION_VERSION):
         return
     try:
         with ctx.store.uow() as uow:

@@ -158,3 +158,23 @@ def test_repeated_failures_bring_a_wait_for_known_and_unknown_usernames_alike(pr
     fourth, fifth = seen["officer"]
     assert "Wrong username or password" in fourth and "Wait 5 seconds before the next try" in fourth
     assert fifth.startswith("Too many failed sign-ins in a row with this username. Wait")
+
+
+def test_a_session_ended_elsewhere_cannot_change_the_password(private_app: Callable[..., AppTest]) -> None:
+    stale = private_app("chair")
+    stale.switch_page("pages/account.py").run()
+    _signs_out_elsewhere("chair")
+    boxes = {t.label: t for t in stale.text_input}
+    boxes["Current password"].input("partnership-demo")
+    boxes["New password"].input("kettle orbit salmon")
+    boxes["New password again"].input("kettle orbit salmon")
+    next(b for b in stale.button if b.label == "Change password").click().run()
+    store = _store()
+    try:
+        with store.read() as s:
+            stored = s.scalar(select(User.password_hash).where(User.username == "chair"))
+    finally:
+        store.dispose()
+    from core.passwords import check_password
+
+    assert check_password("partnership-demo", stored), "the password is unchanged"

@@ -1,26 +1,36 @@
 """Partnership Hub: the frame and router.
 
-Signs the person in (streamlit-authenticator, users from the database), loads their role and
-agency from the store on every run, and registers only the pages that role may use.
+Signs the person in, loads their role and agency from the store on every run, and registers only the
+pages that role may use.
+
+Sign-in (see README, "Sign-in"): the form here checks the password through `core.services.signin`
+(waits and lockout after failures, every failure audited). streamlit-authenticator (one `Authenticate`
+per run) carries the sign-in cookie: its JWT of `username` and `exp_date`, to which we add `sv`, the
+user's session version. Every run checks the session's version (or the cookie's, for a new browser
+session) against the store, so a sign-out, a password change or a reset ends every other session and
+every copy of an older cookie.
 """
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
 import streamlit as st
 import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities.exceptions import LoginError
 
+from core import signin as rules
 from core.config import COOKIE_EXPIRY_DAYS, COOKIE_NAME, cookie_key
 from core.domain import ROLE_LABELS, Role
 from core.errors import ConfigError
 from core.permissions import Actor, roles_for
-from core.services import accounts
+from core.services import accounts, signin
 from core.services.partnership import settings
+from core.store import Store
 from ui.context import Context, marking, set_context, store
 from ui.text import escape_md
+from ui.password_form import ISSUE_COOKIE, SESSION_VERSION, password_form
 
 st.set_page_config(page_title="Partnership Hub", page_icon="🤝", layout="wide")
 
@@ -66,19 +76,122 @@ def _open_store():  # noqa: ANN202
     st.stop()
 
 
+SIGN_IN_ERROR = "_ph_sign_in_error"
+SIGNED_OUT = "You have signed out, here and in every other browser or device where you were signed in."
+FORGET_COOKIE = "_ph_forget_cookie"  # the browser still holds a sign-in cookie that no longer works
+AUTH_KEYS = ("authentication_status", "username", "name", "roles", "email")
+
+
 def _sign_in_messages(demo: bool) -> None:
-    if st.session_state.get("authentication_status") is False:
-        st.error("Wrong username or password. Check both and try again; your administrator can reset a password.")
+    if message := st.session_state.get(SIGN_IN_ERROR):
+        st.error(message)
     elif st.session_state.get("_ph_refused"):
         st.error("That account is deactivated or no longer exists. Ask your administrator.")
+    elif st.session_state.get("_ph_ended"):
+        st.warning("You have been signed out: you signed out in another browser, or your password was changed "
+                   "or reset. Sign in again.")
     elif st.session_state.get("_ph_signed_out"):
-        st.success("You have signed out.")
+        st.success(SIGNED_OUT)
     if demo:
         st.info(
             "**Demo partnership.** Sign in as `admin`, `chair`, `coordinator`, `analyst` or `officer` "
             "with the password `partnership-demo`.",
             icon="ℹ️",
         )
+
+
+def _start_session(who: signin.SignedIn) -> None:
+    """What streamlit-authenticator records for a signed-in session, plus the session version."""
+    st.session_state.update(authentication_status=True, username=who.actor.username, name=who.actor.name,
+                            roles=[who.actor.role.value], email=None)
+    st.session_state[SESSION_VERSION] = who.session_version
+    for flag in (SIGN_IN_ERROR, FORGET_COOKIE, "_ph_refused", "_ph_ended", "_ph_signed_out"):
+        st.session_state.pop(flag, None)
+
+
+def _end_session_state() -> None:
+    """Forget the signed-in person in this session (the browser's cookie is left alone: it may be newer)."""
+    for key in AUTH_KEYS:
+        st.session_state[key] = None
+    st.session_state.pop(SESSION_VERSION, None)
+    st.session_state.pop("_ph_audited_user", None)
+    # streamlit-authenticator's flag: this session never signs in again from the cookie it was opened
+    # with (st.context.cookies is fixed when the browser connects; a reload reads the current one).
+    st.session_state["logout"] = True
+
+
+def _submit_sign_in(st_store: Store) -> None:
+    """The sign-in form's callback: runs before app.py, so that run already knows the outcome."""
+    username = st.session_state.get("_ph_login_username", "")
+    password = st.session_state.get("_ph_login_password", "")
+    st.session_state["_ph_login_password"] = ""  # the password is not kept in the session
+    attempt = signin.sign_in(st_store, username, password)
+    if attempt.signed_in is None:
+        st.session_state[SIGN_IN_ERROR] = attempt.message
+        return
+    _start_session(attempt.signed_in)
+    st.session_state["_ph_login_username"] = ""
+    st.session_state[ISSUE_COOKIE] = True
+
+
+def _sign_in_form(st_store: Store) -> None:
+    with st.form("login"):
+        st.subheader("Sign in")
+        st.text_input("Username", key="_ph_login_username", autocomplete="username")
+        st.text_input("Password", type="password", key="_ph_login_password", autocomplete="current-password")
+        st.form_submit_button("Sign in", on_click=_submit_sign_in, args=(st_store,))
+
+
+def _issue_cookie(auth: stauth.Authenticate, username: str, version: int, key: str) -> None:
+    """Write the sign-in cookie through streamlit-authenticator's cookie component (as its own set_cookie
+    does, with the session version added to the token)."""
+    token = rules.session_token(username, version, key, now=datetime.now(timezone.utc), days=COOKIE_EXPIRY_DAYS)
+    auth.cookie_controller.cookie_model.cookie_manager.set(
+        COOKIE_NAME, token, expires_at=datetime.now() + timedelta(days=COOKIE_EXPIRY_DAYS))
+
+
+def _forget_cookie(auth: stauth.Authenticate) -> None:
+    """Delete the browser's sign-in cookie. Rendered on every run until the browser reports it done: on a
+    fresh page another component's first report reruns the app at once, and a deleting component that is
+    not rendered again in that rerun is removed before it has run."""
+    manager = auth.cookie_controller.cookie_model.cookie_manager.cookie_manager  # the cookie component itself
+    if manager(method="delete", cookie=COOKIE_NAME, key="forget_cookie", default=False):
+        st.session_state.pop(FORGET_COOKIE, None)
+
+
+def _current_session(st_store: Store, auth: stauth.Authenticate) -> signin.SignedIn | None:
+    """The signed-in person of this run, checked against the store; None when signed out.
+
+    A session already signed in must still be at the user's session version; a new browser session is
+    signed in by its cookie only if the cookie carries the current version. Either way the user must be
+    active (as must their agency).
+    """
+    if st.session_state.get("authentication_status") and st.session_state.get("username"):
+        with st_store.read() as session:
+            who = signin.signed_in(session, st.session_state["username"])
+        if who is None:  # deactivated (or role/agency removed) since signing in
+            _end_session_state()
+            st.session_state[FORGET_COOKIE] = True
+            st.session_state["_ph_refused"] = True
+            return None
+        if who.session_version != st.session_state.get(SESSION_VERSION):
+            _end_session_state()  # signed out elsewhere, or the password was changed or reset
+            st.session_state["_ph_ended"] = True
+            return None
+        return who
+    claims = auth.cookie_controller.get_cookie()  # signature and expiry checked; None once signed out here
+    if not claims:
+        return None
+    with st_store.read() as session:
+        who = signin.signed_in(session, claims.get("username"))
+    if who is not None and rules.token_is_current(claims, who.session_version):
+        _start_session(who)
+        return who
+    # A cookie for a deactivated user, or from before a sign-out, password change or reset: remove it.
+    _end_session_state()
+    st.session_state[FORGET_COOKIE] = True
+    st.session_state["_ph_refused" if who is None else "_ph_ended"] = True
+    return None
 
 
 def _remember_requested_page() -> None:
@@ -125,53 +238,61 @@ def _audit_sign_in(st_store, actor: Actor) -> None:  # noqa: ANN001
         st.session_state.pop("_ph_refused", None)
 
 
+def _choose_password_router(ctx: Context) -> None:
+    """After signing in with a temporary password: only the "choose a new password" screen, at every address
+    (a link keeps its address and opens its page once the new password is set)."""
+
+    def screen() -> None:
+        marking(ctx.partnership)
+        st.title("Choose a new password")
+        st.write("Your administrator reset your password. Choose your own before you continue; "
+                 "the temporary one stops working when you do.")
+        password_form(ctx, key="choose_password", current_label="Temporary password", submit_label="Save my new password")
+
+    pages = [st.Page(screen, title="Choose a new password", url_path="choose-password", default=True)]
+    pages += [st.Page(lambda: screen(), title="Choose a new password", url_path=Path(path).stem) for path, *_ in PAGES[1:]]
+    st.navigation(pages, position="hidden").run()
+    st.stop()
+
+
 def main() -> None:
     st_store = _open_store()
     with st_store.read() as session:
         partnership = settings(session)
-        creds = accounts.credentials(session)
     try:
         key = cookie_key()
     except ConfigError as exc:
         st.error(f"Partnership Hub is not configured correctly: {escape_md(exc)}")
         st.stop()
 
-    auth = stauth.Authenticate(creds, COOKIE_NAME, key, COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
-    if not st.session_state.get("authentication_status"):
+    # Exactly one per run. No credentials: the password is checked by core.services.signin, not here.
+    auth = stauth.Authenticate({"usernames": {}}, COOKIE_NAME, key, COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
+    who = _current_session(st_store, auth)
+    if who is None:
+        if st.session_state.get(FORGET_COOKIE):
+            _forget_cookie(auth)  # no st.rerun() after this: the deletion must reach the browser
         marking(partnership)
         st.title(escape_md(partnership.name))
-    try:
-        auth.login(location="main", key="login", fields={"Form name": "Sign in", "Login": "Sign in"})
-    except LoginError:
-        # A cookie naming a deactivated or deleted user: refuse it and remove it.
-        auth.cookie_controller.delete_cookie()
-        st.session_state["authentication_status"] = None
-        st.session_state["_ph_refused"] = True
-
-    actor = None
-    if st.session_state.get("authentication_status"):
-        with st_store.read() as session:
-            actor = accounts.load_actor(session, st.session_state.get("username"))
-        if actor is None:  # deactivated (or role/agency removed) since signing in
-            # No st.rerun() here: the cookie deletion must reach the browser in this run.
-            auth.logout(location="unrendered")
-            st.session_state["_ph_refused"] = True
-
-    if actor is None:
+        _sign_in_form(st_store)
         _sign_in_messages(partnership.demo)
         _signed_out_router()
 
+    actor = who.actor
+    if st.session_state.pop(ISSUE_COOKIE, False):  # signed in, or changed the password, just now
+        _issue_cookie(auth, actor.username, who.session_version, key)
     _audit_sign_in(st_store, actor)
-    set_context(Context(st_store, actor, partnership))
+    ctx = Context(st_store, actor, partnership)
+    set_context(ctx)
 
     with st.sidebar:
         st.markdown(f"**{escape_md(actor.name)}**  \n{ROLE_LABELS[actor.role]} · {escape_md(actor.agency_name)}")
 
         def _on_logout(_info: dict) -> None:
             with st_store.uow() as uow:
-                accounts.record_sign_out(uow, actor)
+                accounts.record_sign_out(uow, actor)  # ends every session of this person
             st.session_state["_ph_signed_out"] = True
             st.session_state.pop("_ph_audited_user", None)
+            st.session_state.pop(SESSION_VERSION, None)
 
         auth.logout("Sign out", location="sidebar", key="sign_out", callback=_on_logout)
         st.caption(f"{escape_md(partnership.classification)} · {escape_md(partnership.name)}")
@@ -179,8 +300,11 @@ def main() -> None:
     if not st.session_state.get("authentication_status"):
         # Signed out in this run: the cookie deletion has been sent; no st.rerun() (it would
         # race the deletion). The component's own rerun brings the sign-in form back.
-        st.success("You have signed out.")
+        st.success(SIGNED_OUT)
         _signed_out_router()
+
+    if who.must_change_password:
+        _choose_password_router(ctx)
 
     groups: dict[str, list[st.Page]] = {}
     for path, title, icon, roles, group in PAGES:

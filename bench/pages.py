@@ -240,18 +240,20 @@ class Renderer:
             logging.getLogger(name).disabled = True
         self.cookie_key = secrets.token_urlsafe(32)
         self.names: dict[tuple[str, str], str] = {}
+        self.versions: dict[tuple[str, str], int] = {}  # session versions: app.py signs a session out without it
 
     def add(self, db: Database) -> None:
         """Learn the names of `db`'s demo users (one per role, named after it)."""
         store = Store(db.url, migrate=False)
         try:
             with store.engine.connect() as conn:
-                query = text("SELECT username, name FROM users WHERE username IN :u").bindparams(bindparam("u", expanding=True))
+                query = text("SELECT username, name, session_version FROM users WHERE username IN :u").bindparams(bindparam("u", expanding=True))
                 rows = conn.execute(query, {"u": ROLE_PREFERENCE}).all()
         finally:
             store.dispose()
-        for username, name in rows:
+        for username, name, version in rows:
             self.names[(db.url, username)] = name
+            self.versions[(db.url, username)] = version
         missing = [r for r in ROLE_PREFERENCE if (db.url, r) not in self.names]
         if missing:
             raise SystemExit(f"the {db.scale} database has no demo user(s) {missing}")
@@ -270,6 +272,7 @@ class Renderer:
             at.session_state["username"] = case.role
             at.session_state["name"] = name
             at.session_state["roles"] = [case.role]
+            at.session_state["_ph_sv"] = self.versions[(db.url, case.role)]
             at.run()
             _check(at, db, case, "the sign-in run", name)
             at.switch_page(case.path)

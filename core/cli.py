@@ -64,7 +64,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     if not USERNAME_RE.match(username):
         print("Username: use 3-40 lower-case letters, digits, dots, hyphens or underscores.", file=sys.stderr)
         return 2
-    validate_password(password, username=username)
+    validate_password(password, username=username, name=args.name, email=args.email or "")
     store = _store()
     with store.uow() as uow:
         if uow.session.scalar(select(User.id).where(User.username == username)) is not None:

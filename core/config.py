@@ -14,6 +14,8 @@ SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 DEFAULT_SQLITE_PATH = DATA_DIR / "partnership.db"
 COOKIE_NAME = "partnership_hub_auth"
 COOKIE_EXPIRY_DAYS = 1.0
+MIN_COOKIE_KEY_BYTES = 32
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 def database_url() -> str:
@@ -39,20 +41,32 @@ def _read_secrets(path: Path) -> dict:
         raise ConfigError(f"{path} is not valid TOML ({exc}); fix or delete it.") from exc
 
 
+def _long_enough(key: str, where: str) -> str:
+    size = len(key.encode("utf-8"))
+    if size < MIN_COOKIE_KEY_BYTES:
+        raise ConfigError(
+            f"{where} is {size} bytes long; the cookie key must be at least {MIN_COOKIE_KEY_BYTES} bytes of "
+            f"random text. Make one with: {MAKE_A_KEY} (changing the key signs everybody out)."
+        )
+    return key
+
+
 def cookie_key(secrets_file: Path = SECRETS_FILE) -> str:
     """The key that signs the sign-in cookie.
 
     Order: `PH_COOKIE_KEY` in the environment, then `[auth] cookie_key` in secrets.toml.
     When neither is set, a random key is generated once and written to secrets.toml (which
-    git ignores), so restarting the app does not sign everybody out.
+    git ignores), so restarting the app does not sign everybody out. A key shorter than
+    32 bytes is refused: it signs every session cookie, and a short one can be guessed offline
+    from any cookie.
     """
     env = os.environ.get("PH_COOKIE_KEY", "").strip()
     if env:
-        return env
+        return _long_enough(env, "PH_COOKIE_KEY")
     data = _read_secrets(secrets_file)
     key = str(data.get("auth", {}).get("cookie_key", "")).strip()
     if key:
-        return key
+        return _long_enough(key, f"cookie_key under [auth] in {secrets_file}")
     if "auth" in data:
         raise ConfigError(
             f"{secrets_file} has an [auth] table without cookie_key; add cookie_key = \"<random>\"."

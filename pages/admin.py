@@ -8,6 +8,7 @@ from core.domain import ROLE_LABELS, Role
 from core.services import accounts
 from core.services.partnership import update_settings
 from ui.context import context, marking, user_errors
+from ui.password_form import HELP
 from ui.text import escape_md
 
 ctx = context()
@@ -17,8 +18,8 @@ st.title("Agencies and users")
 if shown := st.session_state.pop("_ph_temp_password", None):
     username, password = shown
     st.warning(f"Temporary password for **{escape_md(username)}**: {escape_md(password, code=True)}. It is shown once: "
-               "pass it on securely; "
-               "they should change it under *My account*.", icon="🔑")
+               "pass it on securely. It only lets them choose a new password when they sign in; every session they had "
+               "has ended and any sign-in lockout is lifted.", icon="🔑")
 
 with ctx.store.read() as session:
     agencies = accounts.list_agencies(session, include_inactive=True)
@@ -47,7 +48,7 @@ with users_tab:
         email = c1.text_input("Email")
         role = c2.selectbox("Role", roles, format_func=lambda r: ROLE_LABELS[Role(r)])
         agency_id = c1.selectbox("Agency", list(active_agencies), format_func=active_agencies.get)
-        password = c2.text_input("Initial password", type="password", help="At least 10 characters.")
+        password = c2.text_input("Initial password", type="password", help=HELP)
         if st.form_submit_button("Create user"):
             with user_errors(), ctx.store.uow() as uow:
                 accounts.create_user(uow, ctx.actor, accounts.UserInput(username, name, role, agency_id, email), password=password)

@@ -14,6 +14,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.passwords import check_password, hash_password, temporary_password, validate_password
 from core.permissions import Actor, ensure
 from core.services.audit import record, snapshot
+from core.services.signin import clear_failures, end_sessions
 from core.store.models import Agency, User
 from core.store.uow import UnitOfWork
 
@@ -25,24 +26,6 @@ AGENCY_FIELDS = ("code", "name", "kind", "contact_name", "contact_email", "conta
 
 
 # --- sign-in ----------------------------------------------------------------------------------
-
-
-def credentials(session: Session) -> dict[str, Any]:
-    """The credentials dict streamlit-authenticator expects, built fresh from active users.
-
-    Deactivated users are left out, so they cannot sign in, and a cookie naming them is refused.
-    """
-    rows = session.execute(
-        select(User.username, User.name, User.email, User.password_hash, User.role)
-        .join(Agency, Agency.id == User.agency_id)
-        .where(User.active.is_(True), Agency.active.is_(True))
-    )
-    return {
-        "usernames": {
-            r.username: {"name": r.name, "email": r.email or f"{r.username}@invalid", "password": r.password_hash, "roles": [r.role]}
-            for r in rows
-        }
-    }
 
 
 def load_actor(session: Session, username: str | None) -> Actor | None:
@@ -70,21 +53,33 @@ def record_sign_in(uow: UnitOfWork, actor: Actor) -> None:
 
 
 def record_sign_out(uow: UnitOfWork, actor: Actor) -> None:
-    record(uow.session, actor, action="user.sign_out", entity="user", entity_id=actor.id, summary=f"{actor.username} signed out")
+    """Signing out ends every session of the person (other browsers, copied cookies), not only this one."""
+    end_sessions(uow.session, actor.id)
+    record(uow.session, actor, action="user.sign_out", entity="user", entity_id=actor.id,
+           summary=f"{actor.username} signed out (every session ended)")
     uow.commit()
 
 
-def change_own_password(uow: UnitOfWork, actor: Actor, *, current: str, new: str) -> None:
+def change_own_password(uow: UnitOfWork, actor: Actor, *, current: str, new: str) -> int:
+    """Change one's own password; every other session ends. Returns the new session version, which the
+    session making the change keeps (with a new cookie) so it stays signed in."""
     ensure(actor, "account.change_password", owner_id=actor.id)
     user = uow.session.get(User, actor.id)
     if user is None or not check_password(current, user.password_hash):
         raise ValidationError("Current password: that is not your current password.")
     if new == current:
         raise ValidationError("New password: choose a password different from the current one.")
-    validate_password(new, username=user.username)
+    validate_password(new, username=user.username, name=user.name, email=user.email)
     user.password_hash = hash_password(new)
-    record(uow.session, actor, action="user.change_password", entity="user", entity_id=user.id, summary=f"{user.username} changed their password")
+    was_temporary = user.must_change_password
+    user.must_change_password = False
+    uow.flush()
+    version = end_sessions(uow.session, user.id)
+    record(uow.session, actor, action="user.change_password", entity="user", entity_id=user.id,
+           summary=f"{user.username} {'replaced their temporary password' if was_temporary else 'changed their password'}"
+                   " (every other session ended)")
     uow.commit()
+    return version
 
 
 # --- agencies ---------------------------------------------------------------------------------
@@ -217,7 +212,7 @@ def create_user(uow: UnitOfWork, actor: Actor, data: UserInput, *, password: str
     clean = _clean_user(uow.session, data)
     if uow.session.scalar(select(User.id).where(User.username == clean.username)) is not None:
         raise Conflict(f"Username: {clean.username!r} is taken; choose another.")
-    validate_password(password, username=clean.username)
+    validate_password(password, username=clean.username, name=clean.name, email=clean.email)
     user = User(**clean.__dict__, password_hash=hash_password(password), active=True)
     uow.session.add(user)
     uow.flush()
@@ -262,6 +257,9 @@ def set_user_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool) -
             raise ValidationError("This is the last active administrator; make another one first.")
     before = snapshot(user, USER_FIELDS)
     user.active = active
+    if not active:  # its sessions and cookies stay dead even if the account is reactivated later
+        uow.flush()
+        end_sessions(uow.session, user.id)
     record(uow.session, actor, action="user.activate" if active else "user.deactivate", entity="user",
            entity_id=user.id, before=before, after=snapshot(user, USER_FIELDS),
            summary=f"{'reactivated' if active else 'deactivated'} user {user.username}")
@@ -269,16 +267,23 @@ def set_user_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool) -
 
 
 def reset_password(uow: UnitOfWork, actor: Actor, user_id: int) -> str:
-    """Set a random temporary password and return it, to be shown once to the administrator."""
+    """Set a random temporary password and return it, to be shown once to the administrator.
+
+    Every session of the user ends, a wait or lockout on their username is lifted, and the temporary
+    password only opens the "choose a new password" screen until they have chosen one."""
     ensure(actor, "user.manage")
     user = uow.session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
     password = temporary_password()
     user.password_hash = hash_password(password)
+    user.must_change_password = True
+    uow.flush()
+    end_sessions(uow.session, user.id)
+    clear_failures(uow.session, user.username)
     # The hash itself is never written to the audit log.
     record(uow.session, actor, action="user.reset_password", entity="user", entity_id=user.id,
-           summary=f"reset the password of {user.username}")
+           summary=f"reset the password of {user.username} (every session ended; a new password is due at next sign-in)")
     uow.commit()
     return password
 

@@ -49,8 +49,11 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     summary: str = "",
+    actor_label: str = "system",
 ) -> None:
-    """Add one audit row to the caller's unit of work (it lands with the change or not at all)."""
+    """Add one audit row to the caller's unit of work (it lands with the change or not at all).
+
+    Without an actor the row names `actor_label` as who (e.g. someone at the sign-in form)."""
     if before is not None and after is not None:
         changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
         before = {k: v for k, v in before.items() if k in changed}
@@ -59,7 +62,7 @@ def record(
         AuditEvent(
             at=datetime.now(timezone.utc),
             actor_id=actor.id if actor else None,
-            actor_username=actor.username if actor else "system",
+            actor_username=actor.username if actor else actor_label,
             actor_agency_id=actor.agency_id if actor else None,
             action=action,
             entity=entity,

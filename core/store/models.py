@@ -130,8 +130,25 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
     feedback_seen_at: Mapped[datetime | None]
+    # Carried in the sign-in cookie and checked on every run: raising it (sign-out, password change,
+    # reset) ends every session and makes every copy of an older cookie worthless.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by a reset: the temporary password only opens the "choose a new password" screen.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     agency: Mapped[Agency] = relationship()
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins in a row for one username as typed (lower-cased), known or not: an unknown
+    username is throttled exactly like a real one, so a lockout tells nobody whether it exists."""
+
+    __tablename__ = "sign_in_throttle"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None]
+    # No attempt is checked before this time (a short wait after a few failures, then a lockout).
+    locked_until: Mapped[datetime | None]
 
 
 # --- shared risk lists ------------------------------------------------------------------------

@@ -57,8 +57,32 @@ def _point_app_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PH_SEED_DEMO", "0")
 
 
+def session_version(username: str) -> int:
+    """The user's session version in the app's database (DATABASE_URL), as a sign-in records it; -1 if none."""
+    import os
+
+    from sqlalchemy import select
+
+    from core.store import Store
+    from core.store.models import User
+
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    try:
+        with store.read() as s:
+            version = s.scalar(select(User.session_version).where(User.username == username))
+    finally:
+        store.dispose()
+    return -1 if version is None else version
+
+
+def signed_in_state(username: str, role: str | None = None) -> dict[str, object]:
+    """What a sign-in leaves in the session: streamlit-authenticator's keys plus the session version."""
+    return {"authentication_status": True, "username": username, "name": username, "roles": [role or username],
+            "_ph_sv": session_version(username)}
+
+
 def _opener() -> Callable[..., AppTest]:
-    """Open the app signed in as `username` (as streamlit-authenticator records a signed-in user).
+    """Open the app signed in as `username` (as the sign-in form records a signed-in user).
 
     `role` is what the session claims; the app must ignore it and read the role from the store.
     """
@@ -66,10 +90,8 @@ def _opener() -> Callable[..., AppTest]:
     def _open(username: str | None = None, role: str | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
         if username:
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = username
-            at.session_state["name"] = username
-            at.session_state["roles"] = [role or username]
+            for key, value in signed_in_state(username, role).items():
+                at.session_state[key] = value
         return at.run()
 
     return _open

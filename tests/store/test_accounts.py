@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from core.errors import Conflict, Forbidden, ValidationError
 from core.passwords import check_password
-from core.services import accounts
+from core.services import accounts, signin
 from core.services.accounts import AgencyInput, UserInput
 from core.store.models import AuditEvent, User
 from tests.store.conftest import PASSWORD, Small
@@ -25,13 +25,13 @@ def _users(small: Small) -> int:
 def test_admin_creates_a_user_who_can_then_sign_in(small: Small) -> None:
     with small.store.uow() as uow:
         uid = accounts.create_user(uow, small.admin, UserInput(" Sam.Jones ", "Sam  Jones", "officer", small.hmrc, "sam@x.example"), password="a-long-password")
+    attempt = signin.sign_in(small.store, "Sam.Jones", "a-long-password")
+    assert attempt.signed_in is not None and not attempt.signed_in.must_change_password
+    actor = attempt.signed_in.actor
+    assert actor.id == uid and actor.role == "officer" and actor.agency_name == "HM Revenue and Customs"
     with small.store.read() as s:
-        creds = accounts.credentials(s)["usernames"]
-        actor = accounts.load_actor(s, "sam.jones")
-    assert "sam.jones" in creds and creds["sam.jones"]["roles"] == ["officer"]
-    assert check_password("a-long-password", creds["sam.jones"]["password"])
-    assert creds["sam.jones"]["password"] != "a-long-password"
-    assert actor is not None and actor.id == uid and actor.agency_name == "HM Revenue and Customs"
+        stored = s.scalar(select(User.password_hash).where(User.id == uid))
+    assert stored != "a-long-password" and check_password("a-long-password", stored)
     event = _audit(small)[-1]
     assert (event.action, event.entity, event.entity_id, event.actor_username) == ("user.create", "user", str(uid), "admin")
     assert event.after["username"] == "sam.jones" and event.after["role"] == "officer"
@@ -75,10 +75,10 @@ def test_only_admins_manage_users(small: Small) -> None:
 def test_deactivated_user_cannot_sign_in_and_is_audited(small: Small) -> None:
     with small.store.uow() as uow:
         accounts.set_user_active(uow, small.admin, small.analyst.id, False)
+    assert signin.sign_in(small.store, "ana", PASSWORD).signed_in is None
     with small.store.read() as s:
-        assert "ana" not in accounts.credentials(s)["usernames"]
         assert accounts.load_actor(s, "ana") is None
-    event = _audit(small)[-1]
+    event = [e for e in _audit(small) if e.entity == "user"][-1]
     assert event.action == "user.deactivate" and event.before == {"active": True} and event.after == {"active": False}
     with small.store.uow() as uow:
         accounts.set_user_active(uow, small.admin, small.analyst.id, True)
@@ -89,8 +89,8 @@ def test_deactivated_user_cannot_sign_in_and_is_audited(small: Small) -> None:
 def test_users_of_a_deactivated_agency_cannot_sign_in(small: Small) -> None:
     with small.store.uow() as uow:
         accounts.set_agency_active(uow, small.admin, small.hmrc, False)
+    assert signin.sign_in(small.store, "ana", PASSWORD).signed_in is None
     with small.store.read() as s:
-        assert "ana" not in accounts.credentials(s)["usernames"]
         assert accounts.load_actor(s, "ana") is None
 
 
@@ -128,8 +128,8 @@ def test_change_own_password(small: Small) -> None:
         accounts.change_own_password(uow, small.analyst, current="wrong-password", new="another-long-one")
     with small.store.uow() as uow:
         accounts.change_own_password(uow, small.analyst, current=PASSWORD, new="another-long-one")
-    with small.store.read() as s:
-        assert check_password("another-long-one", accounts.credentials(s)["usernames"]["ana"]["password"])
+    assert signin.sign_in(small.store, "ana", "another-long-one").signed_in is not None
+    assert signin.sign_in(small.store, "ana", PASSWORD).signed_in is None
 
 
 def test_agencies_are_validated_and_unique(small: Small) -> None:
@@ -165,3 +165,36 @@ def test_settings_are_checked_audited_and_admin_only(small: Small) -> None:
             update_settings(uow, small.admin, **bad)
     with pytest.raises(Forbidden), small.store.uow() as uow:
         update_settings(uow, small.analyst, ack_days=3)
+
+
+@pytest.mark.parametrize("weak", ["password12", "1234567890", "aaaaaaaaaa", " " * 10])
+def test_weak_passwords_are_refused_for_new_users_and_own_changes(small: Small, weak: str) -> None:
+    before_users, before_audit = _users(small), len(_audit(small))
+    with pytest.raises(ValidationError, match="Password: "), small.store.uow() as uow:
+        accounts.create_user(uow, small.admin, UserInput("new.user", "New User", "officer", small.ts), password=weak)
+    with pytest.raises(ValidationError, match="too easy to guess"), small.store.uow() as uow:
+        accounts.change_own_password(uow, small.analyst, current=PASSWORD, new=weak)
+    assert _users(small) == before_users and len(_audit(small)) == before_audit
+    with small.store.read() as s:
+        assert check_password(PASSWORD, s.scalar(select(User.password_hash).where(User.id == small.analyst.id)))
+
+
+def test_a_password_made_of_the_persons_own_name_is_refused(small: Small) -> None:
+    with pytest.raises(ValidationError, match="own name"), small.store.uow() as uow:
+        accounts.change_own_password(uow, small.analyst, current=PASSWORD, new="lyst1234567")
+
+
+def test_create_admin_from_the_command_line_checks_the_password(store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    from core import cli
+
+    monkeypatch.setenv("DATABASE_URL", store.url)
+    args = ["create-admin", "jo.bloggs", "--name", "Jo Bloggs", "--agency-code", "TS"]
+    monkeypatch.setenv("PH_ADMIN_PASSWORD", "password12")
+    assert cli.main(args) == 2
+    assert "too easy to guess" in capsys.readouterr().err
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 0
+    monkeypatch.setenv("PH_ADMIN_PASSWORD", "kettle orbit salmon")
+    assert cli.main(args) == 0
+    with store.read() as s:
+        assert s.scalar(select(User.role).where(User.username == "jo.bloggs")) == "admin"

@@ -32,10 +32,36 @@ def test_cookie_key_is_appended_to_existing_secrets(tmp_path: Path) -> None:
     assert 'other = "x"' in text and key in text
 
 
+ENV_KEY = "from-env-0123456789abcdefghijklmnopqrstuv"  # 37 bytes
+
+
 def test_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PH_COOKIE_KEY", "from-env")
-    assert config.cookie_key(tmp_path / "none.toml") == "from-env"
+    monkeypatch.setenv("PH_COOKIE_KEY", ENV_KEY)
+    assert config.cookie_key(tmp_path / "none.toml") == ENV_KEY
     assert not (tmp_path / "none.toml").exists()
+
+
+@pytest.mark.parametrize("key", ["x", "hunter2", "a" * 31, "é" * 15])
+def test_a_short_key_in_the_environment_is_refused_with_how_to_make_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    monkeypatch.setenv("PH_COOKIE_KEY", key)
+    with pytest.raises(ConfigError, match="PH_COOKIE_KEY") as refused:
+        config.cookie_key(tmp_path / "none.toml")
+    message = str(refused.value)
+    assert "at least 32 bytes" in message and "secrets.token_urlsafe(32)" in message
+    if len(key) > 3:
+        assert key not in message, "the key itself is never echoed"
+
+
+def test_a_short_key_in_secrets_toml_is_refused(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\ncookie_key = "too-short"\n')
+    with pytest.raises(ConfigError, match=r"cookie_key.*at least 32 bytes"):
+        config.cookie_key(secrets)
+
+
+def test_a_key_of_exactly_32_bytes_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PH_COOKIE_KEY", "k" * 32)
+    assert config.cookie_key(tmp_path / "none.toml") == "k" * 32
 
 
 def test_auth_table_without_key_is_a_clear_error(tmp_path: Path) -> None:

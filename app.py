@@ -84,7 +84,7 @@ AUTH_KEYS = ("authentication_status", "username", "name", "roles", "email")
 
 def _sign_in_messages(demo: bool) -> None:
     if message := st.session_state.get(SIGN_IN_ERROR):
-        st.error(message)
+        st.error(escape_md(message))
     elif st.session_state.get("_ph_refused"):
         st.error("That account is deactivated or no longer exists. Ask your administrator.")
     elif st.session_state.get("_ph_ended"):

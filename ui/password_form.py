@@ -12,6 +12,7 @@ from core.errors import HubError
 from core.passwords import MIN_LENGTH
 from core.services import accounts, signin
 from ui.context import Context
+from ui.text import escape_md
 
 SESSION_VERSION = "_ph_sv"  # the session version this session was signed in with (app.py checks it every run)
 ISSUE_COOKIE = "_ph_issue_cookie"  # app.py writes a new sign-in cookie on its next run
@@ -22,14 +23,14 @@ HELP = (f"At least {MIN_LENGTH} characters and hard to guess: three or four rand
 def password_form(ctx: Context, *, key: str, current_label: str = "Current password",
                   submit_label: str = "Change password") -> None:
     with st.form(key):
-        st.text_input(current_label, type="password", key=f"{key}_current", autocomplete="current-password")
+        st.text_input(escape_md(current_label), type="password", key=f"{key}_current", autocomplete="current-password")
         st.text_input("New password", type="password", key=f"{key}_new", help=HELP, autocomplete="new-password")
         st.text_input("New password again", type="password", key=f"{key}_repeat", autocomplete="new-password")
-        st.form_submit_button(submit_label, on_click=_change, args=(ctx, key), type="primary")
+        st.form_submit_button(escape_md(submit_label), on_click=_change, args=(ctx, key), type="primary")
     if error := st.session_state.pop(f"{key}_error", None):
-        st.error(error, icon="⚠️")
+        st.error(escape_md(error), icon="⚠️")
     if done := st.session_state.pop(f"{key}_done", None):
-        st.success(done)
+        st.success(escape_md(done))
 
 
 def _change(ctx: Context, key: str) -> None:

@@ -117,3 +117,11 @@ def test_audit_page_lists_sign_ins(private_app: Callable[..., AppTest]) -> None:
     assert not at.exception
     events = at.dataframe[0].value
     assert ((events["who"] == "chair") & (events["action"] == "user.sign_in")).any()
+
+
+def test_audit_page_verifies_the_chain(open_app: Callable[..., AppTest]) -> None:
+    at = open_app("admin")
+    at.switch_page("pages/audit.py").run()
+    at = next(b for b in at.button if b.label == "Verify the audit chain").click().run()
+    assert not at.exception
+    assert any("intact" in s.value for s in at.success), [e.value for e in at.error]

@@ -1655,7 +1655,10 @@ def seed_demo(store: Store, *, scale: str = "demo", today: date | None = None) -
         conn = uow.session.connection()
         for model in TABLE_ORDER:
             rows = generator.rows[model]
-            if rows:
+            if rows and model is AuditEvent:
+                # Audit rows go through the session, which links them into the chain (core/store/chain.py).
+                uow.session.add_all(AuditEvent(**row) for row in rows)
+            elif rows:
                 conn.execute(insert(model.__table__), rows)
         if store.dialect == "postgresql":
             _reset_sequences(uow.session)
@@ -1688,6 +1691,7 @@ def reset_database(store: Store) -> None:
             for table in reversed(meta.sorted_tables):
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
             conn.execute(text("DROP FUNCTION IF EXISTS audit_events_refuse() CASCADE"))
+            conn.execute(text("DROP FUNCTION IF EXISTS audit_events_chain_guard() CASCADE"))
         else:
             meta.drop_all(conn)
     upgrade_schema(store.engine)

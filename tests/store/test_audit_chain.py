@@ -22,7 +22,7 @@ from core.store import Store
 from core.store.chain import GENESIS, verify
 from core.store.engine import MIGRATIONS_DIR
 from core.store.models import Agency, AuditEvent
-from tests.conftest import DatabaseFactory, pg_create_database
+from tests.conftest import BACKEND_PARAMS, DatabaseFactory, pg_create_database
 from tests.store.conftest import Small
 
 
@@ -177,18 +177,22 @@ def test_the_database_refuses_a_row_that_does_not_follow_the_last(small: Small) 
     assert _verify(small.store).ok
 
 
-def test_sqlite_insert_or_replace_cannot_overwrite_a_row(small: Small) -> None:
-    if small.store.dialect != "sqlite":
-        pytest.skip("INSERT OR REPLACE is SQLite's")
+def test_an_insert_that_would_overwrite_a_row_is_refused(small: Small) -> None:
+    """SQLite's INSERT OR REPLACE (PostgreSQL's INSERT ... ON CONFLICT DO UPDATE) cannot overwrite a row."""
     _write(small.store, 3)
     second = _rows(small.store)[1]
-    replace = ("INSERT OR REPLACE INTO audit_events (id, at, actor_username, action, entity, entity_id, summary, "
-               f"prev_hash, hash) VALUES ({second.id}, '2026-01-01 00:00:00', 'ghost', 'x.test', 'x', '', "
-               f"'never happened', '{second.prev_hash}', '{second.hash}')")
+    replace = ("INSERT OR REPLACE INTO audit_events" if small.store.dialect == "sqlite" else "INSERT INTO audit_events")
+    replace += ("(id, at, actor_username, action, entity, entity_id, summary, prev_hash, hash) VALUES "
+                f"({second.id}, '2026-01-01 00:00:00', 'ghost', 'x.test', 'x', '', 'never happened', "
+                f"'{second.prev_hash}', '{second.hash}')")
+    if small.store.dialect == "postgresql":
+        replace += (" ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at, actor_username = EXCLUDED.actor_username, "
+                    "summary = EXCLUDED.summary")
     with pytest.raises(DBAPIError, match="append-only"), small.store.engine.begin() as conn:
         conn.execute(text(replace))
     assert _rows(small.store)[1].summary == second.summary
-    _tamper(small.store, replace)  # with the triggers dropped, the chain still tells
+    _tamper(small.store, replace)  # with the triggers out of the way, the chain still tells
+    assert _rows(small.store)[1].summary == "never happened"
     report = _verify(small.store)
     assert (report.first.id, report.first.kind) == (second.id, "changed")
 
@@ -220,7 +224,7 @@ def test_ten_writers_at_once_leave_a_valid_chain(small: Small) -> None:
     assert report.ok, report.breaks
     assert report.rows == 80
     with small.store.read() as s:
-        assert s.scalar(select(func.count()).select_from(Agency).where(Agency.code.like("T%"))) == 80
+        assert s.scalar(select(func.count()).select_from(Agency).where(Agency.name.like("Thread %"))) == 80
 
 
 def test_verify_is_for_admins_and_chairs(small: Small) -> None:
@@ -277,10 +281,10 @@ def test_rows_from_before_the_migration_get_a_chain(bare_url: str) -> None:
         store.dispose()
 
 
+@pytest.mark.parametrize("backend", [p for p in BACKEND_PARAMS if p.id == "postgresql"], indirect=True)
 def test_pg_chain_lock_is_taken_only_at_commit(small: Small) -> None:
-    """A unit of work that records early and then works on does not hold up other writers' audit rows."""
-    if small.store.dialect != "postgresql":
-        pytest.skip("PostgreSQL's advisory lock")
+    """A unit of work that records early and then works on does not hold up other writers' audit rows (on SQLite
+    its first write takes the database's write lock anyway)."""
     with small.store.uow() as slow:
         audit.record(slow.session, None, action="x.test", entity="x", summary="slow, committed last")
         slow.session.add(Agency(code="SLOW", name="Slow agency", remit=[]))

@@ -112,16 +112,28 @@ def cmd_grant_app_role(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(_args: argparse.Namespace) -> int:
+def _anchor(value: str) -> tuple[int, str]:
+    row_id, _, kept = value.partition(":")
+    if not row_id.strip().isdigit() or len(kept.strip()) != 64:
+        raise argparse.ArgumentTypeError("give ID:HASH as printed by `audit verify` (head #ID HASH)")
+    return int(row_id), kept.strip().lower()
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Walk the audit log's hash chain; 0 intact, 1 broken (the first bad row is named), 2 cannot read it."""
+    from sqlalchemy import select
     from sqlalchemy.exc import DBAPIError
 
     from core.store.chain import verify
+    from core.store.models import AuditEvent
 
+    anchors = args.expect or []
     store = _store(migrate=False)
     try:
         with store.engine.connect() as conn:
             report = verify(conn)
+            found = dict(conn.execute(select(AuditEvent.id, AuditEvent.hash)
+                                      .where(AuditEvent.id.in_([a[0] for a in anchors]))).all()) if anchors else {}
     except DBAPIError as exc:
         print(f"error: the audit log cannot be read on {_shown(store.url)} ({str(exc.orig).strip().splitlines()[0]}); "
               "is the schema up to date (`python -m core.cli migrate`)?", file=sys.stderr)
@@ -129,9 +141,16 @@ def cmd_audit_verify(_args: argparse.Namespace) -> int:
     finally:
         store.dispose()
     head = f"head #{report.head_id} {report.head_hash}" if report.rows else "empty"
-    if report.ok:
+    lost = [f"#{row_id}" for row_id, kept in anchors if found.get(row_id) != kept]
+    if report.ok and not lost:
         print(f"audit chain intact: {report.rows:,} rows; {head}")
         return 0
+    if lost:
+        print(f"audit chain BROKEN: row(s) {', '.join(lost)} no longer carry the hash given with --expect "
+              "(rows removed from the end, or the chain rewritten)")
+    if report.ok:
+        print(f"{report.rows:,} rows checked; {head}")
+        return 1
     first = report.first
     print(f"audit chain BROKEN: first bad row #{first.id} ({first.kind}): {first.detail}")
     for b in report.breaks[1:]:
@@ -287,8 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     grant.set_defaults(func=cmd_grant_app_role)
     audit_cmd = sub.add_parser("audit", help="the audit log")
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken, 2 cannot read it") \
-        .set_defaults(func=cmd_audit_verify)
+    verify_cmd = audit_sub.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken, 2 cannot read it")
+    verify_cmd.add_argument("--expect", action="append", type=_anchor, metavar="ID:HASH",
+                            help="a head printed earlier (kept outside the database): row ID must still carry HASH")
+    verify_cmd.set_defaults(func=cmd_audit_verify)
     linker = sub.add_parser("link", help="match the records of every .csv/.xlsx in a folder into businesses (no database)")
     linker.add_argument("folder")
     linker.add_argument("--mapping", help="a mapping YAML (see README); without it each file's columns are guessed "

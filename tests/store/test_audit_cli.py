@@ -31,3 +31,21 @@ def test_audit_verify_on_a_database_without_the_schema(tmp_path, monkeypatch: py
     monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
     assert main(["audit", "verify"]) == 2
     assert "migrate" in capsys.readouterr().err
+
+
+def test_a_kept_head_catches_rows_removed_from_the_end(small: Small, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Removing the newest rows leaves a shorter chain that is whole; a head kept outside the database tells."""
+    monkeypatch.setenv("DATABASE_URL", small.store.url)
+    monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
+    _write(small.store, 3)
+    assert main(["audit", "verify"]) == 0
+    head = capsys.readouterr().out.split("head #")[1].split()
+    anchor = f"{head[0]}:{head[1]}"
+    assert main(["audit", "verify", "--expect", anchor]) == 0
+    _tamper(small.store, f"DELETE FROM audit_events WHERE id = {head[0]}")
+    assert main(["audit", "verify"]) == 0
+    assert main(["audit", "verify", "--expect", anchor]) == 1
+    assert f"#{head[0]}" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["audit", "verify", "--expect", "12:not-a-hash"])

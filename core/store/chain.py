@@ -7,7 +7,9 @@ removed or slipped in afterwards shows, even when whoever did it could switch th
 change. The rows are linked when they are flushed (`_link_new_rows`, for every Session): the chain's tail is
 serialised first (PostgreSQL: a transaction-scoped advisory lock; SQLite: the database's write lock), ids are
 given in order (tail + 1, no gaps), and the lock is held until the transaction ends. `core.services.audit.record`
-adds its rows at commit, so a unit of work holds the lock only while it commits.
+adds its rows at commit, after the rest of the change is flushed, so a unit of work holds the lock only to insert
+its audit rows and commit (and never while it waits for another writer's row lock). An AuditEvent added to a
+session directly is linked at its flush and holds the lock from then on: use `record`.
 
 The database checks each new row follows the tail (`audit_events_chain` triggers, migration 0004); `verify`
 walks the whole chain and names the first row where it breaks and how: changed, missing or inserted.
@@ -103,6 +105,10 @@ def add_at_commit(session: Session, row: AuditEvent) -> None:
 def _add_pending(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     if pending:
+        # The change itself first, then the audit rows in a flush of their own: whoever holds the chain's lock
+        # then only inserts audit rows, never waits for a row another writer holds (who may be waiting for the
+        # chain: a deadlock).
+        session.flush()
         session.add_all(pending)
 
 

@@ -302,3 +302,41 @@ def test_pg_chain_lock_is_taken_only_at_commit(small: Small) -> None:
         slow.commit()
     assert [r.summary for r in _rows(small.store)] == ["quick 0.0", "slow, committed last"]
     assert _verify(small.store).ok
+
+
+@pytest.mark.parametrize("backend", [p for p in BACKEND_PARAMS if p.id == "postgresql"], indirect=True)
+def test_pg_a_writer_waiting_for_a_row_never_holds_the_chain(small: Small) -> None:
+    """B commits while A holds a row B changes: B must wait for the row without holding the chain's lock, or A
+    (waiting for the chain to add its own audit row) and B deadlock."""
+    import time
+
+    with small.store.uow() as a:
+        agency = a.session.get(Agency, small.ts)
+        agency.contact_name = "A"
+        a.flush()  # A holds the row
+        audit.record(a.session, None, action="agency.update", entity="agency", entity_id=small.ts, summary="A")
+        errors: list[BaseException] = []
+
+        def b() -> None:
+            try:
+                with small.store.uow() as uow:
+                    audit.record(uow.session, None, action="agency.update", entity="agency", entity_id=small.ts,
+                                 summary="B")
+                    uow.session.get(Agency, small.ts).contact_name = "B"
+                    uow.commit()
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        t = threading.Thread(target=b)
+        t.start()
+        deadline = time.monotonic() + 10
+        with small.store.engine.connect() as watcher:
+            while not watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                           "AND datname = current_database()")).scalar():
+                assert time.monotonic() < deadline, "B never waited for A's row"
+                time.sleep(0.05)
+        a.commit()
+    t.join()
+    assert errors == []
+    assert [r.summary for r in _rows(small.store)] == ["A", "B"]
+    assert _verify(small.store).ok

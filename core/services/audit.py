@@ -62,7 +62,7 @@ def record(
         after = {k: v for k, v in after.items() if k in changed}
     add_at_commit(
         session,
-        AuditEvent(
+        dict(
             at=datetime.now(timezone.utc),
             actor_id=actor.id if actor else None,
             actor_username=actor.username if actor else "system",

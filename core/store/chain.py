@@ -4,12 +4,12 @@ removed or slipped in afterwards shows, even when whoever did it could switch th
     hash(row) = sha256(prev_hash + canonical(row)),   prev_hash of the first row = GENESIS
 
 `canonical` is a stored format (version 1): the hashes already in a database depend on it, so it must never
-change. The rows are linked when they are flushed (`_link_new_rows`, for every Session): the chain's tail is
-serialised first (PostgreSQL: a transaction-scoped advisory lock; SQLite: the database's write lock), ids are
-given in order (tail + 1, no gaps), and the lock is held until the transaction ends. `core.services.audit.record`
-adds its rows at commit, after the rest of the change is flushed, so a unit of work holds the lock only to insert
-its audit rows and commit (and never while it waits for another writer's row lock). An AuditEvent added to a
-session directly is linked at its flush and holds the lock from then on: use `record`.
+change. `core.services.audit.record` queues its rows on the session; at commit, once the rest of the change is
+flushed, `_insert_pending` serialises the chain's tail (PostgreSQL: a transaction-scoped advisory lock; SQLite:
+the database's write lock), gives the rows ids in order (tail + 1, no gaps) and hashes, and inserts them. The
+lock is held until the commit ends, and only then: never while the writer waits for another writer's row lock
+(which could deadlock). An AuditEvent added to a session directly is linked the same way when it is flushed
+(`_link_new_rows`), and holds the lock from then on: use `record`.
 
 The database checks each new row follows the tail (`audit_events_chain` triggers, migration 0004); `verify`
 walks the whole chain and names the first row where it breaks and how: changed, missing or inserted.
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, select, text
+from sqlalchemy import Connection, event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from core.store.models import AuditEvent
@@ -40,8 +40,8 @@ def _at(value: datetime) -> str:
 
 
 def canonical(row: Any) -> bytes:
-    """The row's fields (FIELDS, from an AuditEvent or a result row) as compact, key-sorted UTF-8 JSON."""
-    values = {name: getattr(row, name) for name in FIELDS}
+    """The row's fields (FIELDS, from an AuditEvent, a result row or a dict) as compact, key-sorted UTF-8 JSON."""
+    values = {name: row[name] for name in FIELDS} if isinstance(row, dict) else {name: getattr(row, name) for name in FIELDS}
     values["at"] = _at(values["at"])
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -96,30 +96,37 @@ def _link_new_rows(session: Session, _flush_context: Any, _instances: Any) -> No
 PENDING_KEY = "audit_pending"
 
 
-def add_at_commit(session: Session, row: AuditEvent) -> None:
-    """Queue an audit row to be added when the session commits (and dropped if it rolls back)."""
-    session.info.setdefault(PENDING_KEY, []).append(row)
+def add_at_commit(session: Session, values: dict[str, Any]) -> None:
+    """Queue an audit row (its column values but id and hashes) to be inserted when the session commits, and
+    dropped if it does not."""
+    session.info.setdefault(PENDING_KEY, []).append(values)
 
 
 @event.listens_for(Session, "before_commit")
-def _add_pending(session: Session) -> None:
+def _insert_pending(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
-    if pending:
-        # The change itself first, then the audit rows in a flush of their own: whoever holds the chain's lock
-        # then only inserts audit rows, never waits for a row another writer holds (who may be waiting for the
-        # chain: a deadlock).
-        session.flush()
-        session.add_all(pending)
+    if not pending:
+        return
+    # The change itself first: whoever holds the chain's lock then only inserts audit rows, and never waits for
+    # a row another writer holds (who may be waiting for the chain: a deadlock).
+    session.flush()
+    conn = session.connection()
+    tail_id, tail_hash = lock_tail(conn)
+    rows = []
+    for values in pending:
+        tail_id += 1
+        row = {**values, "id": tail_id, "before": _as_stored(values["before"]), "after": _as_stored(values["after"]),
+               "prev_hash": tail_hash}
+        row["hash"] = tail_hash = link_hash(tail_hash, row)
+        rows.append(row)
+    conn.execute(insert(AuditEvent.__table__), rows)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_pending_soft(session: Session, _previous_transaction: Any) -> None:
-    session.info.pop(PENDING_KEY, None)
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: Any) -> None:
+    """Rows queued in a transaction that ended without a commit (rolled back, closed) go with it."""
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
 
 
 # --- verifying ---------------------------------------------------------------------------------------------------

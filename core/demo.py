@@ -1692,6 +1692,7 @@ def reset_database(store: Store) -> None:
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
             conn.execute(text("DROP FUNCTION IF EXISTS audit_events_refuse() CASCADE"))
             conn.execute(text("DROP FUNCTION IF EXISTS audit_events_chain_guard() CASCADE"))
+            conn.execute(text("DROP FUNCTION IF EXISTS audit_chain_tail() CASCADE"))
         else:
             meta.drop_all(conn)
     upgrade_schema(store.engine)

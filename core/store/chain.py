@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, inspect, select, text
+from sqlalchemy import Connection, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from core.store.models import AuditEvent
@@ -61,14 +61,18 @@ def _as_stored(value: Any) -> Any:
 def lock_tail(conn: Connection) -> tuple[int, str]:
     """Serialise the chain's tail for the rest of the transaction and return (its id, its hash)."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_CHAIN_LOCK})
+        # One round trip: audit_chain_tail() (migration 0004) takes pg_advisory_xact_lock(PG_CHAIN_LOCK), then
+        # reads the tail in a statement of its own, whose snapshot includes the previous holder's commit.
+        tail_id, tail_hash = conn.exec_driver_sql("SELECT tail_id, tail_hash FROM audit_chain_tail()").one()
     else:
-        # pysqlite opens a transaction only at the first write: this no-op write takes SQLite's write lock (waiting
-        # for busy_timeout), so the tail read next is the tail no other writer can move until we commit.
-        conn.execute(text("DELETE FROM audit_events WHERE 0 = 1"))
-    # Read only after the lock: under READ COMMITTED this statement's snapshot includes the previous holder's commit.
-    tail = conn.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    return (tail.id, tail.hash) if tail else (0, GENESIS)
+        # pysqlite opens a transaction only at the first write, and a write takes SQLite's write lock until the
+        # commit. Without one yet, this no-op write takes it (waiting for busy_timeout), so the tail read next is
+        # one no other writer can move before we commit.
+        if not conn.connection.dbapi_connection.in_transaction:
+            conn.exec_driver_sql("DELETE FROM audit_events WHERE 0 = 1")
+        tail_id, tail_hash = conn.exec_driver_sql("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").first() \
+            or (None, None)
+    return (tail_id, tail_hash) if tail_id is not None else (0, GENESIS)
 
 
 @event.listens_for(Session, "before_flush")

@@ -11,7 +11,7 @@ Create Date: 2026-11-30 09:00:00
 from alembic import op
 import sqlalchemy as sa
 
-from core.store.chain import GENESIS, link_hash
+from core.store.chain import GENESIS, PG_CHAIN_LOCK, link_hash
 from core.store.models import UTCDateTime
 
 revision = "0004"
@@ -43,6 +43,19 @@ BEGIN
         RAISE EXCEPTION USING MESSAGE = '{refused} (#' || coalesce(tail_id, 0) || ')';
     END IF;
     RETURN NEW;
+END;
+$$
+"""
+
+# The app's one round trip before it links rows (core/store/chain.py): take the chain's lock, then read the tail.
+# Each statement of a plpgsql function takes a fresh snapshot (READ COMMITTED), so the SELECT after the lock sees
+# the previous holder's commit; one statement doing both would read with the snapshot taken before the wait.
+_PG_TAIL = """
+CREATE FUNCTION audit_chain_tail(OUT tail_id integer, OUT tail_hash varchar)
+LANGUAGE plpgsql SET search_path = pg_catalog, {schema}, pg_temp AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({lock});
+    SELECT id, hash INTO tail_id, tail_hash FROM audit_events ORDER BY id DESC LIMIT 1;
 END;
 $$
 """
@@ -97,6 +110,7 @@ def upgrade() -> None:
                                     refused=_REFUSED))
         op.execute("CREATE TRIGGER audit_events_chain BEFORE INSERT ON audit_events "
                    "FOR EACH ROW EXECUTE FUNCTION audit_events_chain_guard()")
+        op.execute(_PG_TAIL.format(schema=bind.dialect.identifier_preparer.quote(schema), lock=PG_CHAIN_LOCK))
     else:
         op.execute("DROP TRIGGER audit_events_no_update")
         _chain_existing_rows(bind)
@@ -109,6 +123,7 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_events_chain ON audit_events")
         op.execute("DROP FUNCTION IF EXISTS audit_events_chain_guard()")
+        op.execute("DROP FUNCTION IF EXISTS audit_chain_tail()")
         # Ids were given by the chain, not the sequence: move the sequence past them for the code before it.
         op.execute("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), "
                    "COALESCE((SELECT MAX(id) FROM audit_events), 0) + 1, false)")

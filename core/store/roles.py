@@ -2,10 +2,10 @@
 
 The owner role owns the schema (tables, triggers, functions). The app role owns nothing and is granted:
 SELECT, INSERT, UPDATE, DELETE on every table but `audit_events` (SELECT, INSERT) and `alembic_version`
-(SELECT); USAGE and SELECT on the sequences (nextval for new rows; never setval). Without ownership it cannot
-TRUNCATE, ALTER, DROP or switch off a trigger on `audit_events`, and without UPDATE or DELETE it cannot change
-a row. `grant_app_role` sets exactly that (revoking whatever else it had) and checks the result; migrations
-re-apply it so tables added later are covered.
+(SELECT); USAGE and SELECT on the sequences (nextval for new rows; never setval); EXECUTE on
+`audit_chain_tail()` (the audit chain's lock). Without ownership it cannot TRUNCATE, ALTER, DROP or switch off
+a trigger on `audit_events`, and without UPDATE or DELETE it cannot change a row. `grant_app_role` sets exactly
+that (revoking whatever else it had) and checks the result; migrations re-apply it so later tables are covered.
 """
 from __future__ import annotations
 
@@ -87,6 +87,9 @@ def grant_app_role(conn: Connection, role: str, *, password: str | None = None) 
         privileges = TABLE_PRIVILEGES.get(table, DEFAULT_PRIVILEGES)
         done.append(_ddl(conn, f"GRANT {privileges} ON TABLE {{}}.{{}} TO {{}}", schema, table, role))
     done.append(_ddl(conn, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}", schema, role))
+    if conn.execute(text("SELECT to_regprocedure(quote_ident(:s) || '.audit_chain_tail()')"), {"s": schema}).scalar():
+        # The chain's lock and tail (core/store/chain.py); PUBLIC may run it by default, but not everywhere.
+        done.append(_ddl(conn, "GRANT EXECUTE ON FUNCTION {}.audit_chain_tail() TO {}", schema, role))
     # Privileges can also come through PUBLIC or another role it belongs to: check what it can really do.
     leaks = [p for p in NEVER_ON_AUDIT if conn.execute(
         text("SELECT has_table_privilege(:r, quote_ident(:s) || '.' || quote_ident(:t), :p)"),

@@ -64,6 +64,10 @@ def roles(backend: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Roles]:
 def deployed(roles: Roles, monkeypatch: pytest.MonkeyPatch) -> Roles:
     """The two deployment commands, then the first administrator, created through the app's role."""
     assert main(["migrate"]) == 0
+    owner = create_engine(roles.owner_url)
+    with owner.begin() as conn:  # a hardened server: functions are not everyone's to run
+        conn.execute(text("REVOKE EXECUTE ON FUNCTION audit_chain_tail() FROM PUBLIC"))
+    owner.dispose()
     assert main(["grant-app-role", roles.app]) == 0
     monkeypatch.setenv("PH_ADMIN_PASSWORD", "a-long-enough-password")
     assert main(["create-admin", "jo.admin", "--name", "Jo Admin", "--agency-code", "TS",

@@ -184,3 +184,20 @@ def test_grant_refuses_roles_that_would_own_or_bypass(deployed: Roles) -> None:
     finally:
         owner.dispose()
     assert main(["grant-app-role", "no_such_role_" + uuid.uuid4().hex[:6], "--no-create"]) == 2
+
+
+def test_seed_reset_runs_as_the_owner_and_grants_the_app_role_again(deployed: Roles) -> None:
+    """`seed --reset` drops and recreates every table (the owner's work); the app's role gets its grants back."""
+    assert main(["seed", "--reset"]) == 0
+    store = _app_store(deployed)
+    try:
+        with store.read() as s:
+            admin = accounts.load_actor(s, "admin")
+        with store.uow() as uow:
+            partnership.update_settings(uow, admin, partnership_name="Reseeded Partnership")
+        with store.read() as s:
+            assert audit.verify_chain(s, admin).ok
+        with pytest.raises(DBAPIError, match="permission denied|must be owner"), store.engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_events"))
+    finally:
+        store.dispose()

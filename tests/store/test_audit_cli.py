@@ -10,7 +10,20 @@ from tests.store.conftest import Small
 from tests.store.test_audit_chain import _tamper, _write
 
 
-def test_audit_verify_exit_codes(small: Small, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+_GHOST = ("(id, at, actor_username, action, entity, entity_id, summary) VALUES "
+          "({id}, '2026-01-01 00:00:00', 'ghost', 'x.test', 'x', '', 'never happened')")
+TAMPERING = {
+    # kind of break: (statement with {id} = the second row's id, {last} = the last row's, the row named first)
+    "changed": ("UPDATE audit_events SET summary = 'tampered' WHERE id = {id}", "id"),
+    "missing": ("DELETE FROM audit_events WHERE id = {id}", "next"),
+    "inserted": ("INSERT INTO audit_events " + _GHOST.replace("{id}", "{after}"), "after"),
+    "replaced": ("{replace} INTO audit_events " + _GHOST + "{on_conflict}", "id"),
+}
+
+
+@pytest.mark.parametrize("tampering", TAMPERING)
+def test_audit_verify_exit_codes(small: Small, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                 tampering: str) -> None:
     monkeypatch.setenv("DATABASE_URL", small.store.url)
     monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
     _write(small.store, 4)
@@ -18,11 +31,17 @@ def test_audit_verify_exit_codes(small: Small, monkeypatch: pytest.MonkeyPatch, 
     out = capsys.readouterr().out
     assert "intact" in out and "4 rows" in out
     with small.store.read() as s:
-        second = s.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()[1]
-    _tamper(small.store, f"UPDATE audit_events SET summary = 'tampered' WHERE id = {second}")
+        ids = s.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
+    sqlite = small.store.dialect == "sqlite"
+    statement, named = TAMPERING[tampering]
+    _tamper(small.store, statement.format(
+        id=ids[1], after=ids[-1] + 1, replace="INSERT OR REPLACE" if sqlite else "INSERT",
+        on_conflict="" if sqlite else " ON CONFLICT (id) DO UPDATE SET summary = EXCLUDED.summary"))
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out
-    assert "BROKEN" in out and f"#{second}" in out and "changed" in out
+    first = {"id": ids[1], "next": ids[2], "after": ids[-1] + 1}[named]
+    kind = "changed" if tampering == "replaced" else tampering
+    assert f"BROKEN: first bad row #{first} ({kind})" in out, out
 
 
 def test_audit_verify_on_a_database_without_the_schema(tmp_path, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001

@@ -1,6 +1,11 @@
 """Command line: `python -m core.cli <command>`; the database is DATABASE_URL or the SQLite default.
 
-  migrate                         bring the schema up to date
+With DATABASE_OWNER_URL set (PostgreSQL with two roles), schema changes run as that owner and DATABASE_URL is
+the app's own role, which may only INSERT and SELECT audit rows.
+
+  migrate                         bring the schema up to date (as the owner; then re-grant the app role)
+  grant-app-role ROLE             create (if missing) and grant the app's PostgreSQL role its privileges
+  audit verify                    check the audit log's hash chain (exit 0 intact, 1 broken, 2 cannot read)
   seed [--reset] [--scale S]      seed the demo partnership (S: demo or county); --reset wipes first
   create-admin USERNAME ...       bootstrap the first administrator of a real deployment
   link FOLDER [--mapping M] --out CSV   match the records of every CSV/XLSX in a folder (no database)
@@ -15,28 +20,55 @@ import sys
 import time
 from pathlib import Path
 
-from core.config import database_url
-from core.errors import HubError
+from core.config import database_owner_url, database_url
+from core.errors import ConfigError, HubError
 
 
 def _store(migrate: bool = True):  # noqa: ANN202
     from core.store import Store
 
-    return Store(database_url(), migrate=migrate)
+    return Store(database_url(), migrate=migrate, owner_url=database_owner_url())
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    store = _store()
-    print(f"schema up to date on {store.engine.url.render_as_string(hide_password=True)}")
+    store = _store(migrate=False)
+    granted = store.migrate()
+    print(f"schema up to date on {_shown(store.owner_url or store.url)}")
+    role = store.app_role
+    if role and granted is None:
+        print(f"The app's role {role!r} (DATABASE_URL) does not exist yet: run "
+              f"`python -m core.cli grant-app-role {role}`.", file=sys.stderr)
+    elif role:
+        print(f"app role {role}: SELECT, INSERT on audit_events; SELECT, INSERT, UPDATE, DELETE on the other tables")
     return 0
+
+
+def _regrant(store) -> None:  # noqa: ANN001
+    """After the owner recreated tables (seed --reset), give the app's role its privileges on them again."""
+    from core.store.roles import app_role, grant_app_role, role_exists
+
+    role = app_role(database_url(), database_owner_url())
+    if role:
+        with store.engine.begin() as conn:
+            if role_exists(conn, role):
+                grant_app_role(conn, role)
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from core.demo import is_empty, reset_database, seed_demo
+    from core.store import Store
 
-    store = _store()
+    # Seeding (and wiping) is the owner's work when there is one: the app's role may not reset sequences or drop tables.
+    store = Store(database_owner_url() or database_url())
     if args.reset:
         reset_database(store)
+        _regrant(store)
     elif not is_empty(store):
         print("The database already has users; use --reset to wipe it and seed again.", file=sys.stderr)
         return 2
@@ -47,6 +79,86 @@ def cmd_seed(args: argparse.Namespace) -> int:
     for table, n in counts.items():
         print(f"  {table:<24} {n:>8,}")
     return 0
+
+
+def cmd_grant_app_role(args: argparse.Namespace) -> int:
+    """Create (if missing) and grant the app's own PostgreSQL role; connects as DATABASE_OWNER_URL."""
+    from sqlalchemy import make_url
+
+    from core.store.engine import make_engine
+    from core.store.roles import grant_app_role, role_exists
+
+    owner_url = database_owner_url() or database_url()
+    if not owner_url.startswith("postgresql"):
+        raise ConfigError("grant-app-role is for PostgreSQL: set DATABASE_OWNER_URL to the owner's connection.")
+    engine = make_engine(owner_url)
+    try:
+        with engine.begin() as conn:
+            password = None
+            if not role_exists(conn, args.role):
+                if args.no_create:
+                    raise ConfigError(f"Role {args.role!r} does not exist (and --no-create was given).")
+                app = make_url(database_url())
+                password = os.environ.get("PH_APP_DB_PASSWORD") or (
+                    app.password if app.username == args.role and app.password else None
+                ) or getpass.getpass(f"Password for the new role {args.role}: ")
+            done = grant_app_role(conn, args.role, password=password)
+    finally:
+        engine.dispose()
+    for statement in done:
+        print(statement)
+    print(f"{args.role} may now SELECT and INSERT audit rows (never UPDATE, DELETE, TRUNCATE, ALTER or DROP them) and "
+          "read and write the other tables; it owns nothing.")
+    return 0
+
+
+def _anchor(value: str) -> tuple[int, str]:
+    row_id, _, kept = value.partition(":")
+    if not row_id.strip().isdigit() or len(kept.strip()) != 64:
+        raise argparse.ArgumentTypeError("give ID:HASH as printed by `audit verify` (head #ID HASH)")
+    return int(row_id), kept.strip().lower()
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Walk the audit log's hash chain; 0 intact, 1 broken (the first bad row is named), 2 cannot read it."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import DBAPIError
+
+    from core.store.chain import verify
+    from core.store.models import AuditEvent
+
+    anchors = args.expect or []
+    store = _store(migrate=False)
+    try:
+        with store.engine.connect() as conn:
+            report = verify(conn)
+            found = dict(conn.execute(select(AuditEvent.id, AuditEvent.hash)
+                                      .where(AuditEvent.id.in_([a[0] for a in anchors]))).all()) if anchors else {}
+    except DBAPIError as exc:
+        print(f"error: the audit log cannot be read on {_shown(store.url)} ({str(exc.orig).strip().splitlines()[0]}); "
+              "is the schema up to date (`python -m core.cli migrate`)?", file=sys.stderr)
+        return 2
+    finally:
+        store.dispose()
+    head = f"head #{report.head_id} {report.head_hash}" if report.rows else "empty"
+    lost = [f"#{row_id}" for row_id, kept in anchors if found.get(row_id) != kept]
+    if report.ok and not lost:
+        print(f"audit chain intact: {report.rows:,} rows; {head}")
+        return 0
+    if lost:
+        print(f"audit chain BROKEN: row(s) {', '.join(lost)} no longer carry the hash given with --expect "
+              "(rows removed from the end, or the chain rewritten)")
+    if report.ok:
+        print(f"{report.rows:,} rows checked; {head}")
+        return 1
+    first = report.first
+    print(f"audit chain BROKEN: first bad row #{first.id} ({first.kind}): {first.detail}")
+    for b in report.breaks[1:]:
+        print(f"  also #{b.id} ({b.kind}): {b.detail}")
+    if report.more:
+        print(f"  and {report.more} more")
+    print(f"{report.rows:,} rows checked; {head}")
+    return 1
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
@@ -186,6 +298,18 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--agency-code", required=True)
     admin.add_argument("--agency-name", default="")
     admin.set_defaults(func=cmd_create_admin)
+    grant = sub.add_parser("grant-app-role", help="create (if missing) and grant the app's PostgreSQL role "
+                                                  "(connects as DATABASE_OWNER_URL; a new role's password comes from "
+                                                  "PH_APP_DB_PASSWORD, DATABASE_URL or a prompt)")
+    grant.add_argument("role")
+    grant.add_argument("--no-create", action="store_true", help="fail if the role does not exist")
+    grant.set_defaults(func=cmd_grant_app_role)
+    audit_cmd = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
+    verify_cmd = audit_sub.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken, 2 cannot read it")
+    verify_cmd.add_argument("--expect", action="append", type=_anchor, metavar="ID:HASH",
+                            help="a head printed earlier (kept outside the database): row ID must still carry HASH")
+    verify_cmd.set_defaults(func=cmd_audit_verify)
     linker = sub.add_parser("link", help="match the records of every .csv/.xlsx in a folder into businesses (no database)")
     linker.add_argument("folder")
     linker.add_argument("--mapping", help="a mapping YAML (see README); without it each file's columns are guessed "

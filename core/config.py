@@ -18,18 +18,32 @@ MIN_COOKIE_KEY_BYTES = 32
 MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
+def _with_driver(url: str) -> str:
+    if url.startswith("postgres://"):
+        # Heroku-style URLs name no driver; we use psycopg 3.
+        return "postgresql+psycopg://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
 def database_url() -> str:
     """`DATABASE_URL` when set (PostgreSQL in deployment), else the embedded SQLite file."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    if url.startswith("postgres://"):
-        # Heroku-style URLs name no driver; we use psycopg 3.
-        url = "postgresql+psycopg://" + url[len("postgres://"):]
-    elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
+    return _with_driver(url)
+
+
+def database_owner_url() -> str | None:
+    """`DATABASE_OWNER_URL`: the role that owns the schema and runs migrations (PostgreSQL), or None.
+
+    When set, DATABASE_URL is the app's own role, which may only INSERT and SELECT audit rows
+    (`python -m core.cli grant-app-role`); when unset, DATABASE_URL does everything, as before.
+    """
+    url = os.environ.get("DATABASE_OWNER_URL", "").strip()
+    return _with_driver(url) if url else None
 
 
 def _read_secrets(path: Path) -> dict:

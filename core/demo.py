@@ -1777,7 +1777,11 @@ def seed_demo(store: Store, *, scale: str = "demo", today: date | None = None) -
         # Core executemany on the session's connection: same transaction, about twice as fast as ORM bulk insert.
         for model in TABLE_ORDER:
             rows = generator.rows[model][written[model]:]
-            if rows:
+            if rows and model is AuditEvent:
+                # Audit rows go through the session, which links them into the chain (core/store/chain.py).
+                uow.session.add_all(AuditEvent(**row) for row in rows)
+                written[model] += len(rows)
+            elif rows:
                 conn.execute(insert(model.__table__), rows)
                 written[model] += len(rows)
 
@@ -1828,6 +1832,8 @@ def reset_database(store: Store) -> None:
             for table in reversed(meta.sorted_tables):
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
             conn.execute(text("DROP FUNCTION IF EXISTS audit_events_refuse() CASCADE"))
+            conn.execute(text("DROP FUNCTION IF EXISTS audit_events_chain_guard() CASCADE"))
+            conn.execute(text("DROP FUNCTION IF EXISTS audit_chain_tail() CASCADE"))
         else:
             meta.drop_all(conn)
     upgrade_schema(store.engine)

@@ -42,3 +42,25 @@ with ctx.store.read() as session, user_errors():
                 "before": "Before", "after": "After",
             },
         )
+
+st.subheader("Is the log whole?")
+st.caption(
+    "Each entry carries a fingerprint (a SHA-256 hash) of the entry before it, so an entry changed, removed or slipped "
+    "in afterwards, even beside the app, breaks the chain. The check reads the whole log."
+)
+if st.button("Verify the audit chain"):
+    with ctx.store.read() as session, user_errors():
+        report = audit.verify_chain(session, ctx.actor)
+        if report.ok:
+            latest = f"; the latest is #{report.head_id} (fingerprint {report.head_hash[:16]}…)" if report.rows else ""
+            st.success(f"The audit chain is intact: {report.rows:,} entries checked{latest}.")
+        else:
+            first = report.first
+            st.error(f"The audit chain is broken. First bad entry: #{first.id} ({first.kind}). {first.detail}")
+            st.dataframe(
+                pd.DataFrame([{"entry": b.id, "what": b.kind, "detail": b.detail} for b in report.breaks]),
+                hide_index=True,
+                width="stretch",
+            )
+            if report.more:
+                st.write(f"…and {report.more} more.")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.config import database_url
+from core.config import database_owner_url, database_url
 from core.errors import HubError
 from core.permissions import Actor
 from core.services.partnership import Partnership
@@ -19,18 +19,28 @@ CONTEXT_KEY = "_ph_context"
 
 
 @st.cache_resource(show_spinner="Opening the partnership's database…")
-def open_store(url: str) -> Store:
-    """One Store (engine + session factory) per process and URL; seeds the demo into an empty database."""
+def open_store(url: str, owner_url: str | None = None) -> Store:
+    """One Store (engine + session factory) per process and URL; seeds the demo into an empty database.
+
+    With `owner_url` (DATABASE_OWNER_URL) the start-up upgrade, and a demo seed, run as the owner.
+    """
     from core.demo import is_empty, seed_demo
 
-    store = Store(url)
+    store = Store(url, owner_url=owner_url)
     if os.environ.get("PH_SEED_DEMO", "1") != "0" and is_empty(store):
-        seed_demo(store)
+        if owner_url:
+            owner = Store(owner_url, migrate=False)
+            try:
+                seed_demo(owner)
+            finally:
+                owner.dispose()
+        else:
+            seed_demo(store)
     return store
 
 
 def store() -> Store:
-    return open_store(database_url())
+    return open_store(database_url(), database_owner_url())
 
 
 @dataclass(frozen=True)

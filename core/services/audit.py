@@ -1,6 +1,7 @@
 """The audit log: every write records who, when, which entity, and the values before and after.
 
-Rows are only ever inserted; the database refuses UPDATE and DELETE on `audit_events`.
+Rows are only ever inserted; the database refuses UPDATE and DELETE on `audit_events`, each row carries the
+hash of the one before it (`core/store/chain.py`), and `verify_chain` reports where that chain breaks.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.permissions import Actor, ensure
+from core.store.chain import ChainReport, add_at_commit, verify
 from core.store.models import AuditEvent
 from core.visibility import redact_audit
 
@@ -53,13 +55,17 @@ def record(
 ) -> None:
     """Add one audit row to the caller's unit of work (it lands with the change or not at all).
 
-    Without an actor the row names `actor_label` as who (e.g. someone at the sign-in form)."""
+    Without an actor the row names `actor_label` as who (e.g. someone at the sign-in form).
+    The row is added when the unit of work commits, where it is linked into the chain (`core.store.chain`):
+    the chain's tail is then locked only for the commit, not for the rest of the work.
+    """
     if before is not None and after is not None:
         changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
         before = {k: v for k, v in before.items() if k in changed}
         after = {k: v for k, v in after.items() if k in changed}
-    session.add(
-        AuditEvent(
+    add_at_commit(
+        session,
+        dict(
             at=datetime.now(timezone.utc),
             actor_id=actor.id if actor else None,
             actor_username=actor.username if actor else actor_label,
@@ -70,7 +76,7 @@ def record(
             summary=summary[:300],
             before=jsonable(before) if before is not None else None,
             after=jsonable(after) if after is not None else None,
-        )
+        ),
     )
 
 
@@ -130,3 +136,9 @@ def filter_choices(session: Session, actor: Actor) -> dict[str, list[str]]:
         "entity": list(session.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity))),
         "action": list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))),
     }
+
+
+def verify_chain(session: Session, actor: Actor) -> ChainReport:
+    """Check every audit row against its hash and its predecessor's; for admins and chairs."""
+    ensure(actor, "audit.view")
+    return verify(session.connection())

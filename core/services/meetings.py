@@ -418,10 +418,16 @@ def go_to(uow: UnitOfWork, actor: Actor, meeting_id: int, position: int) -> None
     m = _meeting(s, meeting_id)
     if m.status != "live":
         raise ValidationError("Start the meeting first.")
-    if s.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == m.id, AgendaItem.position == position)) is None:
+    title = s.scalar(select(AgendaItem.title).where(AgendaItem.meeting_id == m.id, AgendaItem.position == position))
+    if title is None:
         raise ValidationError(f"There is no agenda item {position}.")
+    before = m.current_position
+    if before == position:
+        return
     m.current_position = position
-    uow.commit()  # navigation is not a change to the record: not audited
+    record(s, actor, action="meeting.go_to", entity="meeting", entity_id=m.id, before={"current_position": before},
+           after={"current_position": position}, summary=f"moved the live meeting to item {position}: {title}")
+    uow.commit()
 
 
 def _open_item(s: Session, actor: Actor, item_id: int, *, chair_only: bool = False) -> tuple[AgendaItem, Meeting]:

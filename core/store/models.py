@@ -593,7 +593,10 @@ class ReferralMessage(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: database triggers refuse UPDATE and DELETE on this table."""
+    """Append-only: database triggers refuse UPDATE and DELETE, and an INSERT that does not follow the last row.
+
+    Each row carries its predecessor's hash and its own (`core/store/chain.py`); ids are given in order there.
+    """
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -607,3 +610,5 @@ class AuditEvent(Base):
     summary: Mapped[str] = mapped_column(String(300), default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

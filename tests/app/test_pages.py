@@ -131,3 +131,34 @@ def test_an_unreachable_database_is_explained_without_its_connection_details(mon
     errors = " ".join(e.value for e in at.error)
     assert "cannot reach its database" in errors and not at.exception
     assert "zq" not in errors and "9" not in errors.replace("OperationalError", "")
+
+
+def test_audit_page_verifies_the_chain(open_app: Callable[..., AppTest]) -> None:
+    at = open_app("admin")
+    at.switch_page("pages/audit.py").run()
+    at = next(b for b in at.button if b.label == "Verify the audit chain").click().run()
+    assert not at.exception
+    assert any("intact" in s.value for s in at.success), [e.value for e in at.error]
+
+
+def test_audit_page_names_the_first_bad_entry(private_app: Callable[..., AppTest]) -> None:
+    import os
+
+    from sqlalchemy import func, select
+
+    from core.store import Store
+    from core.store.models import AuditEvent
+    from tests.store.test_audit_chain import _tamper
+
+    at = private_app("chair")  # signing in writes an audit row
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    try:
+        with store.read() as s:
+            first = s.scalar(select(func.min(AuditEvent.id)))
+        _tamper(store, f"UPDATE audit_events SET summary = 'tampered' WHERE id = {first}")
+    finally:
+        store.dispose()
+    at.switch_page("pages/audit.py").run()
+    at = next(b for b in at.button if b.label == "Verify the audit chain").click().run()
+    assert not at.exception
+    assert any(f"#{first} (changed)" in e.value for e in at.error), [e.value for e in at.error]

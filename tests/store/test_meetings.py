@@ -12,7 +12,7 @@ from core.permissions import Actor
 from core.services import meetings
 from core.services.actions import ActionInput
 from core.store.models import (
-    Action, ActionLink, ActionUpdate, Agency, AgencyRecord, AgendaItem, Board, BoardMember, Business, Dataset, Meeting,
+    Action, ActionLink, ActionUpdate, Agency, AuditEvent, AgencyRecord, AgendaItem, Board, BoardMember, Business, Dataset, Meeting,
     Milestone, TaskingRequest, User,
 )
 from tests.store.conftest import _HASH, Small
@@ -114,6 +114,22 @@ def test_only_chairs_run_and_only_members_record(small: Small, board: dict) -> N
     with small.store.uow() as uow:  # the HMRC analyst is a member
         meetings.record_item(uow, small.analyst, first.id, notes="HMRC will check the tills", status="discussed")
     assert _items(small, board["next"])[0].notes == "HMRC will check the tills"
+
+
+def test_moving_the_live_meeting_is_audited(small: Small, board: dict) -> None:
+    chair = board["chair_actor"]
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+    with small.store.uow() as uow:
+        meetings.start(uow, chair, board["next"])
+    second = _items(small, board["next"])[1]
+    with small.store.uow() as uow:
+        meetings.go_to(uow, chair, board["next"], 2)
+    with small.store.read() as s:
+        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.go_to")).one()
+    assert (row.actor_username, row.entity, row.entity_id) == ("cheryl", "meeting", str(board["next"]))
+    assert row.after == {"current_position": 2} and row.before["current_position"] != 2
+    assert second.title in row.summary
 
 
 def test_live_meeting_records_a_decision_and_a_new_action_in_one_go(small: Small, board: dict) -> None:

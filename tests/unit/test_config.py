@@ -14,6 +14,7 @@ from core.errors import ConfigError
 def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PH_COOKIE_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
 
 
 def test_cookie_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
@@ -79,3 +80,9 @@ def test_database_url_defaults_to_sqlite_under_data() -> None:
 def test_postgres_urls_use_psycopg3(given: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", given)
     assert config.database_url() == "postgresql+psycopg://u@h/db"
+
+
+def test_owner_url_is_unset_unless_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert config.database_owner_url() is None
+    monkeypatch.setenv("DATABASE_OWNER_URL", " postgres://owner@h/db ")
+    assert config.database_owner_url() == "postgresql+psycopg://owner@h/db"

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.services import audit
 from ui.context import context, marking, user_errors
+from ui.text import escape_md
 
 ctx = context()
 marking(ctx.partnership)
@@ -53,14 +54,15 @@ if st.button("Verify the audit chain"):
         report = audit.verify_chain(session, ctx.actor)
         if report.ok:
             latest = f"; the latest is #{report.head_id} (fingerprint {report.head_hash[:16]}…)" if report.rows else ""
-            st.success(f"The audit chain is intact: {report.rows:,} entries checked{latest}.")
+            st.success(f"The audit chain is intact: {report.rows:,} entries checked{escape_md(latest)}.")
         else:
             first = report.first
-            st.error(f"The audit chain is broken. First bad entry: #{first.id} ({first.kind}). {first.detail}")
+            st.error(f"The audit chain is broken. First bad entry: #{first.id:d} ({escape_md(first.kind)}). "
+                     f"{escape_md(first.detail)}")
             st.dataframe(
                 pd.DataFrame([{"entry": b.id, "what": b.kind, "detail": b.detail} for b in report.breaks]),
                 hide_index=True,
                 width="stretch",
             )
             if report.more:
-                st.write(f"…and {report.more} more.")
+                st.write(f"…and {report.more:d} more.")

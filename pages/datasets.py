@@ -55,6 +55,10 @@ ds = by_id[did]
 if ds["description"]:
     st.caption(ds["description"])
 
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _read(upload) -> datasets.Preview | None:  # noqa: ANN001
     """The uploaded file, read once (in the upload sandbox) and kept while it is the one open: every widget
     below reruns the page, and a file is not parsed again for each click."""
@@ -167,7 +171,7 @@ upload_tab, scale_tab, sharing_tab, history_tab = st.tabs(["Import a file", "Ris
 with upload_tab:
     done = st.session_state.pop("ds_result", None)
     if done:
-        kept = (f" {done['kept']:,} records not in the file were kept as they are (add and update only)."
+        kept = (f" Kept as they were (add and update only): {_n(done['kept'], 'record')} not in the file."
                 if done["mode"] == "upsert" and done["kept"] else "")
         st.success(f"Imported {done['file']}: {done['rows']:,} rows; {done['added']:,} added, {done['changed']:,} changed, "
                    f"{done['removed']:,} removed.{kept} {done['matched']:,} of this dataset's records now share a business "
@@ -277,7 +281,7 @@ with history_tab:
             if st.button(f"Undo the import of {last['filename']}", key="ds_undo"):
                 with user_errors(), st.spinner("Undoing the import and matching the records again…"):
                     res = datasets.undo_import(ctx.store, ctx.actor, did, last["id"])
-                    st.session_state["ds_undone"] = (f"Undone: the import of {res.filename}. {res.restored:,} records are "
-                                                     f"back as they were, {res.retired:,} are no longer current. "
-                                                     f"Took {res.seconds:.1f} s.")
+                    st.session_state["ds_undone"] = (f"Undone: the import of {res.filename}. Put back as before: "
+                                                     f"{_n(res.restored, 'record')}; no longer current: "
+                                                     f"{_n(res.retired, 'record')}. Took {res.seconds:.1f} s.")
                     st.rerun()

@@ -48,8 +48,8 @@ def test_analyst_uploads_checks_and_imports_a_file(private_app: Callable[..., Ap
     assert history.iloc[0]["Mode"] == "add and update only"
     at.button(key="ds_undo").click().run()
     assert not at.exception, at.exception
-    assert any(x.value.startswith("Undone: the import of iwi_2025-01.csv. 0 records are back as they were, 2 are no "
-                                  "longer current.") for x in at.success), [x.value for x in at.success]
+    assert any(x.value.startswith("Undone: the import of iwi_2025-01.csv. Put back as before: 0 records; no longer "
+                                  "current: 2 records.") for x in at.success), [x.value for x in at.success]
     assert at.dataframe[-1].value.iloc[0]["Undone"] != ""
 
 

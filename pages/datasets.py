@@ -184,6 +184,8 @@ with upload_tab:
                                    "columns.")
     if upload is not None:
         _import_panel(upload, round_)
+    else:
+        st.session_state.pop("ds_read", None)  # the file read for the last upload: not kept once it is gone
 
 # --- risk scale ------------------------------------------------------------------------------
 with scale_tab:

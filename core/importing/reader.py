@@ -48,6 +48,7 @@ def read_table(data: bytes, filename: str) -> Table:
     Raises ValidationError (`sandbox.Refused`) naming what to fix; the file is never half read.
     """
     found = sandbox.run(data, filename, limits=limits())
-    frame = pd.DataFrame(found.rows, columns=found.header, dtype=object)
+    frame = pd.DataFrame(dict(zip(found.header, found.columns, strict=True)), columns=found.header, dtype=object)
+    found.columns.clear()
     frame.attrs["file_rows"] = found.file_rows
     return Table(frame, filename, found.encoding, found.delimiter, found.peak_kb)

@@ -57,9 +57,13 @@ class Result:
     header: list[str]
     encoding: str
     delimiter: str
-    rows: list[list[str]] = field(default_factory=list)
+    columns: list[list[str]] = field(default_factory=list)  # column by column (less to hold than row lists)
     file_rows: list[int] = field(default_factory=list)
     peak_kb: int = 0
+
+    @property
+    def rows(self) -> int:
+        return len(self.file_rows)
 
 
 def memory_limit_mb() -> int:
@@ -217,19 +221,25 @@ class _Reader:
                 self.refusal = str(message["error"])
             elif "meta" in message:
                 meta = message["meta"]
-                self.result = Result([str(h) for h in meta["header"]], str(meta.get("encoding") or ""),
-                                     str(meta.get("delimiter") or ""))
+                header = [str(h) for h in meta["header"]]
+                self.result = Result(header, str(meta.get("encoding") or ""), str(meta.get("delimiter") or ""),
+                                     [[] for _ in header])
             elif "rows" in message and self.result is not None:
                 width = len(self.result.header)
-                for row in message["rows"]:
-                    if len(row) != width + 1 or not isinstance(row[0], int) or not all(isinstance(c, str) for c in row[1:]):
-                        raise _Garbled("a row of the wrong shape")
-                    self.result.file_rows.append(row[0])
-                    self.result.rows.append(row[1:])
-                if len(self.result.rows) > self.max_rows:
+                batch = message["rows"]
+                if any(len(row) != width + 1 or not isinstance(row[0], int) for row in batch):
+                    raise _Garbled("a row of the wrong shape")
+                columns = list(zip(*batch, strict=True)) if batch else []
+                if columns and not all(isinstance(c, str) for col in columns[1:] for c in col):
+                    raise _Garbled("a cell that is not text")
+                if columns:
+                    self.result.file_rows.extend(columns[0])
+                    for kept, col in zip(self.result.columns, columns[1:], strict=True):
+                        kept.extend(col)
+                if self.result.rows > self.max_rows:
                     raise _TooMuch
             elif "done" in message and self.result is not None:
-                self.done = message["done"] == len(self.result.rows)
+                self.done = message["done"] == self.result.rows
             elif "peak_kb" in message:
                 self.peak_kb = int(message["peak_kb"])
             else:

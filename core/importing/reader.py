@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.importing import sandbox
-from core.importing.parse import DELIMITERS, ENCODING_LABELS, Limits, sniff_delimiter  # noqa: F401 - re-exported
+from core.importing.parse import ENCODING_LABELS, Limits
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 500_000

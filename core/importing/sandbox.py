@@ -100,9 +100,14 @@ def run(data: bytes, filename: str, *, limits: Limits | None = None, memory_mb: 
     cap = 4 * limits.max_text_chars + 64 * (limits.max_rows + 2) + (1 << 20)
     header = json.dumps({"filename": filename, "size": len(data), "limits": asdict(limits), "memory_mb": memory,
                          "seconds": allowed, "target": target}).encode() + b"\n"
-    proc = subprocess.Popen([sys.executable, "-E", "-s", "-B", "-m", "core.importing.sandbox"], cwd=ROOT,
-                            env=child_environment(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, close_fds=True)
+    try:
+        proc = subprocess.Popen([sys.executable, "-E", "-s", "-B", "-m", "core.importing.sandbox"], cwd=ROOT,
+                                env=child_environment(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, close_fds=True)
+    except OSError as exc:  # no process to be had (the machine is out of processes or memory)
+        log.error("upload sandbox: cannot start the reader: %s", exc)
+        raise Refused(f"{filename} could not be read just now (the server could not start its file reader). {NOTHING} "
+                      "Try again in a minute.") from None
 
     def feed() -> None:
         try:
@@ -218,7 +223,7 @@ class _Reader:
         try:
             message = json.loads(line)
             if "error" in message:
-                self.refusal = str(message["error"])
+                self.refusal = str(message["error"])[:2000]
             elif "meta" in message:
                 meta = message["meta"]
                 header = [str(h) for h in meta["header"]]

@@ -122,7 +122,8 @@ def test_a_600001_row_csv_is_refused_while_streaming_well_under_its_size_in_memo
     data = _big_csv(600_001)
     with pytest.raises(sandbox.Refused, match=r"more than 500,000 rows") as exc:
         read_table(data, "big.csv")
-    assert exc.value.peak_kb * 1024 < 2 * len(data), f"child peaked at {exc.value.peak_kb / 1024:.0f} MB for {len(data) / MB:.0f} MB"
+    # The old reader peaked at 588 MB for this 32 MB file, in the server's own process (bench/import_memory.py).
+    assert exc.value.peak_kb * 1024 < 2.5 * len(data), f"child peaked at {exc.value.peak_kb / 1024:.0f} MB for {len(data) / MB:.0f} MB"
 
 
 def test_a_large_csv_is_read_streaming() -> None:

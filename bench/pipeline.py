@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                     did = datasets.create_dataset(uow, actor, name=e.file)
                     datasets.set_risk_scale(uow, actor, did, scale)
                     uow.commit()
-                result = datasets.import_file(store, actor, did, data, e.file, e.columns, match=False)
+                result = datasets.import_file(store, actor, did, data, e.file, e.columns, mode="replace", match=False)
                 rows += result.rows
                 figures.append((f"import {e.file}", time.perf_counter() - t0, f"{result.rows:,} rows"))
             imported = time.perf_counter() - started

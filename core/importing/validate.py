@@ -132,14 +132,32 @@ class Checked:
             raise RejectedFile(self.issues)
 
 
+REPORT_COLUMNS = ["Row", "Severity", "Column", "Problem", "Value"]
+REPORT_MARKING = "OFFICIAL-SENSITIVE"  # the report quotes the file's cells
+
+
 def report_frame(issues: list[Issue]) -> pd.DataFrame:
     """The report as a table, errors first, then by row: Row, Severity, Column, Problem, Value."""
     frame = pd.DataFrame([{"Row": i.row, "Severity": i.severity, "Column": i.column, "Problem": i.problem, "Value": i.value}
-                          for i in issues], columns=["Row", "Severity", "Column", "Problem", "Value"])
+                          for i in issues], columns=REPORT_COLUMNS)
     if frame.empty:
         return frame
     frame["_o"] = frame["Severity"].map({"error": 0, "warning": 1})
     return frame.sort_values(["_o", "Row"], kind="stable", na_position="first").drop(columns="_o").reset_index(drop=True)
+
+
+def report_csv(issues: list[Issue], filename: str) -> bytes:
+    """The report as a CSV for Excel: marked, and no cell (a value quoted from the file) runs as a formula."""
+    from core.risk import to_csv
+
+    frame = report_frame(issues)
+    def plain(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return ""
+        return int(v) if isinstance(v, float) and v.is_integer() else v
+
+    rows = [[plain(v) for v in r] for r in frame.itertuples(index=False, name=None)]
+    return to_csv(REPORT_COLUMNS, rows, REPORT_MARKING, note=f"Validation report for {filename}")
 
 
 def _joined(row: Mapping[str, str], cols: list[str]) -> str:
@@ -161,12 +179,14 @@ def check(df: pd.DataFrame, columns: Mapping[str, Any], risk_scale: Mapping[str,
     first_row: dict[str, int] = {}
     ref_col, names, lines = cols["reference"], cols["name"], cols["address"]
     records = df.to_dict("records")
+    file_rows = df.attrs.get("file_rows")
+    if not file_rows or len(file_rows) != len(records):
+        file_rows = range(2, len(records) + 2)  # row i of a plain table is line i + 2 (line 1 holds the headers)
     order = date_order(df[cols["last_contact"]]) if cols["last_contact"] else "dmy"
     if order == "mdy":
         issues.append(Issue(1, cols["last_contact"], "dates read month first (12/31/2024): some have a day above 12 "
                             "in the middle and none at the front", "", "warning"))
-    for i, raw in enumerate(records):
-        n = i + 2
+    for n, raw in zip(file_rows, records, strict=True):
         cell = lambda c: " ".join(str(raw.get(c) or "").split()) if c else ""  # noqa: E731
 
         def problem(column: str, text: str, value: str, severity: str = "error") -> None:

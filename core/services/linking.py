@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select
+from sqlalchemy import bindparam, delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from core.bulk import collector_paused
+from core.errors import Conflict
 from core.visibility import describe_rank
 from core.matching import MatchInput, link
 from core.matching.normalise import parse_postcode, postcode_district
@@ -37,6 +38,29 @@ class LinkSummary:
     review_pairs: int
     connections: int
     seconds: float
+
+
+MATCHING_LOCK = 72_410_002  # PostgreSQL advisory lock: one matching run (and one import) writes at a time
+MATCHING_LOCK_WAIT_S = 300.0
+
+
+def lock_matching(session: Session, *, wait_s: float | None = None) -> None:
+    """Hold the partnership's matching lock until the caller's transaction ends.
+
+    Matching rewrites every business, so two runs (two imports of different datasets, an import and
+    "Apply decisions now") must not interleave: on PostgreSQL a transaction-scoped advisory lock, waited
+    for (a run takes seconds) up to `wait_s`; on SQLite the database's single write lock does the same.
+    Taking it again in the same transaction is harmless. An import takes it before it writes a record, so
+    it never waits for it while holding rows another run needs.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + (MATCHING_LOCK_WAIT_S if wait_s is None else wait_s)
+    while not session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": MATCHING_LOCK}).scalar():
+        if time.monotonic() > deadline:
+            raise Conflict("Another import or matching run has been saving for several minutes; try again when it "
+                           "has finished. Nothing was changed.")
+        time.sleep(0.1)
 
 
 def record_key(dataset_id: int, reference: str) -> str:
@@ -70,6 +94,7 @@ def relink(session: Session, *, progress: Progress | None = None) -> LinkSummary
     """Re-match every current agency record and store the clusters as businesses (caller commits)."""
     started = time.perf_counter()
     say = progress or _noop
+    lock_matching(session)
     say(0.05, "Reading the partnership's current records")
     cols = (AgencyRecord.id, AgencyRecord.dataset_id, AgencyRecord.reference, AgencyRecord.agency_id,
             AgencyRecord.trading_name, AgencyRecord.company_name, AgencyRecord.address, AgencyRecord.postcode,

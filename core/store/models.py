@@ -203,6 +203,14 @@ class Dataset(Base):
     last_imported_at: Mapped[datetime | None]
     # After this many days without a new import the dataset is shown as stale.
     stale_after_days: Mapped[int] = mapped_column(Integer, default=90)
+    # Bumped by every import and undo: an import names the version its preview was made from.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # Who is importing now: committed before the import's own transaction (so others can be told at once),
+    # cleared by it (or when it fails); a claim older than 30 minutes is a crashed import's and lapses.
+    import_claim: Mapped[str | None] = mapped_column(String(40))
+    importing_by_id: Mapped[int | None] = fk("users.id", nullable=True)
+    importing_file: Mapped[str] = mapped_column(String(260), default="")
+    importing_since: Mapped[datetime | None]
 
     agency: Mapped[Agency] = relationship()
 
@@ -221,6 +229,27 @@ class DatasetImport(Base):
     removed: Mapped[int] = mapped_column(Integer, default=0)
     changed: Mapped[int] = mapped_column(Integer, default=0)
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # "replace" (the file is the whole dataset) or "upsert" (add and update only).
+    mode: Mapped[str] = mapped_column(String(10), default="replace")
+    # The dataset's column mapping and last import time before this import: what undoing it puts back.
+    previous: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    undone_at: Mapped[datetime | None]
+    undone_by_id: Mapped[int | None] = fk("users.id", nullable=True)
+
+
+class DatasetImportChange(Base):
+    """A record one import touched and its values before: undoing the import puts them back.
+
+    kind: "added" (a new record), "returned" (a record not current until this import), "changed", "removed"
+    (stopped being current). `before` holds the stored fields and import id for "returned" and "changed".
+    """
+
+    __tablename__ = "dataset_import_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = fk("dataset_imports.id", ondelete="CASCADE")
+    record_id: Mapped[int] = fk("agency_records.id", ondelete="CASCADE")
+    kind: Mapped[str] = mapped_column(String(10))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class AgencyRecord(Base):

@@ -1,6 +1,7 @@
 """The Datasets and imports page: an analyst uploads an export through the real widget and imports it."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -33,11 +34,25 @@ def test_analyst_uploads_checks_and_imports_a_file(private_app: Callable[..., Ap
     chosen = {b.label.split(" (")[0]: b.value for b in at.selectbox if b.key and b.key.startswith("ds_map_")}
     assert (chosen["Reference"], chosen["Postcode"], chosen["Risk value"]) == ("Intel Ref", "Postcode", "Threat")
     assert [m.value for m in at.metric][:2] == ["2", "0"]
+    # Two rows into a dataset of hundreds: what it would do, a warning, and a choice before anything happens.
+    assert re.search(r"2 new, 0 changed, [\d,]+ no longer in this file", _texts(at)), _texts(at)
+    assert any("If it is a partial export" in w.value for w in at.warning)
+    assert at.button(key="ds_import").disabled
+    mode = next(r for r in at.radio if r.key and r.key.startswith("ds_mode_"))
+    assert mode.value is None and mode.options == ["This file is the whole dataset", "Add and update only"]
+    mode.set_value("upsert").run()
+    assert not at.button(key="ds_import").disabled
     at.button(key="ds_import").click().run()
     assert not at.exception, at.exception
-    assert "Imported iwi_2025-01.csv: 2 rows" in _texts(at)
+    assert "Imported iwi_2025-01.csv: 2 rows; 2 added, 0 changed, 0 removed." in _texts(at)
     history = at.dataframe[-1].value
     assert history.iloc[0]["File"] == "iwi_2025-01.csv" and history.iloc[0]["Rows"] == 2
+    assert history.iloc[0]["Mode"] == "add and update only"
+    at.button(key="ds_undo").click().run()
+    assert not at.exception, at.exception
+    assert any(x.value.startswith("Undone: the import of iwi_2025-01.csv. Put back as before: 0 records; no longer "
+                                  "current: 2 records.") for x in at.success), [x.value for x in at.success]
+    assert at.dataframe[-1].value.iloc[0]["Undone"] != ""
 
 
 def test_a_bad_file_shows_the_report_and_cannot_be_imported(private_app: Callable[..., AppTest]) -> None:

@@ -47,7 +47,7 @@ PAGE_TEXT = {
     "Visit results": "What the partnership's joint visits achieved",
     "Shared risk list": "Owner-only data helps the matching",
     "Match review": "Pairs of records the matcher was unsure about",
-    "Datasets and imports": "Each import replaces the dataset's snapshot",
+    "Datasets and imports": "An import shows what it will do before it does it",
     "Visits": "The shared calendar of joint visits",
     "Plan a visit": "Only the agencies with the most relevant powers attend",
     "Agencies and powers": "Who deals with what",

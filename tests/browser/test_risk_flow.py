@@ -362,7 +362,9 @@ def test_analyst_imports_reviews_lists_exports_and_the_limits_hold(
     expect(alerts(analyst, "Error")).to_contain_text("Correct the errors in the file")
     expect(import_button(analyst)).to_have_count(0)
     saved = download(analyst, "Download the validation report (CSV)", tmp_path)
-    report_rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    marked = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert marked[0].startswith(MARKING) and marked[-1] == MARKING  # marked, and safe for Excel (see test_upload_safety)
+    report_rows = list(csv.DictReader(io.StringIO("\n".join(marked[1:-1]))))
     assert {(r["Row"], r["Severity"], r["Column"], r["Value"]) for r in report_rows} >= {
         ("5", "error", "Last Contact", "someday"), ("4", "warning", "Postcode", "NOT KNOWN")}, report_rows
     shot(analyst, backend, "1-awkward-file-report")
@@ -403,6 +405,9 @@ def test_analyst_imports_reviews_lists_exports_and_the_limits_hold(
     expect(main.get_by_text("Filled in from this dataset's last import.")).to_be_visible()
     expect_picked(analyst, label("address"), ["Registered Office"])
     expect_choice(analyst, label("sector"), "Insolvency Type")
+    expect(main.get_by_text("1 new, 1 changed, 1 no longer in this file")).to_be_visible()
+    main.get_by_text("This file is the whole dataset", exact=True).click()  # the business gone from the file goes
+    wait_for_app_run(analyst)
     import_button(analyst).click()
     wait_for_app_run(analyst)
     expect(alerts(analyst, "Success")).to_contain_text(f"Imported {second}: 4 rows; 1 added, 1 changed, 1 removed.")

@@ -44,7 +44,7 @@ def test_import_then_reimport_replaces_the_snapshot_and_keeps_history(small: Sma
     did = _dataset(small)
     steps: list[float] = []
     first = datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "tax_2024-03.csv", MAPPING,
-                                 progress=lambda f, _m: steps.append(f))
+                                 progress=lambda f, _m: steps.append(f), mode="replace")
     assert (first.rows, first.added, first.changed, first.removed) == (3, 3, 0, 0)
     assert steps == sorted(steps) and steps[-1] == 1.0
     before = _current(small, did)
@@ -52,7 +52,7 @@ def test_import_then_reimport_replaces_the_snapshot_and_keeps_history(small: Sma
         "H-1": ("high", "KH Ltd", "2024-03-01"), "H-2": ("medium", "", "2024-02-01"), "H-3": ("low", "", "None")}
     assert all(x.business_id is not None for x in before.values())
 
-    second = datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "tax_2024-04.csv", MAPPING)
+    second = datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "tax_2024-04.csv", MAPPING, mode="replace")
     assert (second.rows, second.added, second.changed, second.removed) == (3, 1, 1, 1)
     assert (second.added_refs, second.changed_refs, second.removed_refs) == (["H-4"], ["H-2"], ["H-3"])
     after = _current(small, did)
@@ -70,20 +70,20 @@ def test_import_then_reimport_replaces_the_snapshot_and_keeps_history(small: Sma
 
 def test_a_reference_that_comes_back_keeps_its_business(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING)
+    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
     biz = _current(small, did)["H-3"].business_id
-    datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING)
-    back = datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "c.csv", MAPPING)
+    datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING, mode="replace")
+    back = datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "c.csv", MAPPING, mode="replace")
     assert (back.added, back.removed) == (1, 1)
     assert _current(small, did)["H-3"].business_id == biz
 
 
 def test_a_file_with_errors_writes_nothing_and_returns_the_report(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING)
+    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
     bad = SECOND + "H-4,Dup,,1 A St,KM1 1AA,10,\n,No ref,,2 B St,KM1 1AA,10,31/31/2024\n"
     with pytest.raises(RejectedFile, match="Nothing was imported") as exc:
-        datasets.import_file(small.store, small.analyst, did, bad.encode(), "bad.csv", MAPPING)
+        datasets.import_file(small.store, small.analyst, did, bad.encode(), "bad.csv", MAPPING, mode="replace")
     assert [(i.row, i.problem.split(":")[0]) for i in exc.value.issues if i.severity == "error"] == [
         (5, "duplicate reference"), (6, "the reference is missing"), (6, "date not understood")]
     assert set(_current(small, did)) == {"H-1", "H-2", "H-3"}
@@ -93,7 +93,7 @@ def test_a_file_with_errors_writes_nothing_and_returns_the_report(small: Small) 
 
 def test_a_failure_while_matching_leaves_the_previous_snapshot_intact(small: Small, monkeypatch: pytest.MonkeyPatch) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING)
+    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
     before = {r: (x.risk_value, x.business_id) for r, x in _current(small, did).items()}
     with small.store.read() as s:
         stamp = s.get(Dataset, did).last_imported_at
@@ -105,7 +105,7 @@ def test_a_failure_while_matching_leaves_the_previous_snapshot_intact(small: Sma
 
     monkeypatch.setattr(linking, "relink", broken)
     with pytest.raises(RuntimeError):
-        datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING)
+        datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING, mode="replace")
     assert {r: (x.risk_value, x.business_id) for r, x in _current(small, did).items()} == before
     with small.store.read() as s:
         assert s.get(Dataset, did).last_imported_at == stamp
@@ -117,7 +117,7 @@ def test_a_failure_while_matching_leaves_the_previous_snapshot_intact(small: Sma
 def test_an_empty_file_is_refused(small: Small) -> None:
     did = _dataset(small)
     with pytest.raises(ValidationError, match="no data rows"):
-        datasets.import_file(small.store, small.analyst, did, HEADER.encode(), "empty.csv", MAPPING)
+        datasets.import_file(small.store, small.analyst, did, HEADER.encode(), "empty.csv", MAPPING, mode="replace")
 
 
 def _ts_analyst(small: Small) -> Actor:
@@ -132,7 +132,7 @@ def test_only_analysts_of_the_owning_agency_manage_a_dataset(small: Small, offic
     did = _dataset(small)
     for who in (_ts_analyst(small), small.admin, officer):
         with pytest.raises(Forbidden):
-            datasets.import_file(small.store, who, did, FIRST.encode(), "a.csv", MAPPING)
+            datasets.import_file(small.store, who, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
         with small.store.uow() as uow, pytest.raises(Forbidden):
             datasets.set_sharing(uow, who, did, "owner-only")
         with small.store.read() as s, pytest.raises(Forbidden):
@@ -144,7 +144,7 @@ def test_only_analysts_of_the_owning_agency_manage_a_dataset(small: Small, offic
 
 def test_sharing_staleness_and_risk_scale_changes_are_audited_and_reband(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING)
+    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
     with small.store.uow() as uow:
         datasets.set_sharing(uow, small.analyst, did, "interest-only")
         datasets.set_stale_after_days(uow, small.analyst, did, 30)

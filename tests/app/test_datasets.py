@@ -36,7 +36,7 @@ def test_analyst_uploads_checks_and_imports_a_file(private_app: Callable[..., Ap
     assert [m.value for m in at.metric][:2] == ["2", "0"]
     # Two rows into a dataset of hundreds: what it would do, a warning, and a choice before anything happens.
     assert re.search(r"2 new, 0 changed, [\d,]+ no longer in this file", _texts(at)), _texts(at)
-    assert any("If it is a partial export" in w.value for w in at.warning)
+    assert any("If it is a partial export" in shown(w.value) for w in at.warning)
     assert at.button(key="ds_import").disabled
     mode = next(r for r in at.radio if r.key and r.key.startswith("ds_mode_"))
     assert mode.value is None and mode.options == ["This file is the whole dataset", "Add and update only"]
@@ -50,8 +50,8 @@ def test_analyst_uploads_checks_and_imports_a_file(private_app: Callable[..., Ap
     assert history.iloc[0]["Mode"] == "add and update only"
     at.button(key="ds_undo").click().run()
     assert not at.exception, at.exception
-    assert any(x.value.startswith("Undone: the import of iwi_2025-01.csv. Put back as before: 0 records; no longer "
-                                  "current: 2 records.") for x in at.success), [x.value for x in at.success]
+    assert any(shown(x.value).startswith("Undone: the import of iwi_2025-01.csv. Put back as before: 0 records; no "
+                                         "longer current: 2 records.") for x in at.success), [x.value for x in at.success]
     assert at.dataframe[-1].value.iloc[0]["Undone"] != ""
 
 

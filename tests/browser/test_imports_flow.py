@@ -124,7 +124,8 @@ def test_the_server_survives_the_dimension_bomb(page: Page, browser_for: Callabl
     create_dataset(page, f"Workbooks {secrets.token_hex(3)}")
     main = main_of(page)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    for name, says in (("dimension_bomb.xlsx", "dimension_bomb.xlsx declares its cells as A1:XFD1048576"),
+    # The message is shown through escape_md, which puts an invisible word joiner after a colon before text.
+    for name, says in (("dimension_bomb.xlsx", re.compile("dimension_bomb.xlsx declares its cells as A1:\u2060?XFD1048576")),
                        ("rows_2000000.xlsx", "rows_2000000.xlsx has more than 500,000 rows")):
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
             files=[{"name": name, "mimeType": xlsx, "buffer": (UPLOADS / name).read_bytes()}])

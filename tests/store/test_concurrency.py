@@ -149,3 +149,175 @@ def test_a_decision_is_made_once_when_analysts_decide_at_once(small: Small, deci
         assert s.scalar(select(func.count()).select_from(Action)) == (1 if decision == "raise an action" else 0)
         assert s.scalar(select(func.count()).select_from(ActionLink)) == (1 if decision == "raise an action" else 0)
         assert s.scalar(select(func.count()).where(AuditEvent.action == "referral.decide")) == 1
+
+
+# --- outcomes: a save names the version it started from ------------------------------------------------------
+
+
+def _done_visit(small: Small) -> int:
+    """Yesterday's visit, already done with HMRC's outcome; Trading Standards has yet to record its own."""
+    return add_visit(small.store, None, {small.ts: 2, small.hmrc: 1}, days=-1, status="done", lead=small.ts,
+                     outcomes={small.hmrc: validate({"arrests": 1})})
+
+
+def _stored(small: Small, vid: int, agency_id: int) -> VisitAgency:
+    with small.store.read() as s:
+        return s.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == agency_id))
+
+
+def test_simultaneous_first_outcomes_record_one_and_tell_the_others(small: Small) -> None:
+    vid = _done_visit(small)
+    officers = _people(small, "ts.officer", Role.OFFICER, small.ts)
+
+    def save(i: int) -> None:
+        with small.store.uow() as uow:
+            outcomes.record_outcome(uow, officers[i], vid, {"seizures": i + 1})
+
+    results = race(N, save)
+    won = winners(results)
+    assert len(won) == 1, f"{len(won)} of {N} first outcomes were recorded"
+    assert _stored(small, vid, small.ts).outcome["seizures"] == won[0] + 1, "the surviving outcome is the winner's"
+    for e in refusals(results):
+        assert isinstance(e, Conflict) and officers[won[0]].name in str(e), str(e)
+        assert "correct that record instead of adding another" in str(e) and f"{won[0] + 1} seizures" in str(e), str(e)
+    stored = _stored(small, vid, small.ts)
+    assert (stored.outcome_version, stored.outcome_by_id) == (1, officers[won[0]].id)
+    with small.store.read() as s:
+        assert s.scalar(select(func.count()).where(AuditEvent.action == "visit.outcome")) == 1
+
+
+def test_two_agencies_recording_their_first_outcomes_at_once_both_succeed(small: Small) -> None:
+    """Not a conflict: each agency records its own part. The visit becomes done once."""
+    vid = add_visit(small.store, None, {small.ts: 2, small.hmrc: 1}, days=-1, status="confirmed", lead=small.ts)
+    ts_officer = add_user(small.store, "ts.officer", Role.OFFICER, small.ts)
+
+    def save(i: int) -> None:
+        with small.store.uow() as uow:
+            outcomes.record_outcome(uow, (ts_officer, small.analyst)[i], vid, {"arrests": i + 1})
+
+    assert winners(race(2, save)) == [0, 1]
+    assert _stored(small, vid, small.ts).outcome["arrests"] == 1 and _stored(small, vid, small.hmrc).outcome["arrests"] == 2
+    with small.store.read() as s:
+        assert s.get(Visit, vid).status == "done"
+        assert s.scalar(select(func.count()).where(AuditEvent.action == "visit.status")) == 1
+
+
+def test_simultaneous_corrections_keep_one_and_tell_the_others(small: Small) -> None:
+    vid = _done_visit(small)
+    officers = _people(small, "ts.officer", Role.OFFICER, small.ts)
+    with small.store.uow() as uow:
+        outcomes.record_outcome(uow, officers[0], vid, {"advice": True})
+
+    def correct(i: int) -> None:
+        with small.store.uow() as uow:
+            outcomes.correct_outcome(uow, officers[i], vid, {"seizures": i + 1}, base_version=1)
+
+    results = race(N, correct)
+    won = winners(results)
+    assert len(won) == 1, f"{len(won)} of {N} corrections succeeded (the others overwritten)"
+    stored = _stored(small, vid, small.ts)
+    assert (stored.outcome["seizures"], stored.outcome_version, stored.outcome_by_id) == (won[0] + 1, 2, officers[won[0]].id)
+    for e in refusals(results):
+        assert isinstance(e, Conflict) and officers[won[0]].name in str(e), str(e)
+        assert "now version 2, you started from 1" in str(e) and f"{won[0] + 1} seizures" in str(e), str(e)
+    with small.store.read() as s:
+        assert s.scalar(select(func.count()).where(AuditEvent.action == "visit.outcome_corrected")) == 1
+
+
+def test_a_correction_from_an_old_form_is_refused(small: Small) -> None:
+    vid = _done_visit(small)
+    first, second = _people(small, "ts.officer", Role.OFFICER, small.ts, 2)
+    with small.store.uow() as uow:
+        outcomes.record_outcome(uow, first, vid, {"advice": True})
+    with small.store.read() as s:
+        form = outcomes.outcome_of(s, second, vid)
+    assert (form["correction"], form["version"]) == (True, 1)
+    with small.store.uow() as uow:
+        outcomes.correct_outcome(uow, first, vid, {"arrests": 2}, base_version=1)
+    with small.store.uow() as uow, pytest.raises(Conflict, match=rf"{first.name} saved .* version 2, you started from 1\): 2 arrests"):
+        outcomes.correct_outcome(uow, second, vid, {"seizures": 5}, base_version=form["version"])
+    assert _stored(small, vid, small.ts).outcome["arrests"] == 2, "the first correction survives"
+
+
+# --- the schema: one feedback row per referral recipient, and the upgrade that makes it so --------------------
+
+
+def test_the_database_refuses_a_second_feedback_row(small: Small) -> None:
+    """The backstop under the lock: even a writer that skipped `give_feedback` cannot store two."""
+    rec = _received(small)
+    with small.store.uow() as uow:
+        referrals.give_feedback(uow, small.analyst, rec, usefulness=4, outcome="visit tasked")
+    with pytest.raises(IntegrityError), small.store.uow() as uow:
+        uow.session.add(Feedback(recipient_id=rec, author_id=small.analyst.id, usefulness=1, outcome="already known"))
+        uow.flush()
+
+
+def _database_at(databases: DatabaseFactory, revision: str) -> Store:
+    if databases.backend == "sqlite":
+        url = f"sqlite:///{databases.tmp / (uuid.uuid4().hex[:10] + '.db')}"
+    else:
+        url = pg_create_database()
+        databases.urls.append(url)
+    store = Store(url, migrate=False)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return store
+
+
+def test_the_upgrade_keeps_the_first_feedback_and_the_repeats_as_messages(databases: DatabaseFactory) -> None:
+    store = _database_at(databases, "0002")
+    try:
+        at = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+        with store.uow() as uow:
+            s = uow.session
+            ts, hmrc = Agency(code="TS", name="Trading Standards", remit=[]), Agency(code="HMRC", name="HMRC", remit=[])
+            s.add_all([ts, hmrc])
+            s.flush()
+            ana = User(username="ana", name="Ana", role="analyst", agency_id=hmrc.id, password_hash="x")
+            olly = User(username="olly", name="Olly", role="officer", agency_id=ts.id, password_hash="x")
+            s.add_all([ana, olly])
+            s.flush()
+            ref = Referral(sender_id=olly.id, sender_agency_id=ts.id, subject="Chicken Shop", status="sent", sent_at=at)
+            s.add(ref)
+            s.flush()
+            twice, once = (ReferralRecipient(referral_id=ref.id, agency_id=hmrc.id),
+                           ReferralRecipient(referral_id=ref.id, agency_id=ts.id))
+            s.add_all([twice, once])
+            s.flush()
+            for i, comments in enumerate(["first", "second", "third"]):
+                s.add(Feedback(recipient_id=twice.id, author_id=ana.id, usefulness=4 - i, outcome="visit tasked",
+                               comments=comments, created_at=at + timedelta(seconds=i)))
+                s.flush()
+            s.add(Feedback(recipient_id=once.id, author_id=olly.id, usefulness=5, outcome="already known"))
+            visit = Visit(premises_text="Chicken Shop", starts_at=at, ends_at=at + timedelta(hours=2), status="done")
+            s.add(visit)
+            s.flush()
+            parts = sa.table("visit_agencies", sa.column("visit_id"), sa.column("agency_id"), sa.column("officers"),
+                             sa.column("objectives"), sa.column("response"), sa.column("outcome", sa.JSON),
+                             sa.column("outcome_recorded_at", sa.DateTime(timezone=True)))
+            s.execute(parts.insert(), [
+                {"visit_id": visit.id, "agency_id": ts.id, "officers": 1, "objectives": "", "response": "confirmed",
+                 "outcome": validate({"arrests": 1}), "outcome_recorded_at": at},
+                {"visit_id": visit.id, "agency_id": hmrc.id, "officers": 1, "objectives": "", "response": "confirmed",
+                 "outcome": None, "outcome_recorded_at": None}])
+            uow.commit()
+        upgrade_schema(store.engine)
+        with store.read() as s:
+            kept = s.scalars(select(Feedback).where(Feedback.recipient_id == twice.id)).all()
+            assert [f.comments for f in kept] == ["first"]
+            assert s.scalar(select(func.count()).select_from(Feedback)) == 2, "the other recipient's feedback stays"
+            moved = s.scalars(select(ReferralMessage).where(ReferralMessage.referral_id == ref.id).order_by(ReferralMessage.id)).all()
+            assert [(m.author_id, m.created_at) for m in moved] == [(ana.id, at + timedelta(seconds=1)), (ana.id, at + timedelta(seconds=2))]
+            assert "useful 3/5; visit tasked; second" in moved[0].body and "useful 2/5; visit tasked; third" in moved[1].body
+            assert "2 repeated feedback rows kept as referral messages" in s.scalar(
+                select(AuditEvent.summary).where(AuditEvent.action == "upgrade.feedback_once"))
+            versions = dict(s.execute(select(VisitAgency.agency_id, VisitAgency.outcome_version)).all())
+            assert versions == {ts.id: 1, hmrc.id: 0}, "outcomes already recorded start at version 1"
+        with pytest.raises(IntegrityError), store.uow() as uow:
+            uow.session.add(Feedback(recipient_id=twice.id, author_id=ana.id, usefulness=1, outcome="already known"))
+            uow.flush()
+    finally:
+        store.dispose()

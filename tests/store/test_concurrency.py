@@ -151,6 +151,107 @@ def test_a_decision_is_made_once_when_analysts_decide_at_once(small: Small, deci
         assert s.scalar(select(func.count()).where(AuditEvent.action == "referral.decide")) == 1
 
 
+# --- an agency declines while the coordinator confirms -----------------------------------------------------
+
+
+def _confirmed_with_a_decline_and_no_override(small: Small, visit_ids: list[int]) -> list[int]:
+    bad = []
+    with small.store.read() as s:
+        for vid in visit_ids:
+            v = s.get(Visit, vid)
+            answers = [va.response for va in s.scalars(select(VisitAgency).where(VisitAgency.visit_id == vid))]
+            overridden = any(o.get("what") == "confirmed without every answer" for o in v.overrides or [])
+            if v.status == "confirmed" and "declined" in answers and not overridden:
+                bad.append(vid)
+    return bad
+
+
+def _version(small: Small, vid: int) -> int:
+    with small.store.read() as s:
+        return s.get(Visit, vid).version
+
+
+def test_a_decline_racing_a_confirmation_never_leaves_a_confirmed_visit_with_a_declined_agency(small: Small) -> None:
+    """The agency's page does not name a version here (an older client): its decline must still never be lost."""
+    ids = []
+    for _ in range(ROUNDS):
+        vid = add_visit(small.store, None, {small.ts: 1, small.hmrc: 1}, days=3, status="proposed", lead=small.ts)
+        base = _version(small, vid)
+
+        def act(i: int, vid: int = vid, base: int = base) -> str:
+            with small.store.uow() as uow:
+                if i == 0:
+                    visits.set_status(uow, small.admin, vid, "confirmed", base_version=base)
+                else:
+                    visits.respond(uow, small.analyst, vid, "declined", note="crew on another job")
+            return "done"
+
+        results = race(2, act)
+        for e in refusals(results):
+            assert "declined" in str(e), str(e)  # the coordinator is told the agency declined
+        ids.append(vid)
+    bad = _confirmed_with_a_decline_and_no_override(small, ids)
+    assert bad == [], f"{len(bad)} of {ROUNDS} visits confirmed with a declined agency and no override"
+    with small.store.read() as s:
+        answers = s.scalars(select(VisitAgency.response).where(VisitAgency.visit_id.in_(ids), VisitAgency.agency_id == small.hmrc))
+        assert set(answers) == {"declined"}, "every decline was kept"
+
+
+def test_when_both_pages_name_their_version_one_of_decline_and_confirm_wins_and_the_other_is_told(small: Small) -> None:
+    ids = []
+    for _ in range(ROUNDS):
+        vid = add_visit(small.store, None, {small.ts: 1, small.hmrc: 1}, days=3, status="proposed", lead=small.ts)
+        base = _version(small, vid)
+
+        def act(i: int, vid: int = vid, base: int = base) -> str:
+            with small.store.uow() as uow:
+                if i == 0:
+                    visits.set_status(uow, small.admin, vid, "confirmed", base_version=base)
+                    return "confirmed"
+                visits.respond(uow, small.analyst, vid, "declined", note="crew on another job", base_version=base)
+                return "declined"
+
+        results = race(2, act)
+        won = winners(results)
+        assert len(won) == 1, results
+        (refused,) = refusals(results)
+        assert isinstance(refused, Conflict), refused
+        # The loser is told who did what first: the coordinator that HMRC declined, HMRC that the visit was confirmed.
+        first = small.analyst.name if won == [1] else small.admin.name
+        assert first in str(refused) and ("declined" if won == [1] else "proposed → confirmed") in str(refused), str(refused)
+        with small.store.read() as s:
+            assert s.get(Visit, vid).status == ("confirmed" if won == [0] else "proposed")
+        ids.append(vid)
+    assert _confirmed_with_a_decline_and_no_override(small, ids) == []
+
+
+def test_decline_then_stale_confirmation_and_confirmation_then_decline(small: Small) -> None:
+    """Both orders, one after the other: the second step always acts on what the first stored."""
+    # 1. HMRC declines; the coordinator then confirms from the page drawn before the decline.
+    vid = add_visit(small.store, None, {small.ts: 1, small.hmrc: 1}, days=3, status="proposed", lead=small.ts)
+    seen = _version(small, vid)
+    with small.store.uow() as uow:
+        visits.respond(uow, small.analyst, vid, "declined", note="crew on another job", base_version=seen)
+    with small.store.uow() as uow, pytest.raises(Conflict, match=rf"{small.analyst.name} .* declined visit {vid}: crew"):
+        visits.set_status(uow, small.admin, vid, "confirmed", base_version=seen)
+    with small.store.uow() as uow, pytest.raises(ValidationError, match=r"Not every agency has confirmed: .*\(declined\)"):
+        visits.set_status(uow, small.admin, vid, "confirmed", base_version=_version(small, vid))
+    with small.store.uow() as uow:  # a recorded reason is the only way to confirm it now
+        visits.set_status(uow, small.admin, vid, "confirmed", base_version=_version(small, vid), reason="HMRC not needed")
+    assert _confirmed_with_a_decline_and_no_override(small, [vid]) == []
+    # 2. The coordinator confirms; HMRC then declines: from a stale page it is told, without a version it lands.
+    vid = add_visit(small.store, None, {small.ts: 1, small.hmrc: 1}, days=3, status="proposed", lead=small.ts)
+    seen = _version(small, vid)
+    with small.store.uow() as uow:
+        visits.set_status(uow, small.admin, vid, "confirmed", base_version=seen)
+    with small.store.uow() as uow, pytest.raises(Conflict, match=rf"{small.admin.name} .* proposed → confirmed"):
+        visits.respond(uow, small.analyst, vid, "declined", note="crew on another job", base_version=seen)
+    with small.store.uow() as uow:
+        visits.respond(uow, small.analyst, vid, "declined", note="crew on another job")
+    with small.store.read() as s:
+        assert s.get(Visit, vid).status == "proposed", "the decline sent the confirmed visit back to proposed"
+
+
 # --- outcomes: a save names the version it started from ------------------------------------------------------
 
 

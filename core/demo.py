@@ -1254,7 +1254,7 @@ class _Generator:
                      responded_by_id=responder.id if responder else None,
                      responded_at=(min(created + timedelta(days=rng.randint(1, 4)), self.at(-1, 16))
                                    if responder else None),
-                     outcome=self.outcome(code) if done else None,
+                     outcome=self.outcome(code) if done else None, outcome_version=1 if done else 0,
                      outcome_recorded_at=min(starts + timedelta(days=rng.randint(0, 2), hours=hours + 2),
                                              self.at(-1, 18)) if done else None)
             if response == "declined":

@@ -36,6 +36,11 @@ def _open(visit_id: int | None) -> None:
 def detail(visit_id: int) -> None:
     with ctx.store.read() as s:
         d = visits.visit_detail(s, ctx.actor, visit_id)
+    # Answers and status changes name the version that was on screen when the button was pressed (the run the
+    # click starts has already read the visit again): if it moved on, the service says who changed what.
+    seen_key = f"visit_seen_{visit_id}"
+    seen = st.session_state.get(seen_key, d["version"])
+    st.session_state[seen_key] = d["version"]
     st.button("← Back to the calendar", on_click=_open, args=(None,))
     for m in d["markers"]:
         st.error(f"**Officer safety: {escape_md(m['category'].upper())}** · {escape_md(m['subject'])}: "
@@ -74,7 +79,7 @@ def detail(visit_id: int) -> None:
             for col, answer, label in ((b1, "confirmed", "Confirm our part"), (b2, "declined", "Decline our part")):
                 if col.button(label, key=f"{answer}_{visit_id}"):
                     with user_errors(), ctx.store.uow() as uow:
-                        visits.respond(uow, ctx.actor, visit_id, answer, note=note)
+                        visits.respond(uow, ctx.actor, visit_id, answer, note=note, base_version=seen)
                         st.rerun()
 
     if d["can_plan"]:
@@ -87,7 +92,7 @@ def detail(visit_id: int) -> None:
                 reason = c2.text_input("Reason (needed to cancel, or to confirm before every agency has)", key=f"reason_{visit_id}")
                 if st.button("Change status", key=f"status_btn_{visit_id}"):
                     with user_errors(), ctx.store.uow() as uow:
-                        visits.set_status(uow, ctx.actor, visit_id, to, base_version=d["version"], reason=reason)
+                        visits.set_status(uow, ctx.actor, visit_id, to, base_version=seen, reason=reason)
                         st.rerun()
 
     if allowed(ctx.actor, "marker.manage", agency_id=ctx.actor.agency_id):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.permissions import Actor, ensure
 from core.store.chain import ChainReport, add_at_commit, verify
-from core.store.models import AuditEvent
+from core.store.models import Agency, AuditEvent, User
 from core.visibility import redact_audit
 
 MAX_ROWS = 5_000
@@ -78,6 +78,35 @@ def record(
             after=jsonable(after) if after is not None else None,
         ),
     )
+
+
+@dataclass(frozen=True)
+class LastChange:
+    """Who last changed something, when and what: what the second of two people is told about the first."""
+
+    who: str  # "Ana Lyst (HM Revenue and Customs)"
+    at: datetime
+    summary: str
+
+    @property
+    def when(self) -> str:
+        return f"{self.at:%d %b %Y at %H:%M} UTC"
+
+
+def last_change(session: Session, entity: str, entity_id: Any, *, actions: tuple[str, ...] = ()) -> LastChange | None:
+    """The newest audit row about one entity (of these actions, when given), named for a message."""
+    q = (select(AuditEvent, User.name, Agency.name).outerjoin(User, User.id == AuditEvent.actor_id)
+         .outerjoin(Agency, Agency.id == AuditEvent.actor_agency_id)
+         .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
+         .order_by(AuditEvent.id.desc()).limit(1))
+    if actions:
+        q = q.where(AuditEvent.action.in_(actions))
+    row = session.execute(q).first()
+    if row is None:
+        return None
+    event, name, agency = row
+    who = name or event.actor_username or "someone else"
+    return LastChange(f"{who} ({agency})" if agency else who, event.at, event.summary)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """What joint visits achieved: each attending agency records its outcome once (and may correct it).
 
 Outcomes are recorded only on confirmed (or done) visits whose day has come (`core/visits/status.py`);
-the visit becomes "done" with the first one. Results for the partnership
+the visit becomes "done" with the first one. Two people saving at once never overwrite each other silently: every
+save locks the visit first (`core.store.locks`), a correction names the outcome version it started from, and the
+second person is told who saved what (the first outcome likewise is recorded once). Results for the partnership
 (visits per month, outcomes by agency, visits where two or more agencies found something, officers
 deployed) are counts, never intelligence, so everyone who sees the calendar sees them.
 """
@@ -23,7 +25,8 @@ from core.domain import VisitStatus
 from core.errors import Conflict, NotFound, ValidationError
 from core.permissions import Actor, ensure
 from core.services.audit import record
-from core.store.models import Agency, Operation, Visit, VisitAgency, VisitOfficer
+from core.store.locks import locked
+from core.store.models import Agency, Operation, User, Visit, VisitAgency, VisitOfficer
 from core.store.uow import UnitOfWork
 from core.visibility import visit_premises
 from core.visits import status as rules
@@ -36,11 +39,15 @@ COUNT_COLUMNS = {"notices": "Notices", "seizures": "Seizures", "arrests": "Arres
 # --- recording ---------------------------------------------------------------------------------
 
 
-def _part(s: Session, actor: Actor, visit_id: int, agency_id: int | None) -> tuple[Visit, VisitAgency]:
-    """The visit and the agency's part in it, if the actor may record that agency's outcome now."""
+def _part(s: Session, actor: Actor, visit_id: int, agency_id: int | None, *, lock: bool = False) -> tuple[Visit, VisitAgency]:
+    """The visit and the agency's part in it, if the actor may record that agency's outcome now.
+
+    With `lock`, the visit is locked for the unit of work and everything is read after the lock: outcome saves on
+    one visit (any agency's) happen one after another, each seeing the one before.
+    """
     agency_id = actor.agency_id if agency_id is None else agency_id
     ensure(actor, "visit.outcome", agency_id=agency_id)
-    visit = s.get(Visit, visit_id)
+    visit = locked(s, Visit, visit_id) if lock else s.get(Visit, visit_id)
     if visit is None:
         raise NotFound(f"Visit {visit_id} no longer exists.")
     part = s.scalar(select(VisitAgency).where(VisitAgency.visit_id == visit_id, VisitAgency.agency_id == agency_id))
@@ -54,17 +61,34 @@ def _part(s: Session, actor: Actor, visit_id: int, agency_id: int | None) -> tup
     return visit, part
 
 
+def _saved_already(s: Session, part: VisitAgency, base_version: int) -> Conflict:
+    """Someone saved this agency's outcome since the person's form was shown: who, when, and what."""
+    by = s.execute(select(User.name).where(User.id == part.outcome_by_id)).scalar() if part.outcome_by_id else None
+    who = by or "Someone in your agency"
+    what = visit_outcome.summarise([part.outcome])
+    when = f"{part.outcome_recorded_at:%d %b %Y at %H:%M} UTC"
+    if base_version == 0:
+        return Conflict(f"{who} recorded your agency's outcome of this visit on {when}: {what}. Nothing of yours was saved; "
+                        "check theirs, and correct that record instead of adding another if something is missing.")
+    return Conflict(f"{who} saved your agency's outcome of this visit on {when} (now version {part.outcome_version}, you "
+                    f"started from {base_version}): {what}. Nothing of yours was saved; check theirs and correct it again "
+                    "if something is missing.")
+
+
 def record_outcome(uow: UnitOfWork, actor: Actor, visit_id: int, data: Mapping[str, Any], *,
                    agency_id: int | None = None) -> None:
-    """The agency's first outcome of the visit; the visit becomes done with the first outcome."""
+    """The agency's first outcome of the visit (version 1); the visit becomes done with the first outcome.
+
+    Recorded once: of two people recording it at once, the second is told who recorded what (`Conflict`).
+    """
     s = uow.session
-    visit, part = _part(s, actor, visit_id, agency_id)
+    visit, part = _part(s, actor, visit_id, agency_id, lock=True)
     if part.outcome_recorded_at is not None:
-        raise Conflict(f"Your agency recorded this visit's outcome on {part.outcome_recorded_at:%d %b %Y %H:%M}; "
-                       "correct that record instead of adding another.")
+        raise _saved_already(s, part, 0)
     outcome = visit_outcome.validate(data)
     now = datetime.now(timezone.utc)
     part.outcome, part.outcome_recorded_at = outcome, now
+    part.outcome_version, part.outcome_by_id = 1, actor.id
     record(s, actor, action="visit.outcome", entity="visit", entity_id=visit.id,
            summary=f"Outcome for {actor.agency_name or 'agency'}: {visit_outcome.summarise([outcome])}",
            after={"agency_id": part.agency_id, "outcome": outcome})
@@ -75,18 +99,25 @@ def record_outcome(uow: UnitOfWork, actor: Actor, visit_id: int, data: Mapping[s
     _commit(uow)
 
 
-def correct_outcome(uow: UnitOfWork, actor: Actor, visit_id: int, data: Mapping[str, Any], *,
+def correct_outcome(uow: UnitOfWork, actor: Actor, visit_id: int, data: Mapping[str, Any], *, base_version: int,
                     agency_id: int | None = None) -> None:
-    """Replace the agency's recorded outcome (same agency only); before and after are audited."""
+    """Replace the agency's recorded outcome (same agency only); before and after are audited.
+
+    `base_version` is the outcome version the person's form showed (`outcome_of`); if someone saved since, nothing
+    is changed and the `Conflict` says who saved what.
+    """
     s = uow.session
-    visit, part = _part(s, actor, visit_id, agency_id)
+    visit, part = _part(s, actor, visit_id, agency_id, lock=True)
     if part.outcome_recorded_at is None:
         raise ValidationError("Your agency has not recorded this visit's outcome yet; record it first.")
+    if part.outcome_version != base_version:
+        raise _saved_already(s, part, base_version)
     outcome = visit_outcome.validate(data)
     before = part.outcome
     if before == outcome:
         return
     part.outcome, part.outcome_recorded_at = outcome, datetime.now(timezone.utc)
+    part.outcome_version, part.outcome_by_id = base_version + 1, actor.id
     record(s, actor, action="visit.outcome_corrected", entity="visit", entity_id=visit.id,
            summary=f"Outcome corrected for {actor.agency_name or 'agency'}: {visit_outcome.summarise([outcome])}",
            before={"agency_id": part.agency_id, "outcome": before}, after={"agency_id": part.agency_id, "outcome": outcome})
@@ -145,7 +176,8 @@ def outcome_of(s: Session, actor: Actor, visit_id: int) -> dict[str, Any]:
     """The form's starting values for my agency's outcome of a visit, and whether it is a correction."""
     visit, part = _part(s, actor, visit_id, None)
     return {"visit_id": visit.id, "premises": visit_premises(s, actor, [visit])[visit.id], "starts_at": visit.starts_at,
-            "correction": part.outcome_recorded_at is not None, "values": visit_outcome.form_values(part.outcome)}
+            "correction": part.outcome_recorded_at is not None, "version": part.outcome_version,
+            "values": visit_outcome.form_values(part.outcome)}
 
 
 # --- for the risk list -------------------------------------------------------------------------

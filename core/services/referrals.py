@@ -19,6 +19,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import grading
@@ -26,7 +27,7 @@ from core.domain import RecipientStatus
 from core.errors import Forbidden, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.services.actions import ActionInput, add_action
-from core.services.audit import record
+from core.services.audit import last_change, record
 from core.services.partnership import settings
 from core.store.models import (
     Agency,
@@ -42,6 +43,7 @@ from core.store.models import (
     Visit,
     VisitAgency,
 )
+from core.store.locks import locked
 from core.store.uow import UnitOfWork
 from core.visibility import (
     business_views,
@@ -312,8 +314,11 @@ def inbox(session: Session, actor: Actor, *, today: date | None = None, open_onl
     return rows
 
 
-def _own_recipient(s: Session, actor: Actor, recipient_id: int, action: str = "referral.triage") -> tuple[ReferralRecipient, Referral]:
-    rec = s.get(ReferralRecipient, recipient_id)
+def _own_recipient(s: Session, actor: Actor, recipient_id: int, action: str = "referral.triage", *,
+                   lock: bool = False) -> tuple[ReferralRecipient, Referral]:
+    """The agency's referral; with `lock`, locked for the unit of work (`core.store.locks`) so that what is checked
+    on it (a decision or feedback already recorded, the status reached) is what the write builds on."""
+    rec = locked(s, ReferralRecipient, recipient_id) if lock else s.get(ReferralRecipient, recipient_id)
     if rec is None:
         raise NotFound(f"No referral {recipient_id} in your inbox.")
     ensure(actor, action, agency_id=rec.agency_id)
@@ -351,7 +356,7 @@ def _set_status(rec: ReferralRecipient, status: RecipientStatus) -> None:
 
 def acknowledge(uow: UnitOfWork, actor: Actor, recipient_id: int) -> None:
     s = uow.session
-    rec, ref = _own_recipient(s, actor, recipient_id)
+    rec, ref = _own_recipient(s, actor, recipient_id, lock=True)
     if rec.acknowledged_at is None:
         rec.acknowledged_at = datetime.now(timezone.utc)
     _set_status(rec, RecipientStatus.ACKNOWLEDGED)
@@ -362,7 +367,7 @@ def acknowledge(uow: UnitOfWork, actor: Actor, recipient_id: int) -> None:
 
 def assign(uow: UnitOfWork, actor: Actor, recipient_id: int, user_id: int) -> None:
     s = uow.session
-    rec, ref = _own_recipient(s, actor, recipient_id)
+    rec, ref = _own_recipient(s, actor, recipient_id, lock=True)
     user = s.get(User, user_id)
     if user is None or not user.active or user.agency_id != rec.agency_id:
         raise ValidationError("Assign to: choose an active person of your own agency.")
@@ -388,15 +393,19 @@ def link_business(uow: UnitOfWork, actor: Actor, recipient_id: int, business_id:
 
 def decide(uow: UnitOfWork, actor: Actor, recipient_id: int, *, decision: str, reason: str = "",
            action: ActionInput | None = None, visit_on: datetime | None = None) -> dict[str, int | None]:
-    """Record the agency's decision; tasking a visit or raising an action creates it, linked."""
+    """Record the agency's decision; tasking a visit or raising an action creates it, linked.
+
+    Made once: the referral is locked first, so of two analysts deciding at once the second waits, then finds the
+    first's decision and is told whose it was; nothing of theirs (no second visit or action) is saved.
+    """
     s = uow.session
-    rec, ref = _own_recipient(s, actor, recipient_id)
+    rec, ref = _own_recipient(s, actor, recipient_id, lock=True)
     if decision not in DECISIONS:
         raise ValidationError(f"Decision: choose one of {', '.join(DECISIONS.values())}.")
     if decision == "no further action" and not reason.strip():
         raise ValidationError("Reason: say why no further action is taken (the sender will see it in the feedback).")
     if rec.decision is not None:
-        raise ValidationError(f"Decision: already recorded ({DECISIONS.get(rec.decision, rec.decision)}); add a message instead.")
+        raise _decided(s, rec)
     created: dict[str, int | None] = {"action_id": None, "visit_id": None}
     if decision == "raise an action":
         if action is None:
@@ -431,13 +440,36 @@ def decide(uow: UnitOfWork, actor: Actor, recipient_id: int, *, decision: str, r
     return created
 
 
+def _decided(s: Session, rec: ReferralRecipient) -> ValidationError:
+    """The decision is already recorded: by whom, when, and what it created."""
+    by = last_change(s, "referral_recipient", rec.id, actions=("referral.decide",))
+    made = ", ".join(f"{what} {i}" for what, i in (("visit", rec.visit_id), ("action", rec.action_id)) if i)
+    when = f" on {rec.decided_at:%d %b %Y at %H:%M} UTC" if rec.decided_at else ""
+    return ValidationError(
+        f"Decision: already recorded by {by.who if by else 'your agency'}{when}: {DECISIONS.get(rec.decision, rec.decision)}"
+        f"{f' (created {made})' if made else ''}. Nothing of yours was saved; add a message to the referral to say more.")
+
+
+def _feedback_given(s: Session, recipient_id: int) -> ValidationError:
+    """The feedback is already given: by whom, when, and what it said."""
+    fb, name = s.execute(select(Feedback, User.name).outerjoin(User, User.id == Feedback.author_id)
+                         .where(Feedback.recipient_id == recipient_id).order_by(Feedback.id).limit(1)).one()
+    return ValidationError(
+        f"Feedback: already given on this referral by {name or 'your agency'} on {fb.created_at:%d %b %Y at %H:%M} UTC "
+        f"(useful {fb.usefulness}/5, {fb.outcome}). Nothing of yours was saved; add a message to the referral to say more.")
+
+
 def give_feedback(uow: UnitOfWork, actor: Actor, recipient_id: int, *, usefulness: int, outcome: str, comments: str = "",
                   improve: str = "") -> int:
-    """The feedback owed to the sender: was it useful, what happened, what would help next time."""
+    """The feedback owed to the sender: was it useful, what happened, what would help next time.
+
+    Given once per receiving agency: the referral is locked first, so the second of two analysts sending feedback
+    at once finds the first's and is told whose it was (the database also refuses a second row per referral).
+    """
     s = uow.session
-    rec, ref = _own_recipient(s, actor, recipient_id, "referral.feedback")
+    rec, ref = _own_recipient(s, actor, recipient_id, "referral.feedback", lock=True)
     if s.scalar(select(Feedback.id).where(Feedback.recipient_id == rec.id)) is not None:
-        raise ValidationError("Feedback: already given on this referral; add a message to say more.")
+        raise _feedback_given(s, rec.id)
     if usefulness not in range(1, 6):
         raise ValidationError("Useful: rate it from 1 (not useful) to 5 (very useful).")
     if outcome not in OUTCOMES:
@@ -447,7 +479,13 @@ def give_feedback(uow: UnitOfWork, actor: Actor, recipient_id: int, *, usefulnes
     s.add(fb)
     rec.acknowledged_at = rec.acknowledged_at or datetime.now(timezone.utc)
     _set_status(rec, RecipientStatus.ACKNOWLEDGED)
-    s.flush()
+    try:
+        s.flush()
+    except IntegrityError:  # the unique index on feedback.recipient_id: a writer that did not take the lock
+        s.rollback()
+        if s.scalar(select(Feedback.id).where(Feedback.recipient_id == recipient_id)) is None:
+            raise
+        raise _feedback_given(s, recipient_id) from None
     record(s, actor, action="referral.feedback", entity="referral_recipient", entity_id=rec.id,
            after={"usefulness": usefulness, "outcome": outcome}, summary=f"gave feedback on referral {ref.id}")
     uow.commit()

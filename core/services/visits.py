@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.domain import Approach, VisitStatus
 from core.errors import Conflict, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
-from core.services.audit import record, snapshot
+from core.services.audit import last_change, record, snapshot
 from core.services.catalogue import capabilities
 from core.services.linking import connected_businesses
 from core.services.partnership import settings
@@ -41,6 +41,7 @@ from core.store.models import (
     VisitOfficer,
     WarningMarker,
 )
+from core.store.locks import locked
 from core.store.uow import UnitOfWork
 from core.visits import status as rules
 from core.visits.deconflict import Clash, PlannedVisit, deconflict, normalise_premises
@@ -367,13 +368,13 @@ def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation
     """
     ensure(actor, "visit.plan")
     s = uow.session
-    existing = None if visit_id is None else _visit(s, visit_id)
+    existing = None if visit_id is None else _locked_visit(s, visit_id)
     if existing is not None:
         ensure_visit(s, actor, existing)
     clean = _clean_plan(s, actor, plan, existing)
     names = agency_names(s)
     if existing is not None and base_version is not None and existing.version != base_version:
-        raise _stale(s, existing)
+        raise _stale(s, existing, base_version)
     problem = rules.plan_problem(clean.starts_at, rules.today(), status=existing.status if existing else None,
                                  was_at=existing.starts_at if existing else None)
     if problem:
@@ -447,22 +448,36 @@ def _visit(s: Session, visit_id: int) -> Visit:
     return visit
 
 
-def _stale(s: Session, visit: Visit | None) -> Conflict:
+def _locked_visit(s: Session, visit_id: int) -> Visit:
+    """The visit, locked until the unit of work ends (`core.store.locks`): every change to a visit, its status or an
+    agency's answer takes this lock first and reads the visit and its team after it, so two people changing one
+    visit at once act one after the other, the second on what the first saved."""
+    visit = locked(s, Visit, visit_id)
+    if visit is None:
+        raise NotFound(f"No visit {visit_id}.")
+    return visit
+
+
+def _stale(s: Session, visit: Visit | None, base_version: int | None = None) -> Conflict:
+    """The visit moved on since the person opened it: who changed it, when and how (from the audit log)."""
     if visit is None:
         return Conflict("The visit was deleted while you were editing.")
     s.refresh(visit)
-    return Conflict(f"Someone else changed this visit (now version {visit.version}) since you opened it. "
-                    "Reload the visit, check their change, and make yours again.")
+    last = last_change(s, "visit", visit.id)
+    started = f", you started from {base_version}" if base_version is not None else ""
+    who = f"{last.who} changed this visit on {last.when} ({last.summary})" if last else "Someone else changed this visit"
+    return Conflict(f"{who} since you opened it (now version {visit.version}{started}). Nothing of yours was saved: "
+                    "reload the visit, check their change, and make yours again.")
 
 
 def set_status(uow: UnitOfWork, actor: Actor, visit_id: int, status: str, *, base_version: int, reason: str = "") -> None:
     """Move the visit on; confirmed needs every agency's confirmation, or a reason to override."""
     ensure(actor, "visit.plan")
     s = uow.session
-    visit = _visit(s, visit_id)
+    visit = _locked_visit(s, visit_id)  # the answers checked below are the ones stored now, not when the page was drawn
     ensure_visit(s, actor, visit)
     if visit.version != base_version:
-        raise _stale(s, visit)
+        raise _stale(s, visit, base_version)
     problem = rules.transition_problem(visit.status, status, visit.starts_at, rules.today())
     if problem:
         raise ValidationError(problem)
@@ -486,20 +501,29 @@ def set_status(uow: UnitOfWork, actor: Actor, visit_id: int, status: str, *, bas
         s.flush()
     except StaleDataError:
         s.rollback()
-        raise _stale(s, s.get(Visit, visit_id)) from None
+        raise _stale(s, s.get(Visit, visit_id), base_version) from None
     record(s, actor, action="visit.status", entity="visit", entity_id=visit.id, before={"status": before},
            after={"status": status, **({"reason": reason} if reason else {})},
            summary=f"visit {visit.id}: {before} → {status}" + (f" ({reason[:120]})" if reason else ""))
     uow.commit()
 
 
-def respond(uow: UnitOfWork, actor: Actor, visit_id: int, answer: str, *, agency_id: int | None = None, note: str = "") -> None:
-    """An agency confirms or declines its part; a decline on a confirmed visit sends it back to proposed."""
+def respond(uow: UnitOfWork, actor: Actor, visit_id: int, answer: str, *, agency_id: int | None = None, note: str = "",
+            base_version: int | None = None) -> None:
+    """An agency confirms or declines its part; a decline on a confirmed visit sends it back to proposed.
+
+    `base_version` is the visit version the agency's page showed: if the plan or its status moved on since, nothing
+    is saved and the `Conflict` says who changed what. Either way the visit is locked first, so a decline racing
+    the coordinator's confirmation lands after it (and sends the visit back to proposed) or before it (and the
+    confirmation is refused: an answer changes the visit's version).
+    """
     agency_id = agency_id or actor.agency_id
     ensure(actor, "visit.respond", agency_id=agency_id)
     s = uow.session
-    visit = _visit(s, visit_id)
+    visit = _locked_visit(s, visit_id)
     ensure_visit(s, actor, visit)
+    if base_version is not None and visit.version != base_version:
+        raise _stale(s, visit, base_version)
     if answer not in ANSWERS:
         raise ValidationError("Answer: confirm or decline.")
     if answer == "declined" and not note.strip():
@@ -514,7 +538,12 @@ def respond(uow: UnitOfWork, actor: Actor, visit_id: int, answer: str, *, agency
     part.response, part.responded_by_id, part.responded_at = answer, actor.id, datetime.now(timezone.utc)
     if answer == "declined" and visit.status == VisitStatus.CONFIRMED.value:
         visit.status = VisitStatus.PROPOSED.value
-        visit.updated_at = datetime.now(timezone.utc)
+    visit.updated_at = datetime.now(timezone.utc)  # a new version: whoever acts on the answers they saw is told
+    try:
+        s.flush()
+    except StaleDataError:
+        s.rollback()
+        raise _stale(s, s.get(Visit, visit_id), base_version) from None
     record(s, actor, action="visit.respond", entity="visit", entity_id=visit.id, before=before,
            after={"response": answer, "agency_id": agency_id, **({"note": note.strip()} if note.strip() else {})},
            summary=f"{actor.agency_name or 'agency'} {answer} visit {visit.id}" + (f": {note.strip()[:120]}" if note.strip() else ""))
@@ -526,6 +555,8 @@ def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMem
     """Resolve a clash by joining the other visit: add the agencies (and officers) to it, cancel the duplicate."""
     ensure(actor, "visit.plan")
     s = uow.session
+    for vid in sorted({target_id, *(() if from_visit_id is None else (from_visit_id,))}):  # in id order: no deadlock
+        _locked_visit(s, vid)
     target = _visit(s, target_id)
     ensure_visit(s, actor, target)  # joining would reveal premises the planner may not know
     problem = rules.join_problem(target.status, target.starts_at, rules.today())

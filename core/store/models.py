@@ -395,6 +395,10 @@ class VisitAgency(Base):
     responded_at: Mapped[datetime | None]
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     outcome_recorded_at: Mapped[datetime | None]
+    # Saves of the outcome so far (0: none yet). Each save names the version it started from; the second of two
+    # people saving at once is told who saved (`outcome_by_id`) and what, instead of overwriting it.
+    outcome_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outcome_by_id: Mapped[int | None] = fk("users.id", nullable=True)
 
     visit: Mapped[Visit] = relationship(back_populates="agencies")
 
@@ -598,7 +602,8 @@ class Feedback(Base):
 
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_id: Mapped[int] = fk("referral_recipients.id", ondelete="CASCADE")
+    # One feedback per receiving agency's referral (more is said in messages).
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("referral_recipients.id", ondelete="CASCADE"), index=True, unique=True)
     author_id: Mapped[int | None] = fk("users.id", nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     usefulness: Mapped[int | None] = mapped_column(Integer)

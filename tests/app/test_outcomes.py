@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.services import accounts, operations, outcomes
 from core.store import Store
-from core.store.models import Agency, AuditEvent, Operation, Visit, VisitAgency
+from core.store.models import Agency, AuditEvent, Operation, User, Visit, VisitAgency
 from tests.app.conftest import DEMO_USERS, shown
 
 
@@ -71,6 +71,45 @@ def test_officer_records_then_corrects_an_outcome(private_app: Callable[..., App
         assert part.outcome["arrests"] == 0 and part.outcome["notices"] == 2
         fix = s.scalars(select(AuditEvent).where(AuditEvent.action == "visit.outcome_corrected")).one()
         assert fix.before["outcome"]["arrests"] == 1 and fix.after["outcome"]["arrests"] == 0
+    store.dispose()
+
+
+def test_a_save_from_a_form_someone_else_saved_over_is_refused_and_says_who(private_app: Callable[..., AppTest]) -> None:
+    """Two FS officers on one visit: the second submits the form drawn before the first saved, and is told."""
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    vid = _past_visit_for(store, "FS")
+    with store.read() as s:
+        officer = accounts.load_actor(s, "officer")
+        colleague = next(a for a in (accounts.load_actor(s, u) for u in s.scalars(
+            select(User.username).where(User.agency_id == officer.agency_id, User.role == "officer",
+                                        User.username != "officer", User.active.is_(True)))) if a is not None)
+    at = private_app("officer")
+    at.switch_page("pages/visit_outcomes.py").run()
+    _by_label(at.selectbox, "Visit").set_value(vid).run()
+    _by_label(at.number_input, "Seizures").set_value(3)
+    with store.uow() as uow:  # meanwhile, the colleague records FS's outcome
+        outcomes.record_outcome(uow, colleague, vid, {"arrests": 2})
+    at = next(b for b in at.button if b.label == "Record outcome").click().run()
+    assert not at.exception
+    assert any(colleague.name in e.value and "2 arrests" in e.value for e in at.error), [e.value for e in at.error]
+    with store.read() as s:
+        part = s.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == officer.agency_id))
+        assert (part.outcome["arrests"], part.outcome["seizures"], part.outcome_version) == (2, 0, 1)
+
+    # Correcting: the form shows version 1; the colleague corrects first; the officer's correction is refused.
+    _by_label(at.radio, "What to do").set_value("Correct a recorded outcome").run()
+    _by_label(at.selectbox, "Visit").set_value(vid).run()
+    assert _by_label(at.number_input, "Arrests").value == 2
+    _by_label(at.number_input, "Seizures").set_value(4)
+    with store.uow() as uow:
+        outcomes.correct_outcome(uow, colleague, vid, {"arrests": 1}, base_version=1)
+    at = next(b for b in at.button if b.label == "Save correction").click().run()
+    assert not at.exception
+    assert any(colleague.name in e.value and "you started from 1" in e.value for e in at.error), [e.value for e in at.error]
+    with store.read() as s:
+        part = s.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == officer.agency_id))
+        assert (part.outcome["arrests"], part.outcome["seizures"], part.outcome_version) == (1, 0, 2)
+    assert _by_label(at.number_input, "Arrests").value == 1, "the form now shows what the colleague saved"
     store.dispose()
 
 

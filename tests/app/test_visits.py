@@ -154,6 +154,45 @@ def test_coordinator_confirms_its_agencys_part_from_the_visit(private_app: Calla
     store.dispose()
 
 
+def test_a_decline_after_the_page_was_drawn_stops_the_confirmation_and_says_who(private_app: Callable[..., AppTest]) -> None:
+    """The coordinator sees every agency confirmed; a partner declines before the click: the confirmation is refused."""
+    from datetime import datetime, timezone
+
+    from core.services import accounts, visits
+    from core.store.models import Agency, User, VisitAgency
+
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.uow() as uow:
+        s = uow.session
+        lic = s.scalar(select(Agency.id).where(Agency.code == "LIC"))
+        partners = select(VisitAgency.visit_id).where(VisitAgency.agency_id != lic)
+        visit = s.scalars(select(Visit).join(VisitAgency, VisitAgency.visit_id == Visit.id)
+                          .where(VisitAgency.agency_id == lic, Visit.status == "proposed", Visit.id.in_(partners),
+                                 Visit.starts_at > datetime.now(timezone.utc)).order_by(Visit.id)).first()
+        for va in visit.agencies:
+            va.response = "confirmed"
+        partner = next(va.agency_id for va in visit.agencies if va.agency_id != lic)
+        vid = visit.id
+        uow.commit()
+    with store.read() as s:
+        username = s.scalar(select(User.username).where(User.agency_id == partner, User.role.in_(("analyst", "coordinator")),
+                                                        User.active.is_(True)).order_by(User.id).limit(1))
+        declining = accounts.load_actor(s, username)
+    at = private_app("coordinator")
+    at.query_params["visit"] = str(vid)
+    at.switch_page("pages/visits.py").run()
+    assert not at.exception, at.exception
+    _by_label(at.selectbox, "Move to").set_value("confirmed")
+    with store.uow() as uow:  # meanwhile, the partner declines
+        visits.respond(uow, declining, vid, "declined", note="crew on another job")
+    at = _by_label(at.button, "Change status").click().run()
+    assert not at.exception
+    assert any(declining.name in e.value and "declined" in e.value for e in at.error), [e.value for e in at.error]
+    with store.read() as s:
+        assert s.get(Visit, vid).status == "proposed"
+    store.dispose()
+
+
 def test_planner_warns_when_the_lead_cannot_give_its_notice_in_time(open_app: Callable[..., AppTest]) -> None:
     """Liquor Stop, KM2 6XB: Trading Standards leads, entering after 48 hours' notice; a visit today is too soon."""
     store = Store(os.environ["DATABASE_URL"], migrate=False)

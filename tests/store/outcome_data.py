@@ -62,7 +62,7 @@ def add_visit(store: Store, business_id: int | None, agencies: dict[int, int], *
                   entry_route="Lead enters without a warrant.", updated_at=start - timedelta(days=3))
         v.agencies = [VisitAgency(agency_id=a, officers=n, objectives=f"Objectives of {a}",
                                   response="declined" if a in declined else "confirmed",
-                                  outcome=(outcomes or {}).get(a),
+                                  outcome=(outcomes or {}).get(a), outcome_version=1 if a in (outcomes or {}) else 0,
                                   outcome_recorded_at=start + timedelta(hours=3) if a in (outcomes or {}) else None)
                       for a, n in agencies.items()]
         uow.session.add(v)

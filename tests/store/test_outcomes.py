@@ -53,7 +53,8 @@ def test_correction_by_the_same_agency_is_audited_before_and_after(small: Small,
     with small.store.uow() as uow:
         outcomes.record_outcome(uow, officer, vid, {"seizures": 1})
     with small.store.uow() as uow:
-        outcomes.correct_outcome(uow, officer, vid, {"seizures": 4, "follow_up": True, "follow_up_note": "Interview the manager"})
+        outcomes.correct_outcome(uow, officer, vid, {"seizures": 4, "follow_up": True, "follow_up_note": "Interview the manager"},
+                                 base_version=1)
     assert _part(small, vid, small.ts).outcome["seizures"] == 4
     with small.store.read() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.entity == "visit", AuditEvent.entity_id == str(vid))
@@ -72,7 +73,7 @@ def test_another_agency_may_not_record_or_correct(small: Small, officer: Actor) 
     with small.store.uow() as uow:
         outcomes.record_outcome(uow, officer, vid, {"arrests": 1})
     with small.store.uow() as uow, pytest.raises(Forbidden):
-        outcomes.correct_outcome(uow, small.analyst, vid, {"arrests": 0}, agency_id=small.ts)
+        outcomes.correct_outcome(uow, small.analyst, vid, {"arrests": 0}, agency_id=small.ts, base_version=1)
     # The HMRC analyst records HMRC's own part; the TS outcome is untouched.
     with small.store.uow() as uow:
         outcomes.record_outcome(uow, small.analyst, vid, {"penalties": 2})

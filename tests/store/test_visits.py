@@ -153,11 +153,12 @@ def test_stale_edit_is_refused(demo_store: Store) -> None:
         d = visits.visit_detail(s, coord, vid)
     with demo_store.uow() as uow:
         visits.set_status(uow, coord, vid, "proposed", base_version=d["version"])
+    said = rf"{coord.name} \(.+\) changed this visit on .* \(visit {vid}: draft → proposed\) since you opened it"
     with demo_store.uow() as uow:
-        with pytest.raises(Conflict, match="Someone else changed this visit"):
+        with pytest.raises(Conflict, match=said):
             visits.set_status(uow, coord, vid, "cancelled", base_version=d["version"], reason="x")
     with demo_store.uow() as uow:
-        with pytest.raises(Conflict, match="Someone else changed this visit"):
+        with pytest.raises(Conflict, match=said):
             visits.plan_visit(uow, coord, d["plan"], visit_id=vid, base_version=d["version"])
 
 

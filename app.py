@@ -167,8 +167,8 @@ def _current_session(st_store: Store, auth: stauth.Authenticate) -> signin.Signe
     active (as must their agency).
     """
     if st.session_state.get("authentication_status") and st.session_state.get("username"):
-        with st_store.read() as session:
-            who = signin.signed_in(session, st.session_state["username"])
+        with st_store.read() as unit:
+            who = signin.signed_in(unit.session, st.session_state["username"])
         if who is None:  # deactivated (or role/agency removed) since signing in
             _end_session_state()
             st.session_state[FORGET_COOKIE] = True
@@ -182,8 +182,8 @@ def _current_session(st_store: Store, auth: stauth.Authenticate) -> signin.Signe
     claims = auth.cookie_controller.get_cookie()  # signature and expiry checked; None once signed out here
     if not claims:
         return None
-    with st_store.read() as session:
-        who = signin.signed_in(session, claims.get("username"))
+    with st_store.read() as unit:
+        who = signin.signed_in(unit.session, claims.get("username"))
     if who is not None and rules.token_is_current(claims, who.session_version):
         _start_session(who)
         return who
@@ -232,7 +232,7 @@ def _audit_sign_in(st_store, actor: Actor) -> None:  # noqa: ANN001
     # Once per browser session, not on every rerun.
     if st.session_state.get("_ph_audited_user") != actor.username:
         with st_store.uow() as uow:
-            accounts.record_sign_in(uow, actor)
+            accounts.record_sign_in(uow, actor=actor)
         st.session_state["_ph_audited_user"] = actor.username
         st.session_state.pop("_ph_signed_out", None)
         st.session_state.pop("_ph_refused", None)
@@ -257,8 +257,8 @@ def _choose_password_router(ctx: Context) -> None:
 
 def main() -> None:
     st_store = _open_store()
-    with st_store.read() as session:
-        partnership = settings(session)
+    with st_store.read() as unit:
+        partnership = settings(unit.session)
     try:
         key = cookie_key()
     except ConfigError as exc:
@@ -289,7 +289,7 @@ def main() -> None:
 
         def _on_logout(_info: dict) -> None:
             with st_store.uow() as uow:
-                accounts.record_sign_out(uow, actor)  # ends every session of this person
+                accounts.record_sign_out(uow, actor=actor)  # ends every session of this person
             st.session_state["_ph_signed_out"] = True
             st.session_state.pop("_ph_audited_user", None)
             st.session_state.pop(SESSION_VERSION, None)

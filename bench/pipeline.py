@@ -93,10 +93,12 @@ def main(argv: list[str] | None = None) -> int:
                 risk_col = e.columns.get("risk")
                 scale = suggest_risk_scale(read_table(data, e.file).frame[risk_col]) if risk_col else {}
                 with store.uow() as uow:
-                    did = datasets.create_dataset(uow, actor, name=e.file)
-                    datasets.set_risk_scale(uow, actor, did, scale)
+                    did = datasets.create_dataset(uow, actor=actor, name=e.file)
+                    datasets.set_risk_scale(uow, actor=actor, dataset_id=did, scale=scale)
                     uow.commit()
-                result = datasets.import_file(store, actor, did, data, e.file, e.columns, mode="replace", match=False)
+                with store.uow() as unit:
+                    result = datasets.import_file(unit, actor=actor, dataset_id=did, data=data, filename=e.file,
+                                                  mapping=e.columns, mode="replace", match=False)
                 rows += result.rows
                 figures.append((f"import {e.file}", time.perf_counter() - t0, f"{result.rows:,} rows"))
             imported = time.perf_counter() - started
@@ -117,13 +119,14 @@ def main(argv: list[str] | None = None) -> int:
 
             viewer = actors[entries[0].agency]
             t0 = time.perf_counter()
-            whole = risklist.whole_list(store, viewer)
+            with store.read() as unit:
+                whole = risklist.whole_list(unit, actor=viewer)
             two = risklist.narrow(whole, risklist.RiskFilters(min_agencies=2))
             figures.append(("build the risk list", time.perf_counter() - t0,
                             f"{whole.total:,} businesses visible to {entries[0].agency}, {two.total:,} held by 2+"))
             total = time.perf_counter() - started
             with store.read() as s:
-                stored = s.scalar(select(func.count()).select_from(AgencyRecord))
+                stored = s.session.scalar(select(func.count()).select_from(AgencyRecord))
             store.dispose()
         finally:
             if drop:

@@ -1759,7 +1759,7 @@ class _Generator:
 def is_empty(store: Store) -> bool:
     """True when the database has no users (so the demo may be seeded)."""
     with store.read() as session:
-        return not session.scalar(select(func.count()).select_from(User))
+        return not session.session.scalar(select(func.count()).select_from(User))
 
 
 def seed_demo(store: Store, *, scale: str = "demo", today: date | None = None) -> dict[str, int]:

@@ -48,6 +48,7 @@ RULES: dict[str, tuple[str, dict[Role, Scope]]] = {
     "user.manage": ("create, deactivate or change users", {A: ANY}),
     "audit.view": ("read the audit log", {A: ANY, C: ANY}),
     "settings.manage": ("change the partnership's settings", {A: ANY}),
+    "agency.view": ("see the partnership's agencies and the issues they cover", _all(ANY)),
     "account.change_password": ("change this account's password", _all(SELF)),
     "attention.view": ("see what needs this person's attention", _all(SELF)),
     # Partnership-wide overviews: counts and statuses, never intelligence content.

@@ -20,8 +20,8 @@ st.caption("RAG: red = overdue or a milestone overdue; amber = due within 14 day
            "due within 7 days; green otherwise. Complete and cancelled actions are shown apart.")
 
 with ctx.store.read() as s:
-    agencies = {a.id: a.name for a in accounts.list_agencies(s)}
-    people_rows = accounts.directory(s, ctx.actor)
+    agencies = {a.id: a.name for a in accounts.list_agencies(s, actor=ctx.actor)}
+    people_rows = accounts.directory(s, actor=ctx.actor)
 people = {p["id"]: f"{p['name']} ({p['agency']})" for p in people_rows}
 
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
@@ -30,7 +30,9 @@ strand = c2.selectbox("4P strand", ["", *[x.value for x in Strand]], format_func
 rags = c3.multiselect("RAG", ["red", "amber", "green"], format_func=rag_label)
 closed = c4.toggle("Include closed")
 with ctx.store.read() as s:
-    rows = actions.list_actions(s, ctx.actor, actions.ActionFilter(agency_id=agency, strand=strand, rag=tuple(rags), include_closed=closed))
+    rows = actions.list_actions(s, actor=ctx.actor,
+                                flt=actions.ActionFilter(agency_id=agency, strand=strand, rag=tuple(rags),
+                                                         include_closed=closed))
 
 if allowed(ctx.actor, "action.create", agency_id=ctx.actor.agency_id):
 
@@ -56,7 +58,7 @@ if allowed(ctx.actor, "action.create", agency_id=ctx.actor.agency_id):
                 with user_errors():
                     milestones = actions.parse_milestone_lines(ms_text)
                     with ctx.store.uow() as uow:
-                        actions.create_action(uow, ctx.actor, actions.ActionInput(
+                        actions.create_action(uow, actor=ctx.actor, data=actions.ActionInput(
                             title=title, description=description, agency_id=owning, owner_id=owner, supporting=tuple(supporting),
                             due_on=due, strand=strand_v, tier=tier, priority=priority, source=source, milestones=milestones))
                     st.rerun()
@@ -88,7 +90,7 @@ else:  # built only when asked for: st.tabs would build the charts on every reru
     if rows:
         shown = rows[:GANTT_ROWS]
         with ctx.store.read() as s:
-            ms = actions.milestones_for(s, ctx.actor, [r["id"] for r in shown])
+            ms = actions.milestones_for(s, actor=ctx.actor, action_ids=[r["id"] for r in shown])
         if len(rows) > GANTT_ROWS:
             st.caption(f"Timeline of the {GANTT_ROWS} most pressing actions (worst RAG, then soonest due) of {len(rows)}; filter to see others.")
         st.plotly_chart(charts.gantt(shown, ms, date.today()), width="stretch")
@@ -97,7 +99,7 @@ else:  # built only when asked for: st.tabs would build the charts on every reru
         c2.plotly_chart(charts.actions_by(rows, "Strand"), width="stretch")
         c3.plotly_chart(charts.actions_by(rows, "Agency"), width="stretch")
         with ctx.store.read() as s:
-            all_ms = actions.milestones_for(s, ctx.actor, [r["id"] for r in rows])
+            all_ms = actions.milestones_for(s, actor=ctx.actor, action_ids=[r["id"] for r in rows])
         st.plotly_chart(charts.milestones_over_time(all_ms, date.today()), width="stretch")
     else:
         st.info("No actions match these filters.")

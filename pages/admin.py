@@ -21,9 +21,9 @@ if shown := st.session_state.pop("_ph_temp_password", None):
                "pass it on securely. It only lets them choose a new password when they sign in; every session they had "
                "has ended and any sign-in lockout is lifted.", icon="🔑")
 
-with ctx.store.read() as session:
-    agencies = accounts.list_agencies(session, include_inactive=True)
-    users = accounts.list_users(session, ctx.actor)
+with ctx.store.read() as unit:
+    agencies = accounts.list_agencies(unit, actor=ctx.actor, include_inactive=True)
+    users = accounts.list_users(unit, actor=ctx.actor)
 
 active_agencies = {a.id: a.name for a in agencies if a.active}
 roles = [r.value for r in Role]
@@ -51,7 +51,8 @@ with users_tab:
         password = c2.text_input("Initial password", type="password", help=HELP)
         if st.form_submit_button("Create user"):
             with user_errors(), ctx.store.uow() as uow:
-                accounts.create_user(uow, ctx.actor, accounts.UserInput(username, name, role, agency_id, email), password=password)
+                accounts.create_user(uow, actor=ctx.actor,
+                                     data=accounts.UserInput(username, name, role, agency_id, email), password=password)
                 st.success(f"Created {escape_md(username.strip().lower())}.")
                 st.rerun()
 
@@ -70,18 +71,20 @@ with users_tab:
             agency_id = c2.selectbox("Agency", ids, index=ids.index(user["agency_id"]), format_func=agency_options.get)
             if st.form_submit_button("Save changes"):
                 with user_errors(), ctx.store.uow() as uow:
-                    accounts.update_user(uow, ctx.actor, chosen, accounts.UserInput(user["username"], name, role, agency_id, email))
+                    accounts.update_user(uow, actor=ctx.actor, user_id=chosen,
+                                         data=accounts.UserInput(user["username"], name, role, agency_id, email))
                     st.success("Saved.")
                     st.rerun()
         c1, c2 = st.columns(2)
         label = "Deactivate" if user["active"] else "Reactivate"
         if c1.button(f"{label} {escape_md(user['username'])}", key="toggle_user"):
             with user_errors(), ctx.store.uow() as uow:
-                accounts.set_user_active(uow, ctx.actor, chosen, not user["active"])
+                accounts.set_user_active(uow, actor=ctx.actor, user_id=chosen, active=not user["active"])
                 st.rerun()
         if c2.button(f"Reset password of {escape_md(user['username'])}", key="reset_password"):
             with user_errors(), ctx.store.uow() as uow:
-                st.session_state["_ph_temp_password"] = (user["username"], accounts.reset_password(uow, ctx.actor, chosen))
+                st.session_state["_ph_temp_password"] = (user["username"],
+                                                         accounts.reset_password(uow, actor=ctx.actor, user_id=chosen))
                 st.rerun()
 
 with agencies_tab:
@@ -101,7 +104,8 @@ with agencies_tab:
         phone = c2.text_input("Contact phone")
         if st.form_submit_button("Create agency"):
             with user_errors(), ctx.store.uow() as uow:
-                accounts.create_agency(uow, ctx.actor, accounts.AgencyInput(code, name, kind, contact, email, phone))
+                accounts.create_agency(uow, actor=ctx.actor,
+                                       data=accounts.AgencyInput(code, name, kind, contact, email, phone))
                 st.success(f"Created {escape_md(name)}.")
                 st.rerun()
 
@@ -121,14 +125,15 @@ with agencies_tab:
             phone = c2.text_input("Contact phone", value=a.contact_phone)
             if st.form_submit_button("Save agency"):
                 with user_errors(), ctx.store.uow() as uow:
-                    accounts.update_agency(uow, ctx.actor, a.id, accounts.AgencyInput(code, name, kind, contact, email, phone))
+                    accounts.update_agency(uow, actor=ctx.actor, agency_id=a.id,
+                                           data=accounts.AgencyInput(code, name, kind, contact, email, phone))
                     st.success("Saved.")
                     st.rerun()
         label = "Deactivate" if a.active else "Reactivate"
         if st.button(f"{label} {escape_md(a.name)}", key="toggle_agency",
                      help="Users of a deactivated agency cannot sign in." if a.active else None):
             with user_errors(), ctx.store.uow() as uow:
-                accounts.set_agency_active(uow, ctx.actor, a.id, not a.active)
+                accounts.set_agency_active(uow, actor=ctx.actor, agency_id=a.id, active=not a.active)
                 st.rerun()
 
 with settings_tab, st.form("settings"):
@@ -142,6 +147,6 @@ with settings_tab, st.form("settings"):
     stale = c3.number_input("A dataset is stale after (days)", 1, 365, p.stale_after_days)
     if st.form_submit_button("Save settings"):
         with user_errors(), ctx.store.uow() as uow:
-            update_settings(uow, ctx.actor, partnership_name=name, area=area, grading_scheme=scheme, ack_days=ack,
+            update_settings(uow, actor=ctx.actor, partnership_name=name, area=area, grading_scheme=scheme, ack_days=ack,
                             feedback_days=fb, stale_after_days=stale)
             st.success("Settings saved. New deadlines apply to referrals sent from now on.")

@@ -15,8 +15,8 @@ marking(ctx.partnership)
 st.title("Audit log")
 st.caption("Every change made in Partnership Hub. Nobody can edit or delete these entries.")
 
-with ctx.store.read() as session, user_errors():
-    choices = audit.filter_choices(session, ctx.actor)
+with ctx.store.read() as unit, user_errors():
+    choices = audit.filter_choices(unit, actor=ctx.actor)
     c1, c2, c3, c4 = st.columns(4)
     period = c1.date_input("Between", value=(date.today() - timedelta(days=30), date.today()))
     who = c2.selectbox("Who", [""] + choices["username"], format_func=lambda v: v or "Anyone")
@@ -25,7 +25,8 @@ with ctx.store.read() as session, user_errors():
     text = st.text_input("Summary contains (or entity id)")
     since, until = (period[0], period[1]) if isinstance(period, tuple) and len(period) == 2 else (None, None)
     events = audit.list_events(
-        session, ctx.actor, audit.AuditFilter(since=since, until=until, username=who, entity=entity, action=action, text=text)
+        unit, actor=ctx.actor, flt=audit.AuditFilter(since=since, until=until, username=who, entity=entity,
+                                                     action=action, text=text)
     )
     st.write(f"{len(events)} entries" + (f" (showing the newest {audit.MAX_ROWS})" if len(events) >= audit.MAX_ROWS else ""))
     if events:
@@ -50,8 +51,8 @@ st.caption(
     "in afterwards, even beside the app, breaks the chain. The check reads the whole log."
 )
 if st.button("Verify the audit chain"):
-    with ctx.store.read() as session, user_errors():
-        report = audit.verify_chain(session, ctx.actor)
+    with ctx.store.read() as unit, user_errors():
+        report = audit.verify_chain(unit, actor=ctx.actor)
         if report.ok:
             latest = f"; the latest is #{report.head_id} (fingerprint {report.head_hash[:16]}…)" if report.rows else ""
             st.success(f"The audit chain is intact: {report.rows:,} entries checked{escape_md(latest)}.")

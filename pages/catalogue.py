@@ -16,8 +16,8 @@ st.caption("Who deals with what, how each agency gets through the door, and who 
            "not legal advice: each agency's leads keep their own entry right; the visit planner uses it.")
 
 with ctx.store.read() as s:
-    rows = catalogue.agencies(s, ctx.actor)
-    issues = catalogue.issue_types(s)
+    rows = catalogue.agencies(s, actor=ctx.actor)
+    issues = catalogue.issue_types(s, actor=ctx.actor)
 if not rows:
     st.info("No agencies yet. An administrator adds them under Agencies and users.")
     st.stop()
@@ -69,14 +69,14 @@ with powers_tab, st.form(f"powers_{chosen}"):
         })
     if st.form_submit_button("Save powers"):
         with user_errors(), ctx.store.uow() as uow:
-            catalogue.set_powers(uow, ctx.actor, chosen, edited.to_dict("records"))
+            catalogue.set_powers(uow, actor=ctx.actor, agency_id=chosen, rows=edited.to_dict("records"))
             st.success("Powers saved.")
 with remit_tab, st.form(f"remit_{chosen}"):
     remit = st.multiselect("Issue types this agency deals with", sorted(set(issues) | set(a["remit"])), default=a["remit"],
                            accept_new_options=True)
     if st.form_submit_button("Save remit"):
         with user_errors(), ctx.store.uow() as uow:
-            catalogue.set_remit(uow, ctx.actor, chosen, remit)
+            catalogue.set_remit(uow, actor=ctx.actor, agency_id=chosen, remit=remit)
             st.success("Remit saved.")
 with ind_tab, st.form(f"indicators_{chosen}"):
     st.caption("Untick 'active' (or delete the row) to retire an indicator; one already used on a referral is kept for the record.")
@@ -88,7 +88,7 @@ with ind_tab, st.form(f"indicators_{chosen}"):
                        "active": st.column_config.CheckboxColumn("Active", default=True)})
     if st.form_submit_button("Save indicators"):
         with user_errors(), ctx.store.uow() as uow:
-            catalogue.set_indicators(uow, ctx.actor, chosen, ind_edit.to_dict("records"))
+            catalogue.set_indicators(uow, actor=ctx.actor, agency_id=chosen, rows=ind_edit.to_dict("records"))
             st.success("Indicators saved.")
 with contact_tab, st.form(f"contact_{chosen}"):
     name = st.text_input("Contact name or team", a["contact_name"])
@@ -96,5 +96,6 @@ with contact_tab, st.form(f"contact_{chosen}"):
     phone = st.text_input("Phone", a["contact_phone"])
     if st.form_submit_button("Save contact point"):
         with user_errors(), ctx.store.uow() as uow:
-            catalogue.set_contact(uow, ctx.actor, chosen, contact_name=name, contact_email=email, contact_phone=phone)
+            catalogue.set_contact(uow, actor=ctx.actor, agency_id=chosen, contact_name=name, contact_email=email,
+                                  contact_phone=phone)
             st.success("Contact point saved.")

@@ -23,7 +23,7 @@ st.caption("An import shows what it will do before it does it: new references ar
            "The records are matched into businesses again, and any import can be undone from the import history.")
 
 with ctx.store.read() as s:
-    mine = datasets.datasets(s, ctx.actor)
+    mine = datasets.datasets(s, actor=ctx.actor)
 
 with st.expander("New dataset", expanded=not mine), st.form("ds_new", clear_on_submit=True):
     name = st.text_input("Name", placeholder="e.g. Food hygiene register")
@@ -31,8 +31,7 @@ with st.expander("New dataset", expanded=not mine), st.form("ds_new", clear_on_s
     sharing = st.radio("Partners may see", list(SHARING_HELP), captions=list(SHARING_HELP.values()), key="ds_new_sharing")
     if st.form_submit_button("Create dataset"):
         with user_errors(), ctx.store.uow() as uow:
-            new_id = datasets.create_dataset(uow, ctx.actor, name=name, description=description, sharing=sharing)
-            uow.commit()
+            new_id = datasets.create_dataset(uow, actor=ctx.actor, name=name, description=description, sharing=sharing)
             st.session_state["ds_open"] = new_id
             st.rerun()
 
@@ -109,7 +108,7 @@ def _import_panel(upload, round_: int) -> None:  # noqa: ANN001
 
     plan = None
     with user_errors(), ctx.store.read() as s:
-        plan = datasets.plan_import(s, ctx.actor, did, pv.table, mapping)
+        plan = datasets.plan_import(s, actor=ctx.actor, dataset_id=did, table=pv.table, mapping=mapping)
     if plan is None:
         return
     checked = plan.checked
@@ -153,9 +152,11 @@ def _import_panel(upload, round_: int) -> None:  # noqa: ANN001
                  help="Choose what this file is first." if mode is None else None):
         with user_errors(), st.status("Importing…", expanded=True) as status:
             bar = st.progress(0.0, text="Starting")
-            result = datasets.import_file(ctx.store, ctx.actor, did, data, upload.name, mapping, mode=mode,
-                                          expected_version=plan.version, table=pv.table,
-                                          progress=lambda f, m: bar.progress(min(1.0, f), text=escape_md(m)))
+            with ctx.store.uow() as unit:
+                result = datasets.import_file(unit, actor=ctx.actor, dataset_id=did, data=data, filename=upload.name,
+                                              mapping=mapping, mode=mode,
+                                              expected_version=plan.version, table=pv.table,
+                                              progress=lambda f, m: bar.progress(min(1.0, f), text=escape_md(m)))
             status.update(label="Imported", state="complete")
             st.session_state["ds_result"] = {"file": upload.name, "rows": result.rows, "added": result.added,
                                              "changed": result.changed, "removed": result.removed, "kept": result.kept,
@@ -191,7 +192,7 @@ with upload_tab:
 # --- risk scale ------------------------------------------------------------------------------
 with scale_tab:
     with ctx.store.read() as s:
-        seen = datasets.risk_values(s, ctx.actor, did)
+        seen = datasets.risk_values(s, actor=ctx.actor, dataset_id=did)
     scale = ds["risk_scale"]
     st.caption("How your agency's own risk values map to the partnership's common band (high, medium, low). "
                "Saving re-bands the dataset's current records.")
@@ -226,8 +227,7 @@ with scale_tab:
             st.warning(f"{len(unbanded)} value(s) in the data have no band yet: {escape_md(', '.join(unbanded[:10]))}")
     if st.button("Save the risk scale", key=f"ds_scale_save_{did}"):
         with user_errors(), ctx.store.uow() as uow:
-            n = datasets.set_risk_scale(uow, ctx.actor, did, new_scale)
-            uow.commit()
+            n = datasets.set_risk_scale(uow, actor=ctx.actor, dataset_id=did, scale=new_scale)
             st.session_state.pop(f"ds_scale_seed_{did}", None)
             st.success(f"Saved. {n:,} record(s) changed band.")
 
@@ -240,11 +240,7 @@ with sharing_tab:
                            value=int(ds["stale_after_days"]), step=1, key=f"ds_days_{did}")
     if st.button("Save sharing and freshness", key=f"ds_sharing_save_{did}"):
         with user_errors(), ctx.store.uow() as uow:
-            if choice != ds["sharing"]:
-                datasets.set_sharing(uow, ctx.actor, did, choice)
-            if int(days) != ds["stale_after_days"]:
-                datasets.set_stale_after_days(uow, ctx.actor, did, int(days))
-            uow.commit()
+            datasets.set_limits(uow, actor=ctx.actor, dataset_id=did, sharing=choice, stale_after_days=int(days))
             st.session_state["ds_sharing_saved"] = f"Saved: {SHARING_HELP[choice]} Stale after {int(days)} days."
             st.rerun()
     if saved := st.session_state.pop("ds_sharing_saved", None):
@@ -255,7 +251,7 @@ with history_tab:
     if undone := st.session_state.pop("ds_undone", None):
         st.success(escape_md(undone))
     with ctx.store.read() as s:
-        hist = datasets.history(s, ctx.actor, did)
+        hist = datasets.history(s, actor=ctx.actor, dataset_id=did)
     if not hist:
         st.info("No imports yet.")
     else:
@@ -283,7 +279,8 @@ with history_tab:
                         "are undone newest first; the undone import stays in this history.")
             if st.button(f"Undo the import of {escape_md(last['filename'])}", key="ds_undo"):
                 with user_errors(), st.spinner("Undoing the import and matching the records again…"):
-                    res = datasets.undo_import(ctx.store, ctx.actor, did, last["id"])
+                    with ctx.store.uow() as unit:
+                        res = datasets.undo_import(unit, actor=ctx.actor, dataset_id=did, import_id=last["id"])
                     st.session_state["ds_undone"] = (f"Undone: the import of {res.filename}. Put back as before: "
                                                      f"{_n(res.restored, 'record')}; no longer current: "
                                                      f"{_n(res.retired, 'record')}. Took {res.seconds:.1f} s.")

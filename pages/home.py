@@ -20,8 +20,8 @@ st.title(escape_md(ctx.partnership.name))
 st.caption(f"Signed in as {escape_md(ctx.actor.name)} · {ROLE_LABELS[ctx.actor.role]} · {escape_md(ctx.actor.agency_name)}")
 st.subheader("What needs my attention")
 
-with ctx.store.read() as session:
-    sections = attention.attention(session, ctx.actor)
+with ctx.store.read() as unit:
+    sections = attention.attention(unit, actor=ctx.actor)
 
 for section in sections:
     with st.container(border=True):
@@ -39,5 +39,5 @@ for section in sections:
         st.dataframe(frame, hide_index=True, width="stretch", column_config={c: COLUMNS[c] for c in frame if c in COLUMNS})
         if section.key == "feedback" and st.button("Mark feedback as read", key="feedback_seen"):
             with user_errors(), ctx.store.uow() as uow:
-                attention.mark_feedback_seen(uow, ctx.actor)
+                attention.mark_feedback_seen(uow, actor=ctx.actor)
                 st.rerun()

@@ -21,8 +21,9 @@ st.caption(f"Feedback is owed on every referral: acknowledge within {ctx.partner
 
 show_all = st.toggle("Include referrals already answered")
 with ctx.store.read() as s:
-    rows = referrals.inbox(s, ctx.actor, open_only=not show_all)
-    colleagues = {p["id"]: p["name"] for p in accounts.directory(s, ctx.actor) if p["agency_id"] == ctx.actor.agency_id}
+    rows = referrals.inbox(s, actor=ctx.actor, open_only=not show_all)
+    colleagues = {p["id"]: p["name"] for p in accounts.directory(s,
+                                                                 actor=ctx.actor) if p["agency_id"] == ctx.actor.agency_id}
 if not rows:
     st.info("Nothing waiting: every referral to your agency has had its feedback.")
     st.stop()
@@ -44,7 +45,7 @@ rec_id = st.selectbox("Open a referral", [None, *labels], format_func=lambda i: 
 if rec_id is None:
     st.stop()
 with ctx.store.read() as s:
-    d = referrals.referral_for_recipient(s, ctx.actor, rec_id)
+    d = referrals.referral_for_recipient(s, actor=ctx.actor, recipient_id=rec_id)
 r = d["recipient"]
 with st.container(border=True):
     st.markdown(f"### {escape_md(d['subject'])}")
@@ -63,13 +64,13 @@ with st.container(border=True):
     a1, a2 = st.columns(2)
     if r["status"] == "new" and a1.button("Acknowledge"):
         with user_errors(), ctx.store.uow() as uow:
-            referrals.acknowledge(uow, ctx.actor, rec_id)
+            referrals.acknowledge(uow, actor=ctx.actor, recipient_id=rec_id)
             st.rerun()
     who = a2.selectbox("Assign to", [None, *colleagues], format_func=lambda i: "—" if i is None else colleagues[i],
                        index=([None, *colleagues].index(r["assigned_to_id"]) if r["assigned_to_id"] in colleagues else 0))
     if who is not None and who != r["assigned_to_id"] and a2.button("Assign"):
         with user_errors(), ctx.store.uow() as uow:
-            referrals.assign(uow, ctx.actor, rec_id, who)
+            referrals.assign(uow, actor=ctx.actor, recipient_id=rec_id, user_id=who)
             st.rerun()
 
     with st.form("decide"):
@@ -84,7 +85,7 @@ with st.container(border=True):
         if st.form_submit_button("Record decision", type="primary"):
             with user_errors(), ctx.store.uow() as uow:
                 made = referrals.decide(
-                    uow, ctx.actor, rec_id, decision=decision, reason=reason,
+                    uow, actor=ctx.actor, recipient_id=rec_id, decision=decision, reason=reason,
                     action=ActionInput(title=title, agency_id=ctx.actor.agency_id, owner_id=owner, due_on=due, strand=strand)
                     if decision == "raise an action" else None,
                     visit_on=datetime.combine(due, time(10, 0), timezone.utc) if decision == "task a visit" else None,
@@ -100,7 +101,8 @@ with st.container(border=True):
         improve = st.text_input("What would make future reports more useful")
         if st.form_submit_button("Send feedback"):
             with user_errors(), ctx.store.uow() as uow:
-                referrals.give_feedback(uow, ctx.actor, rec_id, usefulness=useful, outcome=outcome, comments=comments, improve=improve)
+                referrals.give_feedback(uow, actor=ctx.actor, recipient_id=rec_id, usefulness=useful, outcome=outcome,
+                                        comments=comments, improve=improve)
                 st.success("Feedback sent: the officer will see it on their home page.")
     for f in d["feedback"]:
         st.caption(f"Feedback given {f['at']:%d %b %Y}: useful {escape_md(f['useful'])}/5 · {escape_md(f['outcome'])} · "

@@ -20,14 +20,14 @@ ctx = context()
 marking(ctx.partnership)
 
 with ctx.store.read() as s:
-    boards = meetings.boards(s, ctx.actor)
-    live = [(b, meetings.next_meeting_id(s, ctx.actor, b["id"])) for b in boards]
-    people = {p["id"]: f"{p['name']} ({p['agency']})" for p in accounts.directory(s, ctx.actor)}
-    agencies = {a.id: a.name for a in accounts.list_agencies(s)}
+    boards = meetings.boards(s, actor=ctx.actor)
+    live = [(b, meetings.next_meeting_id(s, actor=ctx.actor, board_id=b["id"])) for b in boards]
+    people = {p["id"]: f"{p['name']} ({p['agency']})" for p in accounts.directory(s, actor=ctx.actor)}
+    agencies = {a.id: a.name for a in accounts.list_agencies(s, actor=ctx.actor)}
 candidates = []
 with ctx.store.read() as s:
     for b, mid in live:
-        if mid is not None and meetings.view(s, ctx.actor, mid).status == "live":
+        if mid is not None and meetings.view(s, actor=ctx.actor, meeting_id=mid).status == "live":
             candidates.append((b["name"], mid))
 if not candidates:
     st.title("Live meeting")
@@ -40,7 +40,7 @@ meeting_id = st.selectbox("Meeting", list(names), format_func=names.get, label_v
 @st.fragment(run_every=REFRESH_SECONDS)
 def presentation() -> None:
     with ctx.store.read() as s:
-        v = meetings.view(s, ctx.actor, meeting_id)
+        v = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
     if v.status != "live":
         st.rerun(scope="app")
     if st.session_state.get("_live_position") != v.current_position:
@@ -66,7 +66,7 @@ def presentation() -> None:
     if item["action_id"]:
         # The action as it stands now, so an update made on any screen shows here within seconds.
         with ctx.store.read() as s:
-            d = actions.action_detail(s, ctx.actor, item["action_id"])
+            d = actions.action_detail(s, actor=ctx.actor, action_id=item["action_id"])
         a, last = d["action"], (d["updates"][0] if d["updates"] else None)
         done = sum(m["completed_on"] is not None for m in d["milestones"])
         st.markdown(
@@ -79,18 +79,18 @@ def presentation() -> None:
         first, last = v.items[0]["position"], v.items[-1]["position"]
         if c1.button("◀ Previous", disabled=v.current_position == first, key="prev"):
             with user_errors(), ctx.store.uow() as uow:
-                meetings.go_to(uow, ctx.actor, meeting_id, v.current_position - 1)
+                meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position - 1)
             st.rerun(scope="app")
         if c2.button("Next ▶", disabled=v.current_position == last, key="next", type="primary"):
             with user_errors(), ctx.store.uow() as uow:
-                meetings.go_to(uow, ctx.actor, meeting_id, v.current_position + 1)
+                meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position + 1)
             st.rerun(scope="app")
 
 
 presentation()
 
 with ctx.store.read() as s:
-    v = meetings.view(s, ctx.actor, meeting_id)
+    v = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
 item = next((i for i in v.items if i["position"] == v.current_position), None)
 if item is None or not v.can_contribute:
     st.stop()
@@ -114,7 +114,7 @@ with left, st.form(f"record_{item['id']}"):
     discussed = st.checkbox("Discussed", value=item["status"] == "discussed")
     if st.form_submit_button("Save", type="primary"):
         with user_errors(), ctx.store.uow() as uow:
-            meetings.record_item(uow, ctx.actor, item["id"], notes=notes, decision=decision,
+            meetings.record_item(uow, actor=ctx.actor, item_id=item["id"], notes=notes, decision=decision,
                                  status="discussed" if discussed else "pending", expected=base)
             st.session_state.pop(base_key, None)
             st.rerun()
@@ -135,7 +135,8 @@ with right:
             words = st.text_input("Decision in words")
             if st.form_submit_button("Record tier"):
                 with user_errors(), ctx.store.uow() as uow:
-                    meetings.record_tier(uow, ctx.actor, item["id"], tier=tier, owner_id=owner, agency_id=agency, due_on=due, decision=words)
+                    meetings.record_tier(uow, actor=ctx.actor, item_id=item["id"], tier=tier, owner_id=owner,
+                                         agency_id=agency, due_on=due, decision=words)
                     st.rerun()
     with st.form(f"new_action_{item['id']}", clear_on_submit=True):
         st.markdown("**New action agreed on this item**")
@@ -149,7 +150,9 @@ with right:
         strand = b2.selectbox("Strand", [x.value for x in Strand])
         if st.form_submit_button("Add action"):
             with user_errors(), ctx.store.uow() as uow:
-                meetings.add_item_action(uow, ctx.actor, item["id"], ActionInput(title=title, agency_id=agency, owner_id=owner, due_on=due, strand=strand))
+                meetings.add_item_action(uow, actor=ctx.actor, item_id=item["id"],
+                                         data=ActionInput(title=title, agency_id=agency, owner_id=owner, due_on=due,
+                                                          strand=strand))
                 st.rerun()
 if item["action_id"]:
     with st.container(border=True):

@@ -20,16 +20,19 @@ AGREEMENT_FOR = {"trading_name": "name", "company_name": "name", "address": "add
                  "phone": "phone", "contact": "contact"}
 
 with user_errors():
-    pairs, waiting = review.queue(ctx.store, ctx.actor, limit=1)
-    pending = review.pending_decisions(ctx.store)
+    with ctx.store.read() as unit:
+        pairs, waiting = review.queue(unit, actor=ctx.actor, limit=1)
+    with ctx.store.read() as unit:
+        pending = review.pending_decisions(unit, actor=ctx.actor)
     top1, top2 = st.columns([3, 2])
     top1.metric("Pairs waiting for your agency", f"{waiting:,}")
     if pending:
         if top2.button(f"Apply {pending:d} decision{'s' if pending != 1 else ''} now", type="primary",
                        help="Runs the matching again so your decisions show on the risk list (imports do this too)."):
             with st.status("Matching again with your decisions…") as status:
-                summary = review.apply_decisions(ctx.store, ctx.actor,
-                                                 progress=lambda f, m: status.update(label=escape_md(m)))
+                with ctx.store.uow() as unit:
+                    summary = review.apply_decisions(unit, actor=ctx.actor,
+                                                     progress=lambda f, m: status.update(label=escape_md(m)))
             # Run again so the page no longer offers to apply decisions that have just been applied.
             st.session_state["rv_applied"] = (f"Done: {summary.records:,} records in {summary.businesses:,} businesses; "
                                               f"{summary.review_pairs:,} pairs to review.")
@@ -61,7 +64,8 @@ with user_errors():
         if b3.button("Unsure", shortcut="u", key="rv_unsure"):
             choice = "unsure"
         if choice:
-            review.decide(ctx.store, ctx.actor, pair.id, choice)
+            with ctx.store.uow() as unit:
+                review.decide(unit, actor=ctx.actor, review_id=pair.id, decision=choice)
             st.toast(f"Recorded: {choice}")
             st.rerun()
 
@@ -74,13 +78,16 @@ with st.expander("Split or merge businesses"):
         refs = st.text_input("References to split off (comma separated, as agency:reference or reference)")
         if st.form_submit_button("Split"):
             with user_errors():
-                picked = review.references_for(ctx.store, ctx.actor, int(business), refs)
-                summary = review.split(ctx.store, ctx.actor, int(business), picked)
+                with ctx.store.read() as unit:
+                    picked = review.references_for(unit, actor=ctx.actor, business_id=int(business), text=refs)
+                with ctx.store.uow() as unit:
+                    summary = review.split(unit, actor=ctx.actor, business_id=int(business), references=picked)
                 st.success(f"Split. {summary.businesses:,} businesses after matching again.")
     with s2.form("merge"):
         first = st.number_input("Business number", min_value=1, step=1, key="mg_a")
         second = st.number_input("and business number", min_value=1, step=1, key="mg_b")
         if st.form_submit_button("Merge"):
             with user_errors():
-                summary = review.merge(ctx.store, ctx.actor, int(first), int(second))
+                with ctx.store.uow() as unit:
+                    summary = review.merge(unit, actor=ctx.actor, business_id=int(first), other_id=int(second))
                 st.success(f"Merged. {summary.businesses:,} businesses after matching again.")

@@ -18,18 +18,19 @@ marking(ctx.partnership)
 st.title("Meetings")
 
 with ctx.store.read() as s:
-    boards = meetings.boards(s, ctx.actor)
+    boards = meetings.boards(s, actor=ctx.actor)
 if not boards:
     st.info("No boards yet.")
     st.stop()
 by_board = {b["id"]: b for b in boards}
 board_id = st.selectbox("Board", list(by_board), format_func=lambda i: f"{by_board[i]['name']} (chair: {by_board[i]['chair']})")
 with ctx.store.read() as s:
-    listed = meetings.meetings(s, ctx.actor, board_id)
-    default = meetings.next_meeting_id(s, ctx.actor, board_id)
-    people = {p["id"]: f"{p['name']} ({p['agency']})" for p in accounts.directory(s, ctx.actor)}
+    listed = meetings.meetings(s, actor=ctx.actor, board_id=board_id)
+    default = meetings.next_meeting_id(s, actor=ctx.actor, board_id=board_id)
+    people = {p["id"]: f"{p['name']} ({p['agency']})" for p in accounts.directory(s, actor=ctx.actor)}
     can_run = allowed(ctx.actor, "meeting.run")
-    current_members = [m["id"] for m in meetings.view(s, ctx.actor, listed[0]["id"]).members] if listed else []
+    current_members = [m["id"] for m in meetings.view(s, actor=ctx.actor,
+                                                      meeting_id=listed[0]["id"]).members] if listed else []
 
 if can_run:
     with st.expander("Schedule a meeting · board members"):
@@ -40,12 +41,13 @@ if can_run:
             where = c3.text_input("Place")
             if st.form_submit_button("Schedule"):
                 with user_errors(), ctx.store.uow() as uow:
-                    meetings.schedule(uow, ctx.actor, board_id, when=datetime.combine(day, at, timezone.utc), location=where)
+                    meetings.schedule(uow, actor=ctx.actor, board_id=board_id,
+                                      when=datetime.combine(day, at, timezone.utc), location=where)
                     st.rerun()
         members = st.multiselect("Members", list(people), default=[m for m in current_members if m in people], format_func=people.get)
         if st.button("Save members"):
             with user_errors(), ctx.store.uow() as uow:
-                meetings.set_members(uow, ctx.actor, board_id, set(members))
+                meetings.set_members(uow, actor=ctx.actor, board_id=board_id, user_ids=set(members))
                 st.rerun()
 
 if not listed:
@@ -56,7 +58,7 @@ labels = {m["id"]: f"{m['when']:%a %d %b %Y, %H:%M} · {m['status']}" for m in l
 meeting_id = st.selectbox("Meeting", ids, index=ids.index(default) if default in ids else 0, format_func=labels.get)
 
 with ctx.store.read() as s:
-    v = meetings.view(s, ctx.actor, meeting_id)
+    v = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
 
 c1, c2, c3 = st.columns(3)
 c1.metric("Status", escape_md(v.status))
@@ -70,12 +72,12 @@ if v.can_run and v.status != "closed":
     if b1.button("Build or refresh the agenda", help="Adds overdue, due and changed actions, tasking items, visits done, "
                  "overdue feedback and items carried from the last meeting; keeps items added by hand."):
         with user_errors(), ctx.store.uow() as uow:
-            n = meetings.build_agenda(uow, ctx.actor, meeting_id)
+            n = meetings.build_agenda(uow, actor=ctx.actor, meeting_id=meeting_id)
             st.toast(f"Agenda has {n:d} items.")
             st.rerun()
     if v.status == "planned" and b2.button("Start the meeting", type="primary"):
         with user_errors(), ctx.store.uow() as uow:
-            meetings.start(uow, ctx.actor, meeting_id)
+            meetings.start(uow, actor=ctx.actor, meeting_id=meeting_id)
             st.switch_page("pages/live.py")
     if v.status == "live":
         if b2.button("Open the live view", type="primary"):
@@ -87,7 +89,7 @@ if v.can_run and v.status != "closed":
             st.write(f"The record will be frozen. {pending:d} items not discussed will be carried to the next meeting.")
             if st.button("Close and freeze", type="primary"):
                 with user_errors(), ctx.store.uow() as uow:
-                    meetings.close(uow, ctx.actor, meeting_id)
+                    meetings.close(uow, actor=ctx.actor, meeting_id=meeting_id)
                     st.rerun()
 
         if b3.button("Close the meeting"):
@@ -97,7 +99,7 @@ if v.can_run and v.status != "closed":
         present = st.multiselect("Present", list(members), default=[i for i in v.present if i in members], format_func=members.get)
         if st.button("Save attendance"):
             with user_errors(), ctx.store.uow() as uow:
-                meetings.set_attendance(uow, ctx.actor, meeting_id, set(present))
+                meetings.set_attendance(uow, actor=ctx.actor, meeting_id=meeting_id, present=set(present))
                 st.rerun()
 
 st.markdown("#### Agenda")
@@ -115,12 +117,12 @@ if v.can_contribute and v.status != "closed":
         notes = st.text_area("Notes for the item")
         if st.form_submit_button("Add to agenda"):
             with user_errors(), ctx.store.uow() as uow:
-                meetings.add_item(uow, ctx.actor, meeting_id, title=title, notes=notes)
+                meetings.add_item(uow, actor=ctx.actor, meeting_id=meeting_id, title=title, notes=notes)
                 st.rerun()
 
 st.markdown("#### Minutes" + ("" if v.status == "closed" else " (draft until the meeting is closed)"))
 with ctx.store.read() as s:
-    record = meetings.minutes(s, ctx.actor, meeting_id)
+    record = meetings.minutes(s, actor=ctx.actor, meeting_id=meeting_id)
 d1, d2, d3 = st.columns(3)
 # Built when clicked (PDF layout takes a second or two for a long agenda), not on every rerun.
 d1.download_button("Minutes (PDF)", partial(minutes_export.to_pdf, record), minutes_export.filename(record, "pdf"), "application/pdf")

@@ -14,8 +14,8 @@ st.title("My actions")
 st.caption("Updates you make before a meeting are shown on its agenda as changed since the last meeting.")
 
 with ctx.store.read() as s:
-    rows = actions.my_work(s, ctx.actor)
-    people = {p["id"]: f"{p['name']} ({p['agency']})" for p in accounts.directory(s, ctx.actor)}
+    rows = actions.my_work(s, actor=ctx.actor)
+    people = {p["id"]: f"{p['name']} ({p['agency']})" for p in accounts.directory(s, actor=ctx.actor)}
 
 if not rows:
     st.info("You own no open actions and no open milestones.")

@@ -14,7 +14,7 @@ st.title("My referrals")
 st.caption("Everything you sent, where it stands with each agency, and the feedback they owe you.")
 
 with ctx.store.read() as s:
-    rows = referrals.my_referrals(s, ctx.actor)
+    rows = referrals.my_referrals(s, actor=ctx.actor)
 if not rows:
     st.info("You have not sent any referrals yet. Use *Submit intelligence* when you see something another agency should know.")
     st.stop()
@@ -24,7 +24,7 @@ if new:
     st.success(f"{new} new pieces of feedback since you last looked.")
     if st.button("Mark feedback as read"):
         with user_errors(), ctx.store.uow() as uow:
-            attention.mark_feedback_seen(uow, ctx.actor)
+            attention.mark_feedback_seen(uow, actor=ctx.actor)
             st.rerun()
 st.dataframe(
     frame.drop(columns=["referral_id"]), hide_index=True, width="stretch",
@@ -37,7 +37,7 @@ rid = st.selectbox("Open a referral", [None, *subjects], format_func=lambda i: "
                    key="mine_open")
 if rid is not None:
     with ctx.store.read() as s, user_errors():
-        detail = referrals.referral_for_sender(s, ctx.actor, rid)
+        detail = referrals.referral_for_sender(s, actor=ctx.actor, referral_id=rid)
     with st.container(border=True):
         st.markdown(f"### {escape_md(detail['subject'])}")
         st.caption(f"{escape_md(detail['grading'])} · {escape_md(detail['status'])}")
@@ -54,5 +54,5 @@ if rid is not None:
                 text = st.text_area("Reply or add information")
                 if st.form_submit_button("Add"):
                     with user_errors(), ctx.store.uow() as uow:
-                        referrals.add_message(uow, ctx.actor, rid, text)
+                        referrals.add_message(uow, actor=ctx.actor, referral_id=rid, text=text)
                         st.rerun()

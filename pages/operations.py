@@ -27,8 +27,8 @@ may_plan = allowed(ctx.actor, "visit.plan")
 if msg := st.session_state.pop("op_done", None):
     st.success(escape_md(msg))
 with ctx.store.read() as s:
-    ops = operations.list_operations(s, ctx.actor)
-    coordinators = operations.coordinator_choices(s, ctx.actor) if may_plan else {}
+    ops = operations.list_operations(s, actor=ctx.actor)
+    coordinators = operations.coordinator_choices(s, actor=ctx.actor) if may_plan else {}
 
 if may_plan:
     with st.expander("New operation", expanded=ops.empty):
@@ -45,7 +45,7 @@ if may_plan:
             if st.form_submit_button("Create operation", type="primary"):
                 with user_errors(), ctx.store.uow() as uow:
                     new_id = operations.create_operation(
-                        uow, ctx.actor, operations.OperationInput(name, starts, ends, coordinator, notes))
+                        uow, actor=ctx.actor, data=operations.OperationInput(name, starts, ends, coordinator, notes))
                     st.session_state["op_open"] = new_id
                     st.session_state["op_done"] = f"Created {' '.join(name.split())}."
                     st.rerun()
@@ -64,7 +64,7 @@ op_id = st.selectbox("Open an operation", list(labels), format_func=labels.get, 
 
 summary = None
 with ctx.store.read() as s, user_errors():
-    summary = operations.operation_summary(s, ctx.actor, op_id)
+    summary = operations.operation_summary(s, actor=ctx.actor, operation_id=op_id)
 if summary is None:
     st.stop()
 op = summary.operation
@@ -96,7 +96,7 @@ if may_plan:
     st.subheader("Add premises")
     handed = [int(b) for b in st.session_state.get(HANDOVER) or []]
     with ctx.store.read() as s:
-        pool = operations.candidates(s, ctx.actor)
+        pool = operations.candidates(s, actor=ctx.actor)
     st.caption("Businesses two or more agencies hold on the shared risk list, most agencies first. Select rows, "
                "or paste business ids. Each becomes a draft visit with the agencies that hold it; "
                "slots run 09:30, 11:00, 13:30 and 15:30 across the operation's weekdays.")
@@ -113,7 +113,7 @@ if may_plan:
     chosen = list(dict.fromkeys(chosen))
     if st.button(f"Plan {len(chosen)} visits", type="primary", disabled=not chosen or bool(bad)):
         with user_errors(), ctx.store.uow() as uow:
-            result = operations.plan_operation_visits(uow, ctx.actor, op_id, chosen)
+            result = operations.plan_operation_visits(uow, actor=ctx.actor, operation_id=op_id, business_ids=chosen)
             st.session_state.pop(HANDOVER, None)
             skipped = f" Skipped: {'; '.join(result.skipped)}." if result.skipped else ""
             st.session_state["op_done"] = f"Planned {len(result.visit_ids)} draft visits in {op['name']}.{skipped}"

@@ -17,7 +17,7 @@ marking(ctx.partnership)
 st.title("Referrals and feedback")
 since = st.date_input("Since", value=date.today() - timedelta(days=365), format="DD/MM/YYYY")
 with ctx.store.read() as s:
-    d = referrals.dashboard(s, ctx.actor, since=since)
+    d = referrals.dashboard(s, actor=ctx.actor, since=since)
 st.caption(f"Counts for {escape_md(d['scope'])}. Content is never shown here.")
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric("Referrals", int(d["sent"]))

@@ -23,7 +23,7 @@ if st.session_state.pop("_ref_sent", False):
 if draft_id := st.session_state.pop("ref_resume", None):
     # "Continue" from My referrals: load the draft into this form once.
     with ctx.store.read() as s, user_errors():
-        d = referrals.referral_for_sender(s, ctx.actor, draft_id)
+        d = referrals.referral_for_sender(s, actor=ctx.actor, referral_id=draft_id)
         st.session_state.update({
             "ref_draft_id": draft_id, "ref_subject": d["subject"], "ref_type": d["subject_type"], "ref_place": d["place"],
             "ref_body": d["body"], "ref_summary": d["summary"], "ref_indicators": d["indicator_ids"], "ref_to": d["recipient_ids"],
@@ -33,15 +33,15 @@ if st.session_state.get("ref_draft_id"):
     st.info(f"Editing draft {escape_md(st.session_state['ref_draft_id'])}.")
 
 with ctx.store.read() as s:
-    inds = referrals.indicators(s, ctx.actor)
-    agencies = {a.id: a.name for a in accounts.list_agencies(s) if a.id != ctx.actor.agency_id}
+    inds = referrals.indicators(s, actor=ctx.actor)
+    agencies = {a.id: a.name for a in accounts.list_agencies(s, actor=ctx.actor) if a.id != ctx.actor.agency_id}
 
 subject = st.text_input("Subject: business, person, vehicle or place", key="ref_subject",
                         help="As you type, matching businesses from the shared risk list are offered.")
 business_id = None
 if len(subject.strip()) >= 3:
     with ctx.store.read() as s:
-        matches = referrals.suggest_subjects(s, ctx.actor, subject)
+        matches = referrals.suggest_subjects(s, actor=ctx.actor, text=subject)
     if matches:
         options = {m["business_id"]: m["label"] for m in matches}
         business_id = st.selectbox("Is it one of these businesses on the shared list?", [None, *options],
@@ -61,7 +61,7 @@ for i in inds:
 ticked = st.multiselect("Golden indicators you saw", [i["id"] for i in inds], key="ref_indicators",
                         format_func=lambda i: next(f"{x['label']} ({x['agency']})" for x in inds if x["id"] == i))
 with ctx.store.read() as s:
-    suggested = referrals.suggest_recipients(s, ctx.actor, ticked)
+    suggested = referrals.suggest_recipients(s, actor=ctx.actor, indicator_ids=ticked)
 if "ref_to" not in st.session_state or st.session_state.get("_ref_suggested") != suggested:
     # Follow the indicators until the officer changes the list themselves.
     st.session_state["ref_to"] = sorted(set(st.session_state.get("ref_to", [])) | {a for a in suggested if a in agencies})
@@ -95,16 +95,17 @@ data = ReferralInput(
 b1, b2 = st.columns(2)
 if b1.button("Save draft"):
     with user_errors(), ctx.store.uow() as uow:
-        rid = referrals.save_draft(uow, ctx.actor, data, referral_id=st.session_state.get("ref_draft_id"))
+        rid = referrals.save_draft(uow, actor=ctx.actor, data=data, referral_id=st.session_state.get("ref_draft_id"))
         st.session_state["ref_draft_id"] = rid
         st.success(f"Draft {rid:d} saved. Only you can see it.")
 if b2.button("Send", type="primary"):
     with user_errors():
         with ctx.store.uow() as uow:
-            rid = referrals.save_draft(uow, ctx.actor, data, referral_id=st.session_state.get("ref_draft_id"))
+            rid = referrals.save_draft(uow, actor=ctx.actor, data=data,
+                                       referral_id=st.session_state.get("ref_draft_id"))
         st.session_state["ref_draft_id"] = rid
         with ctx.store.uow() as uow:
-            referrals.send(uow, ctx.actor, rid)
+            referrals.send(uow, actor=ctx.actor, referral_id=rid)
         st.session_state["_ref_sent"] = True  # the form is emptied at the start of the next run
         st.success(f"Referral {rid:d} sent to {escape_md(', '.join(agencies[a] for a in recipients))}. "
                    "You will see their feedback under My referrals.")

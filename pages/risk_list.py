@@ -20,7 +20,14 @@ def whole_list(database: str, agency_id: int, version: tuple, _actor: object) ->
 
     Shared, not copied (cache_data would unpickle the whole list on every run: ~40 ms at county scale):
     nothing on this page may change `everything` in place; filters and views make new frames."""
-    return risklist.whole_list(ctx.store, _actor)
+    with ctx.store.read() as unit:
+        return risklist.whole_list(unit, actor=_actor)
+
+
+def _export(filters: risklist.RiskFilters, fmt: str, mark: str) -> bytes:
+    """The export, made (and audited) when the download is asked for."""
+    with ctx.store.uow() as unit:
+        return risklist.export(unit, actor=ctx.actor, filters=filters, fmt=fmt, marking=mark)[0]
 
 
 # Column headings of the business detail's tables (the service's keys are not for people).
@@ -40,7 +47,8 @@ st.caption(risklist.risk.SCORE_FORMULA + " Each agency's column shows its band, 
            "shares only that it holds the business. Owner-only data helps the matching but is never shown to partners.")
 
 with user_errors():
-    list_version = risklist.version(ctx.store, ctx.actor)
+    with ctx.store.read() as unit:
+        list_version = risklist.version(unit, actor=ctx.actor)
     everything = whole_list(ctx.store.url, ctx.actor.agency_id, list_version, ctx.actor)
     districts = sorted(d for d in everything.rows["district"].dropna().unique() if d)
     sectors = sorted(s for s in everything.rows["sector"].dropna().unique() if s)
@@ -117,7 +125,9 @@ with user_errors():
                                                   "<your agency>' instead of the name.")
                     if st.form_submit_button("Send to tasking", type="primary"):
                         with user_errors():
-                            n = risklist.send_to_tasking(ctx.store, ctx.actor, picked, reason, private_ok=private_ok)
+                            with ctx.store.uow() as unit:
+                                n = risklist.send_to_tasking(unit, actor=ctx.actor, business_ids=picked, reason=reason,
+                                                             private_ok=private_ok)
                             # Run again so the list shows them as sent (and the selection starts afresh).
                             st.session_state["rl_sent"] = (f"{n} sent to the next tasking meeting and to visit planning"
                                                            + (f"; {len(picked) - n} were already waiting."
@@ -136,10 +146,10 @@ with user_errors():
             mark = ctx.partnership.classification if ctx.partnership.classification.endswith("SENSITIVE") \
                 else "OFFICIAL-SENSITIVE"
             e1, e2, _ = st.columns([1, 1, 4])
-            e1.download_button("Export CSV", data=lambda: risklist.export(ctx.store, ctx.actor, filters, fmt="csv", marking=mark)[0],
+            e1.download_button("Export CSV", data=lambda: _export(filters, "csv", mark),
                                file_name=f"shared-risk-list-{date.today():%Y-%m-%d}.csv", mime="text/csv",
                                on_click="ignore", icon=":material/download:")
-            e2.download_button("Export XLSX", data=lambda: risklist.export(ctx.store, ctx.actor, filters, fmt="xlsx", marking=mark)[0],
+            e2.download_button("Export XLSX", data=lambda: _export(filters, "xlsx", mark),
                                file_name=f"shared-risk-list-{date.today():%Y-%m-%d}.xlsx", on_click="ignore",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                icon=":material/download:")
@@ -148,7 +158,9 @@ with user_errors():
         if st.toggle("Show charts", key="rl_charts", help="Charts are drawn on request to keep the list quick."):
             c1, c2 = st.columns(2)
             c1.plotly_chart(charts.businesses_by_agency_count(everything.rows), width="stretch")
-            c2.plotly_chart(charts.stale_datasets(risklist.dataset_freshness(ctx.store, ctx.actor)), width="stretch")
+            with ctx.store.read() as unit:
+                c2.plotly_chart(charts.stale_datasets(risklist.dataset_freshness(unit, actor=ctx.actor)),
+                                width="stretch")
             st.plotly_chart(charts.overlap_heatmap(risklist.overlaps(everything)), width="stretch")
 
 opened = st.session_state.get("rl_open")
@@ -157,7 +169,8 @@ if opened:
     @st.dialog("Business on the risk list", width="large")
     def show(business_id: int) -> None:
         with user_errors():
-            d = risklist.business_detail(ctx.store, ctx.actor, business_id)
+            with ctx.store.read() as unit:
+                d = risklist.business_detail(unit, actor=ctx.actor, business_id=business_id)
             st.subheader(escape_md(d["name"] or "(no name: address-only records)"))
             st.dataframe(d["records"], hide_index=True, column_config=DETAIL_LABELS)
             if d["interest"]:

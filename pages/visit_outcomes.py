@@ -28,15 +28,16 @@ if shown and st.session_state.get(f"{shown['prefix']}_save"):
         data = {k: st.session_state.get(f"{p}_{k}") for k in shown["fields"]}
         data = {k: (int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in data.items()}
         if shown["version"]:
-            outcomes.correct_outcome(uow, ctx.actor, shown["visit_id"], data, base_version=shown["version"])
+            outcomes.correct_outcome(uow, actor=ctx.actor, visit_id=shown["visit_id"], data=data,
+                                     base_version=shown["version"])
         else:
-            outcomes.record_outcome(uow, ctx.actor, shown["visit_id"], data)
+            outcomes.record_outcome(uow, actor=ctx.actor, visit_id=shown["visit_id"], data=data)
         st.session_state.pop("oc_visit", None)
         st.session_state["oc_done"] = f"{'Correction saved' if shown['version'] else 'Outcome recorded'}: {shown['premises']}."
         st.rerun()
 with ctx.store.read() as s, user_errors():
-    awaiting = outcomes.awaiting_outcome(s, ctx.actor)
-    recorded = outcomes.recorded_outcomes(s, ctx.actor)
+    awaiting = outcomes.awaiting_outcome(s, actor=ctx.actor)
+    recorded = outcomes.recorded_outcomes(s, actor=ctx.actor)
 if awaiting.empty:
     st.success("Nothing awaiting: every visit your agency attended has its outcome.")
 else:
@@ -55,7 +56,7 @@ if visit_id is None:
 
 current = None
 with ctx.store.read() as s, user_errors():
-    current = outcomes.outcome_of(s, ctx.actor, visit_id)
+    current = outcomes.outcome_of(s, actor=ctx.actor, visit_id=visit_id)
 if current is None:
     st.stop()
 values = current["values"]

@@ -30,19 +30,19 @@ business_id, visit_id = _param("business"), _param("visit")
 existing = None
 info: dict = {"premises": "", "kind": "other", "issues": [], "agencies": {}, "business_id": None}
 with user_errors(), ctx.store.read() as s:
-    names = visits.agency_names(s)
+    names = visits.agency_names(s, actor=ctx.actor)
     if visit_id is not None:
-        existing = visits.visit_detail(s, ctx.actor, visit_id)
+        existing = visits.visit_detail(s, actor=ctx.actor, visit_id=visit_id)
         business_id = existing["business_id"]
     if business_id is not None and existing is None:
-        info = visits.interest(s, ctx.actor, business_id)
+        info = visits.interest(s, actor=ctx.actor, business_id=business_id)
     elif business_id is not None:
         try:  # a visit is on the shared calendar even when its business is known only to one agency
-            info = visits.interest(s, ctx.actor, business_id)
+            info = visits.interest(s, actor=ctx.actor, business_id=business_id)
         except NotFound:
             info["business_id"] = business_id
     if visit_id is not None:
-        info["issues"] = info["issues"] + visits.visit_referral_issues(s, ctx.actor, visit_id)
+        info["issues"] = info["issues"] + visits.visit_referral_issues(s, actor=ctx.actor, visit_id=visit_id)
 if visit_id is not None and existing is None or business_id is not None and info["business_id"] is None:
     st.stop()  # the error above says why
 
@@ -76,7 +76,7 @@ else:
                              help="Or open the planner from a business on the risk list, or from a tasked referral.")
 
 with ctx.store.read() as s:
-    markers = visits.markers_for(s, ctx.actor, business_id=business_id, premises_text=premises)
+    markers = visits.markers_for(s, actor=ctx.actor, business_id=business_id, premises_text=premises)
 for m in markers:
     st.error(f"**Officer safety: {escape_md(m['category'].upper())}** · {escape_md(m['subject'])}: "
              f"{escape_md(m['details'])} ({escape_md(m['agency'])})", icon="🚨")
@@ -87,7 +87,7 @@ if info["agencies"]:
 # --- what we expect to find and the recommendation -------------------------------------------
 suggested = {i["issue"]: i["why"] for i in info["issues"]}
 with ctx.store.read() as s:
-    vocabulary = issue_types(s)
+    vocabulary = issue_types(s, actor=ctx.actor)
 c1, c2 = st.columns([3, 1])
 issues = c1.multiselect("What do you expect to find?", sorted(set(vocabulary) | set(suggested) | set(saved_issues)),
                         default=saved_issues or list(suggested)[:6], key=f"{key}_issues")
@@ -98,7 +98,7 @@ if suggested:
         st.dataframe(pd.DataFrame([{"Issue": k, "Because": v} for k, v in suggested.items()]), hide_index=True, width="stretch")
 
 with user_errors(), ctx.store.read() as s:
-    rec = visits.recommend_team(s, ctx.actor, issues, kind)
+    rec = visits.recommend_team(s, actor=ctx.actor, issues=issues, kind=kind)
 with st.container(border=True):
     st.markdown("#### Recommendation")
     if rec.team:
@@ -152,21 +152,22 @@ elif lead == rec.lead_id and set(team_ids) == set(rec.team):
     entry_default = rec.entry_route
 elif lead is not None:
     with ctx.store.read() as s:
-        entry_default, lead_warning = visits.entry_route_for(s, ctx.actor, lead, kind, team_ids)
+        entry_default, lead_warning = visits.entry_route_for(s, actor=ctx.actor, lead_id=lead, kind=kind,
+                                                             team_ids=team_ids)
 else:
     entry_default = ""
 if lead_warning:
     st.warning(escape_md(lead_warning))
 if lead is not None:
     with ctx.store.read() as s:
-        notice = visits.notice_warning_for(s, ctx.actor, lead, kind, starts_at)
+        notice = visits.notice_warning_for(s, actor=ctx.actor, lead_id=lead, kind=kind, starts_at=starts_at)
     if notice:
         st.warning(escape_md(notice))
 entry = st.text_area("Entry route (how the team gets in lawfully)", entry_default,
                      key=f"{key}_entry_{lead}_{'-'.join(map(str, sorted(team_ids)))}")
 briefing = st.text_area("Briefing notes", plan0.briefing if plan0 else "", key=f"{key}_briefing")
 with ctx.store.read() as s:
-    people = visits.officers_for(s, ctx.actor, team_ids)
+    people = visits.officers_for(s, actor=ctx.actor, agency_ids=team_ids)
 labels = {p["id"]: p["label"] for p in people}
 named = st.multiselect("Named officers", list(labels), default=[i for i in (plan0.officer_ids if plan0 else []) if i in labels],
                        format_func=lambda i: labels[i], key=f"{key}_named")
@@ -183,7 +184,7 @@ override_reason = st.text_input("Why you changed the recommendation (recorded wi
 clashes = []
 if ends_at > starts_at and premises:
     with ctx.store.read() as s:
-        clashes = visits.clashes(s, ctx.actor, plan, visit_id=visit_id)
+        clashes = visits.clashes(s, actor=ctx.actor, plan=plan, visit_id=visit_id)
 clash_reason = ""
 if clashes:
     st.warning(f"**{len(clashes)} possible {'clash' if len(clashes) == 1 else 'clashes'}** with other visits "
@@ -200,7 +201,8 @@ if clashes:
                               format_func=lambda i: f"Visit {i}: {about.get(i, '')}")
         if st.button("Join the other visit", key=f"{key}_join_btn"):
             with user_errors(), ctx.store.uow() as uow:
-                tid = visits.merge_into(uow, ctx.actor, target, plan.team, officer_ids=named, from_visit_id=visit_id)
+                tid = visits.merge_into(uow, actor=ctx.actor, target_id=target, team=plan.team, officer_ids=named,
+                                        from_visit_id=visit_id)
                 st.success(f"Your agencies were added to visit {tid:d}; they now need to confirm there.")
                 st.page_link("pages/visits.py", label=f"Open visit {tid:d}", query_params={"visit": tid})
                 st.stop()
@@ -208,7 +210,7 @@ if clashes:
 
 if st.button("Save plan" if existing else "Save as draft", type="primary", key=f"{key}_save"):
     with user_errors(), ctx.store.uow() as uow:
-        vid = visits.plan_visit(uow, ctx.actor, plan, recommendation=rec if rec.team else None,
+        vid = visits.plan_visit(uow, actor=ctx.actor, plan=plan, recommendation=rec if rec.team else None,
                                 override_reason=override_reason, clash_reason=clash_reason, visit_id=visit_id,
                                 base_version=existing["version"] if existing else None)
         # Reopen the saved visit here, so a second click changes it instead of planning a duplicate.

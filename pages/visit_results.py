@@ -21,7 +21,7 @@ until = right.date_input("To", value=date.today() + timedelta(days=60), format="
 
 res = None
 with ctx.store.read() as s, user_errors():
-    res = outcomes.results(s, ctx.actor, since=since, until=until)
+    res = outcomes.results(s, actor=ctx.actor, since=since, until=until)
 if res is None:
     st.stop()
 c1, c2, c3, c4 = st.columns(4)

@@ -35,7 +35,7 @@ def _open(visit_id: int | None) -> None:
 
 def detail(visit_id: int) -> None:
     with ctx.store.read() as s:
-        d = visits.visit_detail(s, ctx.actor, visit_id)
+        d = visits.visit_detail(s, actor=ctx.actor, visit_id=visit_id)
     # Answers and status changes name the version that was on screen when the button was pressed (the run the
     # click starts has already read the visit again): if it moved on, the service says who changed what.
     seen_key = f"visit_seen_{visit_id}"
@@ -79,7 +79,8 @@ def detail(visit_id: int) -> None:
             for col, answer, label in ((b1, "confirmed", "Confirm our part"), (b2, "declined", "Decline our part")):
                 if col.button(label, key=f"{answer}_{visit_id}"):
                     with user_errors(), ctx.store.uow() as uow:
-                        visits.respond(uow, ctx.actor, visit_id, answer, note=note, base_version=seen)
+                        visits.respond(uow, actor=ctx.actor, visit_id=visit_id, answer=answer, note=note,
+                                       base_version=seen)
                         st.rerun()
 
     if d["can_plan"]:
@@ -92,7 +93,8 @@ def detail(visit_id: int) -> None:
                 reason = c2.text_input("Reason (needed to cancel, or to confirm before every agency has)", key=f"reason_{visit_id}")
                 if st.button("Change status", key=f"status_btn_{visit_id}"):
                     with user_errors(), ctx.store.uow() as uow:
-                        visits.set_status(uow, ctx.actor, visit_id, to, base_version=seen, reason=reason)
+                        visits.set_status(uow, actor=ctx.actor, visit_id=visit_id, status=to, base_version=seen,
+                                          reason=reason)
                         st.rerun()
 
     if allowed(ctx.actor, "marker.manage", agency_id=ctx.actor.agency_id):
@@ -103,7 +105,7 @@ def detail(visit_id: int) -> None:
                     why = r1.text_input(f"Retire '{escape_md(m['category'])}: {escape_md(m['subject'])}' because", key=f"retire_{m['id']}")
                     if r2.button("Retire", key=f"retire_btn_{m['id']}"):
                         with user_errors(), ctx.store.uow() as uow:
-                            visits.retire_marker(uow, ctx.actor, m["id"], reason=why)
+                            visits.retire_marker(uow, actor=ctx.actor, marker_id=m["id"], reason=why)
                             st.rerun()
             with st.form(f"marker_{visit_id}", clear_on_submit=True):
                 st.caption(f"A new warning from {escape_md(ctx.actor.agency_name)} on these premises or a person there.")
@@ -112,7 +114,8 @@ def detail(visit_id: int) -> None:
                 details = st.text_area("What officers must know")
                 if st.form_submit_button("Add warning marker"):
                     with user_errors(), ctx.store.uow() as uow:
-                        visits.add_marker(uow, ctx.actor, category=category, details=details, business_id=d["business_id"],
+                        visits.add_marker(uow, actor=ctx.actor, category=category, details=details,
+                                          business_id=d["business_id"],
                                           subject=subject or ("" if d["business_id"] else d["premises"]))
                         st.success("Warning marker added; it shows on every visit to these premises.")
     if visit_downloads is not None:
@@ -129,7 +132,7 @@ st.title("Visits")
 st.caption("The shared calendar of joint visits: check it before planning so two agencies do not turn up at the "
            "same business in the same week.")
 with ctx.store.read() as s:
-    names = visits.agency_names(s)
+    names = visits.agency_names(s, actor=ctx.actor)
 f1, f2, f3, f4 = st.columns([1, 1, 2, 2])
 view = f1.radio("View", ("Month", "Week", "List"), horizontal=False)
 anchor = f2.date_input("From", date.today())
@@ -144,7 +147,7 @@ elif view == "Week":
 else:
     start, end = anchor, anchor + timedelta(days=60)
 with ctx.store.read() as s:
-    rows = visits.calendar(s, ctx.actor, start=start, end=end, agency_id=agency, statuses=statuses)
+    rows = visits.calendar(s, actor=ctx.actor, start=start, end=end, agency_id=agency, statuses=statuses)
 st.markdown(f"**{len(rows)} visits** from {start:%d %b %Y} to {end:%d %b %Y}")
 if not rows:
     st.info("No visits match. Widen the dates or the statuses, or plan one.")
@@ -187,5 +190,5 @@ if allowed(ctx.actor, "settings.manage"):
                                  ctx.partnership.deconfliction_days)
         if st.form_submit_button("Save setting"):
             with user_errors(), ctx.store.uow() as uow:
-                update_settings(uow, ctx.actor, deconfliction_days=int(window))
+                update_settings(uow, actor=ctx.actor, deconfliction_days=int(window))
                 st.success("Saved; it applies from the next page load.")

@@ -25,7 +25,7 @@ def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, s
     """Detail, quick update (with the version check), milestones and history of one action."""
     try:
         with ctx.store.read() as s:
-            d = actions.action_detail(s, ctx.actor, action_id)
+            d = actions.action_detail(s, actor=ctx.actor, action_id=action_id)
     except HubError as exc:
         st.error(escape_md(exc))
         return
@@ -48,7 +48,8 @@ def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, s
             c1, c2 = st.columns(2)
             if c1.button("Apply my change on top", key=f"{key}_reapply_{action_id}"):
                 with user_errors(), ctx.store.uow() as uow:
-                    actions.update_action(uow, ctx.actor, action_id, base_version=version, changes=changes, note=note)
+                    actions.update_action(uow, actor=ctx.actor, action_id=action_id, base_version=version,
+                                          changes=changes, note=note)
                     st.session_state.pop(pending_key, None)
                     st.rerun()
             if c2.button("Discard my change", key=f"{key}_discard_{action_id}"):
@@ -86,7 +87,7 @@ def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, s
             done = st.checkbox(label, value=m["completed_on"] is not None, key=f"{key}_ms_{m['id']}", disabled=not d["can_edit"])
             if done != (m["completed_on"] is not None):
                 with user_errors(), ctx.store.uow() as uow:
-                    actions.set_milestone_done(uow, ctx.actor, m["id"], done=done)
+                    actions.set_milestone_done(uow, actor=ctx.actor, milestone_id=m["id"], done=done)
                     st.rerun()
     else:
         st.caption("No milestones yet.")
@@ -97,7 +98,7 @@ def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, s
             due = c2.date_input("Milestone due", value=None, format="DD/MM/YYYY")
             if st.form_submit_button("Add milestone"):
                 with user_errors(), ctx.store.uow() as uow:
-                    actions.add_milestone(uow, ctx.actor, action_id, title=title, due_on=due)
+                    actions.add_milestone(uow, actor=ctx.actor, action_id=action_id, title=title, due_on=due)
                     st.rerun()
     with st.expander(f"History ({len(d['updates'])} updates)"):
         if d["updates"]:
@@ -114,7 +115,8 @@ def _submit(ctx: Context, action_id: int, version: int, base: dict, status: str 
     changes = {k: v for k, v in {"status": status, "due_on": due_on}.items() if v is not None and v != base[k]}
     try:
         with ctx.store.uow() as uow:
-            actions.update_action(uow, ctx.actor, action_id, base_version=version, base=base, changes=changes, note=note)
+            actions.update_action(uow, actor=ctx.actor, action_id=action_id, base_version=version, base=base,
+                                  changes=changes, note=note)
         st.toast("Saved.")
         st.rerun()
     except EditConflict as exc:

@@ -42,13 +42,13 @@ def _change(ctx: Context, key: str) -> None:
         return
     # Callbacks run before app.py checks the session: a session ended elsewhere changes nothing (app.py
     # then signs it out in this run).
-    with ctx.store.read() as session:
-        who = signin.signed_in(session, ctx.actor.username)
+    with ctx.store.read() as unit:
+        who = signin.signed_in(unit.session, ctx.actor.username)
     if who is None or who.session_version != st.session_state.get(SESSION_VERSION):
         return
     try:
         with ctx.store.uow() as uow:
-            version = accounts.change_own_password(uow, ctx.actor, current=current, new=new)
+            version = accounts.change_own_password(uow, actor=ctx.actor, current=current, new=new)
     except HubError as exc:
         st.session_state[f"{key}_error"] = str(exc)
         return

@@ -29,13 +29,15 @@ def render(ctx: Context, visit_id: int) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Briefing sheet (PDF)", icon=":material/picture_as_pdf:", key=f"visit_pdf_{visit_id}",
-        data=_built(ctx, lambda s: visit_exports.briefing_pdf(visit_exports.briefing(s, ctx.actor, visit_id))),
+        data=_built(ctx,
+                    lambda s: visit_exports.briefing_pdf(visit_exports.briefing(s, actor=ctx.actor,
+                                                                                visit_id=visit_id))),
         file_name=f"visit-{visit_id}-briefing.pdf", mime="application/pdf", on_click="ignore",
         help="Printable sheet for the team: marked OFFICIAL-SENSITIVE; warning markers only if you may see them.",
     )
     right.download_button(
         "Add to calendar (.ics)", icon=":material/event:", key=f"visit_ics_{visit_id}",
-        data=_built(ctx, lambda s: visit_exports.visit_calendar(s, ctx.actor, visit_id)),
+        data=_built(ctx, lambda s: visit_exports.visit_calendar(s, actor=ctx.actor, visit_id=visit_id)),
         file_name=f"visit-{visit_id}.ics", mime="text/calendar", on_click="ignore",
     )
 
@@ -47,13 +49,13 @@ def my_calendars(ctx: Context) -> None:
     left, right = st.columns(2)
     left.download_button(
         "My visits calendar (.ics)", icon=":material/calendar_month:", key="cal_agency",
-        data=_built(ctx, lambda s: visit_exports.agency_calendar(s, ctx.actor, ctx.actor.agency_id)),
+        data=_built(ctx, lambda s: visit_exports.agency_calendar(s, actor=ctx.actor, agency_id=ctx.actor.agency_id)),
         file_name="agency-visits.ics", mime="text/calendar", on_click="ignore",
         help=f"Every proposed, confirmed, done or cancelled visit {escape_md(ctx.actor.agency_name or 'your agency')} is on. "
              "Premises, times, team and lead only.",
     )
     right.download_button(
         "Visits I am named on (.ics)", icon=":material/person_pin_circle:", key="cal_person",
-        data=_built(ctx, lambda s: visit_exports.person_calendar(s, ctx.actor, ctx.actor.id)),
+        data=_built(ctx, lambda s: visit_exports.person_calendar(s, actor=ctx.actor, user_id=ctx.actor.id)),
         file_name="my-visits.ics", mime="text/calendar", on_click="ignore",
     )

@@ -43,7 +43,7 @@ def load_actor(session: Session, username: str | None) -> Actor | None:
     return Actor(user.id, user.username, user.name, Role(user.role), user.agency_id, agency_name)
 
 
-def record_sign_in(uow: UnitOfWork, actor: Actor) -> None:
+def record_sign_in(uow: UnitOfWork, *, actor: Actor) -> None:
     user = uow.session.get(User, actor.id)
     if user is None:
         raise NotFound("That user no longer exists.")
@@ -52,7 +52,7 @@ def record_sign_in(uow: UnitOfWork, actor: Actor) -> None:
     uow.commit()
 
 
-def record_sign_out(uow: UnitOfWork, actor: Actor) -> None:
+def record_sign_out(uow: UnitOfWork, *, actor: Actor) -> None:
     """Signing out ends every session of the person (other browsers, copied cookies), not only this one."""
     end_sessions(uow.session, actor.id)
     record(uow.session, actor, action="user.sign_out", entity="user", entity_id=actor.id,
@@ -60,7 +60,7 @@ def record_sign_out(uow: UnitOfWork, actor: Actor) -> None:
     uow.commit()
 
 
-def change_own_password(uow: UnitOfWork, actor: Actor, *, current: str, new: str) -> int:
+def change_own_password(uow: UnitOfWork, *, actor: Actor, current: str, new: str) -> int:
     """Change one's own password; every other session ends. Returns the new session version, which the
     session making the change keeps (with a new cookie) so it stays signed in."""
     ensure(actor, "account.change_password", owner_id=actor.id)
@@ -112,15 +112,16 @@ def _clean_agency(session: Session, data: AgencyInput, *, agency_id: int | None 
     return AgencyInput(code, name, data.kind.strip() or "council", data.contact_name.strip(), email, data.contact_phone.strip())
 
 
-def list_agencies(session: Session, *, include_inactive: bool = False) -> list[Agency]:
+def list_agencies(uow: UnitOfWork, *, actor: Actor, include_inactive: bool = False) -> list[Agency]:
     """Agencies by name. Every signed-in person may see the partnership's agencies."""
+    ensure(actor, "agency.view")
     q = select(Agency).order_by(Agency.name)
     if not include_inactive:
         q = q.where(Agency.active.is_(True))
-    return list(session.scalars(q))
+    return list(uow.session.scalars(q))
 
 
-def create_agency(uow: UnitOfWork, actor: Actor, data: AgencyInput) -> int:
+def create_agency(uow: UnitOfWork, *, actor: Actor, data: AgencyInput) -> int:
     ensure(actor, "agency.manage")
     clean = _clean_agency(uow.session, data)
     agency = Agency(**clean.__dict__, remit=[])
@@ -132,7 +133,7 @@ def create_agency(uow: UnitOfWork, actor: Actor, data: AgencyInput) -> int:
     return agency.id
 
 
-def update_agency(uow: UnitOfWork, actor: Actor, agency_id: int, data: AgencyInput) -> None:
+def update_agency(uow: UnitOfWork, *, actor: Actor, agency_id: int, data: AgencyInput) -> None:
     ensure(actor, "agency.manage")
     agency = uow.session.get(Agency, agency_id)
     if agency is None:
@@ -146,7 +147,7 @@ def update_agency(uow: UnitOfWork, actor: Actor, agency_id: int, data: AgencyInp
     uow.commit()
 
 
-def set_agency_active(uow: UnitOfWork, actor: Actor, agency_id: int, active: bool) -> None:
+def set_agency_active(uow: UnitOfWork, *, actor: Actor, agency_id: int, active: bool) -> None:
     ensure(actor, "agency.manage")
     agency = uow.session.get(Agency, agency_id)
     if agency is None:
@@ -195,7 +196,8 @@ def _clean_user(session: Session, data: UserInput) -> UserInput:
     return UserInput(username, name, role.value, agency.id, email)
 
 
-def list_users(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def list_users(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
+    session = uow.session
     ensure(actor, "user.manage")
     rows = session.execute(select(User, Agency.name).join(Agency, Agency.id == User.agency_id).order_by(User.username))
     return [
@@ -207,7 +209,7 @@ def list_users(session: Session, actor: Actor) -> list[dict[str, Any]]:
     ]
 
 
-def create_user(uow: UnitOfWork, actor: Actor, data: UserInput, *, password: str) -> int:
+def create_user(uow: UnitOfWork, *, actor: Actor, data: UserInput, password: str) -> int:
     ensure(actor, "user.manage")
     clean = _clean_user(uow.session, data)
     if uow.session.scalar(select(User.id).where(User.username == clean.username)) is not None:
@@ -226,7 +228,7 @@ def _active_admins(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN.value, User.active.is_(True))) or 0
 
 
-def update_user(uow: UnitOfWork, actor: Actor, user_id: int, data: UserInput) -> None:
+def update_user(uow: UnitOfWork, *, actor: Actor, user_id: int, data: UserInput) -> None:
     """Change a user's name, email, role or agency (the username never changes)."""
     ensure(actor, "user.manage")
     user = uow.session.get(User, user_id)
@@ -245,7 +247,7 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, data: UserInput) ->
     uow.commit()
 
 
-def set_user_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool) -> None:
+def set_user_active(uow: UnitOfWork, *, actor: Actor, user_id: int, active: bool) -> None:
     ensure(actor, "user.manage")
     user = uow.session.get(User, user_id)
     if user is None:
@@ -266,7 +268,7 @@ def set_user_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool) -
     uow.commit()
 
 
-def reset_password(uow: UnitOfWork, actor: Actor, user_id: int) -> str:
+def reset_password(uow: UnitOfWork, *, actor: Actor, user_id: int) -> str:
     """Set a random temporary password and return it, to be shown once to the administrator.
 
     Every session of the user ends, a wait or lockout on their username is lifted, and the temporary
@@ -288,8 +290,9 @@ def reset_password(uow: UnitOfWork, actor: Actor, user_id: int) -> str:
     return password
 
 
-def directory(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def directory(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
     """Active people and their agencies, for choosing owners and attendees (no emails or roles)."""
+    session = uow.session
     ensure(actor, "action.view")
     rows = session.execute(select(User.id, User.name, User.agency_id, Agency.code).join(Agency, Agency.id == User.agency_id)
                            .where(User.active.is_(True)).order_by(User.name))

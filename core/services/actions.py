@@ -111,14 +111,15 @@ def _supporting(session: Session, action_id: int) -> list[int]:
     return list(session.scalars(select(ActionAgency.agency_id).where(ActionAgency.action_id == action_id)))
 
 
-def create_action(uow: UnitOfWork, actor: Actor, data: ActionInput) -> int:
-    action_id = add_action(uow.session, actor, data)
+def create_action(uow: UnitOfWork, *, actor: Actor, data: ActionInput) -> int:
+    action_id = add_action(uow, actor=actor, data=data)
     uow.commit()
     return action_id
 
 
-def add_action(s: Session, actor: Actor, data: ActionInput, *, links: dict[str, int] | None = None) -> int:
+def add_action(uow: UnitOfWork, *, actor: Actor, data: ActionInput, links: dict[str, int] | None = None) -> int:
     """Create an action inside the caller's unit of work (e.g. with the meeting decision that made it)."""
+    s = uow.session
     ensure(actor, "action.create", agency_id=data.agency_id)
     values = _validate_fields(s, {k: getattr(data, k) for k in EDITABLE if k != "status"})
     for title, _due in data.milestones:
@@ -143,9 +144,9 @@ def add_action(s: Session, actor: Actor, data: ActionInput, *, links: dict[str, 
 
 def update_action(
     uow: UnitOfWork,
+    *,
     actor: Actor,
     action_id: int,
-    *,
     base_version: int,
     changes: dict[str, Any],
     base: dict[str, Any] | None = None,
@@ -217,7 +218,8 @@ def _touch(action: Action) -> None:
     action.updated_at = datetime.now(timezone.utc)  # the version column increments on flush
 
 
-def add_milestone(uow: UnitOfWork, actor: Actor, action_id: int, *, title: str, due_on: date, owner_id: int | None = None) -> int:
+def add_milestone(uow: UnitOfWork, *, actor: Actor, action_id: int, title: str, due_on: date,
+                  owner_id: int | None = None) -> int:
     s = uow.session
     action = _editable(s, actor, action_id, "add milestones to")
     title = " ".join(title.split())
@@ -236,7 +238,8 @@ def add_milestone(uow: UnitOfWork, actor: Actor, action_id: int, *, title: str, 
     return m.id
 
 
-def set_milestone_done(uow: UnitOfWork, actor: Actor, milestone_id: int, *, done: bool, today: date | None = None) -> None:
+def set_milestone_done(uow: UnitOfWork, *, actor: Actor, milestone_id: int, done: bool,
+                       today: date | None = None) -> None:
     s = uow.session
     m = s.get(Milestone, milestone_id)
     if m is None:
@@ -269,8 +272,10 @@ class ActionFilter:
     action_ids: tuple[int, ...] | None = None
 
 
-def list_actions(session: Session, actor: Actor, flt: ActionFilter = ActionFilter(), *, today: date | None = None) -> list[dict[str, Any]]:
+def list_actions(uow: UnitOfWork, *, actor: Actor, flt: ActionFilter = ActionFilter(),
+                 today: date | None = None) -> list[dict[str, Any]]:
     """Actions with owner, agencies, RAG and next milestone; worst RAG first, then due date."""
+    session = uow.session
     ensure(actor, "action.view")
     today = today or date.today()
     q = (select(Action, User.name, Agency.code).outerjoin(User, User.id == Action.owner_id)
@@ -313,8 +318,9 @@ def list_actions(session: Session, actor: Actor, flt: ActionFilter = ActionFilte
     return out
 
 
-def action_detail(session: Session, actor: Actor, action_id: int, *, today: date | None = None) -> dict[str, Any]:
+def action_detail(uow: UnitOfWork, *, actor: Actor, action_id: int, today: date | None = None) -> dict[str, Any]:
     """One action with its milestones and progress updates, and whether the actor may edit it."""
+    session = uow.session
     ensure(actor, "action.view")
     action = session.get(Action, action_id)
     if action is None:
@@ -352,18 +358,20 @@ def _links(session: Session, actor: Actor, action_id: int) -> list[str]:
     return out
 
 
-def my_work(session: Session, actor: Actor, *, today: date | None = None) -> list[dict[str, Any]]:
+def my_work(uow: UnitOfWork, *, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
     """Open actions I own or hold an open milestone on, the soonest milestone or due date first."""
+    session = uow.session
     ensure(actor, "action.view")
     owned = set(session.scalars(select(Action.id).where(Action.owner_id == actor.id, Action.status.in_(("not started", "in progress")))))
     via_milestone = set(session.scalars(select(Milestone.action_id).where(Milestone.owner_id == actor.id, Milestone.completed_on.is_(None))))
-    rows = list_actions(session, actor, ActionFilter(action_ids=tuple(owned | via_milestone)), today=today)
+    rows = list_actions(uow, actor=actor, flt=ActionFilter(action_ids=tuple(owned | via_milestone)), today=today)
     rows.sort(key=lambda r: (r["Next milestone"] or r["Due"], r["Due"]))
     return [{k: r[k] for k in ("id", "RAG", "Action", "Next milestone", "Due", "Status", "Owner", "Agency", "Milestones done")} for r in rows]
 
 
-def milestones_for(session: Session, actor: Actor, action_ids: list[int]) -> list[dict[str, Any]]:
+def milestones_for(uow: UnitOfWork, *, actor: Actor, action_ids: list[int]) -> list[dict[str, Any]]:
     """Milestones of the given actions, for timelines."""
+    session = uow.session
     ensure(actor, "action.view")
     out: list[dict[str, Any]] = []
     for chunk in (action_ids[i:i + 900] for i in range(0, len(action_ids), 900)):

@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import Session
 
 from core.domain import Role
 from core.permissions import Actor, allowed, ensure
@@ -49,8 +48,9 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, timezone.utc)
 
 
-def my_actions(session: Session, actor: Actor, today: date) -> Section:
+def my_actions(uow: UnitOfWork, *, actor: Actor, today: date) -> Section:
     """Open actions the actor owns, worst RAG first."""
+    session = uow.session
     ensure(actor, "action.view")
     section = Section("actions", "My actions", "You own no open actions.")
     actions = list(session.scalars(select(Action).where(Action.owner_id == actor.id, Action.status.in_(OPEN))))
@@ -69,8 +69,9 @@ def my_actions(session: Session, actor: Actor, today: date) -> Section:
     return section
 
 
-def my_milestones(session: Session, actor: Actor, today: date) -> Section:
+def my_milestones(uow: UnitOfWork, *, actor: Actor, today: date) -> Section:
     """Open milestones the actor owns that are overdue or due within the horizon."""
+    session = uow.session
     ensure(actor, "action.view")
     section = Section("milestones", f"My milestones due in the next {HORIZON_DAYS} days", "No milestones of yours are due soon.")
     q = (
@@ -92,8 +93,9 @@ def my_milestones(session: Session, actor: Actor, today: date) -> Section:
     return section
 
 
-def upcoming_visits(session: Session, actor: Actor, now: datetime) -> Section:
+def upcoming_visits(uow: UnitOfWork, *, actor: Actor, now: datetime) -> Section:
     """Visits in the next fortnight that the actor's agency is part of, and whether it has answered."""
+    session = uow.session
     ensure(actor, "visit.view")
     section = Section("visits", f"Visits for {actor.agency_name} in the next {HORIZON_DAYS} days",
                       "Your agency has no visits planned in the next fortnight.")
@@ -116,8 +118,9 @@ def upcoming_visits(session: Session, actor: Actor, now: datetime) -> Section:
     return section
 
 
-def new_feedback(session: Session, actor: Actor) -> Section:
+def new_feedback(uow: UnitOfWork, *, actor: Actor) -> Section:
     """Feedback on the actor's own referrals that arrived since they last looked."""
+    session = uow.session
     ensure(actor, "referral.view_own", owner_id=actor.id)
     seen = session.scalar(select(User.feedback_seen_at).where(User.id == actor.id))
     section = Section("feedback", "New feedback on your referrals", "No new feedback since you last looked.")
@@ -139,8 +142,9 @@ def new_feedback(session: Session, actor: Actor) -> Section:
     return section
 
 
-def inbox_due(session: Session, actor: Actor, today: date) -> Section:
+def inbox_due(uow: UnitOfWork, *, actor: Actor, today: date) -> Section:
     """Referrals to the actor's agency still owed acknowledgement or feedback, most overdue first."""
+    session = uow.session
     ensure(actor, "referral.view_inbox", agency_id=actor.agency_id)
     section = Section("inbox", f"Referrals owed feedback by {actor.agency_name}", "Your agency owes no feedback.")
     has_feedback = exists().where(Feedback.recipient_id == ReferralRecipient.id)
@@ -164,8 +168,9 @@ def inbox_due(session: Session, actor: Actor, today: date) -> Section:
     return section
 
 
-def partnership_overview(session: Session, actor: Actor, today: date) -> Section:
+def partnership_overview(uow: UnitOfWork, *, actor: Actor, today: date) -> Section:
     """Counts a chair or administrator watches: overdue actions, feedback owed, the next meetings."""
+    session = uow.session
     ensure(actor, "referral.view_counts")
     section = Section("overview", "Across the partnership", "Nothing is scheduled.")
     overdue_ms = exists().where(Milestone.action_id == Action.id, Milestone.completed_on.is_(None), Milestone.due_on < today)
@@ -195,8 +200,9 @@ def partnership_overview(session: Session, actor: Actor, today: date) -> Section
     return section
 
 
-def agency_data(session: Session, actor: Actor, now: datetime) -> Section:
+def agency_data(uow: UnitOfWork, *, actor: Actor, now: datetime) -> Section:
     """An analyst's datasets: how old each import is, and the match pairs waiting for the agency."""
+    session = uow.session
     ensure(actor, "dataset.manage", agency_id=actor.agency_id)
     section = Section("data", "My agency's data on the shared risk list", "Your agency has no datasets yet: import one.")
     own = list(session.scalars(select(Dataset).where(Dataset.agency_id == actor.agency_id).order_by(Dataset.name)))
@@ -211,26 +217,27 @@ def agency_data(session: Session, actor: Actor, now: datetime) -> Section:
     return section
 
 
-def attention(session: Session, actor: Actor, *, today: date | None = None, now: datetime | None = None) -> list[Section]:
+def attention(uow: UnitOfWork, *, actor: Actor, today: date | None = None,
+              now: datetime | None = None) -> list[Section]:
     """The sections of the home page for this actor, in the order they are shown."""
     ensure(actor, "attention.view", owner_id=actor.id)
     now = now or datetime.now(timezone.utc)
     today = today or now.date()
     sections: list[Section] = []
     if allowed(actor, "referral.view_counts") and actor.role in (Role.CHAIR, Role.ADMIN):
-        sections.append(partnership_overview(session, actor, today))
-    sections += [my_actions(session, actor, today), my_milestones(session, actor, today)]
+        sections.append(partnership_overview(uow, actor=actor, today=today))
+    sections += [my_actions(uow, actor=actor, today=today), my_milestones(uow, actor=actor, today=today)]
     if allowed(actor, "referral.view_inbox", agency_id=actor.agency_id):
-        sections.append(inbox_due(session, actor, today))
+        sections.append(inbox_due(uow, actor=actor, today=today))
     if allowed(actor, "dataset.manage", agency_id=actor.agency_id):
-        sections.append(agency_data(session, actor, now))
+        sections.append(agency_data(uow, actor=actor, now=now))
     if allowed(actor, "referral.view_own", owner_id=actor.id):
-        sections.append(new_feedback(session, actor))
-    sections.append(upcoming_visits(session, actor, now))
+        sections.append(new_feedback(uow, actor=actor))
+    sections.append(upcoming_visits(uow, actor=actor, now=now))
     return sections
 
 
-def mark_feedback_seen(uow: UnitOfWork, actor: Actor) -> None:
+def mark_feedback_seen(uow: UnitOfWork, *, actor: Actor) -> None:
     """Record that the actor has read the feedback on their referrals up to now."""
     ensure(actor, "referral.view_own", owner_id=actor.id)
     user = uow.session.get(User, actor.id)

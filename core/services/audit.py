@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.permissions import Actor, ensure
 from core.store.chain import ChainReport, add_at_commit, verify
+from core.store.uow import UnitOfWork
 from core.store.models import Agency, AuditEvent, User
 from core.visibility import redact_audit
 
@@ -119,9 +120,10 @@ class AuditFilter:
     text: str = ""
 
 
-def list_events(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()) -> list[dict[str, Any]]:
+def list_events(uow: UnitOfWork, *, actor: Actor, flt: AuditFilter = AuditFilter()) -> list[dict[str, Any]]:
     """Newest first, at most MAX_ROWS, filtered; for admins and chairs, as they may read them
     (`core.visibility.redact_audit`: warning markers and withheld visits' premises are not shown)."""
+    session = uow.session
     ensure(actor, "audit.view")
     q = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(MAX_ROWS)
     if flt.since:
@@ -157,8 +159,9 @@ def list_events(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()
     return rows
 
 
-def filter_choices(session: Session, actor: Actor) -> dict[str, list[str]]:
+def filter_choices(uow: UnitOfWork, *, actor: Actor) -> dict[str, list[str]]:
     """Distinct users, entities and actions seen in the log, for the filter widgets."""
+    session = uow.session
     ensure(actor, "audit.view")
     return {
         "username": list(session.scalars(select(AuditEvent.actor_username).distinct().order_by(AuditEvent.actor_username))),
@@ -167,7 +170,8 @@ def filter_choices(session: Session, actor: Actor) -> dict[str, list[str]]:
     }
 
 
-def verify_chain(session: Session, actor: Actor) -> ChainReport:
+def verify_chain(uow: UnitOfWork, *, actor: Actor) -> ChainReport:
     """Check every audit row against its hash and its predecessor's; for admins and chairs."""
+    session = uow.session
     ensure(actor, "audit.view")
     return verify(session.connection())

@@ -33,8 +33,9 @@ def _agencies(session: Session) -> list[Agency]:
                                 .options(selectinload(Agency.powers), selectinload(Agency.indicators))))
 
 
-def agencies(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def agencies(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
     """Every active agency with its remit, powers, indicators and contact, and whether the actor may edit it."""
+    session = uow.session
     _require_signed_in(actor)
     return [_view(a, actor) for a in _agencies(session)]
 
@@ -50,10 +51,11 @@ def _view(a: Agency, actor: Actor) -> dict[str, Any]:
     }
 
 
-def issue_types(session: Session) -> list[str]:
+def issue_types(uow: UnitOfWork, *, actor: Actor) -> list[str]:
     """The issue vocabulary: the standard list plus anything an agency added to its remit."""
+    ensure(actor, "agency.view")
     found = set(vocab.ISSUES)
-    for remit in session.scalars(select(Agency.remit).where(Agency.active.is_(True))):
+    for remit in uow.session.scalars(select(Agency.remit).where(Agency.active.is_(True))):
         found |= set(remit or [])
     return sorted(found, key=str.lower)
 
@@ -77,7 +79,7 @@ def _editable(uow: UnitOfWork, actor: Actor, agency_id: int) -> Agency:
     return agency
 
 
-def set_remit(uow: UnitOfWork, actor: Actor, agency_id: int, remit: list[str]) -> None:
+def set_remit(uow: UnitOfWork, *, actor: Actor, agency_id: int, remit: list[str]) -> None:
     """Replace the issue types the agency deals with."""
     agency = _editable(uow, actor, agency_id)
     clean = list(dict.fromkeys(" ".join(str(i).split()) for i in remit if str(i).strip()))
@@ -120,7 +122,7 @@ def _clean_power(row: dict[str, Any], n: int) -> dict[str, Any]:
             "statute": statute[:300], "notes": str(row.get("notes") or "").strip()}
 
 
-def set_powers(uow: UnitOfWork, actor: Actor, agency_id: int, rows: list[dict[str, Any]]) -> None:
+def set_powers(uow: UnitOfWork, *, actor: Actor, agency_id: int, rows: list[dict[str, Any]]) -> None:
     """Replace the agency's powers with `rows` (each checked; the whole set lands or none of it)."""
     agency = _editable(uow, actor, agency_id)
     clean = [_clean_power(r, n) for n, r in enumerate(rows, start=1)
@@ -134,7 +136,7 @@ def set_powers(uow: UnitOfWork, actor: Actor, agency_id: int, rows: list[dict[st
     uow.commit()
 
 
-def set_indicators(uow: UnitOfWork, actor: Actor, agency_id: int, rows: list[dict[str, Any]]) -> None:
+def set_indicators(uow: UnitOfWork, *, actor: Actor, agency_id: int, rows: list[dict[str, Any]]) -> None:
     """Add, change or retire golden indicators; one used on a referral is retired, never deleted."""
     agency = _editable(uow, actor, agency_id)
     existing = {i.code: i for i in agency.indicators}
@@ -164,7 +166,7 @@ def set_indicators(uow: UnitOfWork, actor: Actor, agency_id: int, rows: list[dic
     uow.commit()
 
 
-def set_contact(uow: UnitOfWork, actor: Actor, agency_id: int, *, contact_name: str, contact_email: str,
+def set_contact(uow: UnitOfWork, *, actor: Actor, agency_id: int, contact_name: str, contact_email: str,
                 contact_phone: str) -> None:
     """The agency's contact point for partners."""
     agency = _editable(uow, actor, agency_id)

@@ -34,7 +34,6 @@ from core.importing.validate import Checked, CleanRow, check
 from core.permissions import Actor, ensure
 from core.services import linking
 from core.services.audit import jsonable, record
-from core.store import Store
 from core.store.models import Agency, AgencyRecord, Dataset, DatasetImport, DatasetImportChange, User
 from core.store.uow import UnitOfWork
 from core.visibility import DEFAULT_SHARING, SHARING_EXPLAINED, known_datasets
@@ -68,8 +67,9 @@ def _current_counts(session: Session, ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def datasets(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def datasets(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
     """My agency's datasets with their mapping, scale, sharing limit, size and freshness."""
+    session = uow.session
     ensure(actor, "dataset.manage", agency_id=actor.agency_id)
     now = datetime.now(timezone.utc)
     found = session.scalars(select(Dataset).where(Dataset.agency_id == actor.agency_id).order_by(Dataset.name)).all()
@@ -79,8 +79,9 @@ def datasets(session: Session, actor: Actor) -> list[dict[str, Any]]:
              **_freshness(d, now)} for d in found]
 
 
-def freshness(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def freshness(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
     """Every dataset's age for whoever sees the risk list; other agencies' owner-only datasets are not listed."""
+    session = uow.session
     ensure(actor, "risklist.view")
     now = datetime.now(timezone.utc)
     rows = session.execute(select(Dataset, Agency.name).join(Agency, Agency.id == Dataset.agency_id)
@@ -103,7 +104,7 @@ def _check_days(days: int) -> int:
     return int(days)
 
 
-def create_dataset(uow: UnitOfWork, actor: Actor, *, name: str, description: str = "", sharing: str = DEFAULT_SHARING,
+def create_dataset(uow: UnitOfWork, *, actor: Actor, name: str, description: str = "", sharing: str = DEFAULT_SHARING,
                    stale_after_days: int = 90) -> int:
     """A new, empty dataset of the actor's agency."""
     ensure(actor, "dataset.manage", agency_id=actor.agency_id)
@@ -119,6 +120,7 @@ def create_dataset(uow: UnitOfWork, actor: Actor, *, name: str, description: str
     s.flush()
     record(s, actor, action="dataset.create", entity="dataset", entity_id=ds.id,
            after={"name": name, "sharing": ds.sharing, "stale_after_days": ds.stale_after_days}, summary=f"created dataset {name}")
+    uow.commit()
     return ds.id
 
 
@@ -131,15 +133,20 @@ def _set(uow: UnitOfWork, actor: Actor, dataset_id: int, attr: str, value: Any, 
     return ds
 
 
-def set_sharing(uow: UnitOfWork, actor: Actor, dataset_id: int, sharing: str) -> None:
-    _set(uow, actor, dataset_id, "sharing", _check_sharing(sharing), f"sharing set to {sharing}")
+def set_limits(uow: UnitOfWork, *, actor: Actor, dataset_id: int, sharing: str | None = None,
+               stale_after_days: int | None = None) -> None:
+    """Save what partners may see of the dataset and after how many days without an import it is stale (one save;
+    each change audited)."""
+    ds = _dataset(uow.session, actor, dataset_id)
+    if sharing is not None and sharing != ds.sharing:
+        _set(uow, actor, dataset_id, "sharing", _check_sharing(sharing), f"sharing set to {sharing}")
+    if stale_after_days is not None and int(stale_after_days) != ds.stale_after_days:
+        _set(uow, actor, dataset_id, "stale_after_days", _check_days(stale_after_days),
+             f"stale after {int(stale_after_days)} days")
+    uow.commit()
 
 
-def set_stale_after_days(uow: UnitOfWork, actor: Actor, dataset_id: int, days: int) -> None:
-    _set(uow, actor, dataset_id, "stale_after_days", _check_days(days), f"stale after {int(days)} days")
-
-
-def set_risk_scale(uow: UnitOfWork, actor: Actor, dataset_id: int, scale: dict[str, Any]) -> int:
+def set_risk_scale(uow: UnitOfWork, *, actor: Actor, dataset_id: int, scale: dict[str, Any]) -> int:
     """Save the scale and re-band the dataset's current records; returns how many records changed band."""
     clean = check_scale(scale)
     ds = _set(uow, actor, dataset_id, "risk_scale", clean, "risk scale changed")
@@ -149,11 +156,13 @@ def set_risk_scale(uow: UnitOfWork, actor: Actor, dataset_id: int, scale: dict[s
         if band != rec.risk_band:
             rec.risk_band = band
             changed += 1
+    uow.commit()
     return changed
 
 
-def risk_values(session: Session, actor: Actor, dataset_id: int) -> dict[str, int]:
+def risk_values(uow: UnitOfWork, *, actor: Actor, dataset_id: int) -> dict[str, int]:
     """The risk values the dataset's current records hold, with how many records hold each."""
+    session = uow.session
     ds = _dataset(session, actor, dataset_id)
     rows = session.execute(select(AgencyRecord.risk_value, func.count()).where(
         AgencyRecord.dataset_id == ds.id, AgencyRecord.current.is_(True), AgencyRecord.risk_value != "")
@@ -161,9 +170,10 @@ def risk_values(session: Session, actor: Actor, dataset_id: int) -> dict[str, in
     return dict(rows.all())
 
 
-def history(session: Session, actor: Actor, dataset_id: int) -> list[dict[str, Any]]:
+def history(uow: UnitOfWork, *, actor: Actor, dataset_id: int) -> list[dict[str, Any]]:
     """The dataset's imports, newest first: when, who, file, mode, rows, added, changed, removed, whether it was
     undone (when, by whom) and whether it can be undone now (the newest import not undone, made since undo existed)."""
+    session = uow.session
     ds = _dataset(session, actor, dataset_id)
     undoer = aliased(User)
     rows = session.execute(select(DatasetImport, User.name, undoer.name)
@@ -212,9 +222,10 @@ def preview(data: bytes, filename: str, *, rows: int = 20) -> Preview:
     return Preview(table, table.frame.head(rows), suggest_mapping(table.frame))
 
 
-def check_file(session: Session, actor: Actor, dataset_id: int, data: bytes, filename: str, mapping: Columns,
-               *, table: Table | None = None) -> Checked:
+def check_file(uow: UnitOfWork, *, actor: Actor, dataset_id: int, data: bytes, filename: str, mapping: Columns,
+               table: Table | None = None) -> Checked:
     """The validation report for a file against a dataset's risk scale, without importing it (`table`: already read)."""
+    session = uow.session
     ds = _dataset(session, actor, dataset_id)
     return check((table or read_table(data, filename)).frame, mapping, ds.risk_scale)
 
@@ -309,10 +320,11 @@ def _what_changes(before: tuple[Any, ...], after: tuple[Any, ...]) -> str:
                      if b != a)
 
 
-def plan_import(session: Session, actor: Actor, dataset_id: int, table: Table, mapping: Columns) -> ImportPlan:
+def plan_import(uow: UnitOfWork, *, actor: Actor, dataset_id: int, table: Table, mapping: Columns) -> ImportPlan:
     """The validation report and, for a clean file, what importing it would do: N new, M changed, K no longer in
     this file (with a sample of each), a warning when the file is much smaller than the dataset, and who is
     importing into the dataset right now. Nothing is written."""
+    session = uow.session
     ds = _dataset(session, actor, dataset_id)
     checked = check(table.frame, mapping, ds.risk_scale)
     plan = ImportPlan(checked, ds.version, busy=_busy(session, ds, datetime.now(timezone.utc)))
@@ -368,18 +380,19 @@ BUSY_DATABASE = ("Another import is being saved right now (the partnership's rec
                  "time); try again in a minute. Nothing was changed.")
 
 
-def _claim(store: Store, actor: Actor, dataset_id: int, what: str) -> str:
-    """Claim the dataset for one import or undo (committed at once, so others are told who is importing)."""
+def _claim(uow: UnitOfWork, actor: Actor, dataset_id: int, what: str) -> str:
+    """Claim the dataset for one import or undo (committed at once, apart from the import's own unit of work, so
+    others are told who is importing)."""
     token = uuid.uuid4().hex
     now = datetime.now(timezone.utc)
     claimed = False
     try:
-        with store.uow() as uow:
-            s = uow.session
+        with uow.another() as claim:
+            s = claim.session
             ds = _dataset(s, actor, dataset_id)
             if (busy := _busy(s, ds, now)) is not None:
                 raise Conflict(busy)
-            if store.dialect == "postgresql":  # never queue behind a running import's row lock: say who it is
+            if s.get_bind().dialect.name == "postgresql":  # never queue behind a running import's row lock: say who it is
                 s.execute(text("SET LOCAL lock_timeout = '3s'"))
             result = s.execute(update(Dataset).where(
                 Dataset.id == dataset_id,
@@ -387,27 +400,27 @@ def _claim(store: Store, actor: Actor, dataset_id: int, what: str) -> str:
                 .values(import_claim=token, importing_by_id=actor.id, importing_file=what[:260], importing_since=now)
                 .execution_options(synchronize_session=False))
             claimed = result.rowcount == 1
-            uow.commit()
+            claim.commit()
     except OperationalError as exc:
         if not _lock_wait(exc):
             raise
     if not claimed:
-        with store.read() as s:
-            ds = s.get(Dataset, dataset_id)
-            busy = _busy(s, ds, now) if ds is not None else None
+        with uow.another() as peek:
+            ds = peek.session.get(Dataset, dataset_id)
+            busy = _busy(peek.session, ds, now) if ds is not None else None
         raise Conflict(busy or "Another import of this dataset is being saved right now; look at the preview again in "
                                "a minute. Nothing was changed.")
     return token
 
 
-def _release(store: Store, dataset_id: int, token: str) -> None:
+def _release(uow: UnitOfWork, dataset_id: int, token: str) -> None:
     """Give the claim back after a failed import (a successful one clears it in its own transaction)."""
     try:
-        with store.uow() as uow:
-            uow.session.execute(update(Dataset).where(Dataset.id == dataset_id, Dataset.import_claim == token).values(
+        with uow.another() as release:
+            release.session.execute(update(Dataset).where(Dataset.id == dataset_id, Dataset.import_claim == token).values(
                 import_claim=None, importing_by_id=None, importing_file="", importing_since=None)
                 .execution_options(synchronize_session=False))
-            uow.commit()
+            release.commit()
     except Exception:  # noqa: BLE001 - the import's own error matters more; the claim lapses in 30 minutes
         pass
 
@@ -488,8 +501,8 @@ def check_mode(mode: str) -> str:
 
 
 @collector_paused()
-def import_file(store: Store, actor: Actor, dataset_id: int, data: bytes, filename: str, mapping: Columns,
-                progress: Progress | None = None, *, mode: str, expected_version: int | None = None,
+def import_file(uow: UnitOfWork, *, actor: Actor, dataset_id: int, data: bytes, filename: str, mapping: Columns,
+                progress: Progress | None = None, mode: str, expected_version: int | None = None,
                 table: Table | None = None, match: bool = True) -> ImportResult:
     """Validate and import a file into the dataset, then re-match; all or nothing.
 
@@ -504,8 +517,8 @@ def import_file(store: Store, actor: Actor, dataset_id: int, data: bytes, filena
     started = datetime.now(timezone.utc)
     columns = clean_columns(mapping)
     check_mode(mode)
-    with store.read() as s:
-        scale = _dataset(s, actor, dataset_id).risk_scale
+    with uow.another() as peek:  # read apart from the import's own unit of work, which the claim must not precede
+        scale = _dataset(peek.session, actor, dataset_id).risk_scale
     say(0.02, "Reading the file")
     table = table or read_table(data, filename)
     say(0.1, f"Checking {len(table.frame):,} rows")
@@ -514,87 +527,87 @@ def import_file(store: Store, actor: Actor, dataset_id: int, data: bytes, filena
     if not checked.rows:
         raise ValidationError(f"{filename} has no data rows, so nothing was imported (an empty file would remove every record).")
 
-    token = _claim(store, actor, dataset_id, filename)
+    token = _claim(uow, actor, dataset_id, filename)
     committed = False
     try:
-        with store.uow() as uow:
-            s = uow.session
-            _take(s, dataset_id, token, expected_version)
-            linking.lock_matching(s)
-            ds = _dataset(s, actor, dataset_id)
-            if ds.risk_scale != scale:  # changed while the file was read: band it with the scale it has now
-                checked = check(table.frame, columns, ds.risk_scale)
-                checked.raise_if_errors()
-            say(0.25, "Saving the new snapshot")
-            imp = DatasetImport(dataset_id=ds.id, imported_at=started, imported_by_id=actor.id, filename=filename[:260],
-                                row_count=len(checked.rows), mode=mode,
-                                previous={"tracked": True, "column_mapping": ds.column_mapping or {},
-                                          "last_imported_at": jsonable(ds.last_imported_at)})
-            s.add(imp)
-            s.flush()
-            existing = {r.reference: r for r in s.scalars(select(AgencyRecord).where(AgencyRecord.dataset_id == ds.id)
-                                                          .order_by(AgencyRecord.current, AgencyRecord.id))}
-            d = _diff({ref: (r.current, _stored(r)) for ref, r in existing.items()}, checked.rows)
-            removed = d.absent if mode == "replace" else []
-            if d.new:
-                s.execute(insert(AgencyRecord), [{**r.values(), "dataset_id": ds.id, "import_id": imp.id,
-                                                  "agency_id": ds.agency_id, "current": True} for r in d.new])
-                # Every record carrying this import's id is one it added (no other record has been touched yet).
-                s.execute(insert(DatasetImportChange).from_select(
-                    ["import_id", "record_id", "kind"],
-                    select(literal(imp.id, Integer), AgencyRecord.id, literal("added", String))
-                    .where(AgencyRecord.dataset_id == ds.id, AgencyRecord.import_id == imp.id)))
-            changes = [{"import_id": imp.id, "record_id": existing[r.reference].id, "kind": kind,
-                        "before": _before(existing[r.reference])}
-                       for kind, rows in (("returned", d.returned), ("changed", d.changed)) for r in rows]
-            changes += [{"import_id": imp.id, "record_id": existing[ref].id, "kind": "removed", "before": None} for ref in removed]
-            if changes:
-                s.execute(insert(DatasetImportChange), changes)
-            for row in d.returned + d.changed:
-                rec, values = existing[row.reference], row.values()
-                for k in STORED:
-                    setattr(rec, k, values[k])
-                rec.current, rec.import_id = True, imp.id  # a returning reference is the same record: it keeps its business
-            for ref in removed:
-                existing[ref].current = False
-            added = [r.reference for r in d.new + d.returned]
-            changed = [r.reference for r in d.changed]
-            imp.added, imp.changed, imp.removed = len(added), len(changed), len(removed)
-            ds.column_mapping = columns
-            ds.last_imported_at = started
-            _clear_claim(ds)
-            s.flush()
+        s = uow.session
+        _take(s, dataset_id, token, expected_version)
+        linking.lock_matching(s)
+        ds = _dataset(s, actor, dataset_id)
+        if ds.risk_scale != scale:  # changed while the file was read: band it with the scale it has now
+            checked = check(table.frame, columns, ds.risk_scale)
+            checked.raise_if_errors()
+        say(0.25, "Saving the new snapshot")
+        imp = DatasetImport(dataset_id=ds.id, imported_at=started, imported_by_id=actor.id, filename=filename[:260],
+                            row_count=len(checked.rows), mode=mode,
+                            previous={"tracked": True, "column_mapping": ds.column_mapping or {},
+                                      "last_imported_at": jsonable(ds.last_imported_at)})
+        s.add(imp)
+        s.flush()
+        existing = {r.reference: r for r in s.scalars(select(AgencyRecord).where(AgencyRecord.dataset_id == ds.id)
+                                                      .order_by(AgencyRecord.current, AgencyRecord.id))}
+        d = _diff({ref: (r.current, _stored(r)) for ref, r in existing.items()}, checked.rows)
+        removed = d.absent if mode == "replace" else []
+        if d.new:
+            s.execute(insert(AgencyRecord), [{**r.values(), "dataset_id": ds.id, "import_id": imp.id,
+                                              "agency_id": ds.agency_id, "current": True} for r in d.new])
+            # Every record carrying this import's id is one it added (no other record has been touched yet).
+            s.execute(insert(DatasetImportChange).from_select(
+                ["import_id", "record_id", "kind"],
+                select(literal(imp.id, Integer), AgencyRecord.id, literal("added", String))
+                .where(AgencyRecord.dataset_id == ds.id, AgencyRecord.import_id == imp.id)))
+        changes = [{"import_id": imp.id, "record_id": existing[r.reference].id, "kind": kind,
+                    "before": _before(existing[r.reference])}
+                   for kind, rows in (("returned", d.returned), ("changed", d.changed)) for r in rows]
+        changes += [{"import_id": imp.id, "record_id": existing[ref].id, "kind": "removed", "before": None} for ref in removed]
+        if changes:
+            s.execute(insert(DatasetImportChange), changes)
+        for row in d.returned + d.changed:
+            rec, values = existing[row.reference], row.values()
+            for k in STORED:
+                setattr(rec, k, values[k])
+            rec.current, rec.import_id = True, imp.id  # a returning reference is the same record: it keeps its business
+        for ref in removed:
+            existing[ref].current = False
+        added = [r.reference for r in d.new + d.returned]
+        changed = [r.reference for r in d.changed]
+        imp.added, imp.changed, imp.removed = len(added), len(changed), len(removed)
+        ds.column_mapping = columns
+        ds.last_imported_at = started
+        _clear_claim(ds)
+        s.flush()
 
-            if match:
-                say(0.4, "Matching records into businesses")
-                summary = linking.relink(s, progress=lambda f, m: say(0.4 + 0.55 * max(0.0, min(1.0, f)), m))
-                matched, businesses = _records_matched(s, ds), summary.businesses
-            else:
-                matched, businesses = 0, 0
-            seconds = (datetime.now(timezone.utc) - started).total_seconds()
-            kept = len(d.absent) - len(removed)
-            imp.report = {
-                "rows": len(checked.rows), "errors": 0, "warnings": len(checked.warnings),
-                "warning_sample": [w.__dict__ for w in checked.warnings[:REF_CAP]],
-                "mapping": columns, "file": table.describe(), "mode": mode, "kept": kept,
-                "added_refs": added[:REF_CAP], "changed_refs": changed[:REF_CAP], "removed_refs": removed[:REF_CAP],
-                "records_matched": matched, "businesses": businesses, "seconds": round(seconds, 2),
-            }
-            record(s, actor, action="dataset.import", entity="dataset", entity_id=ds.id,
-                   after={"import_id": imp.id, "filename": filename, "mode": mode, "rows": len(checked.rows),
-                          "added": len(added), "changed": len(changed), "removed": len(removed), "kept": kept},
-                   summary=f"{ds.name}: imported {filename} ({MODES[mode].lower()}; {len(checked.rows):,} rows; "
-                           f"{len(added):,} added, {len(changed):,} changed, {len(removed):,} removed)")
-            say(0.97, "Saving")
-            uow.commit()
-            committed = True
+        if match:
+            say(0.4, "Matching records into businesses")
+            summary = linking.relink(s, progress=lambda f, m: say(0.4 + 0.55 * max(0.0, min(1.0, f)), m))
+            matched, businesses = _records_matched(s, ds), summary.businesses
+        else:
+            matched, businesses = 0, 0
+        seconds = (datetime.now(timezone.utc) - started).total_seconds()
+        kept = len(d.absent) - len(removed)
+        imp.report = {
+            "rows": len(checked.rows), "errors": 0, "warnings": len(checked.warnings),
+            "warning_sample": [w.__dict__ for w in checked.warnings[:REF_CAP]],
+            "mapping": columns, "file": table.describe(), "mode": mode, "kept": kept,
+            "added_refs": added[:REF_CAP], "changed_refs": changed[:REF_CAP], "removed_refs": removed[:REF_CAP],
+            "records_matched": matched, "businesses": businesses, "seconds": round(seconds, 2),
+        }
+        record(s, actor, action="dataset.import", entity="dataset", entity_id=ds.id,
+               after={"import_id": imp.id, "filename": filename, "mode": mode, "rows": len(checked.rows),
+                      "added": len(added), "changed": len(changed), "removed": len(removed), "kept": kept},
+               summary=f"{ds.name}: imported {filename} ({MODES[mode].lower()}; {len(checked.rows):,} rows; "
+                       f"{len(added):,} added, {len(changed):,} changed, {len(removed):,} removed)")
+        say(0.97, "Saving")
+        uow.commit()
+        committed = True
     except OperationalError as exc:
         if not _lock_wait(exc):
             raise
         raise Conflict(BUSY_DATABASE) from None
     finally:
         if not committed:
-            _release(store, dataset_id, token)
+            uow.session.rollback()  # first let go of the dataset's row (or SQLite's write lock), then the claim
+            _release(uow, dataset_id, token)
     say(1.0, "Done")
     return ImportResult(imp.id, len(checked.rows), len(added), len(changed), len(removed), len(checked.warnings), matched,
                         businesses, seconds, added[:REF_CAP], changed[:REF_CAP], removed[:REF_CAP], mode, kept)
@@ -636,70 +649,70 @@ def _undoable(session: Session, actor: Actor, dataset_id: int, import_id: int) -
 
 
 @collector_paused()
-def undo_import(store: Store, actor: Actor, dataset_id: int, import_id: int,
+def undo_import(uow: UnitOfWork, *, actor: Actor, dataset_id: int, import_id: int,
                 progress: Progress | None = None) -> UndoResult:
     """Put back the dataset as it was before its newest import: records it changed get their values back, records
     it made stop being current are current again, records it added (or brought back) stop being current; the
     mapping and last-import time are restored. Audited; matching runs again; one transaction."""
     say = progress or (lambda _f, _m: None)
     started = datetime.now(timezone.utc)
-    with store.read() as s:
-        _ds, imp = _undoable(s, actor, dataset_id, import_id)
+    with uow.another() as peek:
+        _ds, imp = _undoable(peek.session, actor, dataset_id, import_id)
         filename = imp.filename
-    token = _claim(store, actor, dataset_id, UNDO_PREFIX + filename)
+    token = _claim(uow, actor, dataset_id, UNDO_PREFIX + filename)
     committed = False
     try:
-        with store.uow() as uow:
-            s = uow.session
-            _take(s, dataset_id, token, None)
-            linking.lock_matching(s)
-            ds, imp = _undoable(s, actor, dataset_id, import_id)
-            say(0.1, f"Putting back the dataset as it was before {filename}")
-            changes = s.execute(select(DatasetImportChange.record_id, DatasetImportChange.kind, DatasetImportChange.before)
-                                .where(DatasetImportChange.import_id == imp.id)).all()
-            counts = {"added": 0, "returned": 0, "changed": 0, "removed": 0}
-            for _rid, kind, _b in changes:
-                counts[kind] = counts.get(kind, 0) + 1
-            for kind, current in (("added", False), ("removed", True)):
-                if counts[kind]:
-                    s.execute(update(AgencyRecord).where(AgencyRecord.id.in_(
-                        select(DatasetImportChange.record_id).where(DatasetImportChange.import_id == imp.id,
-                                                                    DatasetImportChange.kind == kind)))
-                        .values(current=current).execution_options(synchronize_session=False))
-            restore = []
-            for rid, kind, before in changes:
-                if kind in ("returned", "changed") and before:
-                    values = {k: before.get(k) for k in STORED}
-                    values["last_contact"] = date.fromisoformat(values["last_contact"]) if values["last_contact"] else None
-                    values["extra"] = values["extra"] or {}
-                    values["risk_band"] = band_for(ds.risk_scale, values["risk_value"] or "")  # banded by today's scale
-                    restore.append({"id": rid, **values, "import_id": before.get("import_id"), "current": kind == "changed"})
-            if restore:
-                linking._update_by_id(s, AgencyRecord, restore)  # noqa: SLF001 - the same bulk update matching uses
-            previous = imp.previous or {}
-            ds.column_mapping = previous.get("column_mapping") or {}
-            last = previous.get("last_imported_at")
-            ds.last_imported_at = datetime.fromisoformat(last) if last else None
-            imp.undone_at, imp.undone_by_id = started, actor.id
-            _clear_claim(ds)
-            s.flush()
-            say(0.3, "Matching records into businesses")
-            linking.relink(s, progress=lambda f, m: say(0.3 + 0.65 * max(0.0, min(1.0, f)), m))
-            restored, retired = counts["changed"] + counts["removed"], counts["added"] + counts["returned"]
-            seconds = (datetime.now(timezone.utc) - started).total_seconds()
-            record(s, actor, action="dataset.import_undo", entity="dataset", entity_id=ds.id,
-                   after={"import_id": imp.id, "filename": filename, "restored": restored, "retired": retired},
-                   summary=f"{ds.name}: undid the import of {filename} ({restored:,} records put back as they were, "
-                           f"{retired:,} no longer current)")
-            uow.commit()
-            committed = True
+        s = uow.session
+        _take(s, dataset_id, token, None)
+        linking.lock_matching(s)
+        ds, imp = _undoable(s, actor, dataset_id, import_id)
+        say(0.1, f"Putting back the dataset as it was before {filename}")
+        changes = s.execute(select(DatasetImportChange.record_id, DatasetImportChange.kind, DatasetImportChange.before)
+                            .where(DatasetImportChange.import_id == imp.id)).all()
+        counts = {"added": 0, "returned": 0, "changed": 0, "removed": 0}
+        for _rid, kind, _b in changes:
+            counts[kind] = counts.get(kind, 0) + 1
+        for kind, current in (("added", False), ("removed", True)):
+            if counts[kind]:
+                s.execute(update(AgencyRecord).where(AgencyRecord.id.in_(
+                    select(DatasetImportChange.record_id).where(DatasetImportChange.import_id == imp.id,
+                                                                DatasetImportChange.kind == kind)))
+                    .values(current=current).execution_options(synchronize_session=False))
+        restore = []
+        for rid, kind, before in changes:
+            if kind in ("returned", "changed") and before:
+                values = {k: before.get(k) for k in STORED}
+                values["last_contact"] = date.fromisoformat(values["last_contact"]) if values["last_contact"] else None
+                values["extra"] = values["extra"] or {}
+                values["risk_band"] = band_for(ds.risk_scale, values["risk_value"] or "")  # banded by today's scale
+                restore.append({"id": rid, **values, "import_id": before.get("import_id"), "current": kind == "changed"})
+        if restore:
+            linking._update_by_id(s, AgencyRecord, restore)  # noqa: SLF001 - the same bulk update matching uses
+        previous = imp.previous or {}
+        ds.column_mapping = previous.get("column_mapping") or {}
+        last = previous.get("last_imported_at")
+        ds.last_imported_at = datetime.fromisoformat(last) if last else None
+        imp.undone_at, imp.undone_by_id = started, actor.id
+        _clear_claim(ds)
+        s.flush()
+        say(0.3, "Matching records into businesses")
+        linking.relink(s, progress=lambda f, m: say(0.3 + 0.65 * max(0.0, min(1.0, f)), m))
+        restored, retired = counts["changed"] + counts["removed"], counts["added"] + counts["returned"]
+        seconds = (datetime.now(timezone.utc) - started).total_seconds()
+        record(s, actor, action="dataset.import_undo", entity="dataset", entity_id=ds.id,
+               after={"import_id": imp.id, "filename": filename, "restored": restored, "retired": retired},
+               summary=f"{ds.name}: undid the import of {filename} ({restored:,} records put back as they were, "
+                       f"{retired:,} no longer current)")
+        uow.commit()
+        committed = True
     except OperationalError as exc:
         if not _lock_wait(exc):
             raise
         raise Conflict(BUSY_DATABASE) from None
     finally:
         if not committed:
-            _release(store, dataset_id, token)
+            uow.session.rollback()  # first let go of the dataset's row (or SQLite's write lock), then the claim
+            _release(uow, dataset_id, token)
     say(1.0, "Done")
     return UndoResult(import_id, filename, restored, retired, seconds)
 

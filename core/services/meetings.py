@@ -87,7 +87,8 @@ def _ensure_open(meeting: Meeting) -> None:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def boards(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def boards(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
+    session = uow.session
     ensure(actor, "meeting.view")
     rows = session.execute(select(Board, User.name).outerjoin(User, User.id == Board.chair_id).where(Board.active.is_(True)).order_by(Board.id))
     members = Counter(session.scalars(select(BoardMember.board_id)))
@@ -95,14 +96,16 @@ def boards(session: Session, actor: Actor) -> list[dict[str, Any]]:
             for b, chair in rows]
 
 
-def meetings(session: Session, actor: Actor, board_id: int) -> list[dict[str, Any]]:
+def meetings(uow: UnitOfWork, *, actor: Actor, board_id: int) -> list[dict[str, Any]]:
+    session = uow.session
     ensure(actor, "meeting.view")
     q = select(Meeting).where(Meeting.board_id == board_id).order_by(Meeting.scheduled_at.desc())
     return [{"id": m.id, "when": m.scheduled_at, "where": m.location, "status": m.status} for m in session.scalars(q)]
 
 
-def next_meeting_id(session: Session, actor: Actor, board_id: int, now: datetime | None = None) -> int | None:
+def next_meeting_id(uow: UnitOfWork, *, actor: Actor, board_id: int, now: datetime | None = None) -> int | None:
     """The live meeting if there is one, else the next planned one."""
+    session = uow.session
     ensure(actor, "meeting.view")
     live = session.scalar(select(Meeting.id).where(Meeting.board_id == board_id, Meeting.status == "live"))
     if live:
@@ -135,8 +138,9 @@ class MeetingView:
         return len(self.present) >= self.quorum
 
 
-def view(session: Session, actor: Actor, meeting_id: int) -> MeetingView:
+def view(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> MeetingView:
     """Everything a meeting screen shows; cheap enough to re-read every few seconds."""
+    session = uow.session
     ensure(actor, "meeting.view")
     m = _meeting(session, meeting_id)
     board = session.get(Board, m.board_id)
@@ -163,7 +167,7 @@ def view(session: Session, actor: Actor, meeting_id: int) -> MeetingView:
 # --- boards and scheduling --------------------------------------------------------------------
 
 
-def schedule(uow: UnitOfWork, actor: Actor, board_id: int, *, when: datetime, location: str = "") -> int:
+def schedule(uow: UnitOfWork, *, actor: Actor, board_id: int, when: datetime, location: str = "") -> int:
     """Add a meeting to a board's calendar."""
     ensure(actor, "meeting.run")
     s = uow.session
@@ -183,7 +187,7 @@ def schedule(uow: UnitOfWork, actor: Actor, board_id: int, *, when: datetime, lo
     return m.id
 
 
-def set_members(uow: UnitOfWork, actor: Actor, board_id: int, user_ids: set[int]) -> None:
+def set_members(uow: UnitOfWork, *, actor: Actor, board_id: int, user_ids: set[int]) -> None:
     """Who sits on the board (one lead per agency, typically); the chair is always a member."""
     ensure(actor, "meeting.run")
     s = uow.session
@@ -324,7 +328,7 @@ def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
     return items
 
 
-def build_agenda(uow: UnitOfWork, actor: Actor, meeting_id: int, *, today: date | None = None) -> int:
+def build_agenda(uow: UnitOfWork, *, actor: Actor, meeting_id: int, today: date | None = None) -> int:
     """(Re)build the automatic part of the agenda; items added by hand and items already discussed stay."""
     ensure(actor, "meeting.run")
     s = uow.session
@@ -359,7 +363,7 @@ def build_agenda(uow: UnitOfWork, actor: Actor, meeting_id: int, *, today: date 
     return pos
 
 
-def add_item(uow: UnitOfWork, actor: Actor, meeting_id: int, *, title: str, notes: str = "") -> int:
+def add_item(uow: UnitOfWork, *, actor: Actor, meeting_id: int, title: str, notes: str = "") -> int:
     s = uow.session
     m = _meeting(s, meeting_id)
     _ensure_contributor(s, actor, m)
@@ -380,7 +384,7 @@ def add_item(uow: UnitOfWork, actor: Actor, meeting_id: int, *, title: str, note
 # --- running the meeting ----------------------------------------------------------------------
 
 
-def set_attendance(uow: UnitOfWork, actor: Actor, meeting_id: int, present: set[int]) -> None:
+def set_attendance(uow: UnitOfWork, *, actor: Actor, meeting_id: int, present: set[int]) -> None:
     ensure(actor, "meeting.run")
     s = uow.session
     m = _meeting(s, meeting_id)
@@ -396,7 +400,7 @@ def set_attendance(uow: UnitOfWork, actor: Actor, meeting_id: int, present: set[
     uow.commit()
 
 
-def start(uow: UnitOfWork, actor: Actor, meeting_id: int) -> None:
+def start(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> None:
     ensure(actor, "meeting.run")
     s = uow.session
     m = _meeting(s, meeting_id)
@@ -411,7 +415,7 @@ def start(uow: UnitOfWork, actor: Actor, meeting_id: int) -> None:
     uow.commit()
 
 
-def go_to(uow: UnitOfWork, actor: Actor, meeting_id: int, position: int) -> None:
+def go_to(uow: UnitOfWork, *, actor: Actor, meeting_id: int, position: int) -> None:
     """Move the shared screen to agenda item `position`."""
     ensure(actor, "meeting.run")
     s = uow.session
@@ -444,7 +448,7 @@ def _open_item(s: Session, actor: Actor, item_id: int, *, chair_only: bool = Fal
     return item, m
 
 
-def record_item(uow: UnitOfWork, actor: Actor, item_id: int, *, notes: str | None = None, decision: str | None = None,
+def record_item(uow: UnitOfWork, *, actor: Actor, item_id: int, notes: str | None = None, decision: str | None = None,
                 status: str | None = None, expected: dict[str, str] | None = None) -> None:
     """Record notes, a decision or the item's status (discussed / pending) against an agenda item.
 
@@ -473,13 +477,13 @@ def record_item(uow: UnitOfWork, actor: Actor, item_id: int, *, notes: str | Non
     uow.commit()
 
 
-def add_item_action(uow: UnitOfWork, actor: Actor, item_id: int, data: ActionInput) -> int:
+def add_item_action(uow: UnitOfWork, *, actor: Actor, item_id: int, data: ActionInput) -> int:
     """A new action agreed on this item: created, linked and minuted in one transaction."""
     s = uow.session
     item, m = _open_item(s, actor, item_id)
     links = {k: v for k, v in {"business_id": item.business_id, "referral_id": item.referral_id, "visit_id": item.visit_id}.items() if v}
     data = ActionInput(**{**data.__dict__, "board_id": data.board_id or m.board_id})
-    action_id = add_action(s, actor, data, links=links or None)
+    action_id = add_action(uow, actor=actor, data=data, links=links or None)
     note = f"New action: {data.title} (due {data.due_on:%d %b %Y})"
     item.decision = f"{item.decision}\n{note}".strip()
     item.status = "discussed"
@@ -494,7 +498,7 @@ def add_item_action(uow: UnitOfWork, actor: Actor, item_id: int, data: ActionInp
     return action_id
 
 
-def record_tier(uow: UnitOfWork, actor: Actor, item_id: int, *, tier: int, owner_id: int | None = None,
+def record_tier(uow: UnitOfWork, *, actor: Actor, item_id: int, tier: int, owner_id: int | None = None,
                 agency_id: int | None = None, due_on: date | None = None, decision: str = "") -> int | None:
     """The meeting's response tier for a tasking item; tiers 1-3 call for work and create the owned action."""
     s = uow.session
@@ -506,7 +510,7 @@ def record_tier(uow: UnitOfWork, actor: Actor, item_id: int, *, tier: int, owner
         if owner_id is None or agency_id is None or due_on is None:
             raise ValidationError(f"Tier {tier} ({TIERS[tier].lower()}) needs work: name the owner, the owning agency and a due date.")
         links = {k: v for k, v in {"business_id": item.business_id, "referral_id": item.referral_id}.items() if v}
-        action_id = add_action(s, actor, ActionInput(
+        action_id = add_action(uow, actor=actor, data=ActionInput(
             title=f"Tier {tier}: {item.title.removeprefix('Tasking: ')}"[:200], agency_id=agency_id, due_on=due_on,
             strand="Pursue", owner_id=owner_id, tier=tier, source=ActionSource.TASKING.value, board_id=m.board_id,
             description=decision), links=links or None)
@@ -525,7 +529,7 @@ def record_tier(uow: UnitOfWork, actor: Actor, item_id: int, *, tier: int, owner
     return action_id
 
 
-def close(uow: UnitOfWork, actor: Actor, meeting_id: int) -> int:
+def close(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> int:
     """Close and freeze the meeting; items not discussed are carried to the next one. Returns how many."""
     ensure(actor, "meeting.run")
     s = uow.session
@@ -542,9 +546,10 @@ def close(uow: UnitOfWork, actor: Actor, meeting_id: int) -> int:
     return carried
 
 
-def minutes(session: Session, actor: Actor, meeting_id: int) -> Minutes:
+def minutes(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> Minutes:
     """The minutes of a meeting (a draft until it is closed)."""
-    v = view(session, actor, meeting_id)
+    session = uow.session
+    v = view(uow, actor=actor, meeting_id=meeting_id)
     p = settings(session)
     m = _meeting(session, meeting_id)
     new_actions: dict[int, list[MinutesAction]] = defaultdict(list)

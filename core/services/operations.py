@@ -112,7 +112,7 @@ def _validate(s: Session, data: OperationInput) -> OperationInput:
     return OperationInput(name, data.starts_on, data.ends_on, data.coordinator_id, data.notes.strip())
 
 
-def create_operation(uow: UnitOfWork, actor: Actor, data: OperationInput) -> int:
+def create_operation(uow: UnitOfWork, *, actor: Actor, data: OperationInput) -> int:
     """A new week of action (visit planners)."""
     ensure(actor, "visit.plan")
     s = uow.session
@@ -127,16 +127,18 @@ def create_operation(uow: UnitOfWork, actor: Actor, data: OperationInput) -> int
     return op.id
 
 
-def coordinator_choices(s: Session, actor: Actor) -> dict[int, str]:
+def coordinator_choices(uow: UnitOfWork, *, actor: Actor) -> dict[int, str]:
     """People who may coordinate an operation: {user id: "Name (Agency)"}."""
+    s = uow.session
     ensure(actor, "visit.plan")
     rows = s.execute(select(User.id, User.name, Agency.name).join(Agency, Agency.id == User.agency_id)
                      .where(User.active.is_(True), User.role.in_(COORDINATOR_ROLES)).order_by(User.name))
     return {uid: f"{name} ({agency})" for uid, name, agency in rows}
 
 
-def list_operations(s: Session, actor: Actor) -> pd.DataFrame:
+def list_operations(uow: UnitOfWork, *, actor: Actor) -> pd.DataFrame:
     """Every operation, newest first, with its visit count."""
+    s = uow.session
     ensure(actor, "visit.view")
     counts = (select(Visit.operation_id, func.count(Visit.id).label("n"))
               .where(Visit.operation_id.is_not(None)).group_by(Visit.operation_id).subquery())
@@ -161,9 +163,10 @@ def _operation(s: Session, operation_id: int) -> Operation:
 # --- which premises, which team ----------------------------------------------------------------
 
 
-def candidates(s: Session, actor: Actor, *, min_agencies: int = 2, limit: int = 500) -> pd.DataFrame:
+def candidates(uow: UnitOfWork, *, actor: Actor, min_agencies: int = 2, limit: int = 500) -> pd.DataFrame:
     """Active businesses held by at least `min_agencies` agencies the planner may know of, most agencies first (the
     simple picker); only businesses the planner may read, named as the planner sees them."""
+    s = uow.session
     ensure(actor, "visit.plan")
     held = known_holdings(actor).subquery()
     rows = s.execute(
@@ -193,11 +196,12 @@ def _held_by(s: Session, viewer: Viewer, business_ids: Sequence[int]) -> dict[in
     return out
 
 
-def default_team(s: Session, actor: Actor, business_ids: Sequence[int]) -> dict[int, Team]:
+def default_team(uow: UnitOfWork, *, actor: Actor, business_ids: Sequence[int]) -> dict[int, Team]:
     """The team for each business: every agency that holds it; the lead is the one with the most direct entry.
 
     This is the one place the bulk planner chooses a team; a recommender can replace it.
     """
+    s = uow.session
     held = known_holdings(actor).where(AgencyRecord.business_id.in_(business_ids)).subquery()
     by_business: dict[int, list[int]] = defaultdict(list)
     for bid, aid in s.execute(select(held.c.business_id, held.c.agency_id)):
@@ -257,7 +261,7 @@ def slot_times(days: Sequence[date], slots: Sequence[time], n: int, *, start: in
     return out
 
 
-def plan_operation_visits(uow: UnitOfWork, actor: Actor, operation_id: int, business_ids: Iterable[int], *,
+def plan_operation_visits(uow: UnitOfWork, *, actor: Actor, operation_id: int, business_ids: Iterable[int],
                           approach: str = Approach.ENFORCEMENT.value,
                           slots: Sequence[time] = DEFAULT_SLOTS) -> PlanResult:
     """Draft visits for many premises at once, spread over the operation's days, each with its default team."""
@@ -292,7 +296,7 @@ def plan_operation_visits(uow: UnitOfWork, actor: Actor, operation_id: int, busi
         Visit.starts_at >= datetime.combine(today, time.min, timezone.utc))) or 0
     skipped = [f"{found[b].label}: already in {op.name}" for b in wanted if b in set(existing)]
     todo = [b for b in wanted if b not in set(existing)]
-    teams = default_team(s, actor, todo)
+    teams = default_team(uow, actor=actor, business_ids=todo)
     no_team = [b for b in todo if not teams[b].agency_ids]
     skipped += [f"{found[b].label}: no agency you can see holds it" for b in no_team]
     todo = [b for b in todo if b not in no_team]
@@ -355,8 +359,9 @@ def estimate_follow_up(s: Session, planned: dict[int, int]) -> pd.DataFrame:
                         columns=["Agency", "Visits", "Notices to follow up", "Interviews", "Prosecution files", "Based on"])
 
 
-def operation_summary(s: Session, actor: Actor, operation_id: int) -> OperationSummary:
+def operation_summary(uow: UnitOfWork, *, actor: Actor, operation_id: int) -> OperationSummary:
     """Visits by status, agencies and officers, and the follow-up the operation is likely to leave."""
+    s = uow.session
     ensure(actor, "visit.view")
     op = _operation(s, operation_id)
     visits = s.scalars(select(Visit).where(Visit.operation_id == op.id).order_by(Visit.starts_at, Visit.id)).all()

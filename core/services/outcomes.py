@@ -75,7 +75,7 @@ def _saved_already(s: Session, part: VisitAgency, base_version: int) -> Conflict
                     "if something is missing.")
 
 
-def record_outcome(uow: UnitOfWork, actor: Actor, visit_id: int, data: Mapping[str, Any], *,
+def record_outcome(uow: UnitOfWork, *, actor: Actor, visit_id: int, data: Mapping[str, Any],
                    agency_id: int | None = None) -> None:
     """The agency's first outcome of the visit (version 1); the visit becomes done with the first outcome.
 
@@ -99,7 +99,7 @@ def record_outcome(uow: UnitOfWork, actor: Actor, visit_id: int, data: Mapping[s
     _commit(uow)
 
 
-def correct_outcome(uow: UnitOfWork, actor: Actor, visit_id: int, data: Mapping[str, Any], *, base_version: int,
+def correct_outcome(uow: UnitOfWork, *, actor: Actor, visit_id: int, data: Mapping[str, Any], base_version: int,
                     agency_id: int | None = None) -> None:
     """Replace the agency's recorded outcome (same agency only); before and after are audited.
 
@@ -162,18 +162,21 @@ def _visit_rows(s: Session, actor: Actor, parts: list[tuple[Visit, VisitAgency]]
     return pd.DataFrame(rows, columns=cols)
 
 
-def awaiting_outcome(s: Session, actor: Actor) -> pd.DataFrame:
+def awaiting_outcome(uow: UnitOfWork, *, actor: Actor) -> pd.DataFrame:
     """My agency's visits that have happened and still need its outcome, newest first."""
+    s = uow.session
     return _visit_rows(s, actor, _my_parts(s, actor, recorded=False), recorded=False)
 
 
-def recorded_outcomes(s: Session, actor: Actor) -> pd.DataFrame:
+def recorded_outcomes(uow: UnitOfWork, *, actor: Actor) -> pd.DataFrame:
     """My agency's recorded outcomes, newest visit first (to correct one)."""
+    s = uow.session
     return _visit_rows(s, actor, _my_parts(s, actor, recorded=True), recorded=True)
 
 
-def outcome_of(s: Session, actor: Actor, visit_id: int) -> dict[str, Any]:
+def outcome_of(uow: UnitOfWork, *, actor: Actor, visit_id: int) -> dict[str, Any]:
     """The form's starting values for my agency's outcome of a visit, and whether it is a correction."""
+    s = uow.session
     visit, part = _part(s, actor, visit_id, None)
     return {"visit_id": visit.id, "premises": visit_premises(s, actor, [visit])[visit.id], "starts_at": visit.starts_at,
             "correction": part.outcome_recorded_at is not None, "version": part.outcome_version,
@@ -220,8 +223,9 @@ class VisitResults:
         return self.multi_agency_findings / self.done if self.done else 0.0
 
 
-def results(s: Session, actor: Actor, *, since: date | None = None, until: date | None = None) -> VisitResults:
+def results(uow: UnitOfWork, *, actor: Actor, since: date | None = None, until: date | None = None) -> VisitResults:
     """The partnership's visit results between two dates (inclusive; either may be open)."""
+    s = uow.session
     ensure(actor, "visit.view")
     where = []
     if since is not None:

@@ -58,7 +58,7 @@ def settings(session: Session) -> Partnership:
     )
 
 
-def update_settings(uow: UnitOfWork, actor: Actor, **values: object) -> None:
+def update_settings(uow: UnitOfWork, *, actor: Actor, **values: object) -> None:
     """Change partnership settings (administrators); each value is checked and the change audited."""
     ensure(actor, "settings.manage")
     unknown = set(values) - set(DEFAULTS) - {"demo"}

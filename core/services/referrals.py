@@ -89,16 +89,18 @@ class ReferralInput:
 # --- submitting -------------------------------------------------------------------------------
 
 
-def indicators(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def indicators(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
     """The golden indicators officers can tick, with the agency each one is for."""
+    session = uow.session
     ensure(actor, "referral.submit", owner_id=actor.id)
     rows = session.execute(select(Indicator, Agency.name).join(Agency, Agency.id == Indicator.agency_id)
                            .where(Indicator.active.is_(True), Agency.active.is_(True)).order_by(Agency.name, Indicator.label))
     return [{"id": i.id, "label": i.label, "agency_id": i.agency_id, "agency": name, "issue": i.issue} for i, name in rows]
 
 
-def suggest_recipients(session: Session, actor: Actor, indicator_ids: list[int]) -> list[int]:
+def suggest_recipients(uow: UnitOfWork, *, actor: Actor, indicator_ids: list[int]) -> list[int]:
     """The agencies the ticked indicators are watched for (never the sender's own), most ticked first."""
+    session = uow.session
     ensure(actor, "referral.submit", owner_id=actor.id)
     if not indicator_ids:
         return []
@@ -107,12 +109,13 @@ def suggest_recipients(session: Session, actor: Actor, indicator_ids: list[int])
     return [agency for agency, _ in counts.most_common()]
 
 
-def suggest_subjects(session: Session, actor: Actor, text: str, *, limit: int = 8) -> list[dict[str, Any]]:
+def suggest_subjects(uow: UnitOfWork, *, actor: Actor, text: str, limit: int = 8) -> list[dict[str, Any]]:
     """Businesses on the shared risk list that look like what the officer is typing.
 
     Only businesses a partner may know the details of are offered: those held in a fully shared
     dataset, or held by the officer's own agency (interest-only and owner-only data never name one).
     """
+    session = uow.session
     ensure(actor, "referral.submit", owner_id=actor.id)
     if len(text.strip()) < 3:
         return []
@@ -153,7 +156,7 @@ def _clean(session: Session, actor: Actor, data: ReferralInput) -> ReferralInput
                             "summary": data.summary.strip(), "body": data.body.strip(), "place": data.place.strip()})
 
 
-def save_draft(uow: UnitOfWork, actor: Actor, data: ReferralInput, *, referral_id: int | None = None) -> int:
+def save_draft(uow: UnitOfWork, *, actor: Actor, data: ReferralInput, referral_id: int | None = None) -> int:
     """Create or update a draft; drafts need not be complete and are seen only by their author."""
     ensure(actor, "referral.submit", owner_id=actor.id)
     s = uow.session
@@ -188,7 +191,7 @@ def _own_draft(s: Session, actor: Actor, referral_id: int) -> Referral:
     return ref
 
 
-def send(uow: UnitOfWork, actor: Actor, referral_id: int, *, now: datetime | None = None) -> None:
+def send(uow: UnitOfWork, *, actor: Actor, referral_id: int, now: datetime | None = None) -> None:
     """Send a draft: it needs a complete grading, recipients, and a summary where the text may not pass."""
     ensure(actor, "referral.submit", owner_id=actor.id)
     s = uow.session
@@ -243,8 +246,9 @@ def _recipient_view(session: Session, actor: Actor, ref: Referral) -> dict[str, 
             "grading": grading.label(ref.scheme, ref.source_grade, ref.intel_grade, ref.handling_code)}
 
 
-def my_referrals(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def my_referrals(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
     """Every referral the actor sent, one row per recipient, with feedback and whether it is new."""
+    session = uow.session
     ensure(actor, "referral.view_own", owner_id=actor.id)
     seen = session.scalar(select(User.feedback_seen_at).where(User.id == actor.id))
     refs = list(session.scalars(select(Referral).where(Referral.sender_id == actor.id).order_by(Referral.created_at.desc())))
@@ -270,7 +274,8 @@ def my_referrals(session: Session, actor: Actor) -> list[dict[str, Any]]:
     return rows
 
 
-def referral_for_sender(session: Session, actor: Actor, referral_id: int) -> dict[str, Any]:
+def referral_for_sender(uow: UnitOfWork, *, actor: Actor, referral_id: int) -> dict[str, Any]:
+    session = uow.session
     ensure(actor, "referral.view_own", owner_id=actor.id)
     ref = session.get(Referral, referral_id)
     if ref is None or ref.sender_id != actor.id:
@@ -289,8 +294,9 @@ def _messages(session: Session, referral_id: int) -> list[dict[str, Any]]:
     return [{"at": m.created_at, "by": f"{name} ({agency})", "text": m.body} for m, name, agency in rows]
 
 
-def inbox(session: Session, actor: Actor, *, today: date | None = None, open_only: bool = True) -> list[dict[str, Any]]:
+def inbox(uow: UnitOfWork, *, actor: Actor, today: date | None = None, open_only: bool = True) -> list[dict[str, Any]]:
     """The actor's agency's received referrals, oldest deadline first, with what it may see of each."""
+    session = uow.session
     ensure(actor, "referral.view_inbox", agency_id=actor.agency_id)
     today = today or date.today()
     has_fb = exists().where(Feedback.recipient_id == ReferralRecipient.id)
@@ -329,7 +335,8 @@ def _own_recipient(s: Session, actor: Actor, recipient_id: int, action: str = "r
     return rec, ref
 
 
-def referral_for_recipient(session: Session, actor: Actor, recipient_id: int) -> dict[str, Any]:
+def referral_for_recipient(uow: UnitOfWork, *, actor: Actor, recipient_id: int) -> dict[str, Any]:
+    session = uow.session
     rec, ref = _own_recipient(session, actor, recipient_id, "referral.view_inbox")
     out = _recipient_view(session, actor, ref)
     out["recipient"] = {"id": rec.id, "status": rec.status, "assigned_to_id": rec.assigned_to_id, "decision": rec.decision,
@@ -354,7 +361,7 @@ def _set_status(rec: ReferralRecipient, status: RecipientStatus) -> None:
         rec.status = status.value
 
 
-def acknowledge(uow: UnitOfWork, actor: Actor, recipient_id: int) -> None:
+def acknowledge(uow: UnitOfWork, *, actor: Actor, recipient_id: int) -> None:
     s = uow.session
     rec, ref = _own_recipient(s, actor, recipient_id, lock=True)
     if rec.acknowledged_at is None:
@@ -365,7 +372,7 @@ def acknowledge(uow: UnitOfWork, actor: Actor, recipient_id: int) -> None:
     uow.commit()
 
 
-def assign(uow: UnitOfWork, actor: Actor, recipient_id: int, user_id: int) -> None:
+def assign(uow: UnitOfWork, *, actor: Actor, recipient_id: int, user_id: int) -> None:
     s = uow.session
     rec, ref = _own_recipient(s, actor, recipient_id, lock=True)
     user = s.get(User, user_id)
@@ -380,7 +387,7 @@ def assign(uow: UnitOfWork, actor: Actor, recipient_id: int, user_id: int) -> No
     uow.commit()
 
 
-def link_business(uow: UnitOfWork, actor: Actor, recipient_id: int, business_id: int) -> None:
+def link_business(uow: UnitOfWork, *, actor: Actor, recipient_id: int, business_id: int) -> None:
     s = uow.session
     rec, ref = _own_recipient(s, actor, recipient_id)
     business_id = ensure_business(s, actor, business_id)  # one the analyst's agency may read, or NotFound
@@ -391,7 +398,7 @@ def link_business(uow: UnitOfWork, actor: Actor, recipient_id: int, business_id:
     uow.commit()
 
 
-def decide(uow: UnitOfWork, actor: Actor, recipient_id: int, *, decision: str, reason: str = "",
+def decide(uow: UnitOfWork, *, actor: Actor, recipient_id: int, decision: str, reason: str = "",
            action: ActionInput | None = None, visit_on: datetime | None = None) -> dict[str, int | None]:
     """Record the agency's decision; tasking a visit or raising an action creates it, linked.
 
@@ -410,7 +417,9 @@ def decide(uow: UnitOfWork, actor: Actor, recipient_id: int, *, decision: str, r
     if decision == "raise an action":
         if action is None:
             raise ValidationError("Action: give the action's title, owner and due date.")
-        created["action_id"] = rec.action_id = add_action(s, actor, action, links={"referral_id": ref.id, **({"business_id": ref.business_id} if ref.business_id else {})})
+        created["action_id"] = rec.action_id = add_action(uow, actor=actor, data=action,
+                                                          links={"referral_id": ref.id,
+                                                                 **({"business_id": ref.business_id} if ref.business_id else {})})
     if decision == "task a visit":
         if visit_on is None or visit_on.tzinfo is None:
             raise ValidationError("Visit: choose the date and time of the visit.")
@@ -459,7 +468,8 @@ def _feedback_given(s: Session, recipient_id: int) -> ValidationError:
         f"(useful {fb.usefulness}/5, {fb.outcome}). Nothing of yours was saved; add a message to the referral to say more.")
 
 
-def give_feedback(uow: UnitOfWork, actor: Actor, recipient_id: int, *, usefulness: int, outcome: str, comments: str = "",
+def give_feedback(uow: UnitOfWork, *, actor: Actor, recipient_id: int, usefulness: int, outcome: str,
+                  comments: str = "",
                   improve: str = "") -> int:
     """The feedback owed to the sender: was it useful, what happened, what would help next time.
 
@@ -492,7 +502,7 @@ def give_feedback(uow: UnitOfWork, actor: Actor, recipient_id: int, *, usefulnes
     return fb.id
 
 
-def add_message(uow: UnitOfWork, actor: Actor, referral_id: int, text: str) -> None:
+def add_message(uow: UnitOfWork, *, actor: Actor, referral_id: int, text: str) -> None:
     """A reply or more information: from the sender, or from an analyst of a receiving agency."""
     s = uow.session
     ref = s.get(Referral, referral_id)
@@ -512,11 +522,12 @@ def add_message(uow: UnitOfWork, actor: Actor, referral_id: int, text: str) -> N
 # --- dashboard (counts and outcomes only: no content) -----------------------------------------
 
 
-def dashboard(session: Session, actor: Actor, *, since: date | None = None, today: date | None = None) -> dict[str, Any]:
+def dashboard(uow: UnitOfWork, *, actor: Actor, since: date | None = None, today: date | None = None) -> dict[str, Any]:
     """Referral flows and feedback for the partnership (chair, administrator) or one agency (analyst).
 
     Counted in SQL: at county scale a year holds tens of thousands of referral-recipient pairs.
     """
+    session = uow.session
     ensure(actor, "referral.view_counts")
     scope_agency = None if allowed(actor, "referral.view_counts", agency_id=-1) else actor.agency_id
     today = today or date.today()

@@ -18,7 +18,7 @@ from core.errors import Forbidden, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import record
 from core.services.linking import LinkSummary, last_run, relink
-from core.store import Store
+from core.store.uow import UnitOfWork
 from core.store.models import Agency, AgencyRecord, Dataset, MatchDecision, MatchReview
 from core.visibility import ensure_business, readable_datasets
 
@@ -61,22 +61,22 @@ def _record(session: Session, dataset_id: int, reference: str, code: str) -> dic
             **{f: getattr(rec, f) for f in FIELDS}}
 
 
-def queue(store: Store, actor: Actor, *, limit: int = 50) -> tuple[list[ReviewPair], int]:
+def queue(uow: UnitOfWork, *, actor: Actor, limit: int = 50) -> tuple[list[ReviewPair], int]:
     """The pairs waiting for this analyst's agency, most likely match first, and how many there are."""
     ensure(actor, "match.review")
-    with store.read() as s:
-        readable = _readable(s, actor)
-        own = [d for d, (a, _c) in readable.items() if a == actor.agency_id]
-        if not own:
-            return [], 0
-        pending = s.scalars(
-            select(MatchReview).where(or_(MatchReview.a_dataset_id.in_(own), MatchReview.b_dataset_id.in_(own)))
-            .order_by(MatchReview.score.desc(), MatchReview.id)
-        ).all()
-        mine = [p for p in pending if _may_review(actor, readable, p.a_dataset_id, p.b_dataset_id)]
-        out = [ReviewPair(p.id, p.score, p.fields, _record(s, p.a_dataset_id, p.a_reference, readable[p.a_dataset_id][1]),
-                          _record(s, p.b_dataset_id, p.b_reference, readable[p.b_dataset_id][1]))
-               for p in mine[:limit]]
+    s = uow.session
+    readable = _readable(s, actor)
+    own = [d for d, (a, _c) in readable.items() if a == actor.agency_id]
+    if not own:
+        return [], 0
+    pending = s.scalars(
+        select(MatchReview).where(or_(MatchReview.a_dataset_id.in_(own), MatchReview.b_dataset_id.in_(own)))
+        .order_by(MatchReview.score.desc(), MatchReview.id)
+    ).all()
+    mine = [p for p in pending if _may_review(actor, readable, p.a_dataset_id, p.b_dataset_id)]
+    out = [ReviewPair(p.id, p.score, p.fields, _record(s, p.a_dataset_id, p.a_reference, readable[p.a_dataset_id][1]),
+                      _record(s, p.b_dataset_id, p.b_reference, readable[p.b_dataset_id][1]))
+           for p in mine[:limit]]
     return out, len(mine)
 
 
@@ -92,44 +92,43 @@ def _decide(session: Session, actor: Actor, a: tuple[int, str], b: tuple[int, st
            summary=f"{why}: {a[1]} / {b[1]} → {decision}")
 
 
-def decide(store: Store, actor: Actor, review_id: int, decision: str) -> None:
+def decide(uow: UnitOfWork, *, actor: Actor, review_id: int, decision: str) -> None:
     """Record a decision on a queued pair; it leaves the queue and binds every later matching run."""
     if decision not in DECISIONS:
         raise ValidationError(f"Decision: choose one of {', '.join(DECISIONS)}.")
-    with store.uow() as uow:
-        s = uow.session
-        pair = s.get(MatchReview, review_id)
-        if pair is None:
-            raise NotFound("That pair has already been decided (perhaps by a colleague); the queue has moved on.")
-        readable = _readable(s, actor)
-        if not _may_review(actor, readable, pair.a_dataset_id, pair.b_dataset_id):
-            raise Forbidden("You may decide only pairs that include your agency's records and records it may read.")
-        _decide(s, actor, (pair.a_dataset_id, pair.a_reference), (pair.b_dataset_id, pair.b_reference), decision,
-                "Reviewed pair")
-        s.delete(pair)
-        uow.commit()
+    s = uow.session
+    pair = s.get(MatchReview, review_id)
+    if pair is None:
+        raise NotFound("That pair has already been decided (perhaps by a colleague); the queue has moved on.")
+    readable = _readable(s, actor)
+    if not _may_review(actor, readable, pair.a_dataset_id, pair.b_dataset_id):
+        raise Forbidden("You may decide only pairs that include your agency's records and records it may read.")
+    _decide(s, actor, (pair.a_dataset_id, pair.a_reference), (pair.b_dataset_id, pair.b_reference), decision,
+            "Reviewed pair")
+    s.delete(pair)
+    uow.commit()
 
 
-def pending_decisions(store: Store) -> int:
+def pending_decisions(uow: UnitOfWork, *, actor: Actor) -> int:
     """Decisions recorded since the last matching run (they take effect when it runs again)."""
-    with store.read() as s:
-        last = last_run(s)
-        q = select(func.count()).select_from(MatchDecision)
-        if last is not None:
-            q = q.where(MatchDecision.decided_at > last)
-        return int(s.scalar(q) or 0)
+    ensure(actor, "match.review")
+    s = uow.session
+    last = last_run(s)
+    q = select(func.count()).select_from(MatchDecision)
+    if last is not None:
+        q = q.where(MatchDecision.decided_at > last)
+    return int(s.scalar(q) or 0)
 
 
-def apply_decisions(store: Store, actor: Actor, progress: Any = None) -> LinkSummary:
+def apply_decisions(uow: UnitOfWork, *, actor: Actor, progress: Any = None) -> LinkSummary:
     """Run the matching again now, so recorded decisions, splits and merges show on the list."""
     ensure(actor, "match.review")
-    with store.uow() as uow:
-        summary = relink(uow.session, progress=progress)
-        record(uow.session, actor, action="match.relink", entity="risk_list",
-               after={"records": summary.records, "businesses": summary.businesses,
-                      "review_pairs": summary.review_pairs},
-               summary=f"Re-matched {summary.records} records into {summary.businesses} businesses")
-        uow.commit()
+    summary = relink(uow.session, progress=progress)
+    record(uow.session, actor, action="match.relink", entity="risk_list",
+           after={"records": summary.records, "businesses": summary.businesses,
+                  "review_pairs": summary.review_pairs},
+           summary=f"Re-matched {summary.records} records into {summary.businesses} businesses")
+    uow.commit()
     return summary
 
 
@@ -145,59 +144,57 @@ def _business_records(session: Session, actor: Actor, business_id: int) -> list[
     return [(d, r, a) for d, r, a in rows]
 
 
-def split(store: Store, actor: Actor, business_id: int, references: list[tuple[int, str]]) -> LinkSummary:
+def split(uow: UnitOfWork, *, actor: Actor, business_id: int, references: list[tuple[int, str]]) -> LinkSummary:
     """Take records out of a business: they may never again share a business with the rest."""
     ensure(actor, "match.review")
-    with store.uow() as uow:
-        s = uow.session
-        rows = _business_records(s, actor, business_id)
-        readable = _readable(s, actor)
-        ensure(actor, "match.review", agency_id=[a for _d, _r, a in rows])
-        if any(d not in readable for d, _r, _a in rows):
-            raise ValidationError("This business holds records your agency may not read; ask the owning agency's "
-                                  "analyst to split it.")
-        moving = {(int(d), r) for d, r in references}
-        keys = {(d, r) for d, r, _a in rows}
-        if not moving or not moving <= keys:
-            raise ValidationError("Choose one or more of this business's records to split off.")
-        if moving == keys:
-            raise ValidationError("Leave at least one record in the business; choose fewer records to split off.")
-        for a in sorted(moving):
-            for b in sorted(keys - moving):
-                _decide(s, actor, a, b, "no match", f"Split business {business_id}")
-        summary = relink(s)
-        uow.commit()
+    s = uow.session
+    rows = _business_records(s, actor, business_id)
+    readable = _readable(s, actor)
+    ensure(actor, "match.review", agency_id=[a for _d, _r, a in rows])
+    if any(d not in readable for d, _r, _a in rows):
+        raise ValidationError("This business holds records your agency may not read; ask the owning agency's "
+                              "analyst to split it.")
+    moving = {(int(d), r) for d, r in references}
+    keys = {(d, r) for d, r, _a in rows}
+    if not moving or not moving <= keys:
+        raise ValidationError("Choose one or more of this business's records to split off.")
+    if moving == keys:
+        raise ValidationError("Leave at least one record in the business; choose fewer records to split off.")
+    for a in sorted(moving):
+        for b in sorted(keys - moving):
+            _decide(s, actor, a, b, "no match", f"Split business {business_id}")
+    summary = relink(s)
+    uow.commit()
     return summary
 
 
-def merge(store: Store, actor: Actor, business_id: int, other_id: int) -> LinkSummary:
+def merge(uow: UnitOfWork, *, actor: Actor, business_id: int, other_id: int) -> LinkSummary:
     """Join two businesses: one record of each is decided a match, so they stay together."""
     ensure(actor, "match.review")
     if business_id == other_id:
         raise ValidationError("Choose two different businesses to merge.")
-    with store.uow() as uow:
-        s = uow.session
-        first, second = _business_records(s, actor, business_id), _business_records(s, actor, other_id)
-        readable = _readable(s, actor)
-        ensure(actor, "match.review", agency_id=[a for _d, _r, a in first + second])
-        if any(d not in readable for d, _r, _a in first + second):
-            raise ValidationError("One of these businesses holds records your agency may not read; ask the owning "
-                                  "agency's analyst to merge them.")
-        _decide(s, actor, first[0][:2], second[0][:2], "match", f"Merged businesses {business_id} and {other_id}")
-        summary = relink(s)
-        uow.commit()
+    s = uow.session
+    first, second = _business_records(s, actor, business_id), _business_records(s, actor, other_id)
+    readable = _readable(s, actor)
+    ensure(actor, "match.review", agency_id=[a for _d, _r, a in first + second])
+    if any(d not in readable for d, _r, _a in first + second):
+        raise ValidationError("One of these businesses holds records your agency may not read; ask the owning "
+                              "agency's analyst to merge them.")
+    _decide(s, actor, first[0][:2], second[0][:2], "match", f"Merged businesses {business_id} and {other_id}")
+    summary = relink(s)
+    uow.commit()
     return summary
 
 
-def references_for(store: Store, actor: Actor, business_id: int, text: str) -> list[tuple[int, str]]:
+def references_for(uow: UnitOfWork, *, actor: Actor, business_id: int, text: str) -> list[tuple[int, str]]:
     """The business's records named in `text` (comma separated references), for a split."""
     ensure(actor, "match.review")
     wanted = [t.strip() for t in text.split(",") if t.strip()]
     if not wanted:
         raise ValidationError("References: list the records to split off, separated by commas.")
-    with store.read() as s:
-        rows = _business_records(s, actor, business_id)
-        codes = dict(s.execute(select(Dataset.id, Agency.code).join(Agency, Agency.id == Dataset.agency_id)).all())
+    s = uow.session
+    rows = _business_records(s, actor, business_id)
+    codes = dict(s.execute(select(Dataset.id, Agency.code).join(Agency, Agency.id == Dataset.agency_id)).all())
     found, unknown = [], []
     for w in wanted:
         code, ref = "", w

@@ -37,7 +37,7 @@ from core.visibility import (
 from core.permissions import Actor, ensure
 from core.services.audit import record
 from core.services.outcomes import last_visit_for
-from core.store import Store
+from core.store.uow import UnitOfWork
 from core.store.models import (
     Agency,
     AgencyRecord,
@@ -95,11 +95,11 @@ def _visible_datasets(session: Session, actor: Actor) -> pd.DataFrame:
     return out
 
 
-def dataset_freshness(store: Store, actor: Actor) -> pd.DataFrame:
+def dataset_freshness(uow: UnitOfWork, *, actor: Actor) -> pd.DataFrame:
     """Each dataset the viewer may know of, with its age and whether it is stale (for the chart)."""
     ensure(actor, "risklist.view")
-    with store.read() as s:
-        ds = _visible_datasets(s, actor)
+    s = uow.session
+    ds = _visible_datasets(s, actor)
     return ds[ds["see"] != Level.NONE].drop(columns=["see"]).reset_index(drop=True)
 
 
@@ -135,10 +135,10 @@ def _records(session: Session, actor: Actor, datasets: pd.DataFrame) -> pd.DataF
     return frame
 
 
-def risk_list(store: Store, actor: Actor, filters: RiskFilters = RiskFilters(), *,
+def risk_list(uow: UnitOfWork, *, actor: Actor, filters: RiskFilters = RiskFilters(),
               limit: int | None = MAX_ROWS_SHOWN) -> RiskList:
     """The ranked list as `actor` may see it, filtered; highest score first."""
-    return narrow(whole_list(store, actor), filters, limit=limit)
+    return narrow(whole_list(uow, actor=actor), filters, limit=limit)
 
 
 def narrow(whole: RiskList, filters: RiskFilters, *, limit: int | None = MAX_ROWS_SHOWN) -> RiskList:
@@ -153,75 +153,75 @@ def narrow(whole: RiskList, filters: RiskFilters, *, limit: int | None = MAX_ROW
                     interest_codes=whole.interest_codes)
 
 
-def version(store: Store, actor: Actor) -> tuple[Any, ...]:
+def version(uow: UnitOfWork, *, actor: Actor) -> tuple[Any, ...]:
     """Changes whenever anything the list shows may have changed (every write is audited; matching
     stamps the businesses it touches): pages cache the whole list per agency on this. Sign-ins and
     other unrelated writes leave it alone."""
     ensure(actor, "risklist.view")
-    with store.read() as s:
-        changed = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.entity.in_(LIST_ENTITIES),
-                                                                 AuditEvent.action != "risklist.export"))
-        return (changed, s.scalar(select(func.max(Business.matched_at))),
-                s.scalar(select(func.count()).select_from(AgencyRecord)))
+    s = uow.session
+    changed = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.entity.in_(LIST_ENTITIES),
+                                                             AuditEvent.action != "risklist.export"))
+    return (changed, s.scalar(select(func.max(Business.matched_at))),
+            s.scalar(select(func.count()).select_from(AgencyRecord)))
 
 
-def whole_list(store: Store, actor: Actor) -> RiskList:
+def whole_list(uow: UnitOfWork, *, actor: Actor) -> RiskList:
     """Every business the viewer may see, ranked (no filter, no cap)."""
     ensure(actor, "risklist.view")
-    with store.read() as s:
-        datasets = _visible_datasets(s, actor)
-        recs = _records(s, actor, datasets)
-        codes = dict(s.execute(select(Agency.id, Agency.code)).all())
-        if recs.empty:
-            return RiskList(pd.DataFrame(columns=COLUMNS), [], 0, datasets=datasets)
-        meta = datasets.set_index("dataset_id")
-        recs["see"] = recs["dataset_id"].map(meta["see"])
-        recs["agency"] = recs["agency_id"].map(codes)
-        recs["imported"] = recs["dataset_id"].map(meta["last_imported_at"])
-        recs["stale"] = recs["dataset_id"].map(meta["stale"])
-        detail = recs[recs["see"] == Level.FULL]
-        listed = detail["business_id"].unique()
-        recs = recs[recs["business_id"].isin(listed)]
+    s = uow.session
+    datasets = _visible_datasets(s, actor)
+    recs = _records(s, actor, datasets)
+    codes = dict(s.execute(select(Agency.id, Agency.code)).all())
+    if recs.empty:
+        return RiskList(pd.DataFrame(columns=COLUMNS), [], 0, datasets=datasets)
+    meta = datasets.set_index("dataset_id")
+    recs["see"] = recs["dataset_id"].map(meta["see"])
+    recs["agency"] = recs["agency_id"].map(codes)
+    recs["imported"] = recs["dataset_id"].map(meta["last_imported_at"])
+    recs["stale"] = recs["dataset_id"].map(meta["stale"])
+    detail = recs[recs["see"] == Level.FULL]
+    listed = detail["business_id"].unique()
+    recs = recs[recs["business_id"].isin(listed)]
 
-        # Per business and agency: the highest band that agency gives it (vectorised: 100,000 businesses).
-        recs["rank"] = recs["risk_band"].map(risk.BAND_RANK).fillna(0).astype(int)
-        recs["is_interest"] = recs["see"] == Level.INTEREST
-        per_agency = (recs.groupby(["business_id", "agency"], as_index=False, sort=True)
-                      .agg(rank=("rank", "max"), interest=("is_interest", "min")))
-        per_agency["band"] = per_agency["rank"].map(risk.RANK_BAND)
-        per_agency["shown"] = per_agency["band"].where(per_agency["band"] != "",
-                                                       per_agency["interest"].map({True: "interest", False: "held"}))
-        per_agency["points"] = per_agency["band"].map(risk.BAND_POINTS).fillna(risk.UNBANDED_POINTS).astype(int)
-        by_business = per_agency.groupby("business_id")
-        n_agencies = by_business.size()
-        scores = by_business["points"].sum() + risk.EXTRA_AGENCY_POINTS * (n_agencies - 1)
-        agencies = _joined(per_agency["business_id"], per_agency["agency"])
-        summaries = _joined(per_agency["business_id"], per_agency["agency"] + " " + per_agency["shown"])
-        wide = per_agency.pivot(index="business_id", columns="agency", values="shown").fillna("")
+    # Per business and agency: the highest band that agency gives it (vectorised: 100,000 businesses).
+    recs["rank"] = recs["risk_band"].map(risk.BAND_RANK).fillna(0).astype(int)
+    recs["is_interest"] = recs["see"] == Level.INTEREST
+    per_agency = (recs.groupby(["business_id", "agency"], as_index=False, sort=True)
+                  .agg(rank=("rank", "max"), interest=("is_interest", "min")))
+    per_agency["band"] = per_agency["rank"].map(risk.RANK_BAND)
+    per_agency["shown"] = per_agency["band"].where(per_agency["band"] != "",
+                                                   per_agency["interest"].map({True: "interest", False: "held"}))
+    per_agency["points"] = per_agency["band"].map(risk.BAND_POINTS).fillna(risk.UNBANDED_POINTS).astype(int)
+    by_business = per_agency.groupby("business_id")
+    n_agencies = by_business.size()
+    scores = by_business["points"].sum() + risk.EXTRA_AGENCY_POINTS * (n_agencies - 1)
+    agencies = _joined(per_agency["business_id"], per_agency["agency"])
+    summaries = _joined(per_agency["business_id"], per_agency["agency"] + " " + per_agency["shown"])
+    wide = per_agency.pivot(index="business_id", columns="agency", values="shown").fillna("")
 
-        # Name, address, postcode and sector from the records the viewer may read in full (one rule, per viewer).
-        described = describe(detail[DESCRIBE_COLUMNS])
-        out = pd.DataFrame(index=pd.Index(listed, name="business_id"))
-        for col in ("name", "address", "postcode", "district", "sector"):
-            out[col] = described[col].reindex(out.index).fillna("")
-        out["name"] = out["name"].where(out["name"] != "", NO_NAME)
-        out["agencies"] = agencies
-        out["n_agencies"] = n_agencies
-        out["score"] = scores
-        out["bands"] = summaries
-        last = pd.to_datetime(detail["last_contact"], errors="coerce")
-        out["last_contact"] = last.groupby(detail["business_id"]).max().dt.date
-        contributing = recs.groupby("business_id")
-        out["data_as_of"] = contributing["imported"].min()
-        out["stale"] = contributing["stale"].any()
+    # Name, address, postcode and sector from the records the viewer may read in full (one rule, per viewer).
+    described = describe(detail[DESCRIBE_COLUMNS])
+    out = pd.DataFrame(index=pd.Index(listed, name="business_id"))
+    for col in ("name", "address", "postcode", "district", "sector"):
+        out[col] = described[col].reindex(out.index).fillna("")
+    out["name"] = out["name"].where(out["name"] != "", NO_NAME)
+    out["agencies"] = agencies
+    out["n_agencies"] = n_agencies
+    out["score"] = scores
+    out["bands"] = summaries
+    last = pd.to_datetime(detail["last_contact"], errors="coerce")
+    out["last_contact"] = last.groupby(detail["business_id"]).max().dt.date
+    contributing = recs.groupby("business_id")
+    out["data_as_of"] = contributing["imported"].min()
+    out["stale"] = contributing["stale"].any()
 
-        biz = _frame(s, select(Business.id.label("business_id"), Business.tasking_requested_at)
-                     .where(Business.active.is_(True))).set_index("business_id")
-        out = out.join(biz)
-        out["tasking"] = out["tasking_requested_at"].notna()
-        out = out.drop(columns=["tasking_requested_at"])
-        links = s.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id)).all()
-        visits = _last_visits(s, [int(i) for i in listed])
+    biz = _frame(s, select(Business.id.label("business_id"), Business.tasking_requested_at)
+                 .where(Business.active.is_(True))).set_index("business_id")
+    out = out.join(biz)
+    out["tasking"] = out["tasking_requested_at"].notna()
+    out = out.drop(columns=["tasking_requested_at"])
+    links = s.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id)).all()
+    visits = _last_visits(s, [int(i) for i in listed])
 
     listed_set = set(int(i) for i in listed)
     connected: dict[int, int] = {}
@@ -279,34 +279,34 @@ def _last_visits(session: Session, business_ids: list[int]) -> dict[int, tuple[d
 # --- one business ---------------------------------------------------------------------------------
 
 
-def business_detail(store: Store, actor: Actor, business_id: int) -> dict[str, Any]:
+def business_detail(uow: UnitOfWork, *, actor: Actor, business_id: int) -> dict[str, Any]:
     """Everything the viewer may see of one business: its records, why they were matched, its connections."""
     ensure(actor, "risklist.view")
-    with store.read() as s:
-        datasets = _visible_datasets(s, actor).set_index("dataset_id")
-        biz = s.get(Business, ensure_business(s, actor, business_id))
-        recs = s.execute(
-            select(AgencyRecord, Agency.code).join(Agency, Agency.id == AgencyRecord.agency_id)
-            .where(AgencyRecord.business_id == biz.id, AgencyRecord.current.is_(True))
-        ).all()
-        shown, interest = [], []
-        for rec, code in recs:
-            see = datasets.at[rec.dataset_id, "see"] if rec.dataset_id in datasets.index else "none"
-            if see == Level.FULL:
-                shown.append((rec, code, datasets.at[rec.dataset_id, "dataset"]))
-            elif see == Level.INTEREST:
-                interest.append({"agency": code, "band": rec.risk_band or "interest"})
-        if not shown:
-            raise NotFound(f"Business {business_id} is not on the risk list.")
-        links = s.execute(
-            select(BusinessLink.kind, BusinessLink.value, Business.id)
-            .join(Business, or_(and_(BusinessLink.business_a_id == biz.id, Business.id == BusinessLink.business_b_id),
-                                and_(BusinessLink.business_b_id == biz.id, Business.id == BusinessLink.business_a_id)))
-        ).all()
-        readable = [int(i) for i in datasets.index[datasets["see"] == Level.FULL]]
-        linked = _readable_records(s, [b for _k, _v, b in links], readable)
-        named = business_views(s, actor, [biz.id, *linked])
-        context = _readable_context(s, [r for r, _c, _d in shown], readable)
+    s = uow.session
+    datasets = _visible_datasets(s, actor).set_index("dataset_id")
+    biz = s.get(Business, ensure_business(s, actor, business_id))
+    recs = s.execute(
+        select(AgencyRecord, Agency.code).join(Agency, Agency.id == AgencyRecord.agency_id)
+        .where(AgencyRecord.business_id == biz.id, AgencyRecord.current.is_(True))
+    ).all()
+    shown, interest = [], []
+    for rec, code in recs:
+        see = datasets.at[rec.dataset_id, "see"] if rec.dataset_id in datasets.index else "none"
+        if see == Level.FULL:
+            shown.append((rec, code, datasets.at[rec.dataset_id, "dataset"]))
+        elif see == Level.INTEREST:
+            interest.append({"agency": code, "band": rec.risk_band or "interest"})
+    if not shown:
+        raise NotFound(f"Business {business_id} is not on the risk list.")
+    links = s.execute(
+        select(BusinessLink.kind, BusinessLink.value, Business.id)
+        .join(Business, or_(and_(BusinessLink.business_a_id == biz.id, Business.id == BusinessLink.business_b_id),
+                            and_(BusinessLink.business_b_id == biz.id, Business.id == BusinessLink.business_a_id)))
+    ).all()
+    readable = [int(i) for i in datasets.index[datasets["see"] == Level.FULL]]
+    linked = _readable_records(s, [b for _k, _v, b in links], readable)
+    named = business_views(s, actor, [biz.id, *linked])
+    context = _readable_context(s, [r for r, _c, _d in shown], readable)
     records = [{"agency": code, "dataset": ds, "reference": r.reference, "trading_name": r.trading_name,
                 "company_name": r.company_name, "address": r.address, "postcode": r.postcode, "phone": r.phone,
                 "contact": r.contact, "sector": r.sector, "risk_value": r.risk_value, "band": r.risk_band or "",
@@ -408,7 +408,7 @@ class PrivateTasking(ValidationError):
             "wrote it, so keep the reason free of names. Choose 'send with a label' to go ahead.")
 
 
-def send_to_tasking(store: Store, actor: Actor, business_ids: list[int], reason: str, *,
+def send_to_tasking(uow: UnitOfWork, *, actor: Actor, business_ids: list[int], reason: str,
                     private_ok: bool = False) -> int:
     """Mark businesses for the next tasking meeting and for visit planning; returns how many were added.
 
@@ -424,41 +424,40 @@ def send_to_tasking(store: Store, actor: Actor, business_ids: list[int], reason:
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError("Reason: say in a few words why these businesses should go to tasking.")
-    with store.uow() as uow:
-        s = uow.session
-        if set(wanted) - readable_businesses(s, actor, wanted):
-            raise NotFound("Some of the chosen businesses are not on your risk list; refresh the list and choose again.")
-        root_of = roots(s, wanted)
-        ids = sorted(set(root_of.values()))
-        private = sorted(set(ids) - readable_businesses(s, EVERYONE, ids))
-        if private and not private_ok:
-            views = business_views(s, actor, private)
-            raise PrivateTasking([views[b].label for b in private if b in views], private_label(actor.agency_name))
-        already = set(s.scalars(select(TaskingRequest.business_id).where(TaskingRequest.business_id.in_(ids),
-                                                                         TaskingRequest.status == "open")))
-        now = datetime.now(timezone.utc)
-        added = 0
-        for bid in ids:
-            if bid in already:
-                continue
-            tr = TaskingRequest(business_id=bid, requested_by_id=actor.id, requested_at=now, reason=reason, status="open")
-            s.add(tr)
-            s.get(Business, bid).tasking_requested_at = now
-            s.flush()
-            record(s, actor, action="tasking.request", entity="business", entity_id=bid,
-                   after={"tasking_request_id": tr.id, "reason": reason, "labelled": bid in private},
-                   summary=f"Sent business {bid} to tasking" + (" (shown to the board with a label)" if bid in private else ""))
-            added += 1
-        uow.commit()
+    s = uow.session
+    if set(wanted) - readable_businesses(s, actor, wanted):
+        raise NotFound("Some of the chosen businesses are not on your risk list; refresh the list and choose again.")
+    root_of = roots(s, wanted)
+    ids = sorted(set(root_of.values()))
+    private = sorted(set(ids) - readable_businesses(s, EVERYONE, ids))
+    if private and not private_ok:
+        views = business_views(s, actor, private)
+        raise PrivateTasking([views[b].label for b in private if b in views], private_label(actor.agency_name))
+    already = set(s.scalars(select(TaskingRequest.business_id).where(TaskingRequest.business_id.in_(ids),
+                                                                     TaskingRequest.status == "open")))
+    now = datetime.now(timezone.utc)
+    added = 0
+    for bid in ids:
+        if bid in already:
+            continue
+        tr = TaskingRequest(business_id=bid, requested_by_id=actor.id, requested_at=now, reason=reason, status="open")
+        s.add(tr)
+        s.get(Business, bid).tasking_requested_at = now
+        s.flush()
+        record(s, actor, action="tasking.request", entity="business", entity_id=bid,
+               after={"tasking_request_id": tr.id, "reason": reason, "labelled": bid in private},
+               summary=f"Sent business {bid} to tasking" + (" (shown to the board with a label)" if bid in private else ""))
+        added += 1
+    uow.commit()
     return added
 
 
-def export(store: Store, actor: Actor, filters: RiskFilters, *, fmt: str, marking: str) -> tuple[bytes, str]:
+def export(uow: UnitOfWork, *, actor: Actor, filters: RiskFilters, fmt: str, marking: str) -> tuple[bytes, str]:
     """The filtered list as CSV or XLSX, safe to open in Excel, marked; the export is audited."""
     ensure(actor, "risklist.export")
     if fmt not in ("csv", "xlsx"):
         raise ValidationError("Export: choose CSV or XLSX.")
-    rl = risk_list(store, actor, filters, limit=None)
+    rl = risk_list(uow, actor=actor, filters=filters, limit=None)
     header = ["Business", "Name", "Address", "Postcode", "Sector", "Agencies", "Number of agencies", "Score",
               "Bands", "Last contact", "Last visit", "Last visit result", "Data as of", "Stale", "Connected businesses",
               "Sent to tasking"]
@@ -471,12 +470,11 @@ def export(store: Store, actor: Actor, filters: RiskFilters, *, fmt: str, markin
         data = risk.to_csv(header, rows, marking, note)
     else:
         data = risk.to_xlsx(header, rows, marking, title="Shared risk list", note=note)
-    with store.uow() as uow:
-        record(uow.session, actor, action="risklist.export", entity="risk_list", entity_id=fmt,
-               after={"rows": len(rows), "filters": {k: list(v) if isinstance(v, tuple) else v
-                                                     for k, v in filters.__dict__.items()}},
-               summary=f"Exported {len(rows)} businesses as {fmt.upper()}")
-        uow.commit()
+    record(uow.session, actor, action="risklist.export", entity="risk_list", entity_id=fmt,
+           after={"rows": len(rows), "filters": {k: list(v) if isinstance(v, tuple) else v
+                                                 for k, v in filters.__dict__.items()}},
+           summary=f"Exported {len(rows)} businesses as {fmt.upper()}")
+    uow.commit()
     return data, f"shared-risk-list-{date.today():%Y-%m-%d}.{fmt}"
 
 

@@ -90,7 +90,7 @@ def sign_in(store: Store, username: str, password: str, *, now: datetime | None 
         return Attempt(None, rules.refusal_message(claim.failures, claim.locked_until, now))
 
     with store.read() as session:
-        row = session.execute(
+        row = session.session.execute(
             select(User.username, User.password_hash)
             .join(Agency, Agency.id == User.agency_id)
             .where(User.username == key, User.active.is_(True), Agency.active.is_(True))
@@ -102,7 +102,7 @@ def sign_in(store: Store, username: str, password: str, *, now: datetime | None 
             _forget_old_failures(uow.session, now)
             uow.commit()
         with store.read() as session:
-            who = signed_in(session, key)
+            who = signed_in(session.session, key)
         if who is not None:
             return Attempt(who)
         claim = _claim(store, key, now)  # deactivated in the meantime: a failure like any other

@@ -160,8 +160,9 @@ def _referral_issues(session: Session, actor: Actor, business_id: int, now: date
     return Counter({k: len(v) for k, v in per_issue.items()})
 
 
-def interest(session: Session, actor: Actor, business_id: int, *, now: datetime | None = None) -> dict[str, Any]:
+def interest(uow: UnitOfWork, *, actor: Actor, business_id: int, now: datetime | None = None) -> dict[str, Any]:
     """The premises and what the planner may expect there: each agency's interest and recent referrals."""
+    session = uow.session
     ensure(actor, "visit.plan")
     now = now or datetime.now(timezone.utc)
     biz = ensure_business_view(session, actor, business_id)  # interest-only and others' owner-only data never name it
@@ -185,16 +186,18 @@ def interest(session: Session, actor: Actor, business_id: int, *, now: datetime 
     }
 
 
-def recommend_team(session: Session, actor: Actor, issues: list[str], kind: str) -> Recommendation:
+def recommend_team(uow: UnitOfWork, *, actor: Actor, issues: list[str], kind: str) -> Recommendation:
     """The recommender on the partnership's current catalogue."""
+    session = uow.session
     ensure(actor, "visit.plan")
     if kind not in PREMISES_KINDS:
         raise ValidationError(f"Premises kind: choose one of {', '.join(PREMISES_KINDS)}.")
     return recommend(issues, kind, capabilities(session))
 
 
-def entry_route_for(session: Session, actor: Actor, lead_id: int, kind: str, team_ids: list[int]) -> tuple[str, str]:
+def entry_route_for(uow: UnitOfWork, *, actor: Actor, lead_id: int, kind: str, team_ids: list[int]) -> tuple[str, str]:
     """The entry route text for a lead the coordinator chose, and a warning if a partner could get in better."""
+    session = uow.session
     ensure(actor, "visit.plan")
     caps = {c.id: c for c in capabilities(session)}
     if lead_id not in caps or kind not in PREMISES_KINDS:
@@ -212,8 +215,9 @@ def entry_route_for(session: Session, actor: Actor, lead_id: int, kind: str, tea
     return text, warning
 
 
-def notice_warning_for(session: Session, actor: Actor, lead_id: int, kind: str, starts_at: datetime) -> str:
+def notice_warning_for(uow: UnitOfWork, *, actor: Actor, lead_id: int, kind: str, starts_at: datetime) -> str:
     """Whether the chosen lead's entry route needs more notice than is left before the visit starts."""
+    session = uow.session
     ensure(actor, "visit.plan")
     cap = next((c for c in capabilities(session) if c.id == lead_id), None)
     if cap is None or kind not in PREMISES_KINDS:
@@ -221,8 +225,9 @@ def notice_warning_for(session: Session, actor: Actor, lead_id: int, kind: str, 
     return notice_warning(cap.name, entry_route(cap, kind), starts_at, datetime.now(timezone.utc))
 
 
-def visit_referral_issues(session: Session, actor: Actor, visit_id: int) -> list[dict[str, str]]:
+def visit_referral_issues(uow: UnitOfWork, *, actor: Actor, visit_id: int) -> list[dict[str, str]]:
     """Issues ticked on the referral a visit was tasked from, when the actor's agency sent or received it."""
+    session = uow.session
     ensure(actor, "visit.plan")
     ensure_visit(session, actor, _visit(session, visit_id))
     rows = session.execute(
@@ -235,8 +240,9 @@ def visit_referral_issues(session: Session, actor: Actor, visit_id: int) -> list
     return [{"issue": i, "why": f"ticked on referral {ref}"} for i, ref in sorted(set(rows))]
 
 
-def officers_for(session: Session, actor: Actor, agency_ids: list[int]) -> list[dict[str, Any]]:
+def officers_for(uow: UnitOfWork, *, actor: Actor, agency_ids: list[int]) -> list[dict[str, Any]]:
     """Active people of the attending agencies who can be named on the visit (for planners only)."""
+    session = uow.session
     ensure(actor, "visit.plan")
     rows = session.execute(select(User.id, User.name, Agency.code).join(Agency, Agency.id == User.agency_id)
                            .where(User.agency_id.in_(agency_ids or [-1]), User.active.is_(True),
@@ -245,7 +251,13 @@ def officers_for(session: Session, actor: Actor, agency_ids: list[int]) -> list[
     return [{"id": i, "label": f"{name} ({code})"} for i, name, code in rows]
 
 
-def agency_names(session: Session) -> dict[int, str]:
+def agency_names(uow: UnitOfWork, *, actor: Actor) -> dict[int, str]:
+    """{agency id: name} of the active agencies, by name (the team choices)."""
+    ensure(actor, "agency.view")
+    return _agency_names(uow.session)
+
+
+def _agency_names(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)).all())
 
 
@@ -258,8 +270,9 @@ def _planned(v: Visit, officers: dict[int, set[int]], names: dict[int, str], lab
                         {i: names.get(i, "") for i in ids}, label or v.premises_text)
 
 
-def clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | None = None) -> list[Clash]:
+def clashes(uow: UnitOfWork, *, actor: Actor, plan: VisitPlan, visit_id: int | None = None) -> list[Clash]:
     """Warnings for a plan against the other visits (same or connected premises, officers double-booked)."""
+    session = uow.session
     ensure(actor, "visit.view")
     if plan.business_id is not None:
         ensure_business(session, actor, plan.business_id)
@@ -358,7 +371,7 @@ def _overrides(plan: VisitPlan, rec: Recommendation | None, names: dict[int, str
     return out
 
 
-def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation: Recommendation | None = None,
+def plan_visit(uow: UnitOfWork, *, actor: Actor, plan: VisitPlan, recommendation: Recommendation | None = None,
                override_reason: str = "", clash_reason: str = "", visit_id: int | None = None,
                base_version: int | None = None) -> int:
     """Save a new plan (draft) or change one; clashes need a reason to proceed. Returns the visit id.
@@ -372,7 +385,7 @@ def plan_visit(uow: UnitOfWork, actor: Actor, plan: VisitPlan, *, recommendation
     if existing is not None:
         ensure_visit(s, actor, existing)
     clean = _clean_plan(s, actor, plan, existing)
-    names = agency_names(s)
+    names = _agency_names(s)
     if existing is not None and base_version is not None and existing.version != base_version:
         raise _stale(s, existing, base_version)
     problem = rules.plan_problem(clean.starts_at, rules.today(), status=existing.status if existing else None,
@@ -470,7 +483,8 @@ def _stale(s: Session, visit: Visit | None, base_version: int | None = None) -> 
                     "reload the visit, check their change, and make yours again.")
 
 
-def set_status(uow: UnitOfWork, actor: Actor, visit_id: int, status: str, *, base_version: int, reason: str = "") -> None:
+def set_status(uow: UnitOfWork, *, actor: Actor, visit_id: int, status: str, base_version: int,
+               reason: str = "") -> None:
     """Move the visit on; confirmed needs every agency's confirmation, or a reason to override."""
     ensure(actor, "visit.plan")
     s = uow.session
@@ -487,7 +501,7 @@ def set_status(uow: UnitOfWork, actor: Actor, visit_id: int, status: str, *, bas
     if status == "confirmed":
         waiting = [va for va in visit.agencies if va.response != "confirmed"]
         if waiting:
-            names = agency_names(s)
+            names = _agency_names(s)
             who = ", ".join(f"{names.get(va.agency_id, va.agency_id)} ({va.response})" for va in waiting)
             if not reason:
                 raise ValidationError(f"Not every agency has confirmed: {who}. Wait for them, remove them from the "
@@ -508,7 +522,7 @@ def set_status(uow: UnitOfWork, actor: Actor, visit_id: int, status: str, *, bas
     uow.commit()
 
 
-def respond(uow: UnitOfWork, actor: Actor, visit_id: int, answer: str, *, agency_id: int | None = None, note: str = "",
+def respond(uow: UnitOfWork, *, actor: Actor, visit_id: int, answer: str, agency_id: int | None = None, note: str = "",
             base_version: int | None = None) -> None:
     """An agency confirms or declines its part; a decline on a confirmed visit sends it back to proposed.
 
@@ -550,7 +564,8 @@ def respond(uow: UnitOfWork, actor: Actor, visit_id: int, answer: str, *, agency
     uow.commit()
 
 
-def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMember], *, officer_ids: list[int] = (),  # type: ignore[assignment]
+def merge_into(uow: UnitOfWork, *, actor: Actor, target_id: int, team: list[TeamMember], officer_ids: list[int] = (),
+                # type: ignore[assignment]
                from_visit_id: int | None = None) -> int:
     """Resolve a clash by joining the other visit: add the agencies (and officers) to it, cancel the duplicate."""
     ensure(actor, "visit.plan")
@@ -562,7 +577,7 @@ def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMem
     problem = rules.join_problem(target.status, target.starts_at, rules.today())
     if problem:
         raise ValidationError(f"Visit {target_id}: {problem}")
-    names = agency_names(s)
+    names = _agency_names(s)
     have = {va.agency_id for va in target.agencies}
     added = [m for m in team if m.agency_id not in have and m.agency_id in names]
     for m in added:
@@ -591,13 +606,14 @@ def merge_into(uow: UnitOfWork, actor: Actor, target_id: int, team: list[TeamMem
 # --- reading ----------------------------------------------------------------------------------
 
 
-def calendar(session: Session, actor: Actor, *, start: date, end: date, agency_id: int | None = None,
+def calendar(uow: UnitOfWork, *, actor: Actor, start: date, end: date, agency_id: int | None = None,
              statuses: list[str] | None = None) -> list[dict[str, Any]]:
     """Visits between two dates (inclusive) for the shared calendar, optionally one agency's or some statuses.
 
     A visit whose premises are withheld from the viewer shows "Visit by <lead> — premises withheld" and
     `withheld` True (it cannot be opened).
     """
+    session = uow.session
     ensure(actor, "visit.view")
     lo = datetime.combine(start, time.min, timezone.utc)
     hi = datetime.combine(end + timedelta(days=1), time.min, timezone.utc)
@@ -627,13 +643,14 @@ def calendar(session: Session, actor: Actor, *, start: date, end: date, agency_i
     return rows
 
 
-def markers_for(session: Session, actor: Actor, *, business_id: int | None = None, premises_text: str = "",
+def markers_for(uow: UnitOfWork, *, actor: Actor, business_id: int | None = None, premises_text: str = "",
                 include_retired: bool = False) -> list[dict[str, Any]]:
     """Warning markers on the premises (or on a person named in its text); none at all without marker.view.
 
     Markers on a business reach only viewers who may read it (the risk list shows it to them) or whose
     agency is on a visit there (officer safety: the team always gets them).
     """
+    session = uow.session
     if not may_see_markers(session, actor, None):
         return []
     if business_id is not None and not may_see_markers(session, actor, business_id):
@@ -659,7 +676,7 @@ def markers_for(session: Session, actor: Actor, *, business_id: int | None = Non
     return out
 
 
-def add_marker(uow: UnitOfWork, actor: Actor, *, category: str, details: str, business_id: int | None = None,
+def add_marker(uow: UnitOfWork, *, actor: Actor, category: str, details: str, business_id: int | None = None,
                subject: str = "") -> int:
     """An officer-safety marker from the actor's agency on a premises or a person."""
     ensure(actor, "marker.manage", agency_id=actor.agency_id)
@@ -683,7 +700,7 @@ def add_marker(uow: UnitOfWork, actor: Actor, *, category: str, details: str, bu
     return m.id
 
 
-def retire_marker(uow: UnitOfWork, actor: Actor, marker_id: int, *, reason: str) -> None:
+def retire_marker(uow: UnitOfWork, *, actor: Actor, marker_id: int, reason: str) -> None:
     """Retire a marker of the actor's agency (kept for the record, no longer shown)."""
     m = uow.session.get(WarningMarker, marker_id)
     if m is None:
@@ -697,8 +714,9 @@ def retire_marker(uow: UnitOfWork, actor: Actor, marker_id: int, *, reason: str)
     uow.commit()
 
 
-def visit_detail(session: Session, actor: Actor, visit_id: int) -> dict[str, Any]:
+def visit_detail(uow: UnitOfWork, *, actor: Actor, visit_id: int) -> dict[str, Any]:
     """Everything the team needs: plan, reasons, overrides, answers, named officers, markers, clashes."""
+    session = uow.session
     ensure(actor, "visit.view")
     v = _visit(session, visit_id)
     ensure_visit(session, actor, v)
@@ -724,7 +742,7 @@ def visit_detail(session: Session, actor: Actor, visit_id: int) -> dict[str, Any
         "reasons": list(v.reasons or []), "overrides": list(v.overrides or []), "team": team,
         "not_answered": [t["Agency"] for t in team if t["Answer"] == "pending"],
         "officers": [{"id": i, "name": people.get(i, "")} for i in officer_ids],
-        "markers": markers_for(session, actor, business_id=v.business_id, premises_text=v.premises_text),
+        "markers": markers_for(uow, actor=actor, business_id=v.business_id, premises_text=v.premises_text),
         "clashes": [asdict(c) for c in found], "next": list(rules.next_statuses(v.status, v.starts_at, today)),
         "can_plan": allowed(actor, "visit.plan"),
         "can_respond": mine is not None and allowed(actor, "visit.respond", agency_id=actor.agency_id)

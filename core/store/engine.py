@@ -1,12 +1,10 @@
 """Engine, session factory and schema upgrade: one `Store` per process and database URL."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from core.store import chain  # noqa: F401  (links every audit row into the chain as it is flushed)
 from core.store.roles import app_role, grant_app_role, role_exists
@@ -86,11 +84,9 @@ class Store:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A session for reads; closing it ends the transaction without expiring what was loaded."""
-        with self.session_factory() as session:
-            yield session
+    def read(self) -> UnitOfWork:
+        """A unit of work for reading (it never commits; closing it ends the transaction and keeps what was loaded)."""
+        return UnitOfWork(self.session_factory, read_only=True)
 
     def dispose(self) -> None:
         self.engine.dispose()

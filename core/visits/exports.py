@@ -20,6 +20,7 @@ from core.minutes import DEMO_MARK, marked_pdf
 from core.permissions import Actor, allowed, ensure
 from core.services.partnership import settings
 from core.services.visits import markers_for
+from core.store.uow import UnitOfWork
 from core.store.models import Agency, Operation, User, Visit, VisitAgency, VisitOfficer
 from core.visibility import ensure_visit, visit_premises
 
@@ -171,8 +172,9 @@ def _listed(query):  # type: ignore[no-untyped-def]
     return query.where(Visit.status != VisitStatus.DRAFT.value).order_by(Visit.starts_at, Visit.id)
 
 
-def agency_calendar(s: Session, actor: Actor, agency_id: int) -> str:
+def agency_calendar(uow: UnitOfWork, *, actor: Actor, agency_id: int) -> str:
     """The .ics of every non-draft visit the agency is on (declined ones excluded)."""
+    s = uow.session
     ensure(actor, "visit.view")
     agency = s.get(Agency, agency_id)
     if agency is None:
@@ -182,8 +184,9 @@ def agency_calendar(s: Session, actor: Actor, agency_id: int) -> str:
     return to_ics(_events(s, actor, visits), name=f"Joint visits: {agency.name}")
 
 
-def person_calendar(s: Session, actor: Actor, user_id: int) -> str:
+def person_calendar(uow: UnitOfWork, *, actor: Actor, user_id: int) -> str:
     """The .ics of every non-draft visit the person is named on."""
+    s = uow.session
     ensure(actor, "visit.view")
     user = s.get(User, user_id)
     if user is None:
@@ -193,8 +196,9 @@ def person_calendar(s: Session, actor: Actor, user_id: int) -> str:
     return to_ics(_events(s, actor, visits), name=f"Joint visits: {user.name}")
 
 
-def visit_calendar(s: Session, actor: Actor, visit_id: int) -> str:
+def visit_calendar(uow: UnitOfWork, *, actor: Actor, visit_id: int) -> str:
     """The .ics of one visit (drafts included: the planner asked for it)."""
+    s = uow.session
     ensure(actor, "visit.view")
     visit = _visit(s, visit_id)
     return to_ics(_events(s, actor, [visit]), name=f"Joint visit {visit.id}")
@@ -230,8 +234,9 @@ class Briefing:
     notes: str | None  # None: withheld with the markers
 
 
-def briefing(s: Session, actor: Actor, visit_id: int) -> Briefing:
+def briefing(uow: UnitOfWork, *, actor: Actor, visit_id: int) -> Briefing:
     """Everything the briefing sheet prints, checked for the reader (visit.view; markers need marker.view)."""
+    s = uow.session
     ensure(actor, "visit.view")
     v = _visit(s, visit_id)
     ensure_visit(s, actor, v)
@@ -242,7 +247,7 @@ def briefing(s: Session, actor: Actor, visit_id: int) -> Briefing:
     markers: tuple[Marker, ...] | None = None
     if allowed(actor, "marker.view"):
         # The same markers the team sees on the visit (markers_for lists newest first; a briefing reads oldest first).
-        found = markers_for(s, actor, business_id=v.business_id, premises_text=v.premises_text)
+        found = markers_for(uow, actor=actor, business_id=v.business_id, premises_text=v.premises_text)
         markers = tuple(Marker(m["category"], m["subject"], m["details"], m["agency"])
                         for m in reversed(found))
     operation = s.get(Operation, v.operation_id) if v.operation_id else None

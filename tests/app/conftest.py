@@ -69,7 +69,7 @@ def session_version(username: str) -> int:
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     try:
         with store.read() as s:
-            version = s.scalar(select(User.session_version).where(User.username == username))
+            version = s.session.scalar(select(User.session_version).where(User.username == username))
     finally:
         store.dispose()
     return -1 if version is None else version

@@ -19,7 +19,7 @@ def _store() -> Store:
 
 def _actor(store: Store, username: str):  # noqa: ANN202
     with store.read() as s:
-        return accounts.load_actor(s, username)
+        return accounts.load_actor(s.session, username)
 
 
 def _form_button(at: AppTest, label: str):  # noqa: ANN202
@@ -37,7 +37,7 @@ def test_owner_updates_an_action_from_my_actions(private_app: Callable[..., AppT
     assert not at.exception and not at.error
     store = _store()
     with store.read() as s:
-        latest = s.scalars(select(ActionUpdate).order_by(ActionUpdate.id.desc())).first()
+        latest = s.session.scalars(select(ActionUpdate).order_by(ActionUpdate.id.desc())).first()
     store.dispose()
     assert latest.note == "Spoke to the owner; revisit booked", title
 
@@ -61,7 +61,8 @@ def test_second_screen_sees_the_conflict_and_reapplies(private_app: Callable[...
     assert not second.exception and not second.warning
     store = _store()
     with store.read() as s:
-        notes = list(s.scalars(select(ActionUpdate.note).where(ActionUpdate.note.in_(["First screen", "Second screen"]))))
+        notes = list(s.session.scalars(select(ActionUpdate.note).where(ActionUpdate.note.in_(["First screen",
+                                                                                              "Second screen"]))))
     store.dispose()
     assert sorted(notes) == ["First screen", "Second screen"], "neither change was lost"
 
@@ -81,13 +82,13 @@ def test_chair_builds_the_agenda_and_runs_the_meeting_live(private_app: Callable
     store = _store()
     chair = _actor(store, "chair")
     with store.read() as s:
-        meeting_id = s.scalar(select(Meeting.id).where(Meeting.status == "live"))
-        v = meetings.view(s, chair, meeting_id)
+        meeting_id = s.session.scalar(select(Meeting.id).where(Meeting.status == "live"))
+        v = meetings.view(s, actor=chair, meeting_id=meeting_id)
     on_screen = shown(" ".join(m.value for m in member.markdown))
     assert v.items[0]["title"][:40] in on_screen
 
     with store.uow() as uow:  # the chair moves on; the member's screen follows on its next refresh
-        meetings.go_to(uow, chair, meeting_id, 2)
+        meetings.go_to(uow, actor=chair, meeting_id=meeting_id, position=2)
     member.run()
     on_screen = shown(" ".join(m.value for m in member.markdown))
     assert v.items[1]["title"][:40] in on_screen
@@ -97,11 +98,12 @@ def test_chair_builds_the_agenda_and_runs_the_meeting_live(private_app: Callable
     member = _form_button(member, "Save").click().run()
     assert not member.exception and not member.error
     with store.read() as s:
-        assert meetings.view(s, chair, meeting_id).items[1]["decision"] == "Agreed: joint visit in January"
+        assert meetings.view(s, actor=chair,
+                             meeting_id=meeting_id).items[1]["decision"] == "Agreed: joint visit in January"
     with store.uow() as uow:
-        meetings.close(uow, chair, meeting_id)
+        meetings.close(uow, actor=chair, meeting_id=meeting_id)
     with store.read() as s:
-        assert s.get(Meeting, meeting_id).status == "closed"
+        assert s.session.get(Meeting, meeting_id).status == "closed"
     store.dispose()
     chair_screen.switch_page("pages/meetings.py").run()
     assert not chair_screen.exception
@@ -115,12 +117,12 @@ def test_two_screens_recording_on_one_item_keep_both(private_app: Callable[..., 
     with store.read() as s:
         from core.services.meetings import next_meeting_id
 
-        board_id = meetings.boards(s, chair)[0]["id"]
-        meeting_id = next_meeting_id(s, chair, board_id)
+        board_id = meetings.boards(s, actor=chair)[0]["id"]
+        meeting_id = next_meeting_id(s, actor=chair, board_id=board_id)
     with store.uow() as uow:
-        meetings.build_agenda(uow, chair, meeting_id)
+        meetings.build_agenda(uow, actor=chair, meeting_id=meeting_id)
     with store.uow() as uow:
-        meetings.start(uow, chair, meeting_id)
+        meetings.start(uow, actor=chair, meeting_id=meeting_id)
     first, second = private_app("chair"), private_app("analyst")
     for at in (first, second):
         at.switch_page("pages/live.py").run()
@@ -132,7 +134,8 @@ def test_two_screens_recording_on_one_item_keep_both(private_app: Callable[..., 
     assert any("Nothing of yours was saved" in e.value for e in second.error)
     assert next(t for t in second.text_area if t.label == "Decision").value == "Analyst: IE to attend", "their typing is kept"
     with store.read() as s:
-        assert meetings.view(s, chair, meeting_id).items[0]["decision"] == "Chair: write to the operator"
+        assert meetings.view(s, actor=chair,
+                             meeting_id=meeting_id).items[0]["decision"] == "Chair: write to the operator"
     second = _form_button(second, "Replace my boxes with the current record").click().run()
     box = next(t for t in second.text_area if t.label == "Decision")
     assert box.value == "Chair: write to the operator"
@@ -140,7 +143,8 @@ def test_two_screens_recording_on_one_item_keep_both(private_app: Callable[..., 
     second = _form_button(second, "Save").click().run()
     assert not second.error
     with store.read() as s:
-        assert meetings.view(s, chair, meeting_id).items[0]["decision"] == "Chair: write to the operator. Analyst: IE to attend"
+        assert meetings.view(s, actor=chair,
+                             meeting_id=meeting_id).items[0]["decision"] == "Chair: write to the operator. Analyst: IE to attend"
     store.dispose()
 
 

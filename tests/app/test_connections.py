@@ -15,7 +15,7 @@ def test_the_shop_below_a_flat_shows_the_flat_as_same_building(open_app: Callabl
     store = Store(app_db_url, migrate=False)
     try:
         with store.read() as s:
-            links = s.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id)
+            links = s.session.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id)
                               .where(BusinessLink.kind == "building")).all()
     finally:
         store.dispose()

@@ -79,12 +79,12 @@ def _store() -> Store:
 
 def _actor(store: Store, username: str):  # noqa: ANN202
     with store.read() as s:
-        return accounts.load_actor(s, username)
+        return accounts.load_actor(s.session, username)
 
 
 def _agency(store: Store, code: str) -> int:
     with store.read() as s:
-        return s.scalar(select(Agency.id).where(Agency.code == code))
+        return s.session.scalar(select(Agency.id).where(Agency.code == code))
 
 
 def _plant_business(store: Store) -> int:
@@ -110,22 +110,24 @@ def test_planted_markdown_renders_as_text_on_every_page(private_app: Callable[..
     business = _plant_business(store)
     starts = datetime.combine(date.today() + timedelta(days=9), time(10), timezone.utc)
     with store.uow() as uow:
-        visit = visits.plan_visit(uow, coordinator, VisitPlan(starts, starts + timedelta(hours=2), [TeamMember(lic), TeamMember(fs)],
+        visit = visits.plan_visit(uow, actor=coordinator,
+                                  plan=VisitPlan(starts, starts + timedelta(hours=2), [TeamMember(lic), TeamMember(fs)],
                                                               lic, business, PREMISES), clash_reason="test")
     with store.uow() as uow:
-        visits.add_marker(uow, coordinator, category=visits.MARKER_CATEGORIES[0], details=MARKER, business_id=business)
+        visits.add_marker(uow, actor=coordinator, category=visits.MARKER_CATEGORIES[0], details=MARKER,
+                          business_id=business)
     with store.uow() as uow:
-        referral = referrals.save_draft(uow, officer, ReferralInput(
+        referral = referrals.save_draft(uow, actor=officer, data=ReferralInput(
             subject=SUBJECT, place=f"Place {NASTY}", body=f"Body {NASTY}\n\n# not a heading", source_grade="B",
             intel_grade="2", handling_code="1", recipient_ids=[ie]))
     with store.uow() as uow:
-        referrals.send(uow, officer, referral)
+        referrals.send(uow, actor=officer, referral_id=referral)
     with store.uow() as uow:  # due long ago: first on the owner's My actions, whose editor opens the first row
-        actions.create_action(uow, analyst, ActionInput(title=ACTION, agency_id=ie, owner_id=analyst.id,
+        actions.create_action(uow, actor=analyst, data=ActionInput(title=ACTION, agency_id=ie, owner_id=analyst.id,
                                                         due_on=date.today() - timedelta(days=3000), strand="Pursue",
                                                         description=f"Description {NASTY}"))
     with store.read() as s:
-        recipient = s.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == referral))
+        recipient = s.session.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == referral))
     store.dispose()
 
     # The business's record name: the risk list's business detail (the coordinator may read the register).

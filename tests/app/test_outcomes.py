@@ -41,7 +41,7 @@ def test_officer_records_then_corrects_an_outcome(private_app: Callable[..., App
     at.switch_page("pages/visit_outcomes.py").run()
     assert not at.exception, at.exception
     with store.read() as s:
-        premises = s.get(Visit, vid).premises_text
+        premises = s.session.get(Visit, vid).premises_text
     assert premises in set(at.dataframe[0].value["Premises"]), "the visit awaits FS's outcome"
     _by_label(at.selectbox, "Visit").set_value(vid).run()
     _by_label(at.number_input, "Improvement notices").set_value(2)
@@ -55,10 +55,11 @@ def test_officer_records_then_corrects_an_outcome(private_app: Callable[..., App
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Outcome recorded" in s.value for s in at.success)
     with store.read() as s:
-        visit = s.get(Visit, vid)
+        visit = s.session.get(Visit, vid)
         assert visit.status == "done"
-        officer = accounts.load_actor(s, "officer")
-        assert outcomes.last_visit_for(s, [visit.business_id])[visit.business_id][1].startswith("2 notices, 1 arrest")
+        officer = accounts.load_actor(s.session, "officer")
+        assert outcomes.last_visit_for(s.session,
+                                       [visit.business_id])[visit.business_id][1].startswith("2 notices, 1 arrest")
 
     _by_label(at.radio, "What to do").set_value("Correct a recorded outcome").run()
     _by_label(at.selectbox, "Visit").set_value(vid).run()
@@ -67,9 +68,10 @@ def test_officer_records_then_corrects_an_outcome(private_app: Callable[..., App
     at = next(b for b in at.button if b.label == "Save correction").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     with store.read() as s:
-        part = s.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == officer.agency_id))
+        part = s.session.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid,
+                                                          VisitAgency.agency_id == officer.agency_id))
         assert part.outcome["arrests"] == 0 and part.outcome["notices"] == 2
-        fix = s.scalars(select(AuditEvent).where(AuditEvent.action == "visit.outcome_corrected")).one()
+        fix = s.session.scalars(select(AuditEvent).where(AuditEvent.action == "visit.outcome_corrected")).one()
         assert fix.before["outcome"]["arrests"] == 1 and fix.after["outcome"]["arrests"] == 0
     store.dispose()
 
@@ -79,8 +81,8 @@ def test_a_save_from_a_form_someone_else_saved_over_is_refused_and_says_who(priv
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     vid = _past_visit_for(store, "FS")
     with store.read() as s:
-        officer = accounts.load_actor(s, "officer")
-        colleague = next(a for a in (accounts.load_actor(s, u) for u in s.scalars(
+        officer = accounts.load_actor(s.session, "officer")
+        colleague = next(a for a in (accounts.load_actor(s.session, u) for u in s.session.scalars(
             select(User.username).where(User.agency_id == officer.agency_id, User.role == "officer",
                                         User.username != "officer", User.active.is_(True)))) if a is not None)
     at = private_app("officer")
@@ -88,12 +90,13 @@ def test_a_save_from_a_form_someone_else_saved_over_is_refused_and_says_who(priv
     _by_label(at.selectbox, "Visit").set_value(vid).run()
     _by_label(at.number_input, "Seizures").set_value(3)
     with store.uow() as uow:  # meanwhile, the colleague records FS's outcome
-        outcomes.record_outcome(uow, colleague, vid, {"arrests": 2})
+        outcomes.record_outcome(uow, actor=colleague, visit_id=vid, data={"arrests": 2})
     at = next(b for b in at.button if b.label == "Record outcome").click().run()
     assert not at.exception
     assert any(colleague.name in e.value and "2 arrests" in e.value for e in at.error), [e.value for e in at.error]
     with store.read() as s:
-        part = s.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == officer.agency_id))
+        part = s.session.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid,
+                                                          VisitAgency.agency_id == officer.agency_id))
         assert (part.outcome["arrests"], part.outcome["seizures"], part.outcome_version) == (2, 0, 1)
 
     # Correcting: the form shows version 1; the colleague corrects first; the officer's correction is refused.
@@ -102,12 +105,13 @@ def test_a_save_from_a_form_someone_else_saved_over_is_refused_and_says_who(priv
     assert _by_label(at.number_input, "Arrests").value == 2
     _by_label(at.number_input, "Seizures").set_value(4)
     with store.uow() as uow:
-        outcomes.correct_outcome(uow, colleague, vid, {"arrests": 1}, base_version=1)
+        outcomes.correct_outcome(uow, actor=colleague, visit_id=vid, data={"arrests": 1}, base_version=1)
     at = next(b for b in at.button if b.label == "Save correction").click().run()
     assert not at.exception
     assert any(colleague.name in e.value and "you started from 1" in e.value for e in at.error), [e.value for e in at.error]
     with store.read() as s:
-        part = s.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == officer.agency_id))
+        part = s.session.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid,
+                                                          VisitAgency.agency_id == officer.agency_id))
         assert (part.outcome["arrests"], part.outcome["seizures"], part.outcome_version) == (1, 0, 2)
     assert _by_label(at.number_input, "Arrests").value == 1, "the form now shows what the colleague saved"
     store.dispose()
@@ -125,7 +129,7 @@ def test_coordinator_plans_a_week_of_action(private_app: Callable[..., AppTest])
     pool = at.dataframe[-1].value
     assert len(pool) > 3 and (pool["Agencies"] >= 2).all(), "the picker offers businesses two or more agencies hold"
     with store.read() as s:
-        offered = operations.candidates(s, accounts.load_actor(s, "coordinator"))
+        offered = operations.candidates(s, actor=accounts.load_actor(s.session, "coordinator"))
     assert list(offered["Business"]) == list(pool["Business"])
     ids = [int(b) for b in offered["business_id"][:3]]
     _by_label(at.text_input, "Business ids").input(", ".join(map(str, ids))).run()
@@ -133,8 +137,8 @@ def test_coordinator_plans_a_week_of_action(private_app: Callable[..., AppTest])
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Planned 3 draft visits in Operation Test Week" in s.value for s in at.success)
     with store.read() as s:
-        op = s.scalars(select(Operation).where(Operation.name == "Operation Test Week")).one()
-        visits = s.scalars(select(Visit).where(Visit.operation_id == op.id)).all()
+        op = s.session.scalars(select(Operation).where(Operation.name == "Operation Test Week")).one()
+        visits = s.session.scalars(select(Visit).where(Visit.operation_id == op.id)).all()
     assert len(visits) == 3 and {v.status for v in visits} == {"draft"}
     assert {v.starts_at.date() for v in visits} <= {op.starts_on + timedelta(days=i) for i in range(5)}
     store.dispose()
@@ -148,8 +152,8 @@ def test_results_page_shows_the_partnership_figures(open_app: Callable[..., AppT
     assert not at.error, [e.value for e in at.error]
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     with store.read() as s:
-        actor = accounts.load_actor(s, DEMO_USERS[role])
-        done = outcomes.results(s, actor, since=datetime.now(timezone.utc).date() - timedelta(days=365)).done
+        actor = accounts.load_actor(s.session, DEMO_USERS[role])
+        done = outcomes.results(s, actor=actor, since=datetime.now(timezone.utc).date() - timedelta(days=365)).done
     store.dispose()
     assert done > 0
     assert _by_label(at.metric, "Visits done").value == str(done)
@@ -169,7 +173,7 @@ def _downloads_script(visit_id: int) -> None:
 
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     with store.read() as s:
-        ctx = Context(store, accounts.load_actor(s, "officer"), settings(s))
+        ctx = Context(store, accounts.load_actor(s.session, "officer"), settings(s.session))
     visit_downloads.render(ctx, visit_id)
 
 

@@ -154,7 +154,7 @@ def test_audit_page_names_the_first_bad_entry(private_app: Callable[..., AppTest
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     try:
         with store.read() as s:
-            first = s.scalar(select(func.min(AuditEvent.id)))
+            first = s.session.scalar(select(func.min(AuditEvent.id)))
         _tamper(store, f"UPDATE audit_events SET summary = 'tampered' WHERE id = {first}")
     finally:
         store.dispose()

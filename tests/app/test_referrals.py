@@ -19,7 +19,7 @@ def _by_label(widgets, label: str):  # noqa: ANN001, ANN202
 
 def _agency_id(store: Store, code: str) -> int:
     with store.read() as s:
-        return s.scalar(select(Agency.id).where(Agency.code == code))
+        return s.session.scalar(select(Agency.id).where(Agency.code == code))
 
 
 def test_officer_to_analyst_and_back(private_app: Callable[..., AppTest]) -> None:
@@ -43,10 +43,10 @@ def test_officer_to_analyst_and_back(private_app: Callable[..., AppTest]) -> Non
     assert any("sent to Immigration Enforcement" in s.value for s in officer.success)
 
     with store.read() as s:
-        ref = s.scalars(select(Referral).where(Referral.subject == "Test Takeaway, 1 Test Street")).one()
-        rec_id = s.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == ref.id))
-        analyst = accounts.load_actor(s, "analyst")
-        assert any(r["recipient_id"] == rec_id for r in referrals.inbox(s, analyst)), "it reached the IE inbox"
+        ref = s.session.scalars(select(Referral).where(Referral.subject == "Test Takeaway, 1 Test Street")).one()
+        rec_id = s.session.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == ref.id))
+        analyst = accounts.load_actor(s.session, "analyst")
+        assert any(r["recipient_id"] == rec_id for r in referrals.inbox(s, actor=analyst)), "it reached the IE inbox"
 
     inbox = private_app("analyst")
     inbox.switch_page("pages/inbox.py").run()
@@ -95,7 +95,8 @@ def test_a_draft_is_kept_and_can_be_finished_later(private_app: Callable[..., Ap
 
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     with store.read() as s:
-        draft = s.scalar(select(Referral.id).where(Referral.subject == "Draft Barbers, 9 Mill Lane", Referral.status == "draft"))
+        draft = s.session.scalar(select(Referral.id).where(Referral.subject == "Draft Barbers, 9 Mill Lane",
+                                                           Referral.status == "draft"))
     store.dispose()
     assert draft is not None
 

@@ -26,10 +26,10 @@ def _admin_resets(username: str) -> str:
     store = _store()
     try:
         with store.read() as s:
-            admin = accounts.load_actor(s, "admin")
-            user_id = s.scalar(select(User.id).where(User.username == username))
+            admin = accounts.load_actor(s.session, "admin")
+            user_id = s.session.scalar(select(User.id).where(User.username == username))
         with store.uow() as uow:
-            return accounts.reset_password(uow, admin, user_id)
+            return accounts.reset_password(uow, actor=admin, user_id=user_id)
     finally:
         store.dispose()
 
@@ -38,9 +38,9 @@ def _signs_out_elsewhere(username: str) -> None:
     store = _store()
     try:
         with store.read() as s:
-            actor = accounts.load_actor(s, username)
+            actor = accounts.load_actor(s.session, username)
         with store.uow() as uow:
-            accounts.record_sign_out(uow, actor)
+            accounts.record_sign_out(uow, actor=actor)
     finally:
         store.dispose()
 
@@ -92,7 +92,7 @@ def test_a_reset_user_can_only_choose_a_new_password(private_app: Callable[..., 
     store = _store()
     try:
         with store.read() as s:
-            user = s.scalar(select(User).where(User.username == "analyst"))
+            user = s.session.scalar(select(User).where(User.username == "analyst"))
     finally:
         store.dispose()
     assert not user.must_change_password
@@ -172,7 +172,7 @@ def test_a_session_ended_elsewhere_cannot_change_the_password(private_app: Calla
     store = _store()
     try:
         with store.read() as s:
-            stored = s.scalar(select(User.password_hash).where(User.username == "chair"))
+            stored = s.session.scalar(select(User.password_hash).where(User.username == "chair"))
     finally:
         store.dispose()
     from core.passwords import check_password

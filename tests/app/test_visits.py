@@ -28,7 +28,7 @@ def _food_business(store: Store) -> int:
     with store.read() as s:
         owner_only = select(AgencyRecord.business_id).join(Dataset, Dataset.id == AgencyRecord.dataset_id).where(
             Dataset.sharing == "owner-only", AgencyRecord.business_id.is_not(None))
-        return s.scalar(select(Business.id).join(AgencyRecord, AgencyRecord.business_id == Business.id)
+        return s.session.scalar(select(Business.id).join(AgencyRecord, AgencyRecord.business_id == Business.id)
                         .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
                         .where(Dataset.name == "Food hygiene register", AgencyRecord.current.is_(True),
                                Business.sector.ilike("%takeaway%"), Business.id.not_in(owner_only))
@@ -45,7 +45,7 @@ def test_coordinator_plans_from_a_business_and_saves(private_app: Callable[..., 
     assert "Recommendation" in _text(at) and "Food Safety" in _text(at), "a recommendation names the food team"
     assert "leads" in _text(at)
     with store.read() as s:
-        before = s.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
+        before = s.session.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
     for clash in (w for w in at.text_input if w.label.startswith("Reason to proceed")):
         clash.input("Agreed at tasking")  # the demo may already have a visit there
     at = _by_label(at.button, "Save as draft").click().run()
@@ -53,8 +53,8 @@ def test_coordinator_plans_from_a_business_and_saves(private_app: Callable[..., 
     assert not at.error, [e.value for e in at.error]
     assert any("saved" in x.value for x in at.success)
     with store.read() as s:
-        v = s.scalars(select(Visit).where(Visit.business_id == biz).order_by(Visit.id.desc())).first()
-        after = s.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
+        v = s.session.scalars(select(Visit).where(Visit.business_id == biz).order_by(Visit.id.desc())).first()
+        after = s.session.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
     assert after == before + 1 and v.status == "draft" and v.reasons and v.lead_agency_id is not None
     # The planner now holds the saved visit: saving again changes it instead of planning a duplicate.
     for clash in (w for w in at.text_input if w.label.startswith("Reason to proceed")):
@@ -63,7 +63,7 @@ def test_coordinator_plans_from_a_business_and_saves(private_app: Callable[..., 
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     with store.read() as s:
-        again = s.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
+        again = s.session.scalar(select(func.count()).select_from(Visit).where(Visit.business_id == biz))
     assert again == after, "a second save planned a duplicate visit"
     store.dispose()
 
@@ -71,7 +71,7 @@ def test_coordinator_plans_from_a_business_and_saves(private_app: Callable[..., 
 def test_officer_sees_the_calendar_and_a_visits_markers(open_app: Callable[..., AppTest]) -> None:
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     with store.read() as s:
-        marked = s.scalar(select(Visit.id).join(WarningMarker, WarningMarker.business_id == Visit.business_id)
+        marked = s.session.scalar(select(Visit.id).join(WarningMarker, WarningMarker.business_id == Visit.business_id)
                           .where(WarningMarker.active.is_(True)).order_by(Visit.id).limit(1))
     store.dispose()
     at = open_app("officer")
@@ -90,7 +90,7 @@ def test_officer_sees_the_calendar_and_a_visits_markers(open_app: Callable[..., 
 def test_admin_does_not_see_markers(open_app: Callable[..., AppTest]) -> None:
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     with store.read() as s:
-        marked = s.scalar(select(Visit.id).join(WarningMarker, WarningMarker.business_id == Visit.business_id)
+        marked = s.session.scalar(select(Visit.id).join(WarningMarker, WarningMarker.business_id == Visit.business_id)
                           .where(WarningMarker.active.is_(True)).order_by(Visit.id).limit(1))
     store.dispose()
     at = open_app("admin")
@@ -104,7 +104,7 @@ def test_admin_does_not_see_markers(open_app: Callable[..., AppTest]) -> None:
 def test_planner_opens_a_saved_visit_and_the_catalogue_is_editable_by_its_lead(private_app: Callable[..., AppTest]) -> None:
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     with store.read() as s:
-        vid = s.scalar(select(Visit.id).where(Visit.status == "proposed").order_by(Visit.starts_at.desc()).limit(1))
+        vid = s.session.scalar(select(Visit.id).where(Visit.status == "proposed").order_by(Visit.starts_at.desc()).limit(1))
     store.dispose()
     at = private_app("coordinator")
     at.query_params["visit"] = str(vid)
@@ -138,8 +138,8 @@ def test_coordinator_confirms_its_agencys_part_from_the_visit(private_app: Calla
 
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     with store.read() as s:
-        lic = s.scalar(select(Agency.id).where(Agency.code == "LIC"))
-        vid = s.scalar(select(Visit.id).join(VisitAgency, VisitAgency.visit_id == Visit.id)
+        lic = s.session.scalar(select(Agency.id).where(Agency.code == "LIC"))
+        vid = s.session.scalar(select(Visit.id).join(VisitAgency, VisitAgency.visit_id == Visit.id)
                        .where(VisitAgency.agency_id == lic, VisitAgency.response == "pending",
                               Visit.status.in_(("draft", "proposed"))).order_by(Visit.id).limit(1))
     at = private_app("coordinator")
@@ -149,7 +149,8 @@ def test_coordinator_confirms_its_agencys_part_from_the_visit(private_app: Calla
     at = _by_label(at.button, "Confirm our part").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     with store.read() as s:
-        answer = s.scalar(select(VisitAgency.response).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == lic))
+        answer = s.session.scalar(select(VisitAgency.response).where(VisitAgency.visit_id == vid,
+                                                                     VisitAgency.agency_id == lic))
     assert answer == "confirmed"
     store.dispose()
 
@@ -175,21 +176,22 @@ def test_a_decline_after_the_page_was_drawn_stops_the_confirmation_and_says_who(
         vid = visit.id
         uow.commit()
     with store.read() as s:
-        username = s.scalar(select(User.username).where(User.agency_id == partner, User.role.in_(("analyst", "coordinator")),
+        username = s.session.scalar(select(User.username).where(User.agency_id == partner,
+                                                                User.role.in_(("analyst", "coordinator")),
                                                         User.active.is_(True)).order_by(User.id).limit(1))
-        declining = accounts.load_actor(s, username)
+        declining = accounts.load_actor(s.session, username)
     at = private_app("coordinator")
     at.query_params["visit"] = str(vid)
     at.switch_page("pages/visits.py").run()
     assert not at.exception, at.exception
     _by_label(at.selectbox, "Move to").set_value("confirmed")
     with store.uow() as uow:  # meanwhile, the partner declines
-        visits.respond(uow, declining, vid, "declined", note="crew on another job")
+        visits.respond(uow, actor=declining, visit_id=vid, answer="declined", note="crew on another job")
     at = _by_label(at.button, "Change status").click().run()
     assert not at.exception
     assert any(declining.name in e.value and "declined" in e.value for e in at.error), [e.value for e in at.error]
     with store.read() as s:
-        assert s.get(Visit, vid).status == "proposed"
+        assert s.session.get(Visit, vid).status == "proposed"
     store.dispose()
 
 
@@ -197,7 +199,8 @@ def test_planner_warns_when_the_lead_cannot_give_its_notice_in_time(open_app: Ca
     """Liquor Stop, KM2 6XB: Trading Standards leads, entering after 48 hours' notice; a visit today is too soon."""
     store = Store(os.environ["DATABASE_URL"], migrate=False)
     with store.read() as s:
-        biz = s.scalar(select(Business.id).where(Business.name == "Liquor Stop", Business.postcode == "KM2 6XB"))
+        biz = s.session.scalar(select(Business.id).where(Business.name == "Liquor Stop",
+                                                         Business.postcode == "KM2 6XB"))
     store.dispose()
     at = open_app("coordinator")
     at.query_params["business"] = str(biz)

@@ -19,11 +19,11 @@ def _a_visit_of(app_server: AppServer, username: str) -> tuple[int, str]:
     store = Store(app_server.database_url, migrate=False)
     try:
         with store.read() as s:
-            agency = s.scalar(select(User.agency_id).where(User.username == username))
-            v = s.scalars(select(Visit).join(VisitAgency, VisitAgency.visit_id == Visit.id)
+            agency = s.session.scalar(select(User.agency_id).where(User.username == username))
+            v = s.session.scalars(select(Visit).join(VisitAgency, VisitAgency.visit_id == Visit.id)
                           .where(VisitAgency.agency_id == agency, Visit.status != "cancelled")
                           .order_by(Visit.id)).first()
-            assert v is not None and s.get(Agency, agency) is not None
+            assert v is not None and s.session.get(Agency, agency) is not None
             return v.id, v.premises_text
     finally:
         store.dispose()

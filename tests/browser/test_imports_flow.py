@@ -45,7 +45,7 @@ def records(server: AppServer, dataset: str) -> dict[str, tuple[bool, str]]:
     store = Store(server.database_url, migrate=False)
     try:
         with store.read() as s:
-            rows = s.execute(select(AgencyRecord.reference, AgencyRecord.current, AgencyRecord.risk_value)
+            rows = s.session.execute(select(AgencyRecord.reference, AgencyRecord.current, AgencyRecord.risk_value)
                              .join(Dataset, Dataset.id == AgencyRecord.dataset_id).where(Dataset.name == dataset)).all()
     finally:
         store.dispose()

@@ -62,16 +62,16 @@ def read_agenda(server: AppServer) -> Agenda | None:
     store = Store(server.database_url, migrate=False)
     try:
         with store.read() as s:
-            chair = accounts.load_actor(s, CHAIR)
-            member = accounts.load_actor(s, MEMBER)
+            chair = accounts.load_actor(s.session, CHAIR)
+            member = accounts.load_actor(s.session, MEMBER)
             assert chair is not None and member is not None
-            board = next(b for b in meetings.boards(s, chair) if b["name"] == BOARD)
-            meeting_id = meetings.next_meeting_id(s, chair, board["id"])
+            board = next(b for b in meetings.boards(s, actor=chair) if b["name"] == BOARD)
+            meeting_id = meetings.next_meeting_id(s, actor=chair, board_id=board["id"])
             if meeting_id is None:
                 return None
-            v = meetings.view(s, chair, meeting_id)
+            v = meetings.view(s, actor=chair, meeting_id=meeting_id)
             edits = {i["action_id"] for i in v.items
-                     if i["action_id"] and actions.action_detail(s, member, i["action_id"])["can_edit"]}
+                     if i["action_id"] and actions.action_detail(s, actor=member, action_id=i["action_id"])["can_edit"]}
             return Agenda(meeting_id, f"{v.when:%a %d %b %Y, %H:%M} · {v.status}", v.status, v.items, edits)
     finally:
         store.dispose()
@@ -81,13 +81,13 @@ def close_if_live(server: AppServer) -> None:
     store = Store(server.database_url, migrate=False)
     try:
         with store.read() as s:
-            chair = accounts.load_actor(s, CHAIR)
-            board = next(b for b in meetings.boards(s, chair) if b["name"] == BOARD)
-            meeting_id = meetings.next_meeting_id(s, chair, board["id"])
-            live = meeting_id is not None and meetings.view(s, chair, meeting_id).status == "live"
+            chair = accounts.load_actor(s.session, CHAIR)
+            board = next(b for b in meetings.boards(s, actor=chair) if b["name"] == BOARD)
+            meeting_id = meetings.next_meeting_id(s, actor=chair, board_id=board["id"])
+            live = meeting_id is not None and meetings.view(s, actor=chair, meeting_id=meeting_id).status == "live"
         if live:
             with store.uow() as uow:
-                meetings.close(uow, chair, meeting_id)
+                meetings.close(uow, actor=chair, meeting_id=meeting_id)
     finally:
         store.dispose()
 

@@ -75,7 +75,7 @@ def held_records(server: AppServer, agency: str, n: int) -> list[Held]:
     store = Store(server.database_url, migrate=False)
     try:
         with store.read() as s:
-            rows = s.execute(
+            rows = s.session.execute(
                 select(AgencyRecord.reference, AgencyRecord.trading_name, AgencyRecord.address, AgencyRecord.postcode,
                        AgencyRecord.business_id)
                 .join(Dataset, Dataset.id == AgencyRecord.dataset_id).join(Agency, Agency.id == Dataset.agency_id)
@@ -84,7 +84,8 @@ def held_records(server: AppServer, agency: str, n: int) -> list[Held]:
                 .order_by(AgencyRecord.id)
             ).all()
             # Every business's names and addresses: a search for a chosen name must find only its own business.
-            named = s.execute(select(AgencyRecord.business_id, AgencyRecord.trading_name, AgencyRecord.company_name,
+            named = s.session.execute(select(AgencyRecord.business_id, AgencyRecord.trading_name,
+                                             AgencyRecord.company_name,
                                      AgencyRecord.address)
                               .where(AgencyRecord.current.is_(True))).all()
     finally:

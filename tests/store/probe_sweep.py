@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import inspect
 import io
 import time as clock
 import zipfile
@@ -44,6 +45,7 @@ from core.services.actions import ActionFilter
 from core.services.risklist import RiskFilters
 from core.services.visits import TeamMember, VisitPlan
 from core.store import Store
+from core.store.uow import UnitOfWork
 from core.store.models import (
     Action,
     ActionLink,
@@ -158,6 +160,17 @@ def canonical_postcode(value: str) -> str:
 # --- the sweep ----------------------------------------------------------------------------------------------------
 
 
+def _as_keywords(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """A service is called `(uow, *, actor, ...)`: the probe's positional arguments after the unit become keywords
+    (moved into `kwargs`); other functions are called as given."""
+    params = list(inspect.signature(fn).parameters.values())
+    if len(params) > 1 and params[1].kind is inspect.Parameter.KEYWORD_ONLY and len(args) > 1:
+        for p, value in zip(params[1:], args[1:], strict=False):
+            kwargs[p.name] = value
+        return args[:1]
+    return args
+
+
 @dataclasses.dataclass
 class Sweep:
     store: Store
@@ -221,7 +234,7 @@ class Sweep:
     def _call(self, service: str, viewer: Viewer, fn: Callable[..., Any], *args: Any, session: Session | None = None,
               **kwargs: Any) -> Any:
         try:
-            result = fn(*args, **kwargs)
+            result = fn(*_as_keywords(fn, args, kwargs), **kwargs)
         except HubError as e:
             self.refused[service] += 1
             self.check(service, viewer, f"{type(e).__name__}: {e}")
@@ -254,42 +267,47 @@ class Sweep:
         with self.store.read() as s:
             f: dict[str, Any] = {
                 "today": today,
-                "agencies": list(s.scalars(select(Agency.id).order_by(Agency.id))),
-                "datasets": list(s.scalars(select(Dataset.id).order_by(Dataset.id))),
-                "boards": list(s.scalars(select(Board.id).order_by(Board.id))),
-                "meetings": list(s.scalars(select(Meeting.id).order_by(Meeting.id))),
-                "open_meetings": list(s.scalars(select(Meeting.id).where(Meeting.status != "closed").order_by(Meeting.id))),
-                "operations": list(s.scalars(select(Operation.id).order_by(Operation.id))),
-                "actions": list(s.scalars(select(Action.id).order_by(Action.id))),
-                "indicators": list(s.scalars(select(Indicator.id).order_by(Indicator.id))),
-                "visits": {v.id: v for v in s.scalars(select(Visit).order_by(Visit.id))},
-                "named": s.execute(select(VisitOfficer.visit_id, VisitOfficer.user_id)
+                "agencies": list(s.session.scalars(select(Agency.id).order_by(Agency.id))),
+                "datasets": list(s.session.scalars(select(Dataset.id).order_by(Dataset.id))),
+                "boards": list(s.session.scalars(select(Board.id).order_by(Board.id))),
+                "meetings": list(s.session.scalars(select(Meeting.id).order_by(Meeting.id))),
+                "open_meetings": list(s.session.scalars(select(Meeting.id).where(Meeting.status != "closed").order_by(Meeting.id))),
+                "operations": list(s.session.scalars(select(Operation.id).order_by(Operation.id))),
+                "actions": list(s.session.scalars(select(Action.id).order_by(Action.id))),
+                "indicators": list(s.session.scalars(select(Indicator.id).order_by(Indicator.id))),
+                "visits": {v.id: v for v in s.session.scalars(select(Visit).order_by(Visit.id))},
+                "named": s.session.execute(select(VisitOfficer.visit_id, VisitOfficer.user_id)
                                    .order_by(VisitOfficer.visit_id, VisitOfficer.user_id)).all(),
-                "linked_actions": sorted(set(s.scalars(select(ActionLink.action_id)))),
-                "marker_businesses": sorted({b for b in s.scalars(select(WarningMarker.business_id)) if b}),
-                "referrals": s.execute(select(Referral.id, Referral.sender_id).order_by(Referral.id)).all(),
-                "recipients": s.execute(select(ReferralRecipient.id, ReferralRecipient.agency_id, ReferralRecipient.visit_id)
+                "linked_actions": sorted(set(s.session.scalars(select(ActionLink.action_id)))),
+                "marker_businesses": sorted({b for b in s.session.scalars(select(WarningMarker.business_id)) if b}),
+                "referrals": s.session.execute(select(Referral.id, Referral.sender_id).order_by(Referral.id)).all(),
+                "recipients": s.session.execute(select(ReferralRecipient.id, ReferralRecipient.agency_id,
+                                                       ReferralRecipient.visit_id)
                                         .order_by(ReferralRecipient.id)).all(),
-                "business_postcode": dict(s.execute(select(Business.id, Business.postcode)
+                "business_postcode": dict(s.session.execute(select(Business.id, Business.postcode)
                                                     .where(Business.active.is_(True))).all()),
                 "business_tokens": {b: TOKEN_RE.findall(f"{n} {ad}".lower()) for b, n, ad in
-                                    s.execute(select(Business.id, Business.name, Business.address))},
-                "references": {b: ref for b, ref in s.execute(
+                                    s.session.execute(select(Business.id, Business.name, Business.address))},
+                "references": {b: ref for b, ref in s.session.execute(
                     select(AgencyRecord.business_id, AgencyRecord.reference).where(AgencyRecord.current.is_(True))
                     .order_by(AgencyRecord.id.desc()))},
-                "records": s.execute(select(AgencyRecord.id, AgencyRecord.dataset_id, AgencyRecord.business_id,
+                "records": s.session.execute(select(AgencyRecord.id, AgencyRecord.dataset_id, AgencyRecord.business_id,
                                             AgencyRecord.trading_name).where(AgencyRecord.current.is_(True))
                                      .order_by(AgencyRecord.id)).all(),
             }
             parts: dict[int, set[int]] = defaultdict(set)
-            for vid, aid in s.execute(select(VisitAgency.visit_id, VisitAgency.agency_id)):
+            for vid, aid in s.session.execute(select(VisitAgency.visit_id, VisitAgency.agency_id)):
                 parts[vid].add(aid)
             f["parts"] = parts
         return f
 
     # risk list, review ---------------------------------------------------------------------------------------
     def _risk_list(self, v: Viewer, f: dict[str, Any]) -> None:
-        a, store = v.actor, self.store
+        with self.store.uow() as unit:  # the export is audited: it commits
+            self._risk_list_in(unit, v, f)
+
+    def _risk_list_in(self, store: UnitOfWork, v: Viewer, f: dict[str, Any]) -> None:
+        a = v.actor
         whole = self.call("risklist.whole_list", v, risklist.whole_list, store, a)
         if whole is not None:
             self.check_row_postcodes("risklist.whole_list", v, list(zip(whole.rows["business_id"], whole.rows["postcode"])))
@@ -361,7 +379,7 @@ class Sweep:
         joint = [vid for vid in shown if v.actor.agency_id in f["parts"][vid] and len(f["parts"][vid]) > 1]
         return v.hidden_visits + list(dict.fromkeys(wrong[:3] + joint[:2] + shown[:VISIBLE_VISITS]))
 
-    def _visits(self, s: Session, v: Viewer, f: dict[str, Any]) -> None:
+    def _visits(self, s: UnitOfWork, v: Viewer, f: dict[str, Any]) -> None:
         a, today = v.actor, f["today"]
         call = self._in(s)
         call("visits.calendar", v, visits.calendar, s, a, start=today - timedelta(days=400), end=today + timedelta(days=400))
@@ -397,7 +415,7 @@ class Sweep:
         call("visits.notice_warning_for", v, visits.notice_warning_for, s, a, a.agency_id, "food business",
              datetime.now(timezone.utc) + timedelta(days=3))
 
-    def _operations_and_outcomes(self, s: Session, v: Viewer, f: dict[str, Any]) -> None:
+    def _operations_and_outcomes(self, s: UnitOfWork, v: Viewer, f: dict[str, Any]) -> None:
         a = v.actor
         call = self._in(s)
         call("operations.list_operations", v, operations.list_operations, s, a)
@@ -410,7 +428,7 @@ class Sweep:
         call("outcomes.recorded_outcomes", v, outcomes.recorded_outcomes, s, a)
         call("outcomes.results", v, outcomes.results, s, a)
 
-    def _actions_and_meetings(self, s: Session, v: Viewer, f: dict[str, Any]) -> None:
+    def _actions_and_meetings(self, s: UnitOfWork, v: Viewer, f: dict[str, Any]) -> None:
         a = v.actor
         call = self._in(s)
         call("actions.list_actions", v, actions.list_actions, s, a, ActionFilter(include_closed=True))
@@ -440,10 +458,10 @@ class Sweep:
                     self._docx[mins] = to_docx(mins)
                 call("minutes.to_docx", v, lambda m=mins: self._docx[m])
         for m in f["open_meetings"]:  # what building the agenda would put before everyone who may open the meeting
-            meeting = s.get(Meeting, m)
-            call("meetings.proposed_items", v, meetings.proposed_items, s, meeting, f["today"])
+            meeting = s.session.get(Meeting, m)
+            call("meetings.proposed_items", v, meetings.proposed_items, s.session, meeting, f["today"])
 
-    def _referrals(self, s: Session, v: Viewer, f: dict[str, Any]) -> None:
+    def _referrals(self, s: UnitOfWork, v: Viewer, f: dict[str, Any]) -> None:
         a = v.actor
         call = self._in(s)
         call("referrals.indicators", v, referrals.indicators, s, a)
@@ -462,7 +480,7 @@ class Sweep:
             call("referrals.referral_for_recipient", v, referrals.referral_for_recipient, s, a, rid)
         call("referrals.dashboard", v, referrals.dashboard, s, a)
 
-    def _everything_else(self, s: Session, v: Viewer, f: dict[str, Any]) -> None:
+    def _everything_else(self, s: UnitOfWork, v: Viewer, f: dict[str, Any]) -> None:
         a = v.actor
         call = self._in(s)
         call("datasets.datasets", v, datasets.datasets, s, a)
@@ -476,7 +494,7 @@ class Sweep:
         call("accounts.directory", v, accounts.directory, s, a)
         call("accounts.list_users", v, accounts.list_users, s, a)
 
-    def _in(self, s: Session) -> Callable[..., Any]:
+    def _in(self, s: UnitOfWork) -> Callable[..., Any]:
         def call(service: str, viewer: Viewer, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             return self.call(service, viewer, fn, *args, session=s, **kwargs)
         return call

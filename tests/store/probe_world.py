@@ -243,11 +243,13 @@ def act(store: Store) -> Scenario:
     out = Scenario()
     n = 100_000  # token numbers beyond the demo's own markers and visits
     with store.read() as s:
-        ie_analyst, hmrc_analyst, pol_analyst = (actor_of(s, u) for u in ("analyst", "farah.ali", "raj.kapoor"))
-        chair = actor_of(s, "chair")
-        ie_only, hmrc_only, pol_only = only_held_by(s, "IE"), only_held_by(s, "HMRC"), only_held_by(s, "POL")
-        pol = s.scalar(select(Agency.id).where(Agency.code == "POL"))
-        tasking_board = s.scalar(select(Board.id).where(Board.kind == "tasking").order_by(Board.id))
+        ie_analyst, hmrc_analyst, pol_analyst = (actor_of(s.session, u) for u in ("analyst", "farah.ali", "raj.kapoor"))
+        chair = actor_of(s.session, "chair")
+        ie_only, hmrc_only, pol_only = only_held_by(s.session, "IE"), only_held_by(s.session,
+                                                                                   "HMRC"), only_held_by(s.session,
+                                                                                                         "POL")
+        pol = s.session.scalar(select(Agency.id).where(Agency.code == "POL"))
+        tasking_board = s.session.scalar(select(Board.id).where(Board.kind == "tasking").order_by(Board.id))
 
     def attempt(what: str, fn: Any) -> Any:
         try:
@@ -264,23 +266,26 @@ def act(store: Store) -> Scenario:
             subject, details = token("w", n), token("d", n)
             with store.uow() as uow:
                 attempt(f"{who.username} adds a marker on business {bid}", lambda: visits.add_marker(
-                    uow, who, category="dogs", details=details, business_id=bid, subject=subject))
+                    uow, actor=who, category="dogs", details=details, business_id=bid, subject=subject))
     for bid in pol_only[:1]:  # the chair (Police) plans a visit to premises only Police hold
         premises, notes = token("v", n), token("r", n)
         day = datetime.combine(date.today() + timedelta(days=9), time(10, 0), timezone.utc)
         plan = VisitPlan(day, day + timedelta(hours=2), [TeamMember(pol, 2)], pol, bid, premises, briefing=notes)
         with store.uow() as uow:
             attempt(f"chair plans a visit to business {bid}",
-                    lambda: visits.plan_visit(uow, chair, plan, clash_reason="probe: known clash"))
+                    lambda: visits.plan_visit(uow, actor=chair, plan=plan, clash_reason="probe: known clash"))
     for who, biz in ((ie_analyst, ie_only[:1]), (hmrc_analyst, hmrc_only[:1]), (pol_analyst, pol_only[:1])):
         if biz:
-            attempt(f"{who.username} sends business {biz[0]} to tasking",
-                    lambda who=who, biz=biz: risklist.send_to_tasking(store, who, biz, "probe: worth a look"))
+            with store.uow() as uow:
+                attempt(f"{who.username} sends business {biz[0]} to tasking",
+                        lambda who=who, biz=biz: risklist.send_to_tasking(uow, actor=who, business_ids=biz,
+                                                                          reason="probe: worth a look"))
     with store.read() as s:
-        nxt = meetings.next_meeting_id(s, chair, tasking_board)
+        nxt = meetings.next_meeting_id(s, actor=chair, board_id=tasking_board)
     if nxt is not None:
         with store.uow() as uow:
-            attempt(f"chair builds the agenda of meeting {nxt}", lambda: meetings.build_agenda(uow, chair, nxt))
+            attempt(f"chair builds the agenda of meeting {nxt}",
+                    lambda: meetings.build_agenda(uow, actor=chair, meeting_id=nxt))
     return out
 
 
@@ -324,34 +329,40 @@ def build_oracle(store: Store) -> Oracle:
     """Which tokens each active user may see, from the rules: plain reads of the final state of the store, the
     tokens found in each stored value and who may see that value (so what the scenario added is covered too)."""
     with store.read() as s:
-        users = [actor_of(s, u) for u in s.scalars(select(User.username).where(User.active.is_(True)).order_by(User.id))]
-        codes = dict(s.execute(select(Agency.id, Agency.code)).all())
-        datasets = {d: (a, sh) for d, a, sh in s.execute(select(Dataset.id, Dataset.agency_id, Dataset.sharing))}
-        records = s.execute(select(AgencyRecord.id, AgencyRecord.dataset_id, AgencyRecord.business_id,
+        users = [actor_of(s.session,
+                          u) for u in s.session.scalars(select(User.username).where(User.active.is_(True)).order_by(User.id))]
+        codes = dict(s.session.execute(select(Agency.id, Agency.code)).all())
+        datasets = {d: (a, sh) for d, a,
+                    sh in s.session.execute(select(Dataset.id, Dataset.agency_id, Dataset.sharing))}
+        records = s.session.execute(select(AgencyRecord.id, AgencyRecord.dataset_id, AgencyRecord.business_id,
                                    AgencyRecord.current, AgencyRecord.trading_name, AgencyRecord.company_name,
                                    AgencyRecord.address, AgencyRecord.phone, AgencyRecord.contact,
                                    AgencyRecord.postcode)).all()
-        parent = {b: m for b, m in s.execute(select(Business.id, Business.merged_into_id)
+        parent = {b: m for b, m in s.session.execute(select(Business.id, Business.merged_into_id)
                                              .where(Business.merged_into_id.is_not(None)))}
-        businesses = {b: (active, pc) for b, active, pc in s.execute(select(Business.id, Business.active, Business.postcode))}
-        refs = s.execute(select(Referral.id, Referral.sender_id, Referral.status, Referral.scheme, Referral.handling_code,
+        businesses = {b: (active, pc) for b, active,
+                      pc in s.session.execute(select(Business.id, Business.active, Business.postcode))}
+        refs = s.session.execute(select(Referral.id, Referral.sender_id, Referral.status, Referral.scheme,
+                                        Referral.handling_code,
                                 Referral.subject, Referral.place, Referral.summary, Referral.body)).all()
         recipients: dict[int, set[int]] = defaultdict(set)
         recipient_agency: dict[int, tuple[int, int]] = {}
-        for rid, ref_id, agency in s.execute(select(ReferralRecipient.id, ReferralRecipient.referral_id,
+        for rid, ref_id, agency in s.session.execute(select(ReferralRecipient.id, ReferralRecipient.referral_id,
                                                     ReferralRecipient.agency_id)):
             recipients[ref_id].add(agency)
             recipient_agency[rid] = (ref_id, agency)
-        messages = s.execute(select(ReferralMessage.id, ReferralMessage.referral_id, ReferralMessage.body)).all()
-        feedback = s.execute(select(Feedback.id, Feedback.recipient_id, Feedback.comments, Feedback.improve)).all()
-        markers = s.execute(select(WarningMarker.id, WarningMarker.business_id, WarningMarker.subject,
+        messages = s.session.execute(select(ReferralMessage.id, ReferralMessage.referral_id,
+                                            ReferralMessage.body)).all()
+        feedback = s.session.execute(select(Feedback.id, Feedback.recipient_id, Feedback.comments,
+                                            Feedback.improve)).all()
+        markers = s.session.execute(select(WarningMarker.id, WarningMarker.business_id, WarningMarker.subject,
                                    WarningMarker.details)).all()
-        visit_rows = s.execute(select(Visit.id, Visit.business_id, Visit.premises_text, Visit.briefing)).all()
+        visit_rows = s.session.execute(select(Visit.id, Visit.business_id, Visit.premises_text, Visit.briefing)).all()
         on_visit: dict[int, set[int]] = defaultdict(set)
-        for vid, agency in s.execute(select(VisitAgency.visit_id, VisitAgency.agency_id)):
+        for vid, agency in s.session.execute(select(VisitAgency.visit_id, VisitAgency.agency_id)):
             on_visit[vid].add(agency)
         # What matters most to probe: businesses with visits, markers, links, referrals or tasking.
-        mattering = {b for (b,) in s.execute(text(
+        mattering = {b for (b,) in s.session.execute(text(
             "SELECT business_id FROM visits WHERE business_id IS NOT NULL UNION SELECT business_id FROM warning_markers "
             "WHERE business_id IS NOT NULL UNION SELECT business_id FROM action_links WHERE business_id IS NOT NULL "
             "UNION SELECT business_id FROM referrals WHERE business_id IS NOT NULL UNION SELECT business_id FROM "

@@ -27,7 +27,7 @@ def days(n: int) -> date:
 
 def _sections(small: Small, actor: Actor) -> dict[str, attention.Section]:
     with small.store.read() as s:
-        return {sec.key: sec for sec in attention.attention(s, actor, today=TODAY, now=NOW)}
+        return {sec.key: sec for sec in attention.attention(s, actor=actor, today=TODAY, now=NOW)}
 
 
 def test_my_actions_worst_first_and_only_mine(small: Small, officer: Actor) -> None:
@@ -72,7 +72,7 @@ def test_feedback_is_new_until_marked_read(small: Small, officer: Actor) -> None
     sec = _sections(small, officer)["feedback"]
     assert [(r["Referral"], r["Outcome"]) for r in sec.rows] == [("Workers sleeping in storeroom", "visit tasked")]
     with small.store.uow() as uow:
-        attention.mark_feedback_seen(uow, officer)
+        attention.mark_feedback_seen(uow, actor=officer)
     assert _sections(small, officer)["feedback"].rows == []
 
 
@@ -94,7 +94,7 @@ def test_analyst_inbox_lists_what_their_agency_owes(small: Small, officer: Actor
     assert sec.metrics == {"overdue": 1, "not acknowledged": 1}
     assert "inbox" not in _sections(small, officer), "officers have no agency inbox (sterile wall)"
     with pytest.raises(Forbidden), small.store.read() as s:
-        attention.inbox_due(s, officer, TODAY)
+        attention.inbox_due(s, actor=officer, today=TODAY)
 
 
 def test_visits_for_my_agency_with_pending_answers(small: Small, officer: Actor) -> None:

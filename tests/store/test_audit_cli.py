@@ -31,7 +31,7 @@ def test_audit_verify_exit_codes(small: Small, monkeypatch: pytest.MonkeyPatch, 
     out = capsys.readouterr().out
     assert "intact" in out and "4 rows" in out
     with small.store.read() as s:
-        ids = s.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
+        ids = s.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
     sqlite = small.store.dialect == "sqlite"
     statement, named = TAMPERING[tampering]
     _tamper(small.store, statement.format(

@@ -82,7 +82,7 @@ def _app_store(r: Roles) -> Store:
 
 def _admin_actor(store: Store) -> Actor:
     with store.read() as s:
-        return accounts.load_actor(s, "jo.admin")
+        return accounts.load_actor(s.session, "jo.admin")
 
 
 @pytest.mark.parametrize("statement", [
@@ -106,7 +106,7 @@ def test_the_app_role_cannot_rewrite_the_audit_log(deployed: Roles, statement: s
         with pytest.raises(DBAPIError, match="permission denied|must be owner"), store.engine.begin() as conn:
             conn.execute(text(statement))
         with store.read() as s:
-            assert s.scalar(select(AuditEvent.summary).where(AuditEvent.action == "user.create")) is not None
+            assert s.session.scalar(select(AuditEvent.summary).where(AuditEvent.action == "user.create")) is not None
     finally:
         store.dispose()
 
@@ -116,18 +116,20 @@ def test_the_app_role_inserts_and_reads_audit_rows_and_its_services_work(deploye
     try:
         admin = _admin_actor(store)
         with store.uow() as uow:
-            agency_id = accounts.create_agency(uow, admin, accounts.AgencyInput(code="HMRC", name="HM Revenue and Customs"))
+            agency_id = accounts.create_agency(uow, actor=admin,
+                                               data=accounts.AgencyInput(code="HMRC", name="HM Revenue and Customs"))
         with store.uow() as uow:
-            user_id = accounts.create_user(uow, admin, accounts.UserInput(username="ana.lyst", name="Ana Lyst",
+            user_id = accounts.create_user(uow, actor=admin,
+                                           data=accounts.UserInput(username="ana.lyst", name="Ana Lyst",
                                                                          role="analyst", agency_id=agency_id),
                                            password="another-long-password")
         with store.uow() as uow:
-            partnership.update_settings(uow, admin, partnership_name="Test Partnership")
+            partnership.update_settings(uow, actor=admin, partnership_name="Test Partnership")
         with store.read() as s:
-            assert s.get(User, user_id).username == "ana.lyst"
-            actions = [e["action"] for e in audit.list_events(s, admin)]
+            assert s.session.get(User, user_id).username == "ana.lyst"
+            actions = [e["action"] for e in audit.list_events(s, actor=admin)]
             assert {"agency.create", "user.create"} <= set(actions)
-            report = audit.verify_chain(s, admin)
+            report = audit.verify_chain(s, actor=admin)
         assert report.ok and report.rows == len(actions)
         with store.engine.connect() as conn:
             owned = conn.execute(text(
@@ -192,11 +194,11 @@ def test_seed_reset_runs_as_the_owner_and_grants_the_app_role_again(deployed: Ro
     store = _app_store(deployed)
     try:
         with store.read() as s:
-            admin = accounts.load_actor(s, "admin")
+            admin = accounts.load_actor(s.session, "admin")
         with store.uow() as uow:
-            partnership.update_settings(uow, admin, partnership_name="Reseeded Partnership")
+            partnership.update_settings(uow, actor=admin, partnership_name="Reseeded Partnership")
         with store.read() as s:
-            assert audit.verify_chain(s, admin).ok
+            assert audit.verify_chain(s, actor=admin).ok
         with pytest.raises(DBAPIError, match="permission denied|must be owner"), store.engine.begin() as conn:
             conn.execute(text("TRUNCATE audit_events"))
     finally:

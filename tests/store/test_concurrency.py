@@ -82,16 +82,16 @@ def _received(small: Small) -> int:
     data = ReferralInput(subject="Chicken Shop, 12 The Broadway", body="Two tills; cash only.", source_grade="B",
                          intel_grade="2", handling_code="1", recipient_ids=[small.hmrc])
     with small.store.uow() as uow:
-        rid = referrals.save_draft(uow, officer, data)
+        rid = referrals.save_draft(uow, actor=officer, data=data)
     with small.store.uow() as uow:
-        referrals.send(uow, officer, rid)
+        referrals.send(uow, actor=officer, referral_id=rid)
     with small.store.read() as s:
-        return s.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == rid))
+        return s.session.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == rid))
 
 
 def _count(small: Small, query) -> int:  # noqa: ANN001
     with small.store.read() as s:
-        return s.scalar(select(func.count()).select_from(query.subquery()))
+        return s.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
 # --- feedback: one per referral recipient ------------------------------------------------------------------
@@ -103,7 +103,8 @@ def test_feedback_is_given_once_when_analysts_send_it_at_once(small: Small) -> N
 
     def give(i: int) -> int:
         with small.store.uow() as uow:
-            return referrals.give_feedback(uow, analysts[i], rec, usefulness=1 + i % 5, outcome="visit tasked",
+            return referrals.give_feedback(uow, actor=analysts[i], recipient_id=rec, usefulness=1 + i % 5,
+                                           outcome="visit tasked",
                                            comments=f"feedback {i}")
 
     results = race(N, give)
@@ -114,9 +115,9 @@ def test_feedback_is_given_once_when_analysts_send_it_at_once(small: Small) -> N
     for e in refusals(results):
         assert "already given" in str(e) and winner.name in str(e), str(e)
     with small.store.read() as s:
-        rows = s.scalars(select(Feedback).where(Feedback.recipient_id == rec)).all()
+        rows = s.session.scalars(select(Feedback).where(Feedback.recipient_id == rec)).all()
         assert [(f.author_id, f.comments) for f in rows] == [(winner.id, f"feedback {won[0]}")]
-        assert s.scalar(select(func.count()).where(AuditEvent.action == "referral.feedback")) == 1
+        assert s.session.scalar(select(func.count()).where(AuditEvent.action == "referral.feedback")) == 1
 
 
 # --- a decision, and the visit or action it creates, once --------------------------------------------------
@@ -132,7 +133,7 @@ def test_a_decision_is_made_once_when_analysts_decide_at_once(small: Small, deci
         action = ActionInput(title=f"Follow up {i}", agency_id=small.hmrc, owner_id=analysts[i].id,
                              due_on=visit_on.date(), strand="Pursue") if decision == "raise an action" else None
         with small.store.uow() as uow:
-            return referrals.decide(uow, analysts[i], rec, decision=decision, action=action,
+            return referrals.decide(uow, actor=analysts[i], recipient_id=rec, decision=decision, action=action,
                                     visit_on=visit_on if decision == "task a visit" else None)
 
     results = race(N, decide)
@@ -143,12 +144,12 @@ def test_a_decision_is_made_once_when_analysts_decide_at_once(small: Small, deci
     for e in refusals(results):
         assert "already recorded" in str(e) and analysts[won[0]].name in str(e), str(e)
     with small.store.read() as s:
-        r = s.get(ReferralRecipient, rec)
+        r = s.session.get(ReferralRecipient, rec)
         assert (r.decision, r.visit_id, r.action_id) == (decision, made["visit_id"], made["action_id"])
-        assert s.scalar(select(func.count()).select_from(Visit)) == (1 if decision == "task a visit" else 0)
-        assert s.scalar(select(func.count()).select_from(Action)) == (1 if decision == "raise an action" else 0)
-        assert s.scalar(select(func.count()).select_from(ActionLink)) == (1 if decision == "raise an action" else 0)
-        assert s.scalar(select(func.count()).where(AuditEvent.action == "referral.decide")) == 1
+        assert s.session.scalar(select(func.count()).select_from(Visit)) == (1 if decision == "task a visit" else 0)
+        assert s.session.scalar(select(func.count()).select_from(Action)) == (1 if decision == "raise an action" else 0)
+        assert s.session.scalar(select(func.count()).select_from(ActionLink)) == (1 if decision == "raise an action" else 0)
+        assert s.session.scalar(select(func.count()).where(AuditEvent.action == "referral.decide")) == 1
 
 
 # --- an agency declines while the coordinator confirms -----------------------------------------------------
@@ -158,8 +159,8 @@ def _confirmed_with_a_decline_and_no_override(small: Small, visit_ids: list[int]
     bad = []
     with small.store.read() as s:
         for vid in visit_ids:
-            v = s.get(Visit, vid)
-            answers = [va.response for va in s.scalars(select(VisitAgency).where(VisitAgency.visit_id == vid))]
+            v = s.session.get(Visit, vid)
+            answers = [va.response for va in s.session.scalars(select(VisitAgency).where(VisitAgency.visit_id == vid))]
             overridden = any(o.get("what") == "confirmed without every answer" for o in v.overrides or [])
             if v.status == "confirmed" and "declined" in answers and not overridden:
                 bad.append(vid)
@@ -168,7 +169,7 @@ def _confirmed_with_a_decline_and_no_override(small: Small, visit_ids: list[int]
 
 def _version(small: Small, vid: int) -> int:
     with small.store.read() as s:
-        return s.get(Visit, vid).version
+        return s.session.get(Visit, vid).version
 
 
 def test_a_decline_racing_a_confirmation_never_leaves_a_confirmed_visit_with_a_declined_agency(small: Small) -> None:
@@ -181,9 +182,10 @@ def test_a_decline_racing_a_confirmation_never_leaves_a_confirmed_visit_with_a_d
         def act(i: int, vid: int = vid, base: int = base) -> str:
             with small.store.uow() as uow:
                 if i == 0:
-                    visits.set_status(uow, small.admin, vid, "confirmed", base_version=base)
+                    visits.set_status(uow, actor=small.admin, visit_id=vid, status="confirmed", base_version=base)
                 else:
-                    visits.respond(uow, small.analyst, vid, "declined", note="crew on another job")
+                    visits.respond(uow, actor=small.analyst, visit_id=vid, answer="declined",
+                                   note="crew on another job")
             return "done"
 
         results = race(2, act)
@@ -193,7 +195,8 @@ def test_a_decline_racing_a_confirmation_never_leaves_a_confirmed_visit_with_a_d
     bad = _confirmed_with_a_decline_and_no_override(small, ids)
     assert bad == [], f"{len(bad)} of {ROUNDS} visits confirmed with a declined agency and no override"
     with small.store.read() as s:
-        answers = s.scalars(select(VisitAgency.response).where(VisitAgency.visit_id.in_(ids), VisitAgency.agency_id == small.hmrc))
+        answers = s.session.scalars(select(VisitAgency.response).where(VisitAgency.visit_id.in_(ids),
+                                                                       VisitAgency.agency_id == small.hmrc))
         assert set(answers) == {"declined"}, "every decline was kept"
 
 
@@ -206,9 +209,10 @@ def test_when_both_pages_name_their_version_one_of_decline_and_confirm_wins_and_
         def act(i: int, vid: int = vid, base: int = base) -> str:
             with small.store.uow() as uow:
                 if i == 0:
-                    visits.set_status(uow, small.admin, vid, "confirmed", base_version=base)
+                    visits.set_status(uow, actor=small.admin, visit_id=vid, status="confirmed", base_version=base)
                     return "confirmed"
-                visits.respond(uow, small.analyst, vid, "declined", note="crew on another job", base_version=base)
+                visits.respond(uow, actor=small.analyst, visit_id=vid, answer="declined", note="crew on another job",
+                               base_version=base)
                 return "declined"
 
         results = race(2, act)
@@ -220,7 +224,7 @@ def test_when_both_pages_name_their_version_one_of_decline_and_confirm_wins_and_
         first = small.analyst.name if won == [1] else small.admin.name
         assert first in str(refused) and ("declined" if won == [1] else "proposed → confirmed") in str(refused), str(refused)
         with small.store.read() as s:
-            assert s.get(Visit, vid).status == ("confirmed" if won == [0] else "proposed")
+            assert s.session.get(Visit, vid).status == ("confirmed" if won == [0] else "proposed")
         ids.append(vid)
     assert _confirmed_with_a_decline_and_no_override(small, ids) == []
 
@@ -231,25 +235,28 @@ def test_decline_then_stale_confirmation_and_confirmation_then_decline(small: Sm
     vid = add_visit(small.store, None, {small.ts: 1, small.hmrc: 1}, days=3, status="proposed", lead=small.ts)
     seen = _version(small, vid)
     with small.store.uow() as uow:
-        visits.respond(uow, small.analyst, vid, "declined", note="crew on another job", base_version=seen)
+        visits.respond(uow, actor=small.analyst, visit_id=vid, answer="declined", note="crew on another job",
+                       base_version=seen)
     with small.store.uow() as uow, pytest.raises(Conflict, match=rf"{small.analyst.name} .* declined visit {vid}: crew"):
-        visits.set_status(uow, small.admin, vid, "confirmed", base_version=seen)
+        visits.set_status(uow, actor=small.admin, visit_id=vid, status="confirmed", base_version=seen)
     with small.store.uow() as uow, pytest.raises(ValidationError, match=r"Not every agency has confirmed: .*\(declined\)"):
-        visits.set_status(uow, small.admin, vid, "confirmed", base_version=_version(small, vid))
+        visits.set_status(uow, actor=small.admin, visit_id=vid, status="confirmed", base_version=_version(small, vid))
     with small.store.uow() as uow:  # a recorded reason is the only way to confirm it now
-        visits.set_status(uow, small.admin, vid, "confirmed", base_version=_version(small, vid), reason="HMRC not needed")
+        visits.set_status(uow, actor=small.admin, visit_id=vid, status="confirmed", base_version=_version(small, vid),
+                          reason="HMRC not needed")
     assert _confirmed_with_a_decline_and_no_override(small, [vid]) == []
     # 2. The coordinator confirms; HMRC then declines: from a stale page it is told, without a version it lands.
     vid = add_visit(small.store, None, {small.ts: 1, small.hmrc: 1}, days=3, status="proposed", lead=small.ts)
     seen = _version(small, vid)
     with small.store.uow() as uow:
-        visits.set_status(uow, small.admin, vid, "confirmed", base_version=seen)
+        visits.set_status(uow, actor=small.admin, visit_id=vid, status="confirmed", base_version=seen)
     with small.store.uow() as uow, pytest.raises(Conflict, match=rf"{small.admin.name} .* proposed → confirmed"):
-        visits.respond(uow, small.analyst, vid, "declined", note="crew on another job", base_version=seen)
+        visits.respond(uow, actor=small.analyst, visit_id=vid, answer="declined", note="crew on another job",
+                       base_version=seen)
     with small.store.uow() as uow:
-        visits.respond(uow, small.analyst, vid, "declined", note="crew on another job")
+        visits.respond(uow, actor=small.analyst, visit_id=vid, answer="declined", note="crew on another job")
     with small.store.read() as s:
-        assert s.get(Visit, vid).status == "proposed", "the decline sent the confirmed visit back to proposed"
+        assert s.session.get(Visit, vid).status == "proposed", "the decline sent the confirmed visit back to proposed"
 
 
 # --- outcomes: a save names the version it started from ------------------------------------------------------
@@ -263,7 +270,8 @@ def _done_visit(small: Small) -> int:
 
 def _stored(small: Small, vid: int, agency_id: int) -> VisitAgency:
     with small.store.read() as s:
-        return s.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid, VisitAgency.agency_id == agency_id))
+        return s.session.scalar(select(VisitAgency).where(VisitAgency.visit_id == vid,
+                                                          VisitAgency.agency_id == agency_id))
 
 
 def test_simultaneous_first_outcomes_record_one_and_tell_the_others(small: Small) -> None:
@@ -272,7 +280,7 @@ def test_simultaneous_first_outcomes_record_one_and_tell_the_others(small: Small
 
     def save(i: int) -> None:
         with small.store.uow() as uow:
-            outcomes.record_outcome(uow, officers[i], vid, {"seizures": i + 1})
+            outcomes.record_outcome(uow, actor=officers[i], visit_id=vid, data={"seizures": i + 1})
 
     results = race(N, save)
     won = winners(results)
@@ -285,7 +293,7 @@ def test_simultaneous_first_outcomes_record_one_and_tell_the_others(small: Small
     stored = _stored(small, vid, small.ts)
     assert (stored.outcome_version, stored.outcome_by_id) == (1, officers[won[0]].id)
     with small.store.read() as s:
-        assert s.scalar(select(func.count()).where(AuditEvent.action == "visit.outcome")) == 1
+        assert s.session.scalar(select(func.count()).where(AuditEvent.action == "visit.outcome")) == 1
 
 
 def test_two_agencies_recording_their_first_outcomes_at_once_both_succeed(small: Small) -> None:
@@ -295,24 +303,24 @@ def test_two_agencies_recording_their_first_outcomes_at_once_both_succeed(small:
 
     def save(i: int) -> None:
         with small.store.uow() as uow:
-            outcomes.record_outcome(uow, (ts_officer, small.analyst)[i], vid, {"arrests": i + 1})
+            outcomes.record_outcome(uow, actor=(ts_officer, small.analyst)[i], visit_id=vid, data={"arrests": i + 1})
 
     assert winners(race(2, save)) == [0, 1]
     assert _stored(small, vid, small.ts).outcome["arrests"] == 1 and _stored(small, vid, small.hmrc).outcome["arrests"] == 2
     with small.store.read() as s:
-        assert s.get(Visit, vid).status == "done"
-        assert s.scalar(select(func.count()).where(AuditEvent.action == "visit.status")) == 1
+        assert s.session.get(Visit, vid).status == "done"
+        assert s.session.scalar(select(func.count()).where(AuditEvent.action == "visit.status")) == 1
 
 
 def test_simultaneous_corrections_keep_one_and_tell_the_others(small: Small) -> None:
     vid = _done_visit(small)
     officers = _people(small, "ts.officer", Role.OFFICER, small.ts)
     with small.store.uow() as uow:
-        outcomes.record_outcome(uow, officers[0], vid, {"advice": True})
+        outcomes.record_outcome(uow, actor=officers[0], visit_id=vid, data={"advice": True})
 
     def correct(i: int) -> None:
         with small.store.uow() as uow:
-            outcomes.correct_outcome(uow, officers[i], vid, {"seizures": i + 1}, base_version=1)
+            outcomes.correct_outcome(uow, actor=officers[i], visit_id=vid, data={"seizures": i + 1}, base_version=1)
 
     results = race(N, correct)
     won = winners(results)
@@ -324,21 +332,21 @@ def test_simultaneous_corrections_keep_one_and_tell_the_others(small: Small) -> 
         theirs = summarise([validate({"seizures": won[0] + 1})])
         assert "now version 2, you started from 1" in str(e) and theirs in str(e), str(e)
     with small.store.read() as s:
-        assert s.scalar(select(func.count()).where(AuditEvent.action == "visit.outcome_corrected")) == 1
+        assert s.session.scalar(select(func.count()).where(AuditEvent.action == "visit.outcome_corrected")) == 1
 
 
 def test_a_correction_from_an_old_form_is_refused(small: Small) -> None:
     vid = _done_visit(small)
     first, second = _people(small, "ts.officer", Role.OFFICER, small.ts, 2)
     with small.store.uow() as uow:
-        outcomes.record_outcome(uow, first, vid, {"advice": True})
+        outcomes.record_outcome(uow, actor=first, visit_id=vid, data={"advice": True})
     with small.store.read() as s:
-        form = outcomes.outcome_of(s, second, vid)
+        form = outcomes.outcome_of(s, actor=second, visit_id=vid)
     assert (form["correction"], form["version"]) == (True, 1)
     with small.store.uow() as uow:
-        outcomes.correct_outcome(uow, first, vid, {"arrests": 2}, base_version=1)
+        outcomes.correct_outcome(uow, actor=first, visit_id=vid, data={"arrests": 2}, base_version=1)
     with small.store.uow() as uow, pytest.raises(Conflict, match=rf"{first.name} saved .* version 2, you started from 1\): 2 arrests"):
-        outcomes.correct_outcome(uow, second, vid, {"seizures": 5}, base_version=form["version"])
+        outcomes.correct_outcome(uow, actor=second, visit_id=vid, data={"seizures": 5}, base_version=form["version"])
     assert _stored(small, vid, small.ts).outcome["arrests"] == 2, "the first correction survives"
 
 
@@ -349,7 +357,7 @@ def test_the_database_refuses_a_second_feedback_row(small: Small) -> None:
     """The backstop under the lock: even a writer that skipped `give_feedback` cannot store two."""
     rec = _received(small)
     with small.store.uow() as uow:
-        referrals.give_feedback(uow, small.analyst, rec, usefulness=4, outcome="visit tasked")
+        referrals.give_feedback(uow, actor=small.analyst, recipient_id=rec, usefulness=4, outcome="visit tasked")
     with pytest.raises(IntegrityError), small.store.uow() as uow:
         uow.session.add(Feedback(recipient_id=rec, author_id=small.analyst.id, usefulness=1, outcome="already known"))
         uow.flush()
@@ -409,15 +417,15 @@ def test_the_upgrade_keeps_the_first_feedback_and_the_repeats_as_messages(databa
             uow.commit()
         upgrade_schema(store.engine)
         with store.read() as s:
-            kept = s.scalars(select(Feedback).where(Feedback.recipient_id == twice.id)).all()
+            kept = s.session.scalars(select(Feedback).where(Feedback.recipient_id == twice.id)).all()
             assert [f.comments for f in kept] == ["first"]
-            assert s.scalar(select(func.count()).select_from(Feedback)) == 2, "the other recipient's feedback stays"
-            moved = s.scalars(select(ReferralMessage).where(ReferralMessage.referral_id == ref.id).order_by(ReferralMessage.id)).all()
+            assert s.session.scalar(select(func.count()).select_from(Feedback)) == 2, "the other recipient's feedback stays"
+            moved = s.session.scalars(select(ReferralMessage).where(ReferralMessage.referral_id == ref.id).order_by(ReferralMessage.id)).all()
             assert [(m.author_id, m.created_at) for m in moved] == [(ana.id, at + timedelta(seconds=1)), (ana.id, at + timedelta(seconds=2))]
             assert "useful 3/5; visit tasked; second" in moved[0].body and "useful 2/5; visit tasked; third" in moved[1].body
-            assert "2 repeated feedback rows kept as referral messages" in s.scalar(
+            assert "2 repeated feedback rows kept as referral messages" in s.session.scalar(
                 select(AuditEvent.summary).where(AuditEvent.action == "upgrade.feedback_once"))
-            versions = dict(s.execute(select(VisitAgency.agency_id, VisitAgency.outcome_version)).all())
+            versions = dict(s.session.execute(select(VisitAgency.agency_id, VisitAgency.outcome_version)).all())
             assert versions == {ts.id: 1, hmrc.id: 0}, "outcomes already recorded start at version 1"
         from core.store.chain import verify
 

@@ -83,14 +83,16 @@ def _by_business(detail: dict) -> dict[int, dict]:
 
 
 def test_connections_carry_their_label(linked: Linked) -> None:
-    shown = _by_business(risklist.business_detail(linked.store, linked.fs, linked.biz["shop"]))
+    with linked.store.read() as unit:
+        shown = _by_business(risklist.business_detail(unit, actor=linked.fs, business_id=linked.biz["shop"]))
     assert shown[linked.biz["cafe"]]["label"] == "Shared phone"
     assert shown[linked.biz["flat"]]["label"] == "Same building"
     assert shown[linked.biz["flat"]]["value"] == "12 high street"  # both sides' readable records are at 12
 
 
 def test_a_connection_shows_only_what_the_viewer_may_read(linked: Linked) -> None:
-    fs = risklist.business_detail(linked.store, linked.fs, linked.biz["shop"])
+    with linked.store.read() as unit:
+        fs = risklist.business_detail(unit, actor=linked.fs, business_id=linked.biz["shop"])
     shown = _by_business(fs)
     # Known to FS only through IE's owner-only record: not shown at all.
     assert linked.biz["hidden"] not in shown
@@ -103,7 +105,8 @@ def test_a_connection_shows_only_what_the_viewer_may_read(linked: Linked) -> Non
 
 
 def test_the_owner_of_a_record_sees_the_connection_it_makes(linked: Linked) -> None:
-    shown = _by_business(risklist.business_detail(linked.store, linked.ie, linked.biz["shop"]))
+    with linked.store.read() as unit:
+        shown = _by_business(risklist.business_detail(unit, actor=linked.ie, business_id=linked.biz["shop"]))
     assert shown[linked.biz["cafe"]]["value"] == "01632960000"
     assert shown[linked.biz["hidden"]]["name"] == "Illegal Working Two"
     assert "Tax Name" not in str(shown)  # HMRC's interest-only record is never read for a connection
@@ -114,13 +117,14 @@ def test_relink_links_a_flat_to_the_shop_below_without_merging(linked: Linked) -
         relink(uow.session)
         uow.commit()
     with linked.store.read() as s:
-        shop = s.get(AgencyRecord, _record_id(s, "F1"))
-        flat = s.get(AgencyRecord, _record_id(s, "F4"))
+        shop = s.session.get(AgencyRecord, _record_id(s.session, "F1"))
+        flat = s.session.get(AgencyRecord, _record_id(s.session, "F4"))
         assert shop.business_id != flat.business_id
         kinds = {(min(a, b), max(a, b)): k for a, b, k in
-                 s.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id, BusinessLink.kind))}
+                 s.session.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id, BusinessLink.kind))}
     assert kinds[(min(shop.business_id, flat.business_id), max(shop.business_id, flat.business_id))] == "building"
-    shown = _by_business(risklist.business_detail(linked.store, linked.fs, shop.business_id))
+    with linked.store.read() as unit:
+        shown = _by_business(risklist.business_detail(unit, actor=linked.fs, business_id=shop.business_id))
     assert shown[flat.business_id]["label"] == "Same building"
 
 
@@ -139,6 +143,6 @@ def test_a_visit_to_the_flat_above_warns_the_shop_visit_and_says_why(linked: Lin
         uow.commit()
     plan = visits.VisitPlan(starts_at=start, ends_at=start + timedelta(hours=2), team=[], business_id=linked.biz["shop"])
     with linked.store.read() as s:
-        [clash] = visits.clashes(s, linked.fs, plan)
+        [clash] = visits.clashes(s, actor=linked.fs, plan=plan)
     assert clash.kind == "connected business"
     assert "A visit to a connected business (Same building):" in clash.message

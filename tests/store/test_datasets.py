@@ -29,30 +29,36 @@ SECOND = HEADER + (
 
 def _dataset(small: Small, **kw) -> int:  # noqa: ANN003
     with small.store.uow() as uow:
-        did = datasets.create_dataset(uow, small.analyst, name="Tax risk list", **kw)
-        datasets.set_risk_scale(uow, small.analyst, did, {"type": "numeric", "high_from": 70, "medium_from": 40})
+        did = datasets.create_dataset(uow, actor=small.analyst, name="Tax risk list", **kw)
+        datasets.set_risk_scale(uow, actor=small.analyst, dataset_id=did,
+                                scale={"type": "numeric", "high_from": 70, "medium_from": 40})
         uow.commit()
     return did
 
 
 def _current(small: Small, did: int) -> dict[str, AgencyRecord]:
     with small.store.read() as s:
-        return {r.reference: r for r in s.scalars(select(AgencyRecord).where(AgencyRecord.dataset_id == did, AgencyRecord.current.is_(True)))}
+        return {r.reference: r for r in s.session.scalars(select(AgencyRecord).where(AgencyRecord.dataset_id == did,
+                                                                                     AgencyRecord.current.is_(True)))}
 
 
 def test_import_then_reimport_replaces_the_snapshot_and_keeps_history(small: Small) -> None:
     did = _dataset(small)
     steps: list[float] = []
-    first = datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "tax_2024-03.csv", MAPPING,
-                                 progress=lambda f, _m: steps.append(f), mode="replace")
+    with small.store.uow() as unit:
+        first = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(),
+                                     filename="tax_2024-03.csv", mapping=MAPPING,
+                                     progress=lambda f, _m: steps.append(f), mode="replace")
     assert (first.rows, first.added, first.changed, first.removed) == (3, 3, 0, 0)
     assert steps == sorted(steps) and steps[-1] == 1.0
     before = _current(small, did)
     assert {r: (x.risk_band, x.company_name, str(x.last_contact)) for r, x in before.items()} == {
         "H-1": ("high", "KH Ltd", "2024-03-01"), "H-2": ("medium", "", "2024-02-01"), "H-3": ("low", "", "None")}
     assert all(x.business_id is not None for x in before.values())
+    with small.store.uow() as unit:
 
-    second = datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "tax_2024-04.csv", MAPPING, mode="replace")
+        second = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(),
+                                      filename="tax_2024-04.csv", mapping=MAPPING, mode="replace")
     assert (second.rows, second.added, second.changed, second.removed) == (3, 1, 1, 1)
     assert (second.added_refs, second.changed_refs, second.removed_refs) == (["H-4"], ["H-2"], ["H-3"])
     after = _current(small, did)
@@ -60,8 +66,8 @@ def test_import_then_reimport_replaces_the_snapshot_and_keeps_history(small: Sma
     assert after["H-1"].business_id == before["H-1"].business_id  # unchanged references keep their business
     assert after["H-2"].business_id == before["H-2"].business_id and after["H-2"].risk_band == "high"
     with small.store.read() as s:
-        hist = datasets.history(s, small.analyst, did)
-        ds = s.get(Dataset, did)
+        hist = datasets.history(s, actor=small.analyst, dataset_id=did)
+        ds = s.session.get(Dataset, did)
         assert ds.column_mapping["name"] == ["Entity", "Legal Name"] and ds.last_imported_at is not None
     assert [(h["filename"], h["by"], h["rows"], h["added"], h["changed"], h["removed"]) for h in hist] == [
         ("tax_2024-04.csv", "Ana Lyst", 3, 1, 1, 1), ("tax_2024-03.csv", "Ana Lyst", 3, 3, 0, 0)]
@@ -70,34 +76,46 @@ def test_import_then_reimport_replaces_the_snapshot_and_keeps_history(small: Sma
 
 def test_a_reference_that_comes_back_keeps_its_business(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
     biz = _current(small, did)["H-3"].business_id
-    datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING, mode="replace")
-    back = datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "c.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(), filename="b.csv",
+                             mapping=MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        back = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="c.csv",
+                                    mapping=MAPPING, mode="replace")
     assert (back.added, back.removed) == (1, 1)
     assert _current(small, did)["H-3"].business_id == biz
 
 
 def test_a_file_with_errors_writes_nothing_and_returns_the_report(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
     bad = SECOND + "H-4,Dup,,1 A St,KM1 1AA,10,\n,No ref,,2 B St,KM1 1AA,10,31/31/2024\n"
     with pytest.raises(RejectedFile, match="Nothing was imported") as exc:
-        datasets.import_file(small.store, small.analyst, did, bad.encode(), "bad.csv", MAPPING, mode="replace")
+        with small.store.uow() as unit:
+            datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=bad.encode(), filename="bad.csv",
+                                 mapping=MAPPING, mode="replace")
     assert [(i.row, i.problem.split(":")[0]) for i in exc.value.issues if i.severity == "error"] == [
         (5, "duplicate reference"), (6, "the reference is missing"), (6, "date not understood")]
     assert set(_current(small, did)) == {"H-1", "H-2", "H-3"}
     with small.store.read() as s:
-        assert len(datasets.history(s, small.analyst, did)) == 1
+        assert len(datasets.history(s, actor=small.analyst, dataset_id=did)) == 1
 
 
 def test_a_failure_while_matching_leaves_the_previous_snapshot_intact(small: Small, monkeypatch: pytest.MonkeyPatch) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
     before = {r: (x.risk_value, x.business_id) for r, x in _current(small, did).items()}
     with small.store.read() as s:
-        stamp = s.get(Dataset, did).last_imported_at
-        businesses = len(s.scalars(select(Business.id)).all())
+        stamp = s.session.get(Dataset, did).last_imported_at
+        businesses = len(s.session.scalars(select(Business.id)).all())
 
     def broken(session, progress=None):  # noqa: ANN001, ANN202
         session.flush()
@@ -105,19 +123,24 @@ def test_a_failure_while_matching_leaves_the_previous_snapshot_intact(small: Sma
 
     monkeypatch.setattr(linking, "relink", broken)
     with pytest.raises(RuntimeError):
-        datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING, mode="replace")
+        with small.store.uow() as unit:
+            datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(), filename="b.csv",
+                                 mapping=MAPPING, mode="replace")
     assert {r: (x.risk_value, x.business_id) for r, x in _current(small, did).items()} == before
     with small.store.read() as s:
-        assert s.get(Dataset, did).last_imported_at == stamp
-        assert len(datasets.history(s, small.analyst, did)) == 1
-        assert len(s.scalars(select(Business.id)).all()) == businesses
-        assert s.scalar(select(AuditEvent.id).where(AuditEvent.action == "dataset.import", AuditEvent.summary.contains("b.csv"))) is None
+        assert s.session.get(Dataset, did).last_imported_at == stamp
+        assert len(datasets.history(s, actor=small.analyst, dataset_id=did)) == 1
+        assert len(s.session.scalars(select(Business.id)).all()) == businesses
+        assert s.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "dataset.import",
+                                                            AuditEvent.summary.contains("b.csv"))) is None
 
 
 def test_an_empty_file_is_refused(small: Small) -> None:
     did = _dataset(small)
     with pytest.raises(ValidationError, match="no data rows"):
-        datasets.import_file(small.store, small.analyst, did, HEADER.encode(), "empty.csv", MAPPING, mode="replace")
+        with small.store.uow() as unit:
+            datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=HEADER.encode(), filename="empty.csv",
+                                 mapping=MAPPING, mode="replace")
 
 
 def _ts_analyst(small: Small) -> Actor:
@@ -132,46 +155,50 @@ def test_only_analysts_of_the_owning_agency_manage_a_dataset(small: Small, offic
     did = _dataset(small)
     for who in (_ts_analyst(small), small.admin, officer):
         with pytest.raises(Forbidden):
-            datasets.import_file(small.store, who, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+            with small.store.uow() as unit:
+                datasets.import_file(unit, actor=who, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                                     mapping=MAPPING, mode="replace")
         with small.store.uow() as uow, pytest.raises(Forbidden):
-            datasets.set_sharing(uow, who, did, "owner-only")
+            datasets.set_limits(uow, actor=who, dataset_id=did, sharing="owner-only")
         with small.store.read() as s, pytest.raises(Forbidden):
-            datasets.history(s, who, did)
+            datasets.history(s, actor=who, dataset_id=did)
     with small.store.uow() as uow, pytest.raises(Forbidden):
-        datasets.create_dataset(uow, officer, name="Mine")
+        datasets.create_dataset(uow, actor=officer, name="Mine")
     assert _current(small, did) == {}
 
 
 def test_sharing_staleness_and_risk_scale_changes_are_audited_and_reband(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
     with small.store.uow() as uow:
-        datasets.set_sharing(uow, small.analyst, did, "interest-only")
-        datasets.set_stale_after_days(uow, small.analyst, did, 30)
-        rebanded = datasets.set_risk_scale(uow, small.analyst, did, {"type": "numeric", "high_from": 40, "medium_from": 10})
+        datasets.set_limits(uow, actor=small.analyst, dataset_id=did, sharing="interest-only", stale_after_days=30)
+        rebanded = datasets.set_risk_scale(uow, actor=small.analyst, dataset_id=did,
+                                           scale={"type": "numeric", "high_from": 40, "medium_from": 10})
         uow.commit()
     assert rebanded == 2  # 45 medium -> high, 12 low -> medium
     assert {r: x.risk_band for r, x in _current(small, did).items()} == {"H-1": "high", "H-2": "high", "H-3": "medium"}
     with small.store.read() as s:
-        events = {e.action: e for e in s.scalars(select(AuditEvent).where(AuditEvent.entity == "dataset"))}
-        mine = datasets.datasets(s, small.analyst)
+        events = {e.action: e for e in s.session.scalars(select(AuditEvent).where(AuditEvent.entity == "dataset"))}
+        mine = datasets.datasets(s, actor=small.analyst)
     assert events["dataset.sharing"].before == {"sharing": "full"} and events["dataset.sharing"].after == {"sharing": "interest-only"}
     assert events["dataset.stale_after_days"].after == {"stale_after_days": 30}
     assert events["dataset.risk_scale"].after["risk_scale"]["high_from"] == 40
     assert "dataset.import" in events and "dataset.create" in events
     assert [(d["name"], d["sharing"], d["records"], d["stale"]) for d in mine] == [("Tax risk list", "interest-only", 3, False)]
     with small.store.uow() as uow, pytest.raises(ValidationError, match="Sharing: choose one of"):
-        datasets.set_sharing(uow, small.analyst, did, "public")
+        datasets.set_limits(uow, actor=small.analyst, dataset_id=did, sharing="public")
 
 
 def test_freshness_hides_other_agencies_owner_only_datasets(small: Small) -> None:
     did = _dataset(small)
     with small.store.uow() as uow:
-        datasets.set_sharing(uow, small.analyst, did, "owner-only")
+        datasets.set_limits(uow, actor=small.analyst, dataset_id=did, sharing="owner-only")
         uow.commit()
     with small.store.read() as s:
-        assert [f["dataset"] for f in datasets.freshness(s, small.analyst)] == ["Tax risk list"]
-        assert datasets.freshness(s, small.admin) == []
+        assert [f["dataset"] for f in datasets.freshness(s, actor=small.analyst)] == ["Tax risk list"]
+        assert datasets.freshness(s, actor=small.admin) == []
 
 
 def test_demo_datasets_are_importable_with_their_saved_mapping(demo_store) -> None:  # noqa: ANN001
@@ -179,12 +206,13 @@ def test_demo_datasets_are_importable_with_their_saved_mapping(demo_store) -> No
     from core.services.accounts import load_actor
 
     with demo_store.read() as s:
-        analyst = load_actor(s, "analyst")
-        mine = datasets.datasets(s, analyst)
+        analyst = load_actor(s.session, "analyst")
+        mine = datasets.datasets(s, actor=analyst)
     ds = mine[0]
     cols = ds["column_mapping"]
     csv = (f"{cols['reference']},{cols['name'][0]},{cols['address'][0]},{cols['postcode']},{cols['risk']},{cols['last_contact']}\n"
            "IWI-999001,Quick Wash,1 Mill Lane,KM1 1AA,5,2025-01-02\n")
     with demo_store.read() as s:
-        checked = datasets.check_file(s, analyst, ds["id"], csv.encode(), "iwi.csv", cols)
+        checked = datasets.check_file(s, actor=analyst, dataset_id=ds["id"], data=csv.encode(), filename="iwi.csv",
+                                      mapping=cols)
     assert checked.ok and checked.rows[0].risk_band == "high"

@@ -60,8 +60,8 @@ FIXED_DAY = date(2026, 11, 22)
 def demo(demo_url: str) -> Iterator[Session]:
     """A read-only session on the session-wide seeded demo database (seeded for today)."""
     store = Store(demo_url, migrate=False)
-    with store.read() as session:
-        yield session
+    with store.read() as unit:
+        yield unit.session
     store.dispose()
 
 
@@ -462,13 +462,13 @@ def digest(store: Store) -> str:
     """A stable fingerprint of the generated content (ids included, audit time excluded)."""
     with store.read() as s:
         parts = [
-            sorted(s.execute(select(AgencyRecord.reference, AgencyRecord.trading_name, AgencyRecord.address,
+            sorted(s.session.execute(select(AgencyRecord.reference, AgencyRecord.trading_name, AgencyRecord.address,
                                     AgencyRecord.postcode, AgencyRecord.risk_value)).all()),
-            sorted(s.execute(select(User.username, User.role, User.agency_id)).all()),
-            sorted(s.execute(select(Visit.id, Visit.starts_at, Visit.status, Visit.business_id)).all()),
-            sorted(s.execute(select(Action.id, Action.title, Action.due_on, Action.status)).all()),
-            sorted(s.execute(select(Referral.id, Referral.subject, Referral.sent_at)).all()),
-            sorted(s.execute(select(Feedback.recipient_id, Feedback.usefulness, Feedback.created_at)).all()),
+            sorted(s.session.execute(select(User.username, User.role, User.agency_id)).all()),
+            sorted(s.session.execute(select(Visit.id, Visit.starts_at, Visit.status, Visit.business_id)).all()),
+            sorted(s.session.execute(select(Action.id, Action.title, Action.due_on, Action.status)).all()),
+            sorted(s.session.execute(select(Referral.id, Referral.subject, Referral.sent_at)).all()),
+            sorted(s.session.execute(select(Feedback.recipient_id, Feedback.usefulness, Feedback.created_at)).all()),
         ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -487,8 +487,8 @@ def test_dates_follow_the_day_of_seeding(store: Store) -> None:
     counts = seed_demo(store, today=FIXED_DAY)
     assert counts["users"] == 32 and counts["audit_events"] == 1
     with store.read() as s:
-        first = s.scalar(select(func.min(Visit.starts_at)))
-        last = s.scalar(select(func.max(Visit.starts_at)))
+        first = s.session.scalar(select(func.min(Visit.starts_at)))
+        last = s.session.scalar(select(func.max(Visit.starts_at)))
     assert FIXED_DAY - timedelta(days=121) <= first.date() and last.date() <= FIXED_DAY + timedelta(days=31)
 
 
@@ -516,8 +516,8 @@ def test_new_rows_get_fresh_ids_after_seeding(store: Store) -> None:
         uow.session.add_all([user, referral])
         uow.commit()
     with store.read() as s:
-        assert user.id == s.scalar(select(func.max(User.id))) and user.id > 30
-        assert referral.id == s.scalar(select(func.max(Referral.id)))
+        assert user.id == s.session.scalar(select(func.max(User.id))) and user.id > 30
+        assert referral.id == s.session.scalar(select(func.max(Referral.id)))
 
 
 def test_reset_database_empties_and_remigrates(store: Store) -> None:
@@ -525,9 +525,9 @@ def test_reset_database_empties_and_remigrates(store: Store) -> None:
     reset_database(store)
     assert is_empty(store)
     with store.read() as s:
-        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
-        assert s.scalar(select(func.count()).select_from(AgencyRecord)) == 0
-        assert s.scalar(text("SELECT COUNT(*) FROM alembic_version")) == 1
+        assert s.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+        assert s.session.scalar(select(func.count()).select_from(AgencyRecord)) == 0
+        assert s.session.scalar(text("SELECT COUNT(*) FROM alembic_version")) == 1
     seed_demo(store, today=FIXED_DAY)  # works again on the fresh schema
     with store.uow() as uow, pytest.raises(DBAPIError, match="append-only"):
         uow.session.execute(text("UPDATE audit_events SET summary = 'changed'"))
@@ -549,7 +549,7 @@ def test_county_scale_is_big_and_fast_on_sqlite(tmp_path: Path) -> None:
         assert counts["feedback"] >= 10_000 and counts["visits"] >= 1_500
         assert 80 <= counts["users"] <= 120
         with store.read() as s:
-            assert s.scalar(select(func.count()).select_from(AgencyRecord)) == counts["agency_records"]
+            assert s.session.scalar(select(func.count()).select_from(AgencyRecord)) == counts["agency_records"]
         assert elapsed < 60, f"county seeding took {elapsed:.0f} s"
     finally:
         store.dispose()

@@ -218,7 +218,7 @@ def demo(demo_url: str) -> Iterator[Demo]:
     """The seeded demo (session-wide, read only) as every reader may see it."""
     store = Store(demo_url, migrate=False)
     with store.read() as session:
-        yield load(session)
+        yield load(session.session)
     store.dispose()
 
 
@@ -269,7 +269,7 @@ def test_actions_and_tasking_link_only_businesses_every_partner_may_read(demo_ur
     with store.read() as s:
         for model, where in ((ActionLink, "action {}"), (TaskingRequest, "tasking request {}"),
                              (AgendaItem, "agenda item {}")):
-            for row in s.scalars(select(model).where(model.business_id.is_not(None))):
+            for row in s.session.scalars(select(model).where(model.business_id.is_not(None))):
                 bid = demo.root.get(row.business_id, row.business_id)
                 if bid not in demo.full:
                     key = row.action_id if model is ActionLink else row.id
@@ -314,9 +314,9 @@ def test_a_report_kept_inside_the_originating_agency_is_never_sent(demo_url: str
     """5x5x5 handling code 4 ("within the originating agency only"): no recipients, never sent."""
     store = Store(demo_url, migrate=False)
     with store.read() as s:
-        refs = list(s.scalars(select(Referral).where(Referral.handling_code.is_not(None))))
+        refs = list(s.session.scalars(select(Referral).where(Referral.handling_code.is_not(None))))
         recipients: dict[int, int] = defaultdict(int)
-        for rid in s.scalars(select(ReferralRecipient.referral_id)):
+        for rid in s.session.scalars(select(ReferralRecipient.referral_id)):
             recipients[rid] += 1
     store.dispose()
     kept = [r for r in refs if grading.visibility(r.scheme, r.handling_code) == "originator"]
@@ -330,7 +330,7 @@ def test_referrals_are_about_businesses_their_sender_may_read(demo_url: str, dem
     by the sender's own agency, never one only another agency's owner-only or interest-only data holds."""
     store = Store(demo_url, migrate=False)
     with store.read() as s:
-        refs = s.execute(select(Referral.id, Referral.business_id, Referral.sender_agency_id)
+        refs = s.session.execute(select(Referral.id, Referral.business_id, Referral.sender_agency_id)
                          .where(Referral.business_id.is_not(None))).all()
     store.dispose()
     found = [f"referral {rid} from {demo.codes[aid]} is about business {demo.root.get(bid, bid)}, which "
@@ -349,7 +349,7 @@ def test_summary_only_reports_carry_a_sanitised_summary(demo_url: str) -> None:
     not repeat the body (nor any sentence of it)."""
     store = Store(demo_url, migrate=False)
     with store.read() as s:
-        refs = list(s.scalars(select(Referral).where(Referral.status == "sent")))
+        refs = list(s.session.scalars(select(Referral).where(Referral.status == "sent")))
     store.dispose()
     found = []
     summary_only = [r for r in refs if grading.visibility(r.scheme, r.handling_code) == "summary"]
@@ -370,9 +370,9 @@ def test_warning_markers_are_placed_by_agencies_that_may_read_the_premises(demo_
     """An agency adds markers to premises it knows: a business it may read, or one it visits."""
     store = Store(demo_url, migrate=False)
     with store.read() as s:
-        markers = list(s.scalars(select(WarningMarker).where(WarningMarker.business_id.is_not(None))))
+        markers = list(s.session.scalars(select(WarningMarker).where(WarningMarker.business_id.is_not(None))))
         on_visit: dict[int, set[int]] = defaultdict(set)
-        for bid, aid in s.execute(select(Visit.business_id, VisitAgency.agency_id)
+        for bid, aid in s.session.execute(select(Visit.business_id, VisitAgency.agency_id)
                                   .join(VisitAgency, VisitAgency.visit_id == Visit.id)):
             on_visit[aid].add(demo.root.get(bid, bid))
     store.dispose()
@@ -391,7 +391,7 @@ def test_weeks_of_action_visit_premises_their_coordinator_could_pick(demo_url: s
     and that the coordinator may read."""
     store = Store(demo_url, migrate=False)
     with store.read() as s:
-        rows = s.execute(select(Visit.id, Visit.business_id, User.agency_id)
+        rows = s.session.execute(select(Visit.id, Visit.business_id, User.agency_id)
                          .join(Operation, Operation.id == Visit.operation_id)
                          .join(User, User.id == Operation.coordinator_id)).all()
     store.dispose()

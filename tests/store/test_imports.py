@@ -35,7 +35,7 @@ def _analyst(small: Small, username: str, name: str, agency_id: int | None = Non
 def _plan(small: Small, did: int, data: bytes, name: str = "partial.csv") -> datasets.ImportPlan:
     table = read_table(data, name)
     with small.store.read() as s:
-        return datasets.plan_import(s, small.analyst, did, table, MAPPING)
+        return datasets.plan_import(s, actor=small.analyst, dataset_id=did, table=table, mapping=MAPPING)
 
 
 # --- the preview ----------------------------------------------------------------------------
@@ -43,7 +43,9 @@ def _plan(small: Small, did: int, data: bytes, name: str = "partial.csv") -> dat
 
 def test_the_preview_says_what_the_import_will_do_and_writes_nothing(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, _file(list(range(1, 21))), "full.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=_file(list(range(1, 21))),
+                             filename="full.csv", mapping=MAPPING, mode="replace")
     plan = _plan(small, did, _file([1, 2, 3, 99], risk={2: 99}))
     assert (plan.rows, plan.new, plan.changed, plan.unchanged, plan.absent, plan.current) == (4, 1, 1, 2, 17, 20)
     assert plan.needs_choice and plan.low_share
@@ -54,12 +56,14 @@ def test_the_preview_says_what_the_import_will_do_and_writes_nothing(small: Smal
     assert plan.absent_sample[0]["Name"] == "Shop 4"
     assert len(_current(small, did)) == 20
     with small.store.read() as s:
-        assert len(datasets.history(s, small.analyst, did)) == 1
+        assert len(datasets.history(s, actor=small.analyst, dataset_id=did)) == 1
 
 
 def test_a_file_that_covers_the_dataset_needs_no_choice(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
     plan = _plan(small, did, FIRST.encode() + b"H-9,New,,9 Low Rd,KM1 1AA,10,\n")
     assert (plan.new, plan.absent, plan.needs_choice, plan.low_share, plan.warning) == (1, 0, False, False, "")
 
@@ -67,7 +71,9 @@ def test_a_file_that_covers_the_dataset_needs_no_choice(small: Small) -> None:
 def test_the_mode_must_be_one_of_the_two(small: Small) -> None:
     did = _dataset(small)
     with pytest.raises(ValidationError, match="Choose whether this file is the whole dataset"):
-        datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="")
+        with small.store.uow() as unit:
+            datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                                 mapping=MAPPING, mode="")
 
 
 # --- the two modes --------------------------------------------------------------------------
@@ -75,23 +81,31 @@ def test_the_mode_must_be_one_of_the_two(small: Small) -> None:
 
 def test_add_and_update_only_keeps_what_the_file_leaves_out(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, _file(list(range(1, 21))), "full.csv", MAPPING, mode="replace")
-    result = datasets.import_file(small.store, small.analyst, did, _file([1, 2, 3, 99], risk={2: 99}), "partial.csv",
-                                  MAPPING, mode="upsert")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=_file(list(range(1, 21))),
+                             filename="full.csv", mapping=MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        result = datasets.import_file(unit, actor=small.analyst, dataset_id=did,
+                                      data=_file([1, 2, 3, 99], risk={2: 99}), filename="partial.csv",
+                                      mapping=MAPPING, mode="upsert")
     assert (result.added, result.changed, result.removed, result.kept) == (1, 1, 0, 17)
     current = _current(small, did)
     assert len(current) == 21 and current["H-2"].risk_value == "99" and current["H-20"].risk_value == "50"
     with small.store.read() as s:
-        latest = datasets.history(s, small.analyst, did)[0]
-        audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "dataset.import").order_by(AuditEvent.id.desc())).first()
+        latest = datasets.history(s, actor=small.analyst, dataset_id=did)[0]
+        audit = s.session.scalars(select(AuditEvent).where(AuditEvent.action == "dataset.import").order_by(AuditEvent.id.desc())).first()
     assert (latest["mode"], latest["removed"]) == ("upsert", 0)
     assert audit.after["mode"] == "upsert" and "add and update only" in audit.summary
 
 
 def test_the_whole_dataset_mode_retires_what_the_file_leaves_out(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, _file(list(range(1, 21))), "full.csv", MAPPING, mode="replace")
-    result = datasets.import_file(small.store, small.analyst, did, _file([1, 2, 3, 99]), "partial.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=_file(list(range(1, 21))),
+                             filename="full.csv", mapping=MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        result = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=_file([1, 2, 3, 99]),
+                                      filename="partial.csv", mapping=MAPPING, mode="replace")
     assert (result.added, result.removed, result.kept) == (1, 17, 0)
     assert set(_current(small, did)) == {"H-1", "H-2", "H-3", "H-99"}
 
@@ -101,84 +115,113 @@ def test_the_whole_dataset_mode_retires_what_the_file_leaves_out(small: Small) -
 
 def _state(small: Small, did: int) -> dict[str, tuple]:
     with small.store.read() as s:
-        rows = s.scalars(select(AgencyRecord).where(AgencyRecord.dataset_id == did)).all()
+        rows = s.session.scalars(select(AgencyRecord).where(AgencyRecord.dataset_id == did)).all()
         return {r.reference: (r.current, r.risk_value, r.risk_band, r.trading_name, r.company_name, r.address, r.postcode,
                               str(r.last_contact), r.extra) for r in rows}
 
 
 def test_undo_restores_the_previous_snapshot_audited_and_matched_again(small: Small) -> None:
     did = _dataset(small)
-    first = datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        first = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                                     mapping=MAPPING, mode="replace")
     after_first = _state(small, did)
     business = {r: x.business_id for r, x in _current(small, did).items()}
     with small.store.read() as s:
-        stamp = s.get(Dataset, did).last_imported_at
-    second = datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING, mode="replace")
+        stamp = s.session.get(Dataset, did).last_imported_at
+    with small.store.uow() as unit:
+        second = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(), filename="b.csv",
+                                      mapping=MAPPING, mode="replace")
     assert (second.added, second.changed, second.removed) == (1, 1, 1)
+    with small.store.uow() as unit:
 
-    undone = datasets.undo_import(small.store, small.analyst, did, second.import_id)
+        undone = datasets.undo_import(unit, actor=small.analyst, dataset_id=did, import_id=second.import_id)
     assert (undone.filename, undone.restored, undone.retired) == ("b.csv", 2, 1)  # H-2 back, H-3 back; H-4 retired
     assert {r: v for r, v in _state(small, did).items() if v[0]} == {r: v for r, v in after_first.items() if v[0]}
     assert not _state(small, did)["H-4"][0]
     current = _current(small, did)
     assert {r: x.business_id for r, x in current.items()} == business  # matched again: each keeps its business
     with small.store.read() as s:
-        ds = s.get(Dataset, did)
+        ds = s.session.get(Dataset, did)
         assert ds.last_imported_at == stamp
-        hist = datasets.history(s, small.analyst, did)
-        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "dataset.import_undo")).one()
-        h4_business = s.scalar(select(AgencyRecord.business_id).where(AgencyRecord.reference == "H-4"))
-        assert not s.get(Business, h4_business).active  # the matching ran again: H-4's business has no records
+        hist = datasets.history(s, actor=small.analyst, dataset_id=did)
+        event = s.session.scalars(select(AuditEvent).where(AuditEvent.action == "dataset.import_undo")).one()
+        h4_business = s.session.scalar(select(AgencyRecord.business_id).where(AgencyRecord.reference == "H-4"))
+        assert not s.session.get(Business, h4_business).active  # the matching ran again: H-4's business has no records
     assert [(h["filename"], h["undone"], h["can_undo"]) for h in hist] == [("b.csv", True, False), ("a.csv", False, True)]
     assert hist[0]["undone_by"] == "Ana Lyst"
     assert event.entity_id == str(did) and event.after["import_id"] == second.import_id
     assert "undid the import of b.csv" in event.summary
+    with small.store.uow() as unit:
 
-    datasets.undo_import(small.store, small.analyst, did, first.import_id)
+        datasets.undo_import(unit, actor=small.analyst, dataset_id=did, import_id=first.import_id)
     assert _current(small, did) == {}
     with small.store.read() as s:
-        assert s.get(Dataset, did).last_imported_at is None
-        assert not [h for h in datasets.history(s, small.analyst, did) if h["can_undo"]]
+        assert s.session.get(Dataset, did).last_imported_at is None
+        assert not [h for h in datasets.history(s, actor=small.analyst, dataset_id=did) if h["can_undo"]]
     with pytest.raises(Conflict, match="already undone"):
-        datasets.undo_import(small.store, small.analyst, did, first.import_id)
+        with small.store.uow() as unit:
+            datasets.undo_import(unit, actor=small.analyst, dataset_id=did, import_id=first.import_id)
 
 
 def test_an_add_and_update_import_is_undone_too(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, _file(list(range(1, 11))), "full.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=_file(list(range(1, 11))),
+                             filename="full.csv", mapping=MAPPING, mode="replace")
     before = _state(small, did)
-    partial = datasets.import_file(small.store, small.analyst, did, _file([1, 2, 99], risk={1: 90}), "p.csv", MAPPING,
-                                   mode="upsert")
-    datasets.undo_import(small.store, small.analyst, did, partial.import_id)
+    with small.store.uow() as unit:
+        partial = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=_file([1, 2, 99], risk={1: 90}),
+                                       filename="p.csv", mapping=MAPPING,
+                                       mode="upsert")
+    with small.store.uow() as unit:
+        datasets.undo_import(unit, actor=small.analyst, dataset_id=did, import_id=partial.import_id)
     after = _state(small, did)
     assert {r: v for r, v in after.items() if r != "H-99"} == before and not after["H-99"][0]
 
 
 def test_only_the_latest_import_is_undone_and_only_by_its_agency(small: Small, officer: Actor) -> None:
     did = _dataset(small)
-    first = datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
-    second = datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        first = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                                     mapping=MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        second = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(), filename="b.csv",
+                                      mapping=MAPPING, mode="replace")
     with pytest.raises(Conflict, match=r"Undo the import of b.csv \(.*\) first: imports are undone newest first"):
-        datasets.undo_import(small.store, small.analyst, did, first.import_id)
+        with small.store.uow() as unit:
+            datasets.undo_import(unit, actor=small.analyst, dataset_id=did, import_id=first.import_id)
     for who in (_analyst(small, "tina", "Tina", small.ts), small.admin, officer):
         with pytest.raises(Forbidden):
-            datasets.undo_import(small.store, who, did, second.import_id)
+            with small.store.uow() as unit:
+                datasets.undo_import(unit, actor=who, dataset_id=did, import_id=second.import_id)
     with pytest.raises(NotFound):
-        datasets.undo_import(small.store, small.analyst, did, second.import_id + 100)
+        with small.store.uow() as unit:
+            datasets.undo_import(unit, actor=small.analyst, dataset_id=did, import_id=second.import_id + 100)
     colleague = _analyst(small, "bo", "Bo Analyst")
-    datasets.undo_import(small.store, colleague, did, second.import_id)  # any analyst of the owning agency
+    with small.store.uow() as unit:
+        datasets.undo_import(unit, actor=colleague, dataset_id=did,
+                             import_id=second.import_id)  # any analyst of the owning agency
     assert set(_current(small, did)) == {"H-1", "H-2", "H-3"}
 
 
 def test_a_new_import_after_an_undo_and_its_own_undo(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
-    second = datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING, mode="replace")
-    datasets.undo_import(small.store, small.analyst, did, second.import_id)
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        second = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(), filename="b.csv",
+                                      mapping=MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.undo_import(unit, actor=small.analyst, dataset_id=did, import_id=second.import_id)
     restored = _state(small, did)
-    third = datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "c.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        third = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(), filename="c.csv",
+                                     mapping=MAPPING, mode="replace")
     assert (third.added, third.changed, third.removed) == (1, 1, 1)  # H-4 comes back as the same record
-    datasets.undo_import(small.store, small.analyst, did, third.import_id)
+    with small.store.uow() as unit:
+        datasets.undo_import(unit, actor=small.analyst, dataset_id=did, import_id=third.import_id)
     assert _state(small, did) == restored
 
 
@@ -187,18 +230,26 @@ def test_a_new_import_after_an_undo_and_its_own_undo(small: Small) -> None:
 
 def test_an_import_from_a_preview_older_than_the_data_is_refused_naming_who(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
     plan = _plan(small, did, SECOND.encode())
     colleague = _analyst(small, "bo", "Bo Analyst")
-    datasets.import_file(small.store, colleague, did, _file([7, 8]), "bo.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=colleague, dataset_id=did, data=_file([7, 8]), filename="bo.csv",
+                             mapping=MAPPING, mode="replace")
     with pytest.raises(Conflict, match=r"Bo Analyst imported bo.csv at \d\d:\d\d UTC, after this preview was made"):
-        datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING, mode="replace",
-                             expected_version=plan.version)
+        with small.store.uow() as unit:
+            datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(), filename="b.csv",
+                                 mapping=MAPPING, mode="replace",
+                                 expected_version=plan.version)
     assert set(_current(small, did)) == {"H-7", "H-8"}
     fresh = _plan(small, did, SECOND.encode())
     assert fresh.version > plan.version
-    datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "b.csv", MAPPING, mode="replace",
-                         expected_version=fresh.version)
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(), filename="b.csv",
+                             mapping=MAPPING, mode="replace",
+                             expected_version=fresh.version)
     assert set(_current(small, did)) == {"H-1", "H-2", "H-4"}
 
 
@@ -215,22 +266,33 @@ def test_a_second_import_while_one_runs_is_told_who_is_importing(small: Small, m
     monkeypatch.setattr(linking, "relink", slow)
     colleague = _analyst(small, "bo", "Bo Analyst")  # (made first: on SQLite the import holds the one write lock)
     outcome: list[object] = []
-    first = threading.Thread(target=lambda: outcome.append(
-        datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "tax_1.csv", MAPPING, mode="replace")))
+
+    def import_first() -> None:
+        with small.store.uow() as unit:
+            outcome.append(datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(),
+                                                filename="tax_1.csv", mapping=MAPPING, mode="replace"))
+
+    first = threading.Thread(target=import_first)
     first.start()
     try:
         assert matching.wait(60)
         with pytest.raises(Conflict, match=r"Ana Lyst \(HM Revenue and Customs\) is importing tax_1.csv into Tax risk list "
                                            r"\(started at \d\d:\d\d UTC\)"):
-            datasets.import_file(small.store, colleague, did, SECOND.encode(), "tax_2.csv", MAPPING, mode="replace")
+            with small.store.uow() as unit:
+                datasets.import_file(unit, actor=colleague, dataset_id=did, data=SECOND.encode(), filename="tax_2.csv",
+                                     mapping=MAPPING, mode="replace")
         with small.store.read() as s:
-            assert datasets.plan_import(s, small.analyst, did, read_table(SECOND.encode(), "tax_2.csv"), MAPPING).busy.startswith(
+            assert datasets.plan_import(s, actor=small.analyst, dataset_id=did,
+                                        table=read_table(SECOND.encode(), "tax_2.csv"),
+                                        mapping=MAPPING).busy.startswith(
                 "Ana Lyst (HM Revenue and Customs) is importing tax_1.csv")
     finally:
         release.set()
         first.join(60)
     assert len(outcome) == 1 and set(_current(small, did)) == {"H-1", "H-2", "H-3"}
-    datasets.import_file(small.store, small.analyst, did, SECOND.encode(), "tax_2.csv", MAPPING, mode="replace")  # released
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=SECOND.encode(), filename="tax_2.csv",
+                             mapping=MAPPING, mode="replace")  # released
 
 
 def _race(small: Small, did: int, files: list[bytes], expected_version: int | None) -> list[tuple[str, object]]:
@@ -241,8 +303,10 @@ def _race(small: Small, did: int, files: list[bytes], expected_version: int | No
     def one(i: int) -> None:
         start.wait()
         try:
-            r = datasets.import_file(small.store, small.analyst, did, files[i], f"file_{i}.csv", MAPPING, mode="replace",
-                                     expected_version=expected_version, table=tables[i])
+            with small.store.uow() as unit:
+                r = datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=files[i],
+                                         filename=f"file_{i}.csv", mapping=MAPPING, mode="replace",
+                                         expected_version=expected_version, table=tables[i])
             results[i] = ("ok", r)
         except Conflict as exc:
             results[i] = ("conflict", str(exc))
@@ -263,7 +327,9 @@ def _ten_files() -> list[bytes]:
 
 def test_ten_imports_of_one_preview_at_once_one_lands_and_nine_are_told(small: Small) -> None:
     did = _dataset(small)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
     version = _plan(small, did, FIRST.encode()).version
     files = _ten_files()
     results = _race(small, did, files, version)
@@ -274,8 +340,8 @@ def test_ten_imports_of_one_preview_at_once_one_lands_and_nine_are_told(small: S
         if kind == "conflict":
             assert "is importing" in message or "after this preview was made" in message, message
     with small.store.read() as s:
-        assert s.scalar(select(func.count()).select_from(DatasetImport).where(DatasetImport.dataset_id == did)) == 2
-        assert s.get(Dataset, did).import_claim is None
+        assert s.session.scalar(select(func.count()).select_from(DatasetImport).where(DatasetImport.dataset_id == did)) == 2
+        assert s.session.get(Dataset, did).import_claim is None
     assert set(_current(small, did)) == {f"F{won[0]}-{won[0] * 100 + k}" for k in range(1, 6)}
 
 
@@ -288,7 +354,7 @@ def test_ten_imports_at_once_never_leave_a_mix_of_files(small: Small) -> None:
     landed = [r for kind, r in results if kind == "ok"]
     assert landed
     with small.store.read() as s:
-        last = s.scalars(select(DatasetImport).where(DatasetImport.dataset_id == did)
+        last = s.session.scalars(select(DatasetImport).where(DatasetImport.dataset_id == did)
                          .order_by(DatasetImport.id.desc())).first()
     i = int(last.filename.split("_")[1].split(".")[0])
     assert set(_current(small, did)) == {f"F{i}-{i * 100 + k}" for k in range(1, 6)}  # one file, whole
@@ -307,9 +373,13 @@ def test_a_claim_left_by_a_crashed_import_lapses_after_30_minutes(small: Small) 
 
     claimed(5)
     with pytest.raises(Conflict, match="Bo Analyst .* is importing lost.csv"):
-        datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+        with small.store.uow() as unit:
+            datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                                 mapping=MAPPING, mode="replace")
     claimed(31)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
     assert len(_current(small, did)) == 3
 
 
@@ -322,16 +392,22 @@ def test_a_failed_import_releases_the_dataset(small: Small, monkeypatch: pytest.
     with monkeypatch.context() as m:
         m.setattr(linking, "relink", broken)
         with pytest.raises(RuntimeError):
-            datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+            with small.store.uow() as unit:
+                datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                                     mapping=MAPPING, mode="replace")
     with small.store.read() as s:
-        ds = s.get(Dataset, did)
+        ds = s.session.get(Dataset, did)
         assert (ds.import_claim, ds.importing_by_id, ds.version) == (None, None, 0)
-    datasets.import_file(small.store, small.analyst, did, FIRST.encode(), "a.csv", MAPPING, mode="replace")
+    with small.store.uow() as unit:
+        datasets.import_file(unit, actor=small.analyst, dataset_id=did, data=FIRST.encode(), filename="a.csv",
+                             mapping=MAPPING, mode="replace")
 
 
 def test_a_nul_byte_is_refused_before_the_database_sees_it(small: Small) -> None:
     did = _dataset(small)
     with pytest.raises(ValidationError, match=r"row 3, column 'Entity'.*NUL"):
-        datasets.import_file(small.store, small.analyst, did, FIRST.replace("Nail Bar", "Nail\x00Bar").encode(), "nul.csv",
-                             MAPPING, mode="replace")
+        with small.store.uow() as unit:
+            datasets.import_file(unit, actor=small.analyst, dataset_id=did,
+                                 data=FIRST.replace("Nail Bar", "Nail\x00Bar").encode(), filename="nul.csv",
+                                 mapping=MAPPING, mode="replace")
     assert _current(small, did) == {}

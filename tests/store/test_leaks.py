@@ -100,7 +100,7 @@ def world(small: Small) -> World:
 
 def _counts(small: Small) -> tuple[int, ...]:
     with small.store.read() as s:
-        return tuple(s.scalar(select(func.count()).select_from(m)) for m in (Visit, AuditEvent, TaskingRequest))
+        return tuple(s.session.scalar(select(func.count()).select_from(m)) for m in (Visit, AuditEvent, TaskingRequest))
 
 
 def _plan(business_id: int, agency_id: int) -> VisitPlan:
@@ -114,10 +114,10 @@ def _plan(business_id: int, agency_id: int) -> VisitPlan:
 def test_1_planning_a_visit_at_a_business_the_planner_may_not_read_is_refused(world: World, which: str) -> None:
     before = _counts(world.small)
     with pytest.raises(NotFound) as refused, world.small.store.uow() as uow:
-        visits.plan_visit(uow, world.ts_coord, _plan(getattr(world, which), world.small.ts))
+        visits.plan_visit(uow, actor=world.ts_coord, plan=_plan(getattr(world, which), world.small.ts))
     assert "zq" not in str(refused.value)
     with pytest.raises(NotFound) as missing, world.small.store.uow() as uow:
-        visits.plan_visit(uow, world.ts_coord, _plan(999_999, world.small.ts))
+        visits.plan_visit(uow, actor=world.ts_coord, plan=_plan(999_999, world.small.ts))
     assert str(refused.value).replace(str(getattr(world, which)), "N") == str(missing.value).replace("999999", "N"), \
         "worded as for a business that does not exist"
     assert _counts(world.small) == before
@@ -125,9 +125,9 @@ def test_1_planning_a_visit_at_a_business_the_planner_may_not_read_is_refused(wo
 
 def test_1_a_planned_visit_is_named_from_what_the_planner_may_read(world: World) -> None:
     with world.small.store.uow() as uow:
-        vid = visits.plan_visit(uow, world.ts_coord, _plan(world.mixed, world.small.ts))
+        vid = visits.plan_visit(uow, actor=world.ts_coord, plan=_plan(world.mixed, world.small.ts))
     with world.small.store.read() as s:
-        v = s.get(Visit, vid)
+        v = s.session.get(Visit, vid)
         assert v.premises_text == "Market Cafe, 3 Market St" and "zq" not in v.premises_text.lower()
 
 
@@ -136,13 +136,13 @@ def test_1_a_planned_visit_is_named_from_what_the_planner_may_read(world: World)
 
 def _referral_to(world: World, sender: Actor, agency_id: int) -> int:
     with world.small.store.uow() as uow:
-        rid = referrals.save_draft(uow, sender, ReferralInput(
+        rid = referrals.save_draft(uow, actor=sender, data=ReferralInput(
             subject="Two tills", body="Seen two tills", scheme="5x5x5", source_grade="B", intel_grade="2",
             handling_code="1", recipient_ids=[agency_id]))
     with world.small.store.uow() as uow:
-        referrals.send(uow, sender, rid)
+        referrals.send(uow, actor=sender, referral_id=rid)
     with world.small.store.read() as s:
-        return s.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == rid))
+        return s.session.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == rid))
 
 
 def test_2_linking_a_referral_to_a_business_the_analyst_may_not_read_is_refused(world: World, officer: Actor) -> None:
@@ -152,21 +152,22 @@ def test_2_linking_a_referral_to_a_business_the_analyst_may_not_read_is_refused(
     before = _counts(world.small)
     for hidden in (world.secret, world.interest):
         with pytest.raises(NotFound), world.small.store.uow() as uow:
-            referrals.link_business(uow, world.ts_analyst, rec, hidden)
+            referrals.link_business(uow, actor=world.ts_analyst, recipient_id=rec, business_id=hidden)
     # Nor can a sender link a draft to it (its recipients would then be handed the business).
     with pytest.raises(NotFound), world.small.store.uow() as uow:
-        referrals.save_draft(uow, officer, ReferralInput(subject="x", business_id=world.secret))
+        referrals.save_draft(uow, actor=officer, data=ReferralInput(subject="x", business_id=world.secret))
     assert _counts(world.small) == before
     # Raising an action from the referral never names a business the readers may not see.
     with world.small.store.uow() as uow:
-        referrals.link_business(uow, world.ts_analyst, rec, world.mixed)
+        referrals.link_business(uow, actor=world.ts_analyst, recipient_id=rec, business_id=world.mixed)
     with world.small.store.uow() as uow:
-        made = referrals.decide(uow, world.ts_analyst, rec, decision="raise an action", action=ActionInput(
+        made = referrals.decide(uow, actor=world.ts_analyst, recipient_id=rec, decision="raise an action",
+                                action=ActionInput(
             title="Check the cafe", agency_id=world.small.ts, due_on=date.today() + timedelta(days=20), strand="Pursue",
             owner_id=world.ts_analyst.id))
     from core.services import actions
     with world.small.store.read() as s:
-        assert actions.action_detail(s, world.small.admin, made["action_id"])["links"][0] == \
+        assert actions.action_detail(s, actor=world.small.admin, action_id=made["action_id"])["links"][0] == \
             "Business: Market Cafe, 3 Market St"
 
 
@@ -180,19 +181,22 @@ def test_2_linking_a_referral_to_a_business_the_analyst_may_not_read_is_refused(
 def test_4_the_audit_log_keeps_markers_and_withheld_premises_from_those_who_may_not_see_them(world: World) -> None:
     hmrc_analyst = world.small.analyst
     with world.small.store.uow() as uow:
-        visits.add_marker(uow, hmrc_analyst, category="weapons", details="zqmarkerdetails: knife under the counter",
+        visits.add_marker(uow, actor=hmrc_analyst, category="weapons",
+                          details="zqmarkerdetails: knife under the counter",
                           business_id=world.secret, subject="zqmarkersubject")
     with world.small.store.uow() as uow:
-        visits.add_marker(uow, hmrc_analyst, category="dogs", details="two dogs", subject="zqpersonmarker")
+        visits.add_marker(uow, actor=hmrc_analyst, category="dogs", details="two dogs", subject="zqpersonmarker")
     with world.small.store.uow() as uow:
         plan = VisitPlan(START, START + timedelta(hours=2), [TeamMember(world.small.hmrc)], world.small.hmrc,
                          world.secret, premises_text="zqvisitpremises, 1 zqsecretstreet", briefing="zqbriefing")
-        vid = visits.plan_visit(uow, world.hmrc_coord, plan)
+        vid = visits.plan_visit(uow, actor=world.hmrc_coord, plan=plan)
     with world.small.store.read() as s:
-        as_admin = str(audit.list_events(s, world.small.admin))  # TS administrator: never markers
-        as_chair = str(audit.list_events(s, world.ts_chair))  # TS chair: markers where they may read the premises
-        as_hmrc_chair = str(audit.list_events(s, add_user(world.small.store, "harriet", Role.CHAIR, world.small.hmrc)))
-        searched = audit.list_events(s, world.ts_chair, audit.AuditFilter(text="zq"))
+        as_admin = str(audit.list_events(s, actor=world.small.admin))  # TS administrator: never markers
+        as_chair = str(audit.list_events(s, actor=world.ts_chair))  # TS chair: markers where they may read the premises
+        as_hmrc_chair = str(audit.list_events(s,
+                                              actor=add_user(world.small.store, "harriet", Role.CHAIR,
+                                                             world.small.hmrc)))
+        searched = audit.list_events(s, actor=world.ts_chair, flt=audit.AuditFilter(text="zq"))
     for words in ("zqmarkerdetails", "zqmarkersubject", "zqvisitpremises", "zqbriefing", "zqpersonmarker"):
         assert words not in as_admin
     for words in ("zqmarkerdetails", "zqmarkersubject", "zqvisitpremises", "zqbriefing"):
@@ -207,26 +211,33 @@ def test_4_the_audit_log_keeps_markers_and_withheld_premises_from_those_who_may_
 
 
 def test_5_the_risk_list_takes_postcode_name_and_address_from_records_the_viewer_may_read(world: World) -> None:
-    rl = risklist.risk_list(world.small.store, world.ts_analyst)
+    with world.small.store.read() as unit:
+        rl = risklist.risk_list(unit, actor=world.ts_analyst)
     row = rl.rows.set_index("business_id").loc[world.mixed]
     assert (row["name"], row["address"], row["postcode"], row["district"]) == ("Market Cafe", "3 Market St", "", "")
     assert "zq" not in rl.rows.to_string().lower()
-    assert risklist.risk_list(world.small.store, world.ts_analyst, RiskFilters(area="ZQ3")).total == 0, \
+    with world.small.store.read() as unit:
+        assert risklist.risk_list(unit, actor=world.ts_analyst, filters=RiskFilters(area="ZQ3")).total == 0, \
         "the area filter does not find it by a postcode only HMRC holds"
-    data, _ = risklist.export(world.small.store, world.ts_analyst, RiskFilters(), fmt="csv", marking="OFFICIAL-SENSITIVE")
+    with world.small.store.uow() as unit:
+        data, _ = risklist.export(unit, actor=world.ts_analyst, filters=RiskFilters(), fmt="csv",
+                                  marking="OFFICIAL-SENSITIVE")
     assert b"zq" not in data.lower() and b"ZQ3" not in data
-    # HMRC, which holds the postcode, sees it.
-    hmrc = risklist.risk_list(world.small.store, world.small.analyst).rows.set_index("business_id")
+    with world.small.store.read() as unit:
+        # HMRC, which holds the postcode, sees it.
+        hmrc = risklist.risk_list(unit, actor=world.small.analyst).rows.set_index("business_id")
     assert hmrc.loc[world.mixed, "postcode"] == "ZQ3 3QZ"
 
 
 def test_5_an_agency_sees_its_own_spelling_not_a_partners_interest_only_one(world: World) -> None:
     with world.small.store.read() as s:
-        info = visits.interest(s, world.ts_coord, world.own_and_interest)
-        found = referrals.suggest_subjects(s, add_user(world.small.store, "otis", Role.OFFICER, world.small.ts), "Mill Lane")
+        info = visits.interest(s, actor=world.ts_coord, business_id=world.own_and_interest)
+        found = referrals.suggest_subjects(s, actor=add_user(world.small.store, "otis", Role.OFFICER, world.small.ts),
+                                           text="Mill Lane")
     assert info["premises"] == "Mill Lane Motors, 4 Mill Lane, KM4 4AA"
     assert found and all("zq" not in f["label"] for f in found)
-    detail = risklist.business_detail(world.small.store, world.ts_coord, world.own_and_interest)
+    with world.small.store.read() as unit:
+        detail = risklist.business_detail(unit, actor=world.ts_coord, business_id=world.own_and_interest)
     assert detail["name"] == "Mill Lane Motors" and "zq" not in str(detail)
 
 
@@ -238,10 +249,13 @@ def test_6_a_business_only_the_senders_agency_may_read_goes_to_tasking_only_unde
                     [(world.small.ts, "owner-only", {"trading_name": "zqownonly", "address": "5 Quay St"})])
     before = _counts(world.small)
     with pytest.raises(PrivateTasking, match="only through your agency's data"):
-        risklist.send_to_tasking(world.small.store, world.ts_analyst, [own], "worth a look")
+        with world.small.store.uow() as unit:
+            risklist.send_to_tasking(unit, actor=world.ts_analyst, business_ids=[own], reason="worth a look")
     assert _counts(world.small) == before, "nothing is sent until the analyst says so"
-    assert risklist.send_to_tasking(world.small.store, world.ts_analyst, [own, world.mixed], "worth a look",
-                                    private_ok=True) == 2
+    with world.small.store.uow() as unit:
+        assert risklist.send_to_tasking(unit, actor=world.ts_analyst, business_ids=[own, world.mixed],
+                                        reason="worth a look",
+                                        private_ok=True) == 2
     with world.small.store.uow() as uow:
         board = Board(name="Tasking Group", kind="tasking", chair_id=world.ts_chair.id)
         uow.session.add(board)
@@ -250,9 +264,9 @@ def test_6_a_business_only_the_senders_agency_may_read_goes_to_tasking_only_unde
         uow.session.add(meeting)
         uow.commit()
     with world.small.store.uow() as uow:
-        meetings.build_agenda(uow, world.ts_chair, meeting.id)
+        meetings.build_agenda(uow, actor=world.ts_chair, meeting_id=meeting.id)
     with world.small.store.read() as s:
-        titles = list(s.scalars(select(AgendaItem.title).where(AgendaItem.meeting_id == meeting.id,
+        titles = list(s.session.scalars(select(AgendaItem.title).where(AgendaItem.meeting_id == meeting.id,
                                                                AgendaItem.kind == "tasking")))
     assert "Tasking: a premises known to Trading Standards (ask them for the detail)" in titles
     assert "Tasking: Market Cafe, 3 Market St" in titles
@@ -263,7 +277,9 @@ def test_6_tasking_refuses_a_business_the_sender_may_not_read(world: World) -> N
     before = _counts(world.small)
     for hidden in (world.secret, world.interest, 999_999):
         with pytest.raises(NotFound):
-            risklist.send_to_tasking(world.small.store, world.ts_analyst, [hidden], "worth a look", private_ok=True)
+            with world.small.store.uow() as unit:
+                risklist.send_to_tasking(unit, actor=world.ts_analyst, business_ids=[hidden], reason="worth a look",
+                                         private_ok=True)
     assert _counts(world.small) == before
 
 
@@ -275,22 +291,24 @@ def test_a_withheld_visit_refuses_every_change_and_read_by_id(world: World) -> N
                     status="proposed")
     before = _counts(world.small)
     with world.small.store.read() as s:
-        version = s.get(Visit, vid).version
-        for read in (lambda: visits.visit_detail(s, world.ts_coord, vid),
-                     lambda: visits.visit_referral_issues(s, world.ts_coord, vid)):
+        version = s.session.get(Visit, vid).version
+        for read in (lambda: visits.visit_detail(s, actor=world.ts_coord, visit_id=vid),
+                     lambda: visits.visit_referral_issues(s, actor=world.ts_coord, visit_id=vid)):
             with pytest.raises(Forbidden):
                 read()
         with pytest.raises(NotFound):
-            visits.clashes(s, world.ts_coord, _plan(world.secret, world.small.ts))
-    for write in (lambda uow: visits.set_status(uow, world.ts_coord, vid, "cancelled", base_version=version, reason="x"),
-                  lambda uow: visits.merge_into(uow, world.ts_coord, vid, [TeamMember(world.small.ts)]),
-                  lambda uow: visits.plan_visit(uow, world.ts_coord, VisitPlan(
+            visits.clashes(s, actor=world.ts_coord, plan=_plan(world.secret, world.small.ts))
+    for write in (lambda uow: visits.set_status(uow, actor=world.ts_coord, visit_id=vid, status="cancelled",
+                                                base_version=version, reason="x"),
+                  lambda uow: visits.merge_into(uow, actor=world.ts_coord, target_id=vid,
+                                                team=[TeamMember(world.small.ts)]),
+                  lambda uow: visits.plan_visit(uow, actor=world.ts_coord, plan=VisitPlan(
                       START, START + timedelta(hours=1), [TeamMember(world.small.ts)], world.small.ts, None,
                       premises_text="typed over it"), visit_id=vid, base_version=version)):
         with pytest.raises(Forbidden), world.small.store.uow() as uow:
             write(uow)
     with pytest.raises(NotFound), world.small.store.uow() as uow:
-        visits.add_marker(uow, world.ts_analyst, category="dogs", details="loose dog", business_id=world.secret)
+        visits.add_marker(uow, actor=world.ts_analyst, category="dogs", details="loose dog", business_id=world.secret)
     assert _counts(world.small) == before
 
 
@@ -300,13 +318,13 @@ def test_an_agency_on_a_visit_at_a_business_it_may_not_read_can_still_replan_it(
     vid = add_visit(world.small.store, world.secret, {world.small.hmrc: 1, world.small.ts: 1}, days=6,
                     lead=world.small.hmrc, status="draft")
     with world.small.store.read() as s:
-        d = visits.visit_detail(s, world.ts_coord, vid)
+        d = visits.visit_detail(s, actor=world.ts_coord, visit_id=vid)
     assert d["premises"] == f"Premises {world.secret}" and "zq" not in str(d)
     plan = d["plan"]
     plan.briefing = "Meet at the car park"
     with world.small.store.uow() as uow:
-        visits.plan_visit(uow, world.ts_coord, plan, visit_id=vid, base_version=d["version"])
+        visits.plan_visit(uow, actor=world.ts_coord, plan=plan, visit_id=vid, base_version=d["version"])
     with world.small.store.read() as s:
-        v = s.get(Visit, vid)
+        v = s.session.get(Visit, vid)
         assert (v.business_id, v.premises_text, v.briefing) == (world.secret, f"Premises {world.secret}",
                                                                  "Meet at the car park")

@@ -80,7 +80,7 @@ def run(two: Two) -> None:
 
 def business_of(two: Two, code: str, ref: str) -> int:
     with two.store.read() as s:
-        return s.scalar(select(AgencyRecord.business_id).where(AgencyRecord.dataset_id == two.ds[code],
+        return s.session.scalar(select(AgencyRecord.business_id).where(AgencyRecord.dataset_id == two.ds[code],
                                                                AgencyRecord.reference == ref))
 
 
@@ -100,7 +100,7 @@ def test_the_same_business_written_two_ways_becomes_one(broadway: Two) -> None:
     assert business_of(two, "FS", "F1") == business_of(two, "TS", "T1")
     assert business_of(two, "FS", "F2") != business_of(two, "FS", "F1"), "the shop next door stays apart"
     with two.store.read() as s:
-        biz = s.get(Business, business_of(two, "FS", "F1"))
+        biz = s.session.get(Business, business_of(two, "FS", "F1"))
         assert biz.postcode == "KM1 4AB" and biz.district == "KM1" and biz.active
 
 
@@ -109,7 +109,8 @@ def test_a_shared_phone_connects_without_merging(broadway: Two) -> None:
     a, b = business_of(two, "TS", "T2"), business_of(two, "FS", "F3")
     assert a != b
     with two.store.read() as s:
-        links = s.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id, BusinessLink.kind)).all()
+        links = s.session.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id,
+                                         BusinessLink.kind)).all()
     assert (min(a, b), max(a, b), "phone") in links
 
 
@@ -127,7 +128,8 @@ def test_a_business_takes_its_description_from_its_records_as_they_change(broadw
     two = broadway
     barbers = business_of(two, "FS", "F2")
     with two.store.read() as s:
-        assert s.get(Business, barbers).name == "Broadway Barbers", "a new business is stored with its description"
+        assert s.session.get(Business,
+                             barbers).name == "Broadway Barbers", "a new business is stored with its description"
     with two.store.uow() as uow:
         rec = uow.session.scalar(select(AgencyRecord).where(AgencyRecord.reference == "F2"))
         rec.trading_name, rec.postcode = "Broadway Gents Barbers", "km1 4ab"
@@ -137,49 +139,60 @@ def test_a_business_takes_its_description_from_its_records_as_they_change(broadw
     gone = business_of(two, "FS", "F3")
     run(two)
     with two.store.read() as s:
-        renamed = s.get(Business, barbers)
+        renamed = s.session.get(Business, barbers)
         assert (renamed.name, renamed.postcode, renamed.active) == ("Broadway Gents Barbers", "KM1 4AB", True)
-        retired = s.get(Business, gone)
+        retired = s.session.get(Business, gone)
         assert not retired.active and retired.merged_into_id is None, "no current record left: retired, not merged"
 
 
 def test_a_no_match_decision_splits_and_binds_later_runs(broadway: Two) -> None:
     two = broadway
     bid = business_of(two, "FS", "F1")
-    summary = review.split(two.store, two.fs, bid, [(two.ds["TS"], "T1")])
+    with two.store.uow() as unit:
+        summary = review.split(unit, actor=two.fs, business_id=bid, references=[(two.ds["TS"], "T1")])
     assert summary.businesses >= 5
     assert business_of(two, "FS", "F1") != business_of(two, "TS", "T1")
     assert bid in (business_of(two, "FS", "F1"), business_of(two, "TS", "T1")), "one part keeps the old id"
     run(two)
     assert business_of(two, "FS", "F1") != business_of(two, "TS", "T1")
     with two.store.read() as s:
-        assert s.scalar(select(func.count()).select_from(MatchDecision).where(MatchDecision.decision == "no match")) == 1
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "match.decide")) == 1
+        assert s.session.scalar(select(func.count()).select_from(MatchDecision).where(MatchDecision.decision == "no match")) == 1
+        assert s.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "match.decide")) == 1
 
 
 def test_merge_joins_two_businesses_and_retires_one(broadway: Two) -> None:
     two = broadway
     a, b = business_of(two, "TS", "T2"), business_of(two, "FS", "F3")
-    review.merge(two.store, two.ts, a, b)
+    with two.store.uow() as unit:
+        review.merge(unit, actor=two.ts, business_id=a, other_id=b)
     assert business_of(two, "TS", "T2") == business_of(two, "FS", "F3")
     kept = business_of(two, "TS", "T2")
     gone = b if kept == a else a
     with two.store.read() as s:
-        retired = s.get(Business, gone)
+        retired = s.session.get(Business, gone)
         assert not retired.active and retired.merged_into_id == kept
 
 
 def test_split_and_merge_need_an_analyst_of_an_agency_that_holds_a_record(broadway: Two) -> None:
     two = broadway
     with pytest.raises(Forbidden):
-        review.merge(two.store, two.officer, business_of(two, "TS", "T2"), business_of(two, "FS", "F3"))
+        with two.store.uow() as unit:
+            review.merge(unit, actor=two.officer, business_id=business_of(two, "TS", "T2"),
+                         other_id=business_of(two, "FS", "F3"))
     with pytest.raises(Forbidden):  # TS holds nothing of the barbers at 14
-        review.split(two.store, two.ts, business_of(two, "FS", "F2"), [(two.ds["FS"], "F2")])
+        with two.store.uow() as unit:
+            review.split(unit, actor=two.ts, business_id=business_of(two, "FS", "F2"),
+                         references=[(two.ds["FS"], "F2")])
     with pytest.raises(ValidationError, match="at least one record"):
-        review.split(two.store, two.fs, business_of(two, "FS", "F2"), [(two.ds["FS"], "F2")])
+        with two.store.uow() as unit:
+            review.split(unit, actor=two.fs, business_id=business_of(two, "FS", "F2"),
+                         references=[(two.ds["FS"], "F2")])
     with pytest.raises(ValidationError, match="holds no record"):
-        review.references_for(two.store, two.fs, business_of(two, "FS", "F1"), "NOPE")
-    assert review.references_for(two.store, two.fs, business_of(two, "FS", "F1"), "TS:T1") == [(two.ds["TS"], "T1")]
+        with two.store.read() as unit:
+            review.references_for(unit, actor=two.fs, business_id=business_of(two, "FS", "F1"), text="NOPE")
+    with two.store.read() as unit:
+        assert review.references_for(unit, actor=two.fs, business_id=business_of(two, "FS", "F1"),
+                                     text="TS:T1") == [(two.ds["TS"], "T1")]
 
 
 def test_queued_pairs_are_decided_once_and_by_the_right_agency(broadway: Two) -> None:
@@ -188,16 +201,25 @@ def test_queued_pairs_are_decided_once_and_by_the_right_agency(broadway: Two) ->
         pair = MatchReview(a_dataset_id=two.ds["FS"], a_reference="F2", b_dataset_id=two.ds["FS"], b_reference="F1", score=55)
         uow.session.add(pair)
         uow.commit()
-    queued, waiting = review.queue(two.store, two.fs)
+    with two.store.read() as unit:
+        queued, waiting = review.queue(unit, actor=two.fs)
     assert waiting == 1 and queued[0].a["trading_name"] == "Broadway Barbers"
-    assert review.queue(two.store, two.ts) == ([], 0), "TS holds neither record"
+    with two.store.read() as unit:
+        assert review.queue(unit, actor=two.ts) == ([], 0), "TS holds neither record"
     with pytest.raises(Forbidden):
-        review.decide(two.store, two.ts, pair.id, "match")
+        with two.store.uow() as unit:
+            review.decide(unit, actor=two.ts, review_id=pair.id, decision="match")
     with pytest.raises(ValidationError):
-        review.decide(two.store, two.fs, pair.id, "maybe")
-    review.decide(two.store, two.fs, pair.id, "no match")
+        with two.store.uow() as unit:
+            review.decide(unit, actor=two.fs, review_id=pair.id, decision="maybe")
+    with two.store.uow() as unit:
+        review.decide(unit, actor=two.fs, review_id=pair.id, decision="no match")
     with pytest.raises(NotFound, match="already been decided"):
-        review.decide(two.store, two.fs, pair.id, "match")
-    assert review.pending_decisions(two.store) == 1
-    review.apply_decisions(two.store, two.fs)
-    assert review.pending_decisions(two.store) == 0
+        with two.store.uow() as unit:
+            review.decide(unit, actor=two.fs, review_id=pair.id, decision="match")
+    with two.store.read() as unit:
+        assert review.pending_decisions(unit, actor=two.fs) == 1
+    with two.store.uow() as unit:
+        review.apply_decisions(unit, actor=two.fs)
+    with two.store.read() as unit:
+        assert review.pending_decisions(unit, actor=two.fs) == 0

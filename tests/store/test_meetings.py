@@ -76,13 +76,13 @@ def board(small: Small) -> dict:
 
 def _items(small: Small, meeting_id: int) -> list[AgendaItem]:
     with small.store.read() as s:
-        return list(s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)))
+        return list(s.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)))
 
 
 def test_agenda_is_built_from_the_store(small: Small, board: dict) -> None:
     chair = board["chair_actor"]
     with small.store.uow() as uow:
-        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
     items = [(i.kind, i.title) for i in _items(small, board["next"])]
     assert items == [
         ("item", "Unfinished from last time"),
@@ -97,36 +97,37 @@ def test_agenda_is_built_from_the_store(small: Small, board: dict) -> None:
     changed = next(i for i in _items(small, board["next"]) if i.kind == "action changed")
     assert "Warrant granted" in changed.notes and "not started → in progress" in changed.notes
     with small.store.uow() as uow:  # building again does not duplicate, and keeps manual items
-        meetings.add_item(uow, chair, board["next"], title="Any other business")
-        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+        meetings.add_item(uow, actor=chair, meeting_id=board["next"], title="Any other business")
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
     kinds = [i.kind for i in _items(small, board["next"])]
     assert len(kinds) == 7 and kinds[-1] == "item"
 
 
 def test_only_chairs_run_and_only_members_record(small: Small, board: dict) -> None:
     with small.store.uow() as uow:
-        meetings.build_agenda(uow, board["chair_actor"], board["next"], today=TODAY)
+        meetings.build_agenda(uow, actor=board["chair_actor"], meeting_id=board["next"], today=TODAY)
     first = _items(small, board["next"])[0]
     with pytest.raises(Forbidden), small.store.uow() as uow:
-        meetings.start(uow, small.analyst, board["next"])
+        meetings.start(uow, actor=small.analyst, meeting_id=board["next"])
     with pytest.raises(Forbidden), small.store.uow() as uow:
-        meetings.record_item(uow, board["outsider"], first.id, notes="not a member")
+        meetings.record_item(uow, actor=board["outsider"], item_id=first.id, notes="not a member")
     with small.store.uow() as uow:  # the HMRC analyst is a member
-        meetings.record_item(uow, small.analyst, first.id, notes="HMRC will check the tills", status="discussed")
+        meetings.record_item(uow, actor=small.analyst, item_id=first.id, notes="HMRC will check the tills",
+                             status="discussed")
     assert _items(small, board["next"])[0].notes == "HMRC will check the tills"
 
 
 def test_moving_the_live_meeting_is_audited(small: Small, board: dict) -> None:
     chair = board["chair_actor"]
     with small.store.uow() as uow:
-        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
     with small.store.uow() as uow:
-        meetings.start(uow, chair, board["next"])
+        meetings.start(uow, actor=chair, meeting_id=board["next"])
     second = _items(small, board["next"])[1]
     with small.store.uow() as uow:
-        meetings.go_to(uow, chair, board["next"], 2)
+        meetings.go_to(uow, actor=chair, meeting_id=board["next"], position=2)
     with small.store.read() as s:
-        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.go_to")).one()
+        row = s.session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.go_to")).one()
     assert (row.actor_username, row.entity, row.entity_id) == ("cheryl", "meeting", str(board["next"]))
     assert row.after == {"current_position": 2} and row.before["current_position"] != 2
     assert second.title in row.summary
@@ -135,67 +136,69 @@ def test_moving_the_live_meeting_is_audited(small: Small, board: dict) -> None:
 def test_live_meeting_records_a_decision_and_a_new_action_in_one_go(small: Small, board: dict) -> None:
     chair = board["chair_actor"]
     with small.store.uow() as uow:
-        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
-        meetings.start(uow, chair, board["next"])
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
+        meetings.start(uow, actor=chair, meeting_id=board["next"])
     with small.store.read() as s:
-        v = meetings.view(s, chair, board["next"])
+        v = meetings.view(s, actor=chair, meeting_id=board["next"])
     assert v.status == "live" and v.current_position == 1
     item = v.items[0]
     with small.store.uow() as uow:
-        aid = meetings.add_item_action(uow, small.analyst, item["id"], ActionInput(
+        aid = meetings.add_item_action(uow, actor=small.analyst, item_id=item["id"], data=ActionInput(
             title="HMRC to review turnover", agency_id=small.hmrc, due_on=d(30), strand="Pursue", owner_id=small.analyst.id))
     with small.store.read() as s:
-        a = s.get(Action, aid)
+        a = s.session.get(Action, aid)
         assert a.board_id == board["board"]
-        it = s.get(AgendaItem, item["id"])
+        it = s.session.get(AgendaItem, item["id"])
         assert "New action: HMRC to review turnover" in it.decision and it.status == "discussed"
 
 
 def test_tasking_tier_that_calls_for_work_creates_the_linked_action(small: Small, board: dict) -> None:
     chair = board["chair_actor"]
     with small.store.uow() as uow:
-        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
     tasking = next(i for i in _items(small, board["next"]) if i.kind == "tasking")
     with pytest.raises(ValidationError, match="name the owner"), small.store.uow() as uow:
-        meetings.record_tier(uow, chair, tasking.id, tier=1)
+        meetings.record_tier(uow, actor=chair, item_id=tasking.id, tier=1)
     with small.store.uow() as uow:
-        aid = meetings.record_tier(uow, chair, tasking.id, tier=1, owner_id=small.analyst.id, agency_id=small.hmrc, due_on=d(21),
+        aid = meetings.record_tier(uow, actor=chair, item_id=tasking.id, tier=1, owner_id=small.analyst.id,
+                                   agency_id=small.hmrc, due_on=d(21),
                                    decision="Joint visit with FS and IE")
     with small.store.read() as s:
-        a = s.get(Action, aid)
+        a = s.session.get(Action, aid)
         assert (a.tier, a.source, a.owner_id) == (1, "tasking decision", small.analyst.id)
-        assert s.scalar(select(ActionLink.business_id).where(ActionLink.action_id == aid)) == board["business"]
-        tr = s.get(TaskingRequest, board["tasking"])
+        assert s.session.scalar(select(ActionLink.business_id).where(ActionLink.action_id == aid)) == board["business"]
+        tr = s.session.get(TaskingRequest, board["tasking"])
         assert (tr.status, tr.tier, tr.meeting_id) == ("decided", 1, board["next"])
-        assert "Tier 1: Full operational" in s.get(AgendaItem, tasking.id).decision
+        assert "Tier 1: Full operational" in s.session.get(AgendaItem, tasking.id).decision
     with small.store.uow() as uow:  # tier 4 (monitoring) creates no action
-        other = meetings.add_item(uow, chair, board["next"], title="Monitor car wash")
+        other = meetings.add_item(uow, actor=chair, meeting_id=board["next"], title="Monitor car wash")
     with small.store.uow() as uow:
-        assert meetings.record_tier(uow, chair, other, tier=4) is None
+        assert meetings.record_tier(uow, actor=chair, item_id=other, tier=4) is None
 
 
 def test_closing_freezes_the_record_and_carries_what_was_not_discussed(small: Small, board: dict) -> None:
     chair = board["chair_actor"]
     with small.store.uow() as uow:
-        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
-        meetings.set_attendance(uow, chair, board["next"], {board["chair"], small.analyst.id})
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
+        meetings.set_attendance(uow, actor=chair, meeting_id=board["next"], present={board["chair"], small.analyst.id})
     items = _items(small, board["next"])
     with small.store.uow() as uow:
-        meetings.record_item(uow, chair, items[0].id, decision="Closed off", status="discussed")
+        meetings.record_item(uow, actor=chair, item_id=items[0].id, decision="Closed off", status="discussed")
     with small.store.uow() as uow:
-        carried = meetings.close(uow, chair, board["next"])
+        carried = meetings.close(uow, actor=chair, meeting_id=board["next"])
     assert carried == len(items) - 1
     with pytest.raises(ValidationError, match="frozen"), small.store.uow() as uow:
-        meetings.record_item(uow, chair, items[0].id, notes="too late")
+        meetings.record_item(uow, actor=chair, item_id=items[0].id, notes="too late")
     with small.store.read() as s:
-        nxt = s.scalars(select(Meeting).where(Meeting.board_id == board["board"], Meeting.status == "planned")).one()
+        nxt = s.session.scalars(select(Meeting).where(Meeting.board_id == board["board"],
+                                                      Meeting.status == "planned")).one()
     with small.store.uow() as uow:
-        meetings.build_agenda(uow, chair, nxt.id, today=TODAY)
+        meetings.build_agenda(uow, actor=chair, meeting_id=nxt.id, today=TODAY)
     titles = [i.title for i in _items(small, nxt.id)]
     assert "Overdue action" in titles and "Closed off" not in titles
     assert any(i.carried_from_id for i in _items(small, nxt.id))
     with small.store.read() as s:
-        m = meetings.minutes(s, chair, board["next"])
+        m = meetings.minutes(s, actor=chair, meeting_id=board["next"])
     assert m.closed_at is not None and len(m.present) == 2 and m.items[0].decision == "Closed off"
     assert {name for name, _ in m.present} == {"Cheryl Chair", "Ana Lyst"}
 
@@ -204,36 +207,37 @@ def test_chair_schedules_meetings_and_sets_members(small: Small, board: dict) ->
     chair = board["chair_actor"]
     when = NOON + timedelta(days=90)
     with small.store.uow() as uow:
-        mid = meetings.schedule(uow, chair, board["board"], when=when, location="Council chamber")
+        mid = meetings.schedule(uow, actor=chair, board_id=board["board"], when=when, location="Council chamber")
     with pytest.raises(ValidationError, match="already meets"), small.store.uow() as uow:
-        meetings.schedule(uow, chair, board["board"], when=when)
+        meetings.schedule(uow, actor=chair, board_id=board["board"], when=when)
     with pytest.raises(Forbidden), small.store.uow() as uow:
-        meetings.schedule(uow, small.analyst, board["board"], when=when + timedelta(days=1))
+        meetings.schedule(uow, actor=small.analyst, board_id=board["board"], when=when + timedelta(days=1))
     with small.store.uow() as uow:
-        meetings.set_members(uow, chair, board["board"], {board["outsider"].id})
+        meetings.set_members(uow, actor=chair, board_id=board["board"], user_ids={board["outsider"].id})
     with small.store.read() as s:
-        v = meetings.view(s, chair, mid)
+        v = meetings.view(s, actor=chair, meeting_id=mid)
         assert v.where == "Council chamber" and v.status == "planned"
         assert {m["name"] for m in v.members} == {"Cheryl Chair", "Otto Outsider"}
     with small.store.uow() as uow:  # the new member may now record; the old one may not
-        item = meetings.add_item(uow, board["outsider"], mid, title="Raised by Otto")
+        item = meetings.add_item(uow, actor=board["outsider"], meeting_id=mid, title="Raised by Otto")
     with pytest.raises(Forbidden), small.store.uow() as uow:
-        meetings.record_item(uow, small.analyst, item, notes="no longer a member")
+        meetings.record_item(uow, actor=small.analyst, item_id=item, notes="no longer a member")
 
 
 def test_two_members_recording_on_one_item_never_overwrite_each_other(small: Small, board: dict) -> None:
     chair = board["chair_actor"]
     with small.store.uow() as uow:
-        meetings.build_agenda(uow, chair, board["next"], today=TODAY)
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
     item = _items(small, board["next"])[0]
     blank = {"notes": item.notes, "decision": item.decision}
     with small.store.uow() as uow:
-        meetings.record_item(uow, small.analyst, item.id, decision="HMRC will visit", expected=blank)
+        meetings.record_item(uow, actor=small.analyst, item_id=item.id, decision="HMRC will visit", expected=blank)
     from core.errors import Conflict
 
     with pytest.raises(Conflict, match="HMRC will visit"), small.store.uow() as uow:
-        meetings.record_item(uow, chair, item.id, decision="Chair's words", expected=blank)
+        meetings.record_item(uow, actor=chair, item_id=item.id, decision="Chair's words", expected=blank)
     assert _items(small, board["next"])[0].decision == "HMRC will visit"
     with small.store.uow() as uow:
-        meetings.record_item(uow, chair, item.id, decision="HMRC will visit; chair to write", expected={**blank, "decision": "HMRC will visit"})
+        meetings.record_item(uow, actor=chair, item_id=item.id, decision="HMRC will visit; chair to write",
+                             expected={**blank, "decision": "HMRC will visit"})
     assert _items(small, board["next"])[0].decision == "HMRC will visit; chair to write"

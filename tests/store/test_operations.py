@@ -26,21 +26,23 @@ def coordinator(small: Small) -> Actor:
 
 def _operation(small: Small, actor: Actor, days: int = 4) -> int:
     with small.store.uow() as uow:
-        return operations.create_operation(uow, actor, OperationInput("Operation Test", MONDAY, date(2031, 3, 3 + days), actor.id))
+        return operations.create_operation(uow, actor=actor,
+                                           data=OperationInput("Operation Test", MONDAY, date(2031, 3, 3 + days),
+                                                               actor.id))
 
 
 def test_create_checks_role_and_dates(small: Small, coordinator: Actor, officer: Actor) -> None:
     with small.store.uow() as uow, pytest.raises(Forbidden):
-        operations.create_operation(uow, officer, OperationInput("Op", MONDAY, MONDAY))
+        operations.create_operation(uow, actor=officer, data=OperationInput("Op", MONDAY, MONDAY))
     with small.store.uow() as uow, pytest.raises(ValidationError, match="before the first day"):
-        operations.create_operation(uow, coordinator, OperationInput("Op", MONDAY, date(2031, 3, 1)))
+        operations.create_operation(uow, actor=coordinator, data=OperationInput("Op", MONDAY, date(2031, 3, 1)))
     with small.store.uow() as uow, pytest.raises(ValidationError, match="Name"):
-        operations.create_operation(uow, coordinator, OperationInput("  ", MONDAY, MONDAY))
+        operations.create_operation(uow, actor=coordinator, data=OperationInput("  ", MONDAY, MONDAY))
     op_id = _operation(small, coordinator)
     with small.store.read() as s:
-        ops = operations.list_operations(s, officer)
+        ops = operations.list_operations(s, actor=officer)
         assert list(ops["Operation"]) == ["Operation Test"] and list(ops["Visits"]) == [0]
-        assert s.scalar(select(AuditEvent.action).where(AuditEvent.entity == "operation")) == "operation.create"
+        assert s.session.scalar(select(AuditEvent.action).where(AuditEvent.entity == "operation")) == "operation.create"
     assert op_id
 
 
@@ -53,7 +55,7 @@ def test_candidates_are_held_by_two_agencies_the_actor_may_know_of(small: Small,
     own = add_business(small.store, "Own", {small.hmrc: "full", small.ts: "owner-only"})
     three = add_business(small.store, "Three", {small.ts: "full", small.hmrc: "interest-only", fs: "full"})
     with small.store.read() as s:
-        pool = operations.candidates(s, coordinator)
+        pool = operations.candidates(s, actor=coordinator)
     assert list(pool["business_id"]) == [three, both, own]
     assert hidden not in set(pool["business_id"])
     assert pool.set_index("business_id").loc[three, "Held by"] == "FS, HMRC, TS"
@@ -64,10 +66,10 @@ def test_bulk_plan_spreads_draft_visits_over_the_weekdays(small: Small, coordina
     op_id = _operation(small, coordinator, days=6)  # Monday to Sunday: visits on the five weekdays
     ids = [add_business(small.store, f"Shop {i}", {small.ts: "full", fs: "full", small.hmrc: "full"}) for i in range(7)]
     with small.store.uow() as uow:
-        result = operations.plan_operation_visits(uow, coordinator, op_id, ids)
+        result = operations.plan_operation_visits(uow, actor=coordinator, operation_id=op_id, business_ids=ids)
     assert len(result.visit_ids) == 7 and not result.skipped
     with small.store.read() as s:
-        visits = s.scalars(select(Visit).where(Visit.operation_id == op_id).order_by(Visit.starts_at)).all()
+        visits = s.session.scalars(select(Visit).where(Visit.operation_id == op_id).order_by(Visit.starts_at)).all()
         teams = {v.id: {a.agency_id for a in v.agencies} for v in visits}
         leads = {v.lead_agency_id for v in visits}
     assert {v.status for v in visits} == {"draft"}
@@ -80,13 +82,13 @@ def test_bulk_plan_spreads_draft_visits_over_the_weekdays(small: Small, coordina
 
     # Planning the same premises again skips them; more than the slots hold is refused.
     with small.store.uow() as uow:
-        again = operations.plan_operation_visits(uow, coordinator, op_id, ids[:2])
+        again = operations.plan_operation_visits(uow, actor=coordinator, operation_id=op_id, business_ids=ids[:2])
     assert again.visit_ids == [] and len(again.skipped) == 2
     many = [add_business(small.store, f"More {i}", {small.ts: "full"}) for i in range(14)]
     with small.store.uow() as uow, pytest.raises(ValidationError, match="Too many premises"):
-        operations.plan_operation_visits(uow, coordinator, op_id, many)
+        operations.plan_operation_visits(uow, actor=coordinator, operation_id=op_id, business_ids=many)
     with small.store.uow() as uow, pytest.raises(Forbidden):
-        operations.plan_operation_visits(uow, officer, op_id, many[:1])
+        operations.plan_operation_visits(uow, actor=officer, operation_id=op_id, business_ids=many[:1])
 
 
 def test_a_business_the_planner_may_not_read_is_refused_without_being_named(small: Small, coordinator: Actor) -> None:
@@ -97,17 +99,18 @@ def test_a_business_the_planner_may_not_read_is_refused_without_being_named(smal
     secret = add_business(small.store, "Secret", {small.hmrc: "owner-only"})
     open_ = add_business(small.store, "Open", {small.ts: "full"})
     with small.store.uow() as uow, pytest.raises(NotFound) as refused:
-        operations.plan_operation_visits(uow, coordinator, op_id, [open_, orphan, secret])
+        operations.plan_operation_visits(uow, actor=coordinator, operation_id=op_id,
+                                         business_ids=[open_, orphan, secret])
     assert "Secret" not in str(refused.value) and str(secret) in str(refused.value)
     with small.store.read() as s:
-        assert s.scalar(select(func.count()).select_from(Visit)) == 0
+        assert s.session.scalar(select(func.count()).select_from(Visit)) == 0
 
 
 def test_summary_counts_and_follow_up(small: Small, coordinator: Actor, officer: Actor) -> None:
     op_id = _operation(small, coordinator)
     ids = [add_business(small.store, f"Shop {i}", {small.ts: "full", small.hmrc: "full"}) for i in range(3)]
     with small.store.uow() as uow:
-        plan = operations.plan_operation_visits(uow, coordinator, op_id, ids)
+        plan = operations.plan_operation_visits(uow, actor=coordinator, operation_id=op_id, business_ids=ids)
     with small.store.uow() as uow:
         visit = uow.session.get(Visit, plan.visit_ids[0])
         visit.status = "cancelled"
@@ -120,7 +123,7 @@ def test_summary_counts_and_follow_up(small: Small, coordinator: Actor, officer:
         add_visit(small.store, None, {small.ts: 1}, days=-50, status="done",
                   outcomes={small.ts: validate({"improvement_notices": 2, "arrests": 1})})
     with small.store.read() as s:
-        summary = operations.operation_summary(s, officer, op_id)
+        summary = operations.operation_summary(s, actor=officer, operation_id=op_id)
     assert summary.by_status["draft"] == 2 and summary.by_status["cancelled"] == 1
     agencies = summary.agencies.set_index("Agency")
     assert agencies.loc["Trading Standards", "Visits"] == 2

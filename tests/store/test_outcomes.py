@@ -23,41 +23,45 @@ def _visit(small: Small, **kw) -> int:  # noqa: ANN003
 
 def _part(small: Small, visit_id: int, agency_id: int) -> VisitAgency:
     with small.store.read() as s:
-        return s.scalar(select(VisitAgency).where(VisitAgency.visit_id == visit_id, VisitAgency.agency_id == agency_id))
+        return s.session.scalar(select(VisitAgency).where(VisitAgency.visit_id == visit_id,
+                                                          VisitAgency.agency_id == agency_id))
 
 
 def _status(small: Small, visit_id: int) -> str:
     with small.store.read() as s:
-        return s.get(Visit, visit_id).status
+        return s.session.get(Visit, visit_id).status
 
 
 def test_first_outcome_makes_the_visit_done_and_is_kept_once(small: Small, officer: Actor) -> None:
     vid = _visit(small)
     assert _status(small, vid) == "confirmed"
     with small.store.uow() as uow:
-        outcomes.record_outcome(uow, officer, vid, {"improvement_notices": 1, "prohibition_notices": 1, "arrests": 1})
+        outcomes.record_outcome(uow, actor=officer, visit_id=vid,
+                                data={"improvement_notices": 1, "prohibition_notices": 1, "arrests": 1})
     assert _status(small, vid) == "done"
     part = _part(small, vid, small.ts)
     assert part.outcome["result"] == ["notices", "arrests"] and part.outcome["notices"] == 2
     assert part.outcome_recorded_at is not None
     with small.store.read() as s:
-        assert outcomes.awaiting_outcome(s, officer).empty
-        assert list(outcomes.recorded_outcomes(s, officer)["Outcome"]) == ["2 notices, 1 arrest"]
+        assert outcomes.awaiting_outcome(s, actor=officer).empty
+        assert list(outcomes.recorded_outcomes(s, actor=officer)["Outcome"]) == ["2 notices, 1 arrest"]
     with small.store.uow() as uow, pytest.raises(Conflict, match="correct that record"):
-        outcomes.record_outcome(uow, officer, vid, {"seizures": 3})
+        outcomes.record_outcome(uow, actor=officer, visit_id=vid, data={"seizures": 3})
     assert _part(small, vid, small.ts).outcome["seizures"] == 0, "the second record changed nothing"
 
 
 def test_correction_by_the_same_agency_is_audited_before_and_after(small: Small, officer: Actor) -> None:
     vid = _visit(small)
     with small.store.uow() as uow:
-        outcomes.record_outcome(uow, officer, vid, {"seizures": 1})
+        outcomes.record_outcome(uow, actor=officer, visit_id=vid, data={"seizures": 1})
     with small.store.uow() as uow:
-        outcomes.correct_outcome(uow, officer, vid, {"seizures": 4, "follow_up": True, "follow_up_note": "Interview the manager"},
+        outcomes.correct_outcome(uow, actor=officer, visit_id=vid,
+                                 data={"seizures": 4, "follow_up": True, "follow_up_note": "Interview the manager"},
                                  base_version=1)
     assert _part(small, vid, small.ts).outcome["seizures"] == 4
     with small.store.read() as s:
-        events = s.scalars(select(AuditEvent).where(AuditEvent.entity == "visit", AuditEvent.entity_id == str(vid))
+        events = s.session.scalars(select(AuditEvent).where(AuditEvent.entity == "visit",
+                                                            AuditEvent.entity_id == str(vid))
                            .order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["visit.outcome", "visit.status", "visit.outcome_corrected"]
     fix = events[-1]
@@ -69,14 +73,15 @@ def test_correction_by_the_same_agency_is_audited_before_and_after(small: Small,
 def test_another_agency_may_not_record_or_correct(small: Small, officer: Actor) -> None:
     vid = _visit(small)
     with small.store.uow() as uow, pytest.raises(Forbidden, match="only for your own agency"):
-        outcomes.record_outcome(uow, small.analyst, vid, {"arrests": 1}, agency_id=small.ts)
+        outcomes.record_outcome(uow, actor=small.analyst, visit_id=vid, data={"arrests": 1}, agency_id=small.ts)
     with small.store.uow() as uow:
-        outcomes.record_outcome(uow, officer, vid, {"arrests": 1})
+        outcomes.record_outcome(uow, actor=officer, visit_id=vid, data={"arrests": 1})
     with small.store.uow() as uow, pytest.raises(Forbidden):
-        outcomes.correct_outcome(uow, small.analyst, vid, {"arrests": 0}, agency_id=small.ts, base_version=1)
+        outcomes.correct_outcome(uow, actor=small.analyst, visit_id=vid, data={"arrests": 0}, agency_id=small.ts,
+                                 base_version=1)
     # The HMRC analyst records HMRC's own part; the TS outcome is untouched.
     with small.store.uow() as uow:
-        outcomes.record_outcome(uow, small.analyst, vid, {"penalties": 2})
+        outcomes.record_outcome(uow, actor=small.analyst, visit_id=vid, data={"penalties": 2})
     assert _part(small, vid, small.ts).outcome["arrests"] == 1
     assert _part(small, vid, small.hmrc).outcome["penalties"] == 2
 
@@ -86,17 +91,17 @@ def test_only_agencies_on_the_team_and_only_after_the_visit(small: Small, office
     fs_officer = add_user(small.store, "fran", Role.OFFICER, fs)
     vid = _visit(small)
     with small.store.uow() as uow, pytest.raises(NotFound, match="not on visit"):
-        outcomes.record_outcome(uow, fs_officer, vid, {})
+        outcomes.record_outcome(uow, actor=fs_officer, visit_id=vid, data={})
     future = _visit(small, days=3)
     with small.store.uow() as uow, pytest.raises(ValidationError, match="not happened yet"):
-        outcomes.record_outcome(uow, officer, future, {})
+        outcomes.record_outcome(uow, actor=officer, visit_id=future, data={})
     cancelled = _visit(small, status="cancelled")
     with small.store.uow() as uow, pytest.raises(ValidationError, match="cancelled"):
-        outcomes.record_outcome(uow, officer, cancelled, {})
+        outcomes.record_outcome(uow, actor=officer, visit_id=cancelled, data={})
     with small.store.uow() as uow, pytest.raises(Forbidden):
-        outcomes.record_outcome(uow, small.admin, vid, {})
+        outcomes.record_outcome(uow, actor=small.admin, visit_id=vid, data={})
     with small.store.uow() as uow, pytest.raises(ValidationError, match="negative"):
-        outcomes.record_outcome(uow, officer, vid, {"arrests": -1})
+        outcomes.record_outcome(uow, actor=officer, visit_id=vid, data={"arrests": -1})
     assert _status(small, vid) == "confirmed", "a refused outcome leaves the visit as it was"
 
 
@@ -106,7 +111,7 @@ def test_awaiting_lists_my_agencys_past_visits_newest_first(small: Small, office
     _visit(small, days=4)  # not yet
     declined = add_visit(small.store, None, {small.ts: 1, small.hmrc: 1}, declined=(small.ts,), lead=small.hmrc)
     with small.store.read() as s:
-        ids = list(outcomes.awaiting_outcome(s, officer)["visit_id"])
+        ids = list(outcomes.awaiting_outcome(s, actor=officer)["visit_id"])
     assert ids == [newer, older]
     assert declined not in ids
 
@@ -122,7 +127,7 @@ def test_last_visit_for_the_risk_list(small: Small) -> None:
     add_visit(small.store, a, {small.ts: 1}, days=5, status="confirmed")  # planned, not a visit yet
     add_visit(small.store, b, {small.ts: 1}, days=-3, status="done", outcomes={small.ts: validate({})})
     with small.store.read() as s:
-        last = outcomes.last_visit_for(s, [a, b, never])
+        last = outcomes.last_visit_for(s.session, [a, b, never])
     assert set(last) == {a, b}
     assert last[a][1] == "1 notice, 2 seizures, 1 arrest"
     assert last[a][0] > date(2000, 1, 1)
@@ -143,7 +148,7 @@ def test_results_on_a_hand_made_partnership(small: Small, officer: Actor) -> Non
     add_visit(small.store, biz, {small.ts: 1}, days=-15, status="cancelled")
     add_visit(small.store, biz, {small.ts: 1}, days=10, status="confirmed")
     with small.store.read() as s:
-        r = outcomes.results(s, officer)
+        r = outcomes.results(s, actor=officer)
     assert r.done == 3 and r.multi_agency_findings == 1
     assert r.multi_agency_share == pytest.approx(1 / 3)
     assert r.per_month["Visits"].sum() == 5
@@ -158,5 +163,5 @@ def test_results_on_a_hand_made_partnership(small: Small, officer: Actor) -> Non
     assert officers.loc[v2, "Officers deployed"] == 3
     assert officers.loc[v3, "Officers deployed"] == 1 and officers.loc[v3, "Agencies"] == 1
     with small.store.read() as s:
-        later = outcomes.results(s, officer, since=date.today())
+        later = outcomes.results(s, actor=officer, since=date.today())
     assert later.done == 0 and later.per_month["Visits"].sum() == 1

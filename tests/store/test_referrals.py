@@ -44,7 +44,7 @@ def people(small: Small) -> dict[str, Actor]:
 
 def _ind(small: Small, code: str) -> int:
     with small.store.read() as s:
-        return s.scalar(select(Indicator.id).where(Indicator.code == code))
+        return s.session.scalar(select(Indicator.id).where(Indicator.code == code))
 
 
 def _send(small: Small, who: Actor, *, handling: str = "1", summary: str = "", scheme: str = "5x5x5", to: list[int] | None = None) -> int:
@@ -53,32 +53,35 @@ def _send(small: Small, who: Actor, *, handling: str = "1", summary: str = "", s
                          intel_grade="2" if scheme == "5x5x5" else "B", handling_code=handling,
                          indicator_ids=[_ind(small, "two_tills")], recipient_ids=to or [small.hmrc], observed_at=NOW - timedelta(hours=3))
     with small.store.uow() as uow:
-        rid = referrals.save_draft(uow, who, data)
+        rid = referrals.save_draft(uow, actor=who, data=data)
     with small.store.uow() as uow:
-        referrals.send(uow, who, rid, now=NOW)
+        referrals.send(uow, actor=who, referral_id=rid, now=NOW)
     return rid
 
 
 def _recipient(small: Small, referral_id: int) -> int:
     with small.store.read() as s:
-        return s.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == referral_id))
+        return s.session.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == referral_id))
 
 
 def test_recipients_are_suggested_from_the_indicators(small: Small, people: dict) -> None:
     with small.store.read() as s:
-        assert referrals.suggest_recipients(s, people["ts.officer"], [_ind(small, "two_tills"), _ind(small, "fakes")]) == [small.hmrc]
+        assert referrals.suggest_recipients(s, actor=people["ts.officer"],
+                                            indicator_ids=[_ind(small, "two_tills"),
+                                                           _ind(small, "fakes")]) == [small.hmrc]
 
 
 def test_a_report_cannot_be_sent_without_a_complete_grading(small: Small, people: dict) -> None:
     officer = people["ts.officer"]
     with small.store.uow() as uow:
-        rid = referrals.save_draft(uow, officer, ReferralInput(subject="Car wash", body="Workers sleeping on site",
+        rid = referrals.save_draft(uow, actor=officer,
+                                   data=ReferralInput(subject="Car wash", body="Workers sleeping on site",
                                                                source_grade="B", recipient_ids=[small.hmrc]))
     with pytest.raises(ValidationError, match="intelligence evaluation, the handling code"), small.store.uow() as uow:
-        referrals.send(uow, officer, rid)
+        referrals.send(uow, actor=officer, referral_id=rid)
     with small.store.read() as s:
-        assert referrals.my_referrals(s, officer)[0]["Status"] == "draft"
-        assert referrals.inbox(s, small.analyst) == [], "drafts never reach the recipient"
+        assert referrals.my_referrals(s, actor=officer)[0]["Status"] == "draft"
+        assert referrals.inbox(s, actor=small.analyst) == [], "drafts never reach the recipient"
 
 
 @pytest.mark.parametrize(("scheme", "handling", "summary", "error"), [
@@ -95,7 +98,7 @@ def test_handling_codes_that_limit_sharing(small: Small, people: dict, scheme: s
 def test_recipient_sees_full_text_only_when_the_code_allows(small: Small, people: dict, scheme: str, handling: str, sees_full: bool) -> None:
     rid = _send(small, people["ts.officer"], scheme=scheme, handling=handling, summary="Possible tax evasion at a takeaway")
     with small.store.read() as s:
-        seen = referrals.referral_for_recipient(s, small.analyst, _recipient(small, rid))
+        seen = referrals.referral_for_recipient(s, actor=small.analyst, recipient_id=_recipient(small, rid))
     if sees_full:
         assert "my cousin" in seen["text"] and not seen["text_is_summary"]
     else:
@@ -117,18 +120,19 @@ def test_sterile_wall(small: Small, people: dict, who: str, why: str, sees: bool
     rid = _send(small, people["ts.officer"])
     actor = people[who]
     with small.store.read() as s:
-        can_own = bool(referrals.my_referrals(s, actor)) if actor.role in (Role.OFFICER, Role.ANALYST, Role.COORDINATOR) else False
+        can_own = bool(referrals.my_referrals(s, actor=actor)) if actor.role in (Role.OFFICER, Role.ANALYST,
+                                                                                 Role.COORDINATOR) else False
         try:
-            inbox = referrals.inbox(s, actor)
+            inbox = referrals.inbox(s, actor=actor)
         except Forbidden:
             inbox = []
         try:
-            referrals.referral_for_recipient(s, actor, _recipient(small, rid))
+            referrals.referral_for_recipient(s, actor=actor, recipient_id=_recipient(small, rid))
             detail = True
         except (Forbidden, NotFound):
             detail = False
         try:
-            referrals.referral_for_sender(s, actor, rid)
+            referrals.referral_for_sender(s, actor=actor, referral_id=rid)
             sender_detail = True
         except (Forbidden, NotFound):
             sender_detail = False
@@ -138,9 +142,10 @@ def test_sterile_wall(small: Small, people: dict, who: str, why: str, sees: bool
 def test_chair_sees_counts_and_outcomes_not_content(small: Small, people: dict) -> None:
     rid = _send(small, people["ts.officer"])
     with small.store.uow() as uow:
-        referrals.give_feedback(uow, small.analyst, _recipient(small, rid), usefulness=5, outcome="visit tasked", comments="Visit booked")
+        referrals.give_feedback(uow, actor=small.analyst, recipient_id=_recipient(small, rid), usefulness=5,
+                                outcome="visit tasked", comments="Visit booked")
     with small.store.read() as s:
-        board = referrals.dashboard(s, people["chair"])
+        board = referrals.dashboard(s, actor=people["chair"])
     assert board["sent"] == 1 and board["answered_share"] == 1.0 and board["useful_share"] == 1.0
     assert board["outcomes"] == {"visit tasked": 1} and board["pairs"] == [{"From": "TS", "To": "HMRC", "Referrals": 1}]
     assert board["indicators"] == [("Two tills or cash only", 1)]
@@ -148,7 +153,7 @@ def test_chair_sees_counts_and_outcomes_not_content(small: Small, people: dict) 
     assert board["median_days_to_feedback"] is not None and board["median_days_to_feedback"] >= 0
     assert "cousin" not in str(board) and "Chicken" not in str(board)
     with pytest.raises(Forbidden), small.store.read() as s:
-        referrals.dashboard(s, people["ts.officer"])
+        referrals.dashboard(s, actor=people["ts.officer"])
 
 
 def test_triage_into_an_action_and_a_visit_with_feedback_to_the_officer(small: Small, people: dict) -> None:
@@ -156,11 +161,11 @@ def test_triage_into_an_action_and_a_visit_with_feedback_to_the_officer(small: S
     rid = _send(small, officer)
     rec = _recipient(small, rid)
     with small.store.uow() as uow:
-        referrals.acknowledge(uow, small.analyst, rec)
+        referrals.acknowledge(uow, actor=small.analyst, recipient_id=rec)
     with small.store.uow() as uow:
-        referrals.assign(uow, small.analyst, rec, people["hmrc.officer"].id)
+        referrals.assign(uow, actor=small.analyst, recipient_id=rec, user_id=people["hmrc.officer"].id)
     with pytest.raises(ValidationError, match="own agency"), small.store.uow() as uow:
-        referrals.assign(uow, small.analyst, rec, officer.id)
+        referrals.assign(uow, actor=small.analyst, recipient_id=rec, user_id=officer.id)
     with small.store.uow() as uow:
         biz = Business(name="Chicken Shop", address="12 The Broadway")
         uow.session.add(biz)
@@ -172,64 +177,72 @@ def test_triage_into_an_action_and_a_visit_with_feedback_to_the_officer(small: S
                                      trading_name="Chicken Shop", address="12 The Broadway"))
         uow.commit()
     with small.store.uow() as uow:
-        referrals.link_business(uow, small.analyst, rec, biz.id)
+        referrals.link_business(uow, actor=small.analyst, recipient_id=rec, business_id=biz.id)
     with small.store.uow() as uow:
-        made = referrals.decide(uow, small.analyst, rec, decision="raise an action", action=ActionInput(
+        made = referrals.decide(uow, actor=small.analyst, recipient_id=rec, decision="raise an action",
+                                action=ActionInput(
             title="Review turnover of Chicken Shop", agency_id=small.hmrc, due_on=TODAY + timedelta(days=30), strand="Pursue",
             owner_id=small.analyst.id))
     with small.store.read() as s:
-        links = s.execute(select(ActionLink.referral_id, ActionLink.business_id).where(ActionLink.action_id == made["action_id"])).one()
+        links = s.session.execute(select(ActionLink.referral_id,
+                                         ActionLink.business_id).where(ActionLink.action_id == made["action_id"])).one()
         assert tuple(links) == (rid, biz.id)
-        assert s.get(ReferralRecipient, rec).status == "decided"
+        assert s.session.get(ReferralRecipient, rec).status == "decided"
     # a second recipient tasks a visit
     with small.store.uow() as uow:
-        rid2 = referrals.save_draft(uow, officer, ReferralInput(subject="Car wash", body="Workers sleep on site", source_grade="B",
+        rid2 = referrals.save_draft(uow, actor=officer,
+                                    data=ReferralInput(subject="Car wash", body="Workers sleep on site",
+                                                       source_grade="B",
                                                                 intel_grade="2", handling_code="1", recipient_ids=[small.hmrc]))
     with small.store.uow() as uow:
-        referrals.send(uow, officer, rid2)
+        referrals.send(uow, actor=officer, referral_id=rid2)
     with small.store.uow() as uow:
-        made = referrals.decide(uow, small.analyst, _recipient(small, rid2), decision="task a visit", visit_on=NOW + timedelta(days=7))
+        made = referrals.decide(uow, actor=small.analyst, recipient_id=_recipient(small, rid2), decision="task a visit",
+                                visit_on=NOW + timedelta(days=7))
     with small.store.read() as s:
-        assert s.get(Visit, made["visit_id"]).status == "draft"
+        assert s.session.get(Visit, made["visit_id"]).status == "draft"
     with pytest.raises(ValidationError, match="why no further action"), small.store.uow() as uow:
-        referrals.decide(uow, small.analyst, _recipient(small, rid2), decision="no further action")
+        referrals.decide(uow, actor=small.analyst, recipient_id=_recipient(small, rid2), decision="no further action")
     with small.store.uow() as uow:
-        referrals.give_feedback(uow, small.analyst, rec, usefulness=4, outcome="enforcement action taken", comments="Tills seized",
+        referrals.give_feedback(uow, actor=small.analyst, recipient_id=rec, usefulness=4,
+                                outcome="enforcement action taken", comments="Tills seized",
                                 improve="Photos of the tills would help")
     with small.store.read() as s:
-        mine = referrals.my_referrals(s, officer)
+        mine = referrals.my_referrals(s, actor=officer)
         row = next(r for r in mine if r["referral_id"] == rid)
         assert (row["Useful (1-5)"], row["Outcome"], row["New"]) == (4, "enforcement action taken", True)
-        home = {sec.key: sec for sec in attention.attention(s, officer)}
+        home = {sec.key: sec for sec in attention.attention(s, actor=officer)}
         assert home["feedback"].rows[0]["Outcome"] == "enforcement action taken"
     with small.store.uow() as uow:
-        attention.mark_feedback_seen(uow, officer)
+        attention.mark_feedback_seen(uow, actor=officer)
     with small.store.read() as s:
-        assert not any(r["New"] for r in referrals.my_referrals(s, officer))
+        assert not any(r["New"] for r in referrals.my_referrals(s, actor=officer))
 
 
 def test_overdue_feedback_is_flagged_to_the_receiving_agency(small: Small, people: dict) -> None:
     with small.store.uow() as uow:
-        rid = referrals.save_draft(uow, people["ts.officer"], ReferralInput(subject="Old one", body="x", source_grade="A", intel_grade="1",
+        rid = referrals.save_draft(uow, actor=people["ts.officer"],
+                                   data=ReferralInput(subject="Old one", body="x", source_grade="A", intel_grade="1",
                                                                             handling_code="1", recipient_ids=[small.hmrc]))
     with small.store.uow() as uow:
-        referrals.send(uow, people["ts.officer"], rid, now=NOW - timedelta(days=40))
+        referrals.send(uow, actor=people["ts.officer"], referral_id=rid, now=NOW - timedelta(days=40))
     with small.store.read() as s:
-        row = referrals.inbox(s, small.analyst)[0]
+        row = referrals.inbox(s, actor=small.analyst)[0]
         assert row["Overdue"] and row["Feedback by"] == (NOW - timedelta(days=40)).date() + timedelta(days=28)
-        assert referrals.dashboard(s, people["chair"])["overdue"] == 1
+        assert referrals.dashboard(s, actor=people["chair"])["overdue"] == 1
 
 
 def test_only_sender_and_recipient_analysts_add_messages(small: Small, people: dict) -> None:
     rid = _send(small, people["ts.officer"])
     with small.store.uow() as uow:
-        referrals.add_message(uow, people["ts.officer"], rid, "The shop reopened under a new name.")
+        referrals.add_message(uow, actor=people["ts.officer"], referral_id=rid,
+                              text="The shop reopened under a new name.")
     with small.store.uow() as uow:
-        referrals.add_message(uow, small.analyst, rid, "Thanks: which name?")
+        referrals.add_message(uow, actor=small.analyst, referral_id=rid, text="Thanks: which name?")
     with pytest.raises(Forbidden), small.store.uow() as uow:
-        referrals.add_message(uow, people["chair"], rid, "chair cannot")
+        referrals.add_message(uow, actor=people["chair"], referral_id=rid, text="chair cannot")
     with small.store.read() as s:
-        msgs = referrals.referral_for_sender(s, people["ts.officer"], rid)["messages"]
+        msgs = referrals.referral_for_sender(s, actor=people["ts.officer"], referral_id=rid)["messages"]
     assert [m["text"] for m in msgs] == ["The shop reopened under a new name.", "Thanks: which name?"]
 
 
@@ -250,21 +263,24 @@ def test_subject_suggestions_hide_owner_only_businesses(small: Small, people: di
                                 trading_name="Chicken Hut", address="14 The Broadway", postcode="KM1 1AA")])
         uow.commit()
     with small.store.read() as s:
-        found = [x["label"] for x in referrals.suggest_subjects(s, people["ts.officer"], "chicken broadway")]
+        found = [x["label"] for x in referrals.suggest_subjects(s, actor=people["ts.officer"], text="chicken broadway")]
         assert found and all("Hut" not in f for f in found)
-        assert any("Hut" in x["label"] for x in referrals.suggest_subjects(s, people["hmrc.officer"], "chicken broadway")), \
+        assert any("Hut" in x["label"] for x in referrals.suggest_subjects(s, actor=people["hmrc.officer"],
+                                                                           text="chicken broadway")), \
             "the owning agency still finds its own"
 
 
 def test_a_decision_and_feedback_are_recorded_once(small: Small, people: dict) -> None:
     rec = _recipient(small, _send(small, people["ts.officer"]))
     with small.store.uow() as uow:
-        referrals.decide(uow, small.analyst, rec, decision="task a visit", visit_on=NOW + timedelta(days=3))
+        referrals.decide(uow, actor=small.analyst, recipient_id=rec, decision="task a visit",
+                         visit_on=NOW + timedelta(days=3))
     with pytest.raises(ValidationError, match="already recorded"), small.store.uow() as uow:
-        referrals.decide(uow, small.analyst, rec, decision="task a visit", visit_on=NOW + timedelta(days=3))
+        referrals.decide(uow, actor=small.analyst, recipient_id=rec, decision="task a visit",
+                         visit_on=NOW + timedelta(days=3))
     with small.store.uow() as uow:
-        referrals.give_feedback(uow, small.analyst, rec, usefulness=3, outcome="visit tasked")
+        referrals.give_feedback(uow, actor=small.analyst, recipient_id=rec, usefulness=3, outcome="visit tasked")
     with pytest.raises(ValidationError, match="already given"), small.store.uow() as uow:
-        referrals.give_feedback(uow, small.analyst, rec, usefulness=3, outcome="visit tasked")
+        referrals.give_feedback(uow, actor=small.analyst, recipient_id=rec, usefulness=3, outcome="visit tasked")
     with small.store.read() as s:
-        assert len(list(s.scalars(select(Visit.id)))) == 1
+        assert len(list(s.session.scalars(select(Visit.id)))) == 1

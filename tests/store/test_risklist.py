@@ -103,7 +103,8 @@ EXPECTED = {
 
 @pytest.mark.parametrize("viewer", sorted(EXPECTED))
 def test_each_viewer_sees_only_what_the_sharing_limits_allow(world: World, viewer: str) -> None:
-    rl = risklist.risk_list(world.store, world.actors[viewer], risklist.RiskFilters(min_agencies=1))
+    with world.store.read() as unit:
+        rl = risklist.risk_list(unit, actor=world.actors[viewer], filters=risklist.RiskFilters(min_agencies=1))
     ids = {v: k for k, v in world.biz.items()}
     seen = {ids[int(r["business_id"])]: {c: r[c] for c in rl.agency_codes if r[c]} for r in rl.rows.to_dict("records")}
     assert seen == EXPECTED[viewer]
@@ -117,29 +118,38 @@ def test_each_viewer_sees_only_what_the_sharing_limits_allow(world: World, viewe
 
 
 def test_score_counts_visible_agencies_with_the_printed_formula(world: World) -> None:
-    fs = risklist.risk_list(world.store, world.actors["fs analyst"])
+    with world.store.read() as unit:
+        fs = risklist.risk_list(unit, actor=world.actors["fs analyst"])
     shared = fs.rows.set_index("business_id").loc[world.biz["shared"]]
     assert shared["n_agencies"] == 2 and shared["score"] == 3 + 3 + 2
-    ie = risklist.risk_list(world.store, world.actors["ie analyst"])
+    with world.store.read() as unit:
+        ie = risklist.risk_list(unit, actor=world.actors["ie analyst"])
     assert ie.rows.set_index("business_id").loc[world.biz["shared"], "score"] == 3 + 3 + 3 + 2 * 2
     assert "plus 2 for every agency beyond the first" in fs.formula
-    # the default view is at least one agency; filtering for 2+ keeps only the shared business
-    two = risklist.risk_list(world.store, world.actors["fs analyst"], risklist.RiskFilters(min_agencies=2))
+    with world.store.read() as unit:
+        # the default view is at least one agency; filtering for 2+ keeps only the shared business
+        two = risklist.risk_list(unit, actor=world.actors["fs analyst"], filters=risklist.RiskFilters(min_agencies=2))
     assert list(two.rows["business_id"]) == [world.biz["shared"]]
 
 
 def test_freshness_and_last_contact_come_from_visible_records(world: World) -> None:
-    rl = risklist.risk_list(world.store, world.actors["fs analyst"])
+    with world.store.read() as unit:
+        rl = risklist.risk_list(unit, actor=world.actors["fs analyst"])
     row = rl.rows.set_index("business_id").loc[world.biz["shared"]]
     assert row["last_contact"] == date(2026, 10, 1)  # HMRC's and IE's later dates are not theirs to show
     assert bool(row["stale"]) is True  # HMRC's data is 200 days old
-    fresh = risklist.dataset_freshness(world.store, world.actors["fs analyst"])
+    with world.store.read() as unit:
+        fresh = risklist.dataset_freshness(unit, actor=world.actors["fs analyst"])
     assert set(fresh["agency"]) == {"FS", "HMRC"}
 
 
 def test_filters(world: World) -> None:
     actor = world.actors["ie analyst"]
-    by = lambda **kw: set(risklist.risk_list(world.store, actor, risklist.RiskFilters(**kw)).rows["business_id"])  # noqa: E731
+
+    def by(**kw: object) -> set[int]:
+        with world.store.read() as unit:
+            return set(risklist.risk_list(unit, actor=actor, filters=risklist.RiskFilters(**kw)).rows["business_id"])
+
     assert by(agency_codes=("IE",)) == {world.biz["shared"], world.biz["ie only"]}
     assert by(agency_codes=("IE", "FS")) == {world.biz["shared"]}
     assert by(text="corner") == {world.biz["fs only"]}
@@ -152,7 +162,8 @@ def test_filters(world: World) -> None:
 def test_narrowing_and_overlaps_leave_the_whole_list_as_it_was(world: World) -> None:
     """The risk list page shares one whole list between runs and sessions (st.cache_resource, not copied):
     filtering it and drawing its charts must never change it in place."""
-    whole = risklist.whole_list(world.store, world.actors["ie analyst"])
+    with world.store.read() as unit:
+        whole = risklist.whole_list(unit, actor=world.actors["ie analyst"])
     before_rows, before_datasets = whole.rows.copy(deep=True), whole.datasets.copy(deep=True)
     for filters in (risklist.RiskFilters(), risklist.RiskFilters(min_agencies=1),
                     risklist.RiskFilters(text="corner", area="km1", districts=("KM1",), sector="Food",
@@ -175,49 +186,67 @@ def test_a_premises_known_only_by_its_address_is_listed_as_having_no_name(world:
                            company_name="", address="Flat 2, 7 Mill Lane", postcode="KM1 1AA", current=True))
         uow.commit()
         premises = b.id
-    listing = risklist.risk_list(world.store, world.actors["fs analyst"], risklist.RiskFilters(text="mill lane", min_agencies=1))
+    with world.store.read() as unit:
+        listing = risklist.risk_list(unit, actor=world.actors["fs analyst"],
+                                     filters=risklist.RiskFilters(text="mill lane", min_agencies=1))
     assert listing.rows[["business_id", "name", "address"]].to_dict("records") == [
         {"business_id": premises, "name": risklist.NO_NAME, "address": "Flat 2, 7 Mill Lane"}]
-    assert set(risklist.risk_list(world.store, world.actors["fs analyst"], risklist.RiskFilters(min_agencies=1))
-               .rows.set_index("business_id").drop(index=premises)["name"]) >= {"Corner Cafe"}
+    with world.store.read() as unit:
+        assert set(risklist.risk_list(unit, actor=world.actors["fs analyst"],
+                                      filters=risklist.RiskFilters(min_agencies=1))
+                   .rows.set_index("business_id").drop(index=premises)["name"]) >= {"Corner Cafe"}
 
 
 def test_officers_do_not_get_the_list(world: World) -> None:
     with pytest.raises(Forbidden):
-        risklist.risk_list(world.store, world.actors["fs officer"])
+        with world.store.read() as unit:
+            risklist.risk_list(unit, actor=world.actors["fs officer"])
 
 
 def test_detail_hides_what_the_viewer_may_not_read(world: World) -> None:
-    fs = risklist.business_detail(world.store, world.actors["fs analyst"], world.biz["shared"])
+    with world.store.read() as unit:
+        fs = risklist.business_detail(unit, actor=world.actors["fs analyst"], business_id=world.biz["shared"])
     assert [r["agency"] for r in fs["records"]] == ["FS"]
     assert fs["interest"] == [{"agency": "HMRC", "band": "high"}]
     # connected to the FS-only business (visible), not to the IE-only one (hidden from FS)
     assert [c["business_id"] for c in fs["connections"]] == [world.biz["fs only"]]
-    ie = risklist.business_detail(world.store, world.actors["ie analyst"], world.biz["shared"])
+    with world.store.read() as unit:
+        ie = risklist.business_detail(unit, actor=world.actors["ie analyst"], business_id=world.biz["shared"])
     assert sorted(r["agency"] for r in ie["records"]) == ["FS", "IE"]
     assert {c["business_id"] for c in ie["connections"]} == {world.biz["fs only"], world.biz["ie only"]}
     with pytest.raises(NotFound):
-        risklist.business_detail(world.store, world.actors["fs analyst"], world.biz["ie only"])
+        with world.store.read() as unit:
+            risklist.business_detail(unit, actor=world.actors["fs analyst"], business_id=world.biz["ie only"])
 
 
 def test_send_to_tasking_once_and_audited(world: World) -> None:
     actor = world.actors["lic coordinator"]
     with pytest.raises(ValidationError, match="Reason"):
-        risklist.send_to_tasking(world.store, actor, [world.biz["shared"]], "  ")
+        with world.store.uow() as unit:
+            risklist.send_to_tasking(unit, actor=actor, business_ids=[world.biz["shared"]], reason="  ")
     with pytest.raises(NotFound):  # a business the coordinator cannot see is refused, nothing written
-        risklist.send_to_tasking(world.store, actor, [world.biz["shared"], world.biz["ie only"]], "joint visit")
-    assert risklist.send_to_tasking(world.store, actor, [world.biz["shared"]], "three agencies, high") == 1
-    assert risklist.send_to_tasking(world.store, actor, [world.biz["shared"], world.biz["fs only"]], "again") == 1
+        with world.store.uow() as unit:
+            risklist.send_to_tasking(unit, actor=actor, business_ids=[world.biz["shared"], world.biz["ie only"]],
+                                     reason="joint visit")
+    with world.store.uow() as unit:
+        assert risklist.send_to_tasking(unit, actor=actor, business_ids=[world.biz["shared"]],
+                                        reason="three agencies, high") == 1
+    with world.store.uow() as unit:
+        assert risklist.send_to_tasking(unit, actor=actor, business_ids=[world.biz["shared"], world.biz["fs only"]],
+                                        reason="again") == 1
     with world.store.read() as s:
-        assert s.scalar(select(func.count()).select_from(TaskingRequest)) == 2
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "tasking.request")) == 2
-    rl = risklist.risk_list(world.store, actor, risklist.RiskFilters(tasking_only=True))
+        assert s.session.scalar(select(func.count()).select_from(TaskingRequest)) == 2
+        assert s.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "tasking.request")) == 2
+    with world.store.read() as unit:
+        rl = risklist.risk_list(unit, actor=actor, filters=risklist.RiskFilters(tasking_only=True))
     assert set(rl.rows["business_id"]) == {world.biz["shared"], world.biz["fs only"]}
 
 
 def test_exports_are_marked_safe_for_excel_and_audited(world: World) -> None:
     actor = world.actors["fs analyst"]
-    data, name = risklist.export(world.store, actor, risklist.RiskFilters(), fmt="csv", marking="OFFICIAL-SENSITIVE")
+    with world.store.uow() as unit:
+        data, name = risklist.export(unit, actor=actor, filters=risklist.RiskFilters(), fmt="csv",
+                                     marking="OFFICIAL-SENSITIVE")
     assert name.endswith(".csv")
     text = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
@@ -226,21 +255,26 @@ def test_exports_are_marked_safe_for_excel_and_audited(world: World) -> None:
     assert "'=HYPERLINK(\"http://x\")" in names
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
     assert "IE's own spelling" not in text and "HMRC's own spelling" not in text
+    with world.store.uow() as unit:
 
-    xlsx, _ = risklist.export(world.store, actor, risklist.RiskFilters(), fmt="xlsx", marking="OFFICIAL-SENSITIVE")
+        xlsx, _ = risklist.export(unit, actor=actor, filters=risklist.RiskFilters(), fmt="xlsx",
+                                  marking="OFFICIAL-SENSITIVE")
     ws = load_workbook(io.BytesIO(xlsx)).active
     assert str(ws["A1"].value).startswith("OFFICIAL-SENSITIVE")
     values = [c.value for row in ws.iter_rows() for c in row]
     assert all(not (isinstance(v, str) and v.startswith("=")) for v in values)
     assert ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"  # the marking on every printed page
     with world.store.read() as s:
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "risklist.export")) == 2
+        assert s.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "risklist.export")) == 2
     with pytest.raises(Forbidden):
-        risklist.export(world.store, world.actors["fs admin"], risklist.RiskFilters(), fmt="csv", marking="x")
+        with world.store.uow() as unit:
+            risklist.export(unit, actor=world.actors["fs admin"], filters=risklist.RiskFilters(), fmt="csv",
+                            marking="x")
 
 
 def test_overlaps_count_pairs(world: World) -> None:
-    rl = risklist.whole_list(world.store, world.actors["ie analyst"])
+    with world.store.read() as unit:
+        rl = risklist.whole_list(unit, actor=world.actors["ie analyst"])
     m = risklist.overlaps(rl)
     assert m.at["FS", "IE"] == 1 and m.at["FS", "FS"] == 2 and m.at["IE", "IE"] == 2 and m.at["HMRC", "IE"] == 1
 
@@ -249,10 +283,10 @@ def test_a_business_known_only_through_interest_only_data_is_never_named(world: 
     coordinator = world.actors["lic coordinator"]
     with world.store.read() as s:
         with pytest.raises(NotFound):
-            visits.interest(s, coordinator, world.biz["hmrc only"])
+            visits.interest(s, actor=coordinator, business_id=world.biz["hmrc only"])
         with pytest.raises(NotFound):
-            visits.interest(s, coordinator, world.biz["ie only"])
-        offered = set(operations.candidates(s, coordinator, min_agencies=1)["business_id"])
+            visits.interest(s, actor=coordinator, business_id=world.biz["ie only"])
+        offered = set(operations.candidates(s, actor=coordinator, min_agencies=1)["business_id"])
         assert world.biz["hmrc only"] not in offered and world.biz["ie only"] not in offered
         assert world.biz["shared"] in offered
-        assert visits.interest(s, coordinator, world.biz["shared"])
+        assert visits.interest(s, actor=coordinator, business_id=world.biz["shared"])

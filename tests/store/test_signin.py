@@ -40,12 +40,12 @@ def _cheap_bcrypt(small: Small, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _events(small: Small, *actions: str) -> list[AuditEvent]:
     with small.store.read() as s:
-        return list(s.scalars(select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.id)))
+        return list(s.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.id)))
 
 
 def _version(small: Small, user_id: int) -> tuple[int, bool]:
     with small.store.read() as s:
-        u = s.get(User, user_id)
+        u = s.session.get(User, user_id)
         return u.session_version, u.must_change_password
 
 
@@ -60,7 +60,7 @@ def test_the_right_password_signs_in_and_clears_the_count(small: Small) -> None:
     assert attempt.signed_in is not None and attempt.message == ""
     assert attempt.signed_in.actor.username == "ana" and attempt.signed_in.session_version == 0
     with small.store.read() as s:
-        assert signin.failures_in_a_row(s, "ana") == (0, None)
+        assert signin.failures_in_a_row(s.session, "ana") == (0, None)
 
 
 def test_twenty_five_wrong_passwords_then_the_right_one_is_refused_until_the_lockout_ends(small: Small) -> None:
@@ -71,14 +71,14 @@ def test_twenty_five_wrong_passwords_then_the_right_one_is_refused_until_the_loc
     assert "Wait 5 seconds before the next try" in messages[3], "the 4th failure starts the waits"
     assert messages[4] == "Too many failed sign-ins in a row with this username. Wait 4 seconds, then try again."
     with small.store.read() as s:
-        failures, until = signin.failures_in_a_row(s, "ana")
+        failures, until = signin.failures_in_a_row(s.session, "ana")
     assert failures == 6, "25 tries in 25 seconds: six passwords checked (at 0, 1, 2, 3, 8 and 23 s), the rest refused unchecked"
     assert sum(m.startswith("Too many failed sign-ins") for m in messages) == 19
     # Keep going, one try a second for an hour: locked after the tenth failure.
     for i in range(25, 3600, 7):
         last = signin.sign_in(small.store, "ana", "wrong-password", now=T0 + timedelta(seconds=i))
     with small.store.read() as s:
-        failures, until = signin.failures_in_a_row(s, "ana")
+        failures, until = signin.failures_in_a_row(s.session, "ana")
     assert failures >= LOCKOUT_AFTER and until is not None
     late = T0 + timedelta(seconds=3600)
     locked = signin.sign_in(small.store, "ana", PASSWORD, now=late)
@@ -115,14 +115,14 @@ def test_an_unknown_username_gets_exactly_what_a_real_one_gets(small: Small) -> 
     assert real == unknown
     assert "locked" in real[-1]
     with small.store.read() as s:
-        assert signin.failures_in_a_row(s, "nobody.here")[0] == signin.failures_in_a_row(s, "ana")[0]
+        assert signin.failures_in_a_row(s.session, "nobody.here")[0] == signin.failures_in_a_row(s.session, "ana")[0]
 
 
 def test_failures_a_day_old_are_forgotten(small: Small) -> None:
     _hammer(small, "ana", 3)
     signin.sign_in(small.store, "ana", "wrong-password", now=T0 + timedelta(hours=25))
     with small.store.read() as s:
-        assert signin.failures_in_a_row(s, "ana")[0] == 1
+        assert signin.failures_in_a_row(s.session, "ana")[0] == 1
 
 
 def test_concurrent_failures_are_all_counted_and_none_slips_past_the_wait(small: Small) -> None:
@@ -141,7 +141,7 @@ def test_concurrent_failures_are_all_counted_and_none_slips_past_the_wait(small:
     for t in threads:
         t.join()
     with small.store.read() as s:
-        failures, until = signin.failures_in_a_row(s, "ana")
+        failures, until = signin.failures_in_a_row(s.session, "ana")
     assert failures == 4 and until == T0 + timedelta(seconds=5)
     assert len(_events(small, "user.sign_in_failed")) == 4 and len(_events(small, "user.sign_in_refused")) == 4
     assert sum(r.message.startswith("Too many failed sign-ins") for r in results) == 4
@@ -162,14 +162,14 @@ def test_a_reset_lifts_the_lock_ends_every_session_and_forces_a_new_password(sma
     _hammer(small, "ana", LOCKOUT_AFTER, step=timedelta(minutes=6))
     before, _ = _version(small, small.analyst.id)
     with small.store.uow() as uow:
-        temp = accounts.reset_password(uow, small.admin, small.analyst.id)
+        temp = accounts.reset_password(uow, actor=small.admin, user_id=small.analyst.id)
     assert _version(small, small.analyst.id) == (before + 1, True)
     with small.store.read() as s:
-        assert signin.failures_in_a_row(s, "ana") == (0, None)
+        assert signin.failures_in_a_row(s.session, "ana") == (0, None)
     attempt = signin.sign_in(small.store, "ana", temp)
     assert attempt.signed_in is not None and attempt.signed_in.must_change_password
     with small.store.uow() as uow:
-        version = accounts.change_own_password(uow, small.analyst, current=temp, new="kettle orbit salmon")
+        version = accounts.change_own_password(uow, actor=small.analyst, current=temp, new="kettle orbit salmon")
     assert version == before + 2 and _version(small, small.analyst.id) == (before + 2, False)
     again = signin.sign_in(small.store, "ana", "kettle orbit salmon")
     assert again.signed_in is not None and not again.signed_in.must_change_password
@@ -180,17 +180,18 @@ def test_a_reset_lifts_the_lock_ends_every_session_and_forces_a_new_password(sma
 def test_signing_out_changing_a_password_and_deactivating_each_end_every_session(small: Small) -> None:
     v0, _ = _version(small, small.analyst.id)
     with small.store.uow() as uow:
-        accounts.record_sign_out(uow, small.analyst)
+        accounts.record_sign_out(uow, actor=small.analyst)
     assert _version(small, small.analyst.id)[0] == v0 + 1
     with small.store.uow() as uow:
-        assert accounts.change_own_password(uow, small.analyst, current=PASSWORD, new="kettle orbit salmon") == v0 + 2
+        assert accounts.change_own_password(uow, actor=small.analyst, current=PASSWORD,
+                                            new="kettle orbit salmon") == v0 + 2
     with small.store.uow() as uow:
-        accounts.set_user_active(uow, small.admin, small.analyst.id, False)
+        accounts.set_user_active(uow, actor=small.admin, user_id=small.analyst.id, active=False)
     assert _version(small, small.analyst.id)[0] == v0 + 3
     with small.store.uow() as uow:
-        accounts.set_user_active(uow, small.admin, small.analyst.id, True)
+        accounts.set_user_active(uow, actor=small.admin, user_id=small.analyst.id, active=True)
     with small.store.read() as s:
-        who = signin.signed_in(s, "ana")
+        who = signin.signed_in(s.session, "ana")
     assert who is not None and who.session_version == v0 + 3, "reactivating does not bring old sessions back"
     assert _version(small, small.admin.id)[0] == 0, "nobody else's sessions end"
 
@@ -202,7 +203,7 @@ def test_concurrent_session_ends_are_all_counted(small: Small) -> None:
     def sign_out(st: Store) -> None:
         start.wait()
         with st.uow() as uow:
-            accounts.record_sign_out(uow, small.analyst)
+            accounts.record_sign_out(uow, actor=small.analyst)
 
     threads = [threading.Thread(target=sign_out, args=(st,)) for st in stores]
     for t in threads:

@@ -38,7 +38,7 @@ def test_audit_rows_cannot_be_changed_or_deleted(small: Small) -> None:
         with pytest.raises(DBAPIError, match="append-only"), small.store.engine.begin() as conn:
             conn.execute(text(statement))
     with small.store.read() as s:
-        assert s.scalar(select(AuditEvent.summary)) == "kept forever"
+        assert s.session.scalar(select(AuditEvent.summary)) == "kept forever"
 
 
 def test_a_failed_action_leaves_nothing_half_written(small: Small) -> None:
@@ -48,8 +48,8 @@ def test_a_failed_action_leaves_nothing_half_written(small: Small) -> None:
         uow.flush()
         raise RuntimeError("the next step failed")
     with small.store.read() as s:
-        assert s.scalar(select(func.count()).select_from(Agency).where(Agency.code == "HALF")) == 0
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.summary == "half")) == 0
+        assert s.session.scalar(select(func.count()).select_from(Agency).where(Agency.code == "HALF")) == 0
+        assert s.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.summary == "half")) == 0
 
 
 def test_audit_keeps_only_changed_fields_and_filters(small: Small) -> None:
@@ -58,17 +58,17 @@ def test_audit_keeps_only_changed_fields_and_filters(small: Small) -> None:
                      before={"role": "officer", "name": "Same"}, after={"role": "analyst", "name": "Same"}, summary="role change")
         uow.commit()
     with small.store.read() as s:
-        rows = audit.list_events(s, small.admin, audit.AuditFilter(entity="user", username="admin"))
+        rows = audit.list_events(s, actor=small.admin, flt=audit.AuditFilter(entity="user", username="admin"))
         assert rows[0]["before"] == {"role": "officer"} and rows[0]["after"] == {"role": "analyst"}
-        assert audit.list_events(s, small.admin, audit.AuditFilter(username="nobody")) == []
-        assert audit.list_events(s, small.admin, audit.AuditFilter(text="ROLE CH"))[0]["entity_id"] == "7"
+        assert audit.list_events(s, actor=small.admin, flt=audit.AuditFilter(username="nobody")) == []
+        assert audit.list_events(s, actor=small.admin, flt=audit.AuditFilter(text="ROLE CH"))[0]["entity_id"] == "7"
 
 
 def test_audit_log_is_for_admins_and_chairs_only(small: Small) -> None:
     from core.errors import Forbidden
 
     with pytest.raises(Forbidden), small.store.read() as s:
-        audit.list_events(s, small.analyst)
+        audit.list_events(s, actor=small.analyst)
 
 
 def test_timestamps_come_back_in_utc(small: Small) -> None:
@@ -77,7 +77,7 @@ def test_timestamps_come_back_in_utc(small: Small) -> None:
         uow.session.add(AuditEvent(at=at, actor_username="t", action="t", entity="t"))
         uow.commit()
     with small.store.read() as s:
-        got = s.scalar(select(AuditEvent.at).where(AuditEvent.actor_username == "t"))
+        got = s.session.scalar(select(AuditEvent.at).where(AuditEvent.actor_username == "t"))
     assert got == at and got.tzinfo is not None
 
 

@@ -131,10 +131,10 @@ def test_the_probe_is_not_blind(probe: Probe) -> None:
     if not own_records_seen("coordinator", "FS"):
         problems.append("the Licensing coordinator saw none of Food Safety's fully shared records on the risk list")
     with probe.store.read() as s:
-        senders = s.execute(select(Referral.sender_id, func.count()).where(Referral.status == "sent")
+        senders = s.session.execute(select(Referral.sender_id, func.count()).where(Referral.status == "sent")
                             .group_by(Referral.sender_id)).all()
-        receivers = {a for (a,) in s.execute(select(ReferralRecipient.agency_id).distinct())}
-        markers = s.scalar(text("SELECT COUNT(*) FROM warning_markers"))
+        receivers = {a for (a,) in s.session.execute(select(ReferralRecipient.agency_id).distinct())}
+        markers = s.session.scalar(text("SELECT COUNT(*) FROM warning_markers"))
     for sender_id, _n in senders:
         v = next((x for x in oracle.viewers if x.actor.id == sender_id), None)
         if v and not any(oracle.secrets[t].kind == "b" for t in _seen(sweep, "referrals.referral_for_sender", v.actor.username)):
@@ -253,62 +253,70 @@ def _hidden(store: Store, sharing: str, actor: Actor) -> Hidden:
 def _plan_visit(store: Store, a: Actor, h: Hidden) -> Any:
     start = datetime.combine(date.today() + timedelta(days=10), dtime(10, 0), timezone.utc)
     with store.uow() as uow:
-        return visits.plan_visit(uow, a, VisitPlan(start, start + timedelta(hours=2), [TeamMember(a.agency_id)],
+        return visits.plan_visit(uow, actor=a,
+                                 plan=VisitPlan(start, start + timedelta(hours=2), [TeamMember(a.agency_id)],
                                                    a.agency_id, h.business_id, ""), clash_reason="probe")
 
 
 def _edit_visit(store: Store, a: Actor, h: Hidden) -> Any:
     start = datetime.combine(date.today() + timedelta(days=7), dtime(11, 0), timezone.utc)
     with store.uow() as uow:
-        return visits.plan_visit(uow, a, VisitPlan(start, start + timedelta(hours=2), [TeamMember(a.agency_id)],
+        return visits.plan_visit(uow, actor=a,
+                                 plan=VisitPlan(start, start + timedelta(hours=2), [TeamMember(a.agency_id)],
                                                    a.agency_id, None, "Unit 1, Probe Street"),
                                  visit_id=h.visit_id, base_version=h.visit_version, clash_reason="probe")
 
 
 def _add_marker(store: Store, a: Actor, h: Hidden) -> Any:
     with store.uow() as uow:
-        return visits.add_marker(uow, a, category="dogs", details="Two dogs in the yard", business_id=h.business_id)
+        return visits.add_marker(uow, actor=a, category="dogs", details="Two dogs in the yard",
+                                 business_id=h.business_id)
 
 
 def _merge_into(store: Store, a: Actor, h: Hidden) -> Any:
     with store.uow() as uow:
-        return visits.merge_into(uow, a, h.visit_id, [TeamMember(a.agency_id)])
+        return visits.merge_into(uow, actor=a, target_id=h.visit_id, team=[TeamMember(a.agency_id)])
 
 
 def _set_status(store: Store, a: Actor, h: Hidden) -> Any:
     with store.uow() as uow:
-        return visits.set_status(uow, a, h.visit_id, "cancelled", base_version=h.visit_version, reason="probe")
+        return visits.set_status(uow, actor=a, visit_id=h.visit_id, status="cancelled", base_version=h.visit_version,
+                                 reason="probe")
 
 
 def _link_business(store: Store, a: Actor, h: Hidden) -> Any:
     assert h.recipient_id is not None, "the actor's agency received no referral in the demo"
     with store.uow() as uow:
-        return referrals.link_business(uow, a, h.recipient_id, h.business_id)
+        return referrals.link_business(uow, actor=a, recipient_id=h.recipient_id, business_id=h.business_id)
 
 
 def _save_draft(store: Store, a: Actor, h: Hidden) -> Any:
     with store.uow() as uow:
-        return referrals.save_draft(uow, a, ReferralInput(subject="Seen at the premises", business_id=h.business_id))
+        return referrals.save_draft(uow, actor=a,
+                                    data=ReferralInput(subject="Seen at the premises", business_id=h.business_id))
 
 
 def _send_to_tasking(store: Store, a: Actor, h: Hidden) -> Any:
-    return risklist.send_to_tasking(store, a, [h.business_id], "probe: worth a look")
+    with store.uow() as unit:
+        return risklist.send_to_tasking(unit, actor=a, business_ids=[h.business_id], reason="probe: worth a look")
 
 
 def _plan_operation_visits(store: Store, a: Actor, h: Hidden) -> Any:
     with store.uow() as uow:
-        return operations.plan_operation_visits(uow, a, h.operation_id, [h.business_id])
+        return operations.plan_operation_visits(uow, actor=a, operation_id=h.operation_id, business_ids=[h.business_id])
 
 
 def _split(store: Store, a: Actor, h: Hidden) -> Any:
     with store.read() as s:
-        refs = s.execute(select(AgencyRecord.dataset_id, AgencyRecord.reference).where(
+        refs = s.session.execute(select(AgencyRecord.dataset_id, AgencyRecord.reference).where(
             AgencyRecord.business_id == h.business_id, AgencyRecord.current.is_(True))).all()
-    return review.split(store, a, h.business_id, [tuple(refs[0])])
+    with store.uow() as unit:
+        return review.split(unit, actor=a, business_id=h.business_id, references=[tuple(refs[0])])
 
 
 def _merge(store: Store, a: Actor, h: Hidden) -> Any:
-    return review.merge(store, a, h.visible_business_id, h.business_id)
+    with store.uow() as unit:
+        return review.merge(unit, actor=a, business_id=h.visible_business_id, other_id=h.business_id)
 
 
 @dataclass(frozen=True)
@@ -343,11 +351,11 @@ ALWAYS = ("audit_events", "businesses", "agency_records")
 
 def _snapshot(store: Store, case: WriteCase, h: Hidden) -> dict[str, Any]:
     with store.read() as s:
-        out: dict[str, Any] = {t: s.scalar(text(f"SELECT COUNT(*) FROM {t}")) for t in (*case.tables, *ALWAYS)}
-        out["businesses merged or retired"] = s.scalar(text(
+        out: dict[str, Any] = {t: s.session.scalar(text(f"SELECT COUNT(*) FROM {t}")) for t in (*case.tables, *ALWAYS)}
+        out["businesses merged or retired"] = s.session.scalar(text(
             "SELECT COUNT(*) FROM businesses WHERE merged_into_id IS NOT NULL OR active = :f"), {"f": False})
         if case.state:
-            out["state"] = [tuple(r) for r in s.execute(text(case.state), {"b": h.business_id, "v": h.visit_id,
+            out["state"] = [tuple(r) for r in s.session.execute(text(case.state), {"b": h.business_id, "v": h.visit_id,
                                                                            "r": h.recipient_id or -1})]
     return out
 
@@ -356,7 +364,7 @@ def _snapshot(store: Store, case: WriteCase, h: Hidden) -> dict[str, Any]:
 @pytest.mark.parametrize("case", WRITES, ids=[c.name for c in WRITES])
 def test_a_write_refuses_an_id_its_actor_may_not_read(demo_store: Store, case: WriteCase, sharing: str) -> None:
     with demo_store.read() as s:
-        actor = actor_of(s, case.actor)
+        actor = actor_of(s.session, case.actor)
     h = _hidden(demo_store, sharing, actor)
     before = _snapshot(demo_store, case, h)
     problems = []

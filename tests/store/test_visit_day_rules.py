@@ -26,12 +26,12 @@ def _today() -> date:
 
 def _version(small: Small, vid: int) -> int:
     with small.store.read() as s:
-        return s.get(Visit, vid).version
+        return s.session.get(Visit, vid).version
 
 
 def _status(small: Small, vid: int) -> str:
     with small.store.read() as s:
-        return s.get(Visit, vid).status
+        return s.session.get(Visit, vid).status
 
 
 def _plan(small: Small, day: date) -> VisitPlan:
@@ -42,22 +42,22 @@ def _plan(small: Small, day: date) -> VisitPlan:
 def test_a_visit_is_planned_for_today_or_later_never_for_a_past_day(small: Small) -> None:
     yesterday = _today() - timedelta(days=1)
     with small.store.uow() as uow, pytest.raises(ValidationError, match=f"When: {yesterday.day} {yesterday:%b %Y} has passed"):
-        visits.plan_visit(uow, small.admin, _plan(small, yesterday))
+        visits.plan_visit(uow, actor=small.admin, plan=_plan(small, yesterday))
     with small.store.uow() as uow:
-        vid = visits.plan_visit(uow, small.admin, _plan(small, _today()))
+        vid = visits.plan_visit(uow, actor=small.admin, plan=_plan(small, _today()))
     assert _status(small, vid) == "draft"
     with small.store.read() as s:
-        assert s.scalar(select(AuditEvent.action).where(AuditEvent.entity_id == str(vid))) == "visit.plan"
+        assert s.session.scalar(select(AuditEvent.action).where(AuditEvent.entity_id == str(vid))) == "visit.plan"
 
 
 def test_a_past_visit_can_no_longer_be_changed(small: Small) -> None:
     past = add_visit(small.store, None, {small.ts: 1}, days=-2, status="proposed")
     with small.store.read() as s:
-        plan = visits.visit_detail(s, small.admin, past)["plan"]
+        plan = visits.visit_detail(s, actor=small.admin, visit_id=past)["plan"]
     moved = VisitPlan(plan.starts_at + timedelta(days=5), plan.ends_at + timedelta(days=5), plan.team, plan.lead_agency_id,
                       None, "Premises None")
     with small.store.uow() as uow, pytest.raises(ValidationError, match="it can no longer be changed. Cancel it"):
-        visits.plan_visit(uow, small.admin, moved, visit_id=past, base_version=_version(small, past))
+        visits.plan_visit(uow, actor=small.admin, plan=moved, visit_id=past, base_version=_version(small, past))
 
 
 @pytest.mark.parametrize(("status", "target", "message"), [
@@ -69,23 +69,26 @@ def test_a_past_visit_is_not_proposed_or_confirmed(small: Small, status: str, ta
     vid = add_visit(small.store, None, {small.ts: 1}, days=-3, status=status)
     when = (datetime.now(timezone.utc) - timedelta(days=3)).date()
     with small.store.uow() as uow, pytest.raises(ValidationError, match=f"This visit was on {when.day} {when:%b %Y}; it {message}"):
-        visits.set_status(uow, small.admin, vid, target, base_version=_version(small, vid), reason="all agreed")
+        visits.set_status(uow, actor=small.admin, visit_id=vid, status=target, base_version=_version(small, vid),
+                          reason="all agreed")
     assert _status(small, vid) == status
     with small.store.read() as s:
-        assert visits.visit_detail(s, small.admin, vid)["next"] == (["done", "cancelled"] if status == "confirmed"
+        assert visits.visit_detail(s, actor=small.admin,
+                                   visit_id=vid)["next"] == (["done", "cancelled"] if status == "confirmed"
                                                                      else ["cancelled"])
     with small.store.uow() as uow:
-        visits.set_status(uow, small.admin, vid, "cancelled", base_version=_version(small, vid), reason="did not happen")
+        visits.set_status(uow, actor=small.admin, visit_id=vid, status="cancelled", base_version=_version(small, vid),
+                          reason="did not happen")
     assert _status(small, vid) == "cancelled"
 
 
 def test_done_only_once_the_day_has_come(small: Small) -> None:
     future = add_visit(small.store, None, {small.ts: 1}, days=2)
     with small.store.uow() as uow, pytest.raises(ValidationError, match="it can be marked done on that day or afterwards"):
-        visits.set_status(uow, small.admin, future, "done", base_version=_version(small, future))
+        visits.set_status(uow, actor=small.admin, visit_id=future, status="done", base_version=_version(small, future))
     past = add_visit(small.store, None, {small.ts: 1}, days=-1)
     with small.store.uow() as uow:
-        visits.set_status(uow, small.admin, past, "done", base_version=_version(small, past))
+        visits.set_status(uow, actor=small.admin, visit_id=past, status="done", base_version=_version(small, past))
     assert _status(small, past) == "done"
 
 
@@ -93,15 +96,15 @@ def test_a_past_visit_is_not_answered_or_joined(small: Small) -> None:
     past = add_visit(small.store, None, {small.ts: 1, small.hmrc: 1}, days=-2, status="proposed")
     soon = add_visit(small.store, None, {small.ts: 1, small.hmrc: 1}, days=1, status="proposed")
     with small.store.uow() as uow, pytest.raises(ValidationError, match="can no longer be answered"):
-        visits.respond(uow, small.analyst, past, "declined", note="too late")
+        visits.respond(uow, actor=small.analyst, visit_id=past, answer="declined", note="too late")
     with small.store.uow() as uow, pytest.raises(ValidationError, match="can no longer be joined"):
-        visits.merge_into(uow, small.admin, past, [TeamMember(small.hmrc)], from_visit_id=soon)
+        visits.merge_into(uow, actor=small.admin, target_id=past, team=[TeamMember(small.hmrc)], from_visit_id=soon)
     assert _status(small, soon) == "proposed", "the refused join cancelled nothing"
     with small.store.read() as s:
-        assert visits.visit_detail(s, small.analyst, past)["can_respond"] is False
-        assert visits.visit_detail(s, small.analyst, soon)["can_respond"] is True
+        assert visits.visit_detail(s, actor=small.analyst, visit_id=past)["can_respond"] is False
+        assert visits.visit_detail(s, actor=small.analyst, visit_id=soon)["can_respond"] is True
     with small.store.uow() as uow:
-        visits.respond(uow, small.analyst, soon, "declined", note="crew elsewhere")
+        visits.respond(uow, actor=small.analyst, visit_id=soon, answer="declined", note="crew elsewhere")
 
 
 def test_outcomes_only_on_confirmed_visits_whose_day_has_come(small: Small, officer: Actor) -> None:
@@ -114,12 +117,12 @@ def test_outcomes_only_on_confirmed_visits_whose_day_has_come(small: Small, offi
     for vid, message in ((proposed, "still proposed: only a confirmed visit has an outcome"), (draft, "still draft"),
                          (tomorrow, "has not happened yet")):
         with small.store.uow() as uow, pytest.raises(ValidationError, match=message):
-            outcomes.record_outcome(uow, officer, vid, {"advice": True})
+            outcomes.record_outcome(uow, actor=officer, visit_id=vid, data={"advice": True})
     with small.store.read() as s:
-        assert list(outcomes.awaiting_outcome(s, officer)["visit_id"]) == [today], \
+        assert list(outcomes.awaiting_outcome(s, actor=officer)["visit_id"]) == [today], \
             "only visits whose outcome can be recorded are waiting for one"
     with small.store.uow() as uow:
-        outcomes.record_outcome(uow, officer, today, {"advice": True})
+        outcomes.record_outcome(uow, actor=officer, visit_id=today, data={"advice": True})
     assert _status(small, today) == "done" and _status(small, proposed) == "proposed"
 
 
@@ -131,13 +134,13 @@ def coordinator(small: Small) -> Actor:
 def test_a_week_of_action_plans_only_the_days_still_to_come(small: Small, coordinator: Actor) -> None:
     today = _today()
     with small.store.uow() as uow:
-        op_id = operations.create_operation(uow, coordinator, OperationInput(
+        op_id = operations.create_operation(uow, actor=coordinator, data=OperationInput(
             "Operation Halfway", today - timedelta(days=6), today + timedelta(days=7), coordinator.id))
     ids = [add_business(small.store, f"Shop {i}", {small.ts: "full"}) for i in range(6)]
     with small.store.uow() as uow:
-        planned = operations.plan_operation_visits(uow, coordinator, op_id, ids)
+        planned = operations.plan_operation_visits(uow, actor=coordinator, operation_id=op_id, business_ids=ids)
     with small.store.read() as s:
-        days = [v.starts_at.date() for v in s.scalars(select(Visit).where(Visit.id.in_(planned.visit_ids)))]
+        days = [v.starts_at.date() for v in s.session.scalars(select(Visit).where(Visit.id.in_(planned.visit_ids)))]
     assert len(days) == 6 and min(days) >= today and all(d.weekday() < 5 for d in days)
     assert len(set(days)) == min(6, len([d for d in (today + timedelta(days=i) for i in range(8)) if d.weekday() < 5]))
 
@@ -145,21 +148,21 @@ def test_a_week_of_action_plans_only_the_days_still_to_come(small: Small, coordi
 def test_a_week_of_action_that_is_over_plans_nothing(small: Small, coordinator: Actor) -> None:
     today = _today()
     with small.store.uow() as uow:
-        op_id = operations.create_operation(uow, coordinator, OperationInput(
+        op_id = operations.create_operation(uow, actor=coordinator, data=OperationInput(
             "Operation Over", today - timedelta(days=9), today - timedelta(days=5), coordinator.id))
     biz = add_business(small.store, "Shop", {small.ts: "full"})
     last = today - timedelta(days=5)
     with small.store.uow() as uow, pytest.raises(
             ValidationError, match=f"Operation Over ended on {last.day} {last:%b %Y}; no days are left to plan visits on"):
-        operations.plan_operation_visits(uow, coordinator, op_id, [biz])
+        operations.plan_operation_visits(uow, actor=coordinator, operation_id=op_id, business_ids=[biz])
     with small.store.read() as s:
-        assert s.scalar(select(Visit.id).where(Visit.operation_id == op_id)) is None
+        assert s.session.scalar(select(Visit.id).where(Visit.operation_id == op_id)) is None
 
 
 def test_a_referral_tasks_a_visit_only_for_today_or_later(small: Small, people: dict) -> None:
     rec = _recipient(small, _send(small, people["ts.officer"]))
     last_week = datetime.now(timezone.utc) - timedelta(days=7)
     with small.store.uow() as uow, pytest.raises(ValidationError, match="Visit: .* has passed; plan the visit for today"):
-        referrals.decide(uow, small.analyst, rec, decision="task a visit", visit_on=last_week)
+        referrals.decide(uow, actor=small.analyst, recipient_id=rec, decision="task a visit", visit_on=last_week)
     with small.store.read() as s:
-        assert s.scalar(select(Visit.id)) is None, "nothing was planned"
+        assert s.session.scalar(select(Visit.id)) is None, "nothing was planned"

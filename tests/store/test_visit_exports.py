@@ -17,8 +17,8 @@ def test_agency_feed_leaves_out_drafts_and_declined_visits(small: Small, officer
     declined = add_visit(small.store, biz, {small.ts: 1, small.hmrc: 1}, days=5, declined=(small.ts,), lead=small.hmrc)
     cancelled = add_visit(small.store, biz, {small.ts: 1}, days=6, status="cancelled")
     with small.store.read() as s:
-        ics = agency_calendar(s, officer, small.ts)
-        mine = person_calendar(s, small.analyst, officer.id)
+        ics = agency_calendar(s, actor=officer, agency_id=small.ts)
+        mine = person_calendar(s, actor=small.analyst, user_id=officer.id)
     assert f"UID:visit-{on}@partnership-hub" in ics and f"UID:visit-{cancelled}@partnership-hub" in ics
     assert f"visit-{draft}@" not in ics and f"visit-{declined}@" not in ics
     assert "STATUS:CANCELLED" in ics
@@ -37,8 +37,8 @@ def test_briefing_shows_markers_only_to_those_who_may_see_them(small: Small, off
         uow.session.execute(update(Visit).where(Visit.id == vid).values(briefing="WARNING: aggressive manager"))
         uow.commit()
     with small.store.read() as s:
-        seen = briefing(s, officer, vid)
-        admin = briefing(s, small.admin, vid)
+        seen = briefing(s, actor=officer, visit_id=vid)
+        admin = briefing(s, actor=small.admin, visit_id=vid)
     assert [m.details for m in seen.markers] == ["Aggressive towards officers."]
     assert seen.notes == "WARNING: aggressive manager"
     assert admin.markers is None and admin.notes is None, "administrators may not see markers, nor notes that repeat them"

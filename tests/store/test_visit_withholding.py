@@ -65,7 +65,7 @@ def world(small: Small, officer: Actor) -> World:
 def _calendar(w: World, actor: Actor) -> dict[int, dict]:
     today = datetime.now(timezone.utc).date()
     with w.small.store.read() as s:
-        return {r["id"]: r for r in visits.calendar(s, actor, start=today, end=today + timedelta(days=30))}
+        return {r["id"]: r for r in visits.calendar(s, actor=actor, start=today, end=today + timedelta(days=30))}
 
 
 @pytest.mark.parametrize("who", ["ts_officer", "ts_coord", "admin"])
@@ -88,8 +88,8 @@ def test_the_lead_agency_sees_its_premises(world: World, who: str) -> None:
     assert rows[world.interest_visit]["premises"].startswith("Quiet Car Wash")
     assert not any(r["withheld"] for r in rows.values())
     with world.small.store.read() as s:
-        assert visits.visit_detail(s, actor, world.hidden_visit)["premises"].startswith("Secret Nails")
-        assert briefing(s, actor, world.hidden_visit).premises.startswith("Secret Nails")
+        assert visits.visit_detail(s, actor=actor, visit_id=world.hidden_visit)["premises"].startswith("Secret Nails")
+        assert briefing(s, actor=actor, visit_id=world.hidden_visit).premises.startswith("Secret Nails")
 
 
 def test_detail_and_briefing_are_refused_with_a_clear_message(world: World) -> None:
@@ -97,16 +97,17 @@ def test_detail_and_briefing_are_refused_with_a_clear_message(world: World) -> N
         for read in (visits.visit_detail, briefing):
             with pytest.raises(Forbidden, match=r"premises and plan are withheld from Trading Standards\. Contact the "
                                                 r"lead agency \(HM Revenue and Customs\)"):
-                read(s, world.ts_officer, world.hidden_visit)
-        assert visits.visit_detail(s, world.ts_officer, world.joint_visit)["premises"].startswith("Secret Nails")
-        assert visits.visit_detail(s, world.ts_officer, world.shared_visit)["premises"] == SHARED_VIEW
+                read(s, actor=world.ts_officer, visit_id=world.hidden_visit)
+        assert visits.visit_detail(s, actor=world.ts_officer,
+                                   visit_id=world.joint_visit)["premises"].startswith("Secret Nails")
+        assert visits.visit_detail(s, actor=world.ts_officer, visit_id=world.shared_visit)["premises"] == SHARED_VIEW
 
 
 def test_calendar_feeds_show_only_the_label(world: World) -> None:
     with world.small.store.read() as s:
-        hmrc_feed = agency_calendar(s, world.ts_officer, world.small.hmrc).replace("\r\n ", "")
-        own_feed = agency_calendar(s, world.small.analyst, world.small.hmrc).replace("\r\n ", "")
-        mine = person_calendar(s, world.ts_officer, world.ts_officer.id).replace("\r\n ", "")
+        hmrc_feed = agency_calendar(s, actor=world.ts_officer, agency_id=world.small.hmrc).replace("\r\n ", "")
+        own_feed = agency_calendar(s, actor=world.small.analyst, agency_id=world.small.hmrc).replace("\r\n ", "")
+        mine = person_calendar(s, actor=world.ts_officer, user_id=world.ts_officer.id).replace("\r\n ", "")
     events = {e.split("UID:")[1].split("@")[0]: e for e in hmrc_feed.split("BEGIN:VEVENT")[1:]}
     hidden = events[f"visit-{world.hidden_visit}"]
     assert f"SUMMARY:Joint visit: {LABEL}" in hidden and "Secret Nails" not in hidden
@@ -121,17 +122,17 @@ def test_results_and_operation_summary_hide_the_premises(world: World) -> None:
     done = add_visit(small.store, world.secret, {small.hmrc: 1}, days=-2, status="done", lead=small.hmrc,
                      outcomes={small.hmrc: validate({"penalties": 1})})
     with small.store.uow() as uow:
-        op_id = operations.create_operation(uow, world.hmrc_coord, OperationInput(
+        op_id = operations.create_operation(uow, actor=world.hmrc_coord, data=OperationInput(
             "Operation Quiet", date.today(), date.today() + timedelta(days=10), world.hmrc_coord.id))
     with small.store.uow() as uow:
         uow.session.get(Visit, world.hidden_visit).operation_id = op_id
         uow.session.get(Visit, world.shared_visit).operation_id = op_id
         uow.commit()
     with small.store.read() as s:
-        theirs = outcomes.results(s, world.ts_officer)
-        ours = outcomes.results(s, small.analyst)
-        summary = operations.operation_summary(s, world.ts_officer, op_id)
-        lead_summary = operations.operation_summary(s, world.hmrc_coord, op_id)
+        theirs = outcomes.results(s, actor=world.ts_officer)
+        ours = outcomes.results(s, actor=small.analyst)
+        summary = operations.operation_summary(s, actor=world.ts_officer, operation_id=op_id)
+        lead_summary = operations.operation_summary(s, actor=world.hmrc_coord, operation_id=op_id)
     assert theirs.findings.set_index("visit_id").loc[done, "Premises"] == LABEL
     assert theirs.officers.set_index("visit_id").loc[done, "Premises"] == LABEL
     assert ours.findings.set_index("visit_id").loc[done, "Premises"] == "Premises %d" % world.secret
@@ -142,27 +143,27 @@ def test_results_and_operation_summary_hide_the_premises(world: World) -> None:
 
 def test_a_clash_with_a_withheld_visit_fires_but_names_only_the_lead(world: World) -> None:
     with world.small.store.read() as s:
-        start = s.get(Visit, world.hidden_visit).starts_at
+        start = s.session.get(Visit, world.hidden_visit).starts_at
     plan = VisitPlan(start + timedelta(days=1), start + timedelta(days=1, hours=1), [TeamMember(world.small.ts)],
                      world.small.ts, None, "Secret Nails, 1 Secret Nails Street")
     with world.small.store.read() as s:
-        found = visits.clashes(s, world.ts_coord, plan)
-        lead_view = visits.clashes(s, world.hmrc_coord, plan)
+        found = visits.clashes(s, actor=world.ts_coord, plan=plan)
+        lead_view = visits.clashes(s, actor=world.hmrc_coord, plan=plan)
     clash = next(c for c in found if c.visit_id == world.hidden_visit)
     assert clash.kind == "same premises" and LABEL in clash.message
     assert "Secret Nails" not in clash.message.replace(LABEL, "")
     assert "Secret Nails" in next(c for c in lead_view if c.visit_id == world.hidden_visit).message
     with world.small.store.uow() as uow, pytest.raises(Forbidden, match="Contact the lead agency"):
-        visits.merge_into(uow, world.ts_coord, world.hidden_visit, [TeamMember(world.small.ts)])
+        visits.merge_into(uow, actor=world.ts_coord, target_id=world.hidden_visit, team=[TeamMember(world.small.ts)])
     with world.small.store.read() as s:
-        assert {va.agency_id for va in s.get(Visit, world.hidden_visit).agencies} == {world.small.hmrc}, \
+        assert {va.agency_id for va in s.session.get(Visit, world.hidden_visit).agencies} == {world.small.hmrc}, \
             "joining would have revealed the premises"
 
 
 def test_markers_need_a_business_the_viewer_may_read_or_a_place_on_its_visit(world: World) -> None:
     small = world.small
     with small.store.uow() as uow:
-        mid = visits.add_marker(uow, small.analyst, category="dogs", details="Two dogs behind the counter",
+        mid = visits.add_marker(uow, actor=small.analyst, category="dogs", details="Two dogs behind the counter",
                                 business_id=world.secret)
     outsider = add_user(small.store, "fred", Role.OFFICER, small.ts)
     with small.store.uow() as uow:  # TS leaves the joint visit: now no TS part anywhere at the secret business
@@ -170,20 +171,20 @@ def test_markers_need_a_business_the_viewer_may_read_or_a_place_on_its_visit(wor
         v.agencies = [va for va in v.agencies if va.agency_id != small.ts]
         uow.commit()
     with small.store.read() as s:
-        assert visits.markers_for(s, outsider, business_id=world.secret) == []
-        assert [m["id"] for m in visits.markers_for(s, small.analyst, business_id=world.secret)] == [mid]
+        assert visits.markers_for(s, actor=outsider, business_id=world.secret) == []
+        assert [m["id"] for m in visits.markers_for(s, actor=small.analyst, business_id=world.secret)] == [mid]
     add_visit(small.store, world.secret, {small.hmrc: 1, small.ts: 1}, days=25, lead=small.hmrc)
     with small.store.read() as s:
-        assert [m["id"] for m in visits.markers_for(s, outsider, business_id=world.secret)] == [mid], \
+        assert [m["id"] for m in visits.markers_for(s, actor=outsider, business_id=world.secret)] == [mid], \
             "a team member always gets the safety warnings"
-        assert s.get(WarningMarker, mid).active
+        assert s.session.get(WarningMarker, mid).active
 
 
 def test_officers_to_name_are_listed_for_planners_only(world: World) -> None:
     with world.small.store.read() as s:
         with pytest.raises(Forbidden, match="plan, change and cancel joint visits"):
-            visits.officers_for(s, world.ts_officer, [world.small.ts])
-        people = visits.officers_for(s, world.ts_coord, [world.small.ts])
+            visits.officers_for(s, actor=world.ts_officer, agency_ids=[world.small.ts])
+        people = visits.officers_for(s, actor=world.ts_coord, agency_ids=[world.small.ts])
     assert {p["label"] for p in people} >= {"Olly Officer (TS)", "Cora (TS)"}
 
 
@@ -201,7 +202,7 @@ def test_the_agenda_names_only_premises_every_board_member_may_know(world: World
         uow.session.add(meeting)
         uow.commit()
     with small.store.read() as s:
-        items = meetings.proposed_items(s, s.get(Meeting, meeting.id), date.today())
+        items = meetings.proposed_items(s.session, s.session.get(Meeting, meeting.id), date.today())
     done = next(i for i in items if i["kind"] == "visits done")
     assert "Visits done since the last meeting: 2" == done["title"]
     assert LABEL in done["notes"] and "Secret Nails" not in done["notes"]

@@ -21,14 +21,14 @@ START = datetime(2027, 3, 2, 10, 0, tzinfo=timezone.utc)
 
 def _actor(store: Store, username: str) -> Actor:
     with store.read() as s:
-        actor = accounts.load_actor(s, username)
+        actor = accounts.load_actor(s.session, username)
     assert actor is not None
     return actor
 
 
 def _ids(store: Store) -> dict[str, int]:
     with store.read() as s:
-        return dict(s.execute(select(Agency.code, Agency.id)).all())
+        return dict(s.session.execute(select(Agency.code, Agency.id)).all())
 
 
 def _business(store: Store, holders: tuple[str, ...], name: str = "Test Kebab House") -> int:
@@ -58,13 +58,13 @@ def _user(store: Store, username: str, role: str, code: str) -> Actor:
 
 def _plan(store: Store, actor: Actor, biz: int, *, issues: list[str], start: datetime = START, **kw) -> int:
     with store.read() as s:
-        info = visits.interest(s, actor, biz)
-        rec = visits.recommend_team(s, actor, issues, info["kind"])
+        info = visits.interest(s, actor=actor, business_id=biz)
+        rec = visits.recommend_team(s, actor=actor, issues=issues, kind=info["kind"])
     team = kw.pop("team", None) or [TeamMember(a, rec.officers.get(a, 1)) for a in rec.team]
     plan = VisitPlan(start, start + timedelta(hours=2), team, kw.pop("lead", rec.lead_id), biz, issues=issues,
                      premises_kind=info["kind"], **kw)
     with store.uow() as uow:
-        return visits.plan_visit(uow, actor, plan, recommendation=rec, override_reason="known to the team")
+        return visits.plan_visit(uow, actor=actor, plan=plan, recommendation=rec, override_reason="known to the team")
 
 
 def test_plan_from_a_business_stores_the_recommendation_and_its_reasons(demo_store: Store) -> None:
@@ -72,13 +72,14 @@ def test_plan_from_a_business_stores_the_recommendation_and_its_reasons(demo_sto
     ids = _ids(demo_store)
     biz = _business(demo_store, ("FS", "LIC"))
     with demo_store.read() as s:
-        info = visits.interest(s, coord, biz)
+        info = visits.interest(s, actor=coord, business_id=biz)
     suggested = {i["issue"] for i in info["issues"]}
     assert {"food hygiene", "licensing breach"} <= suggested and info["kind"] == "food business"
     vid = _plan(demo_store, coord, biz, issues=["food hygiene", "illegal working"])
     with demo_store.read() as s:
-        d = visits.visit_detail(s, coord, vid)
-        audit = s.scalars(select(AuditEvent).where(AuditEvent.entity == "visit", AuditEvent.entity_id == str(vid))).all()
+        d = visits.visit_detail(s, actor=coord, visit_id=vid)
+        audit = s.session.scalars(select(AuditEvent).where(AuditEvent.entity == "visit",
+                                                           AuditEvent.entity_id == str(vid))).all()
     assert d["status"] == "draft" and d["lead_agency_id"] == ids["FS"]
     assert {t["agency_id"] for t in d["team"]} == {ids["FS"], ids["IE"]}
     assert "enters alongside" in " ".join(d["reasons"]) and d["entry_route"].startswith("Food Safety")
@@ -93,7 +94,7 @@ def test_overrides_are_recorded_with_who_and_why(demo_store: Store) -> None:
     team = [TeamMember(ids["FS"]), TeamMember(ids["IE"], 2), TeamMember(ids["POL"], 2)]
     vid = _plan(demo_store, coord, biz, issues=["food hygiene", "illegal working"], team=team, lead=ids["POL"])
     with demo_store.read() as s:
-        overrides = s.get(Visit, vid).overrides
+        overrides = s.session.get(Visit, vid).overrides
     assert {o["what"] for o in overrides} == {"team", "lead"}
     lead = next(o for o in overrides if o["what"] == "lead")
     assert (lead["recommended"], lead["chosen"], lead["by"], lead["reason"]) == (
@@ -109,38 +110,40 @@ def test_answers_and_transitions(demo_store: Store) -> None:
 
     def version() -> int:
         with demo_store.read() as s:
-            return s.get(Visit, vid).version
+            return s.session.get(Visit, vid).version
 
     with demo_store.uow() as uow:
         with pytest.raises(ValidationError, match="can move to proposed, cancelled, not done"):
-            visits.set_status(uow, coord, vid, "done", base_version=version())
+            visits.set_status(uow, actor=coord, visit_id=vid, status="done", base_version=version())
     with demo_store.uow() as uow:
-        visits.set_status(uow, coord, vid, "proposed", base_version=version())
+        visits.set_status(uow, actor=coord, visit_id=vid, status="proposed", base_version=version())
     with demo_store.uow() as uow:
-        visits.respond(uow, coord, vid, "confirmed")  # Licensing's own part
+        visits.respond(uow, actor=coord, visit_id=vid, answer="confirmed")  # Licensing's own part
     with demo_store.uow() as uow:
         with pytest.raises(ValidationError, match="Not every agency has confirmed: Kingsmere Fire"):
-            visits.set_status(uow, coord, vid, "confirmed", base_version=version())
+            visits.set_status(uow, actor=coord, visit_id=vid, status="confirmed", base_version=version())
     with demo_store.uow() as uow:
         with pytest.raises(Forbidden):
-            visits.respond(uow, coord, vid, "confirmed", agency_id=ids["FRS"])
+            visits.respond(uow, actor=coord, visit_id=vid, answer="confirmed", agency_id=ids["FRS"])
     with demo_store.uow() as uow:
-        visits.respond(uow, fire, vid, "confirmed")
+        visits.respond(uow, actor=fire, visit_id=vid, answer="confirmed")
     with demo_store.uow() as uow:
-        visits.set_status(uow, coord, vid, "confirmed", base_version=version())
+        visits.set_status(uow, actor=coord, visit_id=vid, status="confirmed", base_version=version())
     with demo_store.uow() as uow:
         with pytest.raises(ValidationError, match="say why"):
-            visits.respond(uow, fire, vid, "declined")
+            visits.respond(uow, actor=fire, visit_id=vid, answer="declined")
     with demo_store.uow() as uow:
-        visits.respond(uow, fire, vid, "declined", note="crew on another job")
+        visits.respond(uow, actor=fire, visit_id=vid, answer="declined", note="crew on another job")
     with demo_store.read() as s:
-        d = visits.visit_detail(s, coord, vid)
+        d = visits.visit_detail(s, actor=coord, visit_id=vid)
     assert d["status"] == "proposed", "a decline after confirmation sends the plan back"
     with demo_store.uow() as uow:
-        visits.set_status(uow, coord, vid, "confirmed", base_version=d["version"], reason="Fire not needed: audit done last month")
+        visits.set_status(uow, actor=coord, visit_id=vid, status="confirmed", base_version=d["version"],
+                          reason="Fire not needed: audit done last month")
     with demo_store.read() as s:
-        v = s.get(Visit, vid)
-        actions = [a.action for a in s.scalars(select(AuditEvent).where(AuditEvent.entity_id == str(vid), AuditEvent.entity == "visit"))]
+        v = s.session.get(Visit, vid)
+        actions = [a.action for a in s.session.scalars(select(AuditEvent).where(AuditEvent.entity_id == str(vid),
+                                                                                AuditEvent.entity == "visit"))]
     assert v.status == "confirmed" and v.overrides[-1]["what"] == "confirmed without every answer"
     assert actions.count("visit.respond") == 3 and actions.count("visit.status") == 3
 
@@ -150,16 +153,16 @@ def test_stale_edit_is_refused(demo_store: Store) -> None:
     biz = _business(demo_store, ("FS",))
     vid = _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=60))
     with demo_store.read() as s:
-        d = visits.visit_detail(s, coord, vid)
+        d = visits.visit_detail(s, actor=coord, visit_id=vid)
     with demo_store.uow() as uow:
-        visits.set_status(uow, coord, vid, "proposed", base_version=d["version"])
+        visits.set_status(uow, actor=coord, visit_id=vid, status="proposed", base_version=d["version"])
     said = rf"{coord.name} \(.+\) changed this visit on .* \(visit {vid}: draft → proposed\) since you opened it"
     with demo_store.uow() as uow:
         with pytest.raises(Conflict, match=said):
-            visits.set_status(uow, coord, vid, "cancelled", base_version=d["version"], reason="x")
+            visits.set_status(uow, actor=coord, visit_id=vid, status="cancelled", base_version=d["version"], reason="x")
     with demo_store.uow() as uow:
         with pytest.raises(Conflict, match=said):
-            visits.plan_visit(uow, coord, d["plan"], visit_id=vid, base_version=d["version"])
+            visits.plan_visit(uow, actor=coord, plan=d["plan"], visit_id=vid, base_version=d["version"])
 
 
 def test_a_clash_needs_a_reason_and_is_recorded(demo_store: Store) -> None:
@@ -169,13 +172,14 @@ def test_a_clash_needs_a_reason_and_is_recorded(demo_store: Store) -> None:
     with pytest.raises(ClashError, match="same premises"):
         _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=83))
     with demo_store.read() as s:
-        info = visits.interest(s, coord, biz)
-        rec = visits.recommend_team(s, coord, ["food hygiene"], info["kind"])
+        info = visits.interest(s, actor=coord, business_id=biz)
+        rec = visits.recommend_team(s, actor=coord, issues=["food hygiene"], kind=info["kind"])
     plan = VisitPlan(START + timedelta(days=83), START + timedelta(days=83, hours=1), [TeamMember(rec.lead_id)], rec.lead_id, biz)
     with demo_store.uow() as uow:
-        vid = visits.plan_visit(uow, coord, plan, recommendation=rec, clash_reason="follow-up revisit agreed")
+        vid = visits.plan_visit(uow, actor=coord, plan=plan, recommendation=rec,
+                                clash_reason="follow-up revisit agreed")
     with demo_store.read() as s:
-        assert s.get(Visit, vid).overrides[-1]["what"] == "clash"
+        assert s.session.get(Visit, vid).overrides[-1]["what"] == "clash"
 
 
 def test_owner_only_records_do_not_leak_to_other_agencies(demo_store: Store) -> None:
@@ -183,15 +187,15 @@ def test_owner_only_records_do_not_leak_to_other_agencies(demo_store: Store) -> 
     ie_coord = _user(demo_store, "ice.coord", "coordinator", "IE")
     both = _business(demo_store, ("FS", "IE"))
     with demo_store.read() as s:
-        theirs = visits.interest(s, coord, both)
-        ours = visits.interest(s, ie_coord, both)
+        theirs = visits.interest(s, actor=coord, business_id=both)
+        ours = visits.interest(s, actor=ie_coord, business_id=both)
     assert "Immigration Enforcement" not in theirs["agencies"]
     assert "illegal working" not in {i["issue"] for i in theirs["issues"]}
     assert "illegal working" in {i["issue"] for i in ours["issues"]}, "IE's own planner sees its own interest"
     only_ie = _business(demo_store, ("IE",), "Hidden Car Wash")
     with demo_store.read() as s:
         with pytest.raises(NotFound):
-            visits.interest(s, coord, only_ie)
+            visits.interest(s, actor=coord, business_id=only_ie)
 
 
 def test_markers_reach_only_roles_allowed_to_see_them(demo_store: Store) -> None:
@@ -202,22 +206,24 @@ def test_markers_reach_only_roles_allowed_to_see_them(demo_store: Store) -> None
     vid = _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=100))
     with demo_store.uow() as uow:
         with pytest.raises(Forbidden):
-            visits.add_marker(uow, officer, category="dogs", details="Two dogs", business_id=biz)
+            visits.add_marker(uow, actor=officer, category="dogs", details="Two dogs", business_id=biz)
     with demo_store.uow() as uow:
-        mid = visits.add_marker(uow, coord, category="dogs", details="Two large dogs in the yard", business_id=biz)
+        mid = visits.add_marker(uow, actor=coord, category="dogs", details="Two large dogs in the yard",
+                                business_id=biz)
     with demo_store.read() as s:
-        assert [m["details"] for m in visits.visit_detail(s, officer, vid)["markers"]] == ["Two large dogs in the yard"]
-        assert visits.visit_detail(s, admin, vid)["markers"] == []
-        assert visits.markers_for(s, admin, business_id=biz) == []
+        assert [m["details"] for m in visits.visit_detail(s, actor=officer,
+                                                          visit_id=vid)["markers"]] == ["Two large dogs in the yard"]
+        assert visits.visit_detail(s, actor=admin, visit_id=vid)["markers"] == []
+        assert visits.markers_for(s, actor=admin, business_id=biz) == []
     fire = _actor(demo_store, "stuart.bell")
     with demo_store.uow() as uow:
         with pytest.raises(Forbidden):
-            visits.retire_marker(uow, fire, mid, reason="gone")
+            visits.retire_marker(uow, actor=fire, marker_id=mid, reason="gone")
     with demo_store.uow() as uow:
-        visits.retire_marker(uow, coord, mid, reason="Dogs rehomed")
+        visits.retire_marker(uow, actor=coord, marker_id=mid, reason="Dogs rehomed")
     with demo_store.read() as s:
-        assert visits.markers_for(s, officer, business_id=biz) == []
-        actions = [a.action for a in s.scalars(select(AuditEvent).where(AuditEvent.entity == "warning_marker",
+        assert visits.markers_for(s, actor=officer, business_id=biz) == []
+        actions = [a.action for a in s.session.scalars(select(AuditEvent).where(AuditEvent.entity == "warning_marker",
                                                                         AuditEvent.entity_id == str(mid)))]
     assert actions == ["marker.add", "marker.retire"]
 
@@ -228,9 +234,9 @@ def test_merge_into_the_other_visit(demo_store: Store) -> None:
     biz = _business(demo_store, ("FS",))
     first = _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=120))
     with demo_store.uow() as uow:
-        visits.merge_into(uow, coord, first, [TeamMember(ids["HMRC"], 1, "Tills and payroll")])
+        visits.merge_into(uow, actor=coord, target_id=first, team=[TeamMember(ids["HMRC"], 1, "Tills and payroll")])
     with demo_store.read() as s:
-        d = visits.visit_detail(s, coord, first)
+        d = visits.visit_detail(s, actor=coord, visit_id=first)
     assert "HM Revenue and Customs" in d["not_answered"]
 
 
@@ -239,8 +245,9 @@ def test_calendar_filters_by_agency_and_status(demo_store: Store) -> None:
     ids = _ids(demo_store)
     today = datetime.now(timezone.utc).date()
     with demo_store.read() as s:
-        rows = visits.calendar(s, officer, start=today, end=today + timedelta(days=30))
-        fs = visits.calendar(s, officer, start=today, end=today + timedelta(days=30), agency_id=ids["FS"], statuses=["confirmed"])
+        rows = visits.calendar(s, actor=officer, start=today, end=today + timedelta(days=30))
+        fs = visits.calendar(s, actor=officer, start=today, end=today + timedelta(days=30), agency_id=ids["FS"],
+                             statuses=["confirmed"])
     assert rows and all(r["status"] != "done" for r in rows)
     assert fs and all("FS" in r["agencies"].split(", ") and r["status"] == "confirmed" for r in fs)
 
@@ -249,8 +256,10 @@ def test_a_lead_without_entry_powers_is_warned_about(demo_store: Store) -> None:
     coord = _actor(demo_store, "coordinator")
     ids = _ids(demo_store)
     with demo_store.read() as s:
-        text, warning = visits.entry_route_for(s, coord, ids["IE"], "licensed premises", [ids["IE"], ids["LIC"]])
-        good, none = visits.entry_route_for(s, coord, ids["LIC"], "licensed premises", [ids["IE"], ids["LIC"]])
+        text, warning = visits.entry_route_for(s, actor=coord, lead_id=ids["IE"], kind="licensed premises",
+                                               team_ids=[ids["IE"], ids["LIC"]])
+        good, none = visits.entry_route_for(s, actor=coord, lead_id=ids["LIC"], kind="licensed premises",
+                                            team_ids=[ids["IE"], ids["LIC"]])
     assert text.startswith("Immigration Enforcement leads: enters with a warrant")
     assert "Licensing can" in warning and "enter alongside" in warning
     assert good.endswith("Immigration Enforcement enters alongside the lead.") and none == ""
@@ -275,8 +284,8 @@ def test_a_visit_tasked_from_a_referral_suggests_its_indicators_issues_to_the_ag
                    ReferralRecipient(referral_id=ref.id, agency_id=ids["IE"], visit_id=vid)])
         uow.commit()
     with demo_store.read() as s:
-        assert [i["issue"] for i in visits.visit_referral_issues(s, coord, vid)] == ["illegal working"]
-        assert visits.visit_referral_issues(s, fire, vid) == []
+        assert [i["issue"] for i in visits.visit_referral_issues(s, actor=coord, visit_id=vid)] == ["illegal working"]
+        assert visits.visit_referral_issues(s, actor=fire, visit_id=vid) == []
 
 
 @pytest.mark.parametrize(("sector", "holders", "kind"), [

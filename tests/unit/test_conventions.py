@@ -304,3 +304,23 @@ def test_user_text_reaches_markdown_only_escaped() -> None:
     for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]:
         offenders += [f"{path.relative_to(ROOT)}:{hit}" for hit in markdown_injections(path.read_text(encoding="utf-8"))]
     assert offenders == [], "wrap data shown through Markdown in ui.text.escape_md:\n" + "\n".join(offenders)
+
+
+# Building blocks that add to the caller's unit of work rather than serve a user's action.
+SESSION_BUILDING_BLOCKS = {("core/services/audit.py", "record")}
+
+
+def test_every_service_takes_a_unit_of_work_then_the_actor_by_name() -> None:
+    """One service signature, `(uow, *, actor, ...)`: a page (or a test) calls every service the same way, and the
+    service commits the user's action itself."""
+    offenders = []
+    for path in [*sorted(ROOT.joinpath("core", "services").glob("*.py")), ROOT / "core" / "visits" / "exports.py"]:
+        rel = path.relative_to(ROOT).as_posix()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_") or (rel, node.name) in SESSION_BUILDING_BLOCKS:
+                continue
+            positional = [a.arg for a in node.args.posonlyargs + node.args.args]
+            keyword = [a.arg for a in node.args.kwonlyargs]
+            if "actor" in positional + keyword and (positional != ["uow"] or keyword[:1] != ["actor"]):
+                offenders.append(f"{rel}:{node.lineno} {node.name}({', '.join(positional)}, *, {', '.join(keyword)})")
+    assert offenders == [], "services take (uow, *, actor, ...):\n" + "\n".join(offenders)

@@ -36,6 +36,7 @@ CASES = [
     *[("attention.view", role, "other", False) for role in Role],
     # partnership-wide overviews
     *[("action.view", role, "other", True) for role in Role],
+    *[("agency.view", role, "other", True) for role in Role],
     *[("visit.view", role, "other", True) for role in Role],
     ("action.create", Role.ADMIN, "other", True),
     ("action.create", Role.CHAIR, "other", True),

@@ -7,7 +7,7 @@ import time
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import wait_for_app_run
-from tests.browser.test_browser import NAV_LINKS, PAGE_TEXT, expect_no_error, sign_in
+from tests.browser.test_browser import PAGE_TEXT, expect_no_error, follow_nav_link, sign_in
 
 
 def sign_in_as(page: Page, username: str) -> None:
@@ -26,8 +26,7 @@ def sign_in_as(page: Page, username: str) -> None:
 
 
 def open_page(page: Page, title: str) -> None:
-    page.locator(NAV_LINKS).filter(has=page.get_by_text(title, exact=True)).click()
-    wait_for_app_run(page)
+    follow_nav_link(page, title)
     expect(page.get_by_text(PAGE_TEXT[title]).first).to_be_visible()
     expect_no_error(page, f"opening {title}")
 

@@ -226,18 +226,17 @@ def _folder_files(folder: Path, mapping_path: str | None, out: Path) -> list[tup
     return [(by_name[e.file], e.agency or by_name[e.file].stem, e.columns) for e in entries]
 
 
-def cmd_link(args: argparse.Namespace) -> int:
-    """Read, check and match every file of a folder; write record_id,cluster_id,score."""
+def read_folder(folder: Path, mapping_path: str | None, out: Path | None = None) -> list | None:
+    """The records of every file of a folder as MatchInputs (record id "<file stem>:<reference>"), or None
+    when a file has errors (each is printed). `out` is left out of the files read."""
     from core.importing.mapping import suggest_mapping
     from core.importing.reader import read_table
     from core.importing.validate import check, report_frame
-    from core.matching import MatchInput, link
+    from core.matching import MatchInput
 
-    out = Path(args.out)
-    started = time.perf_counter()
     records: list[MatchInput] = []
     failed = False
-    for path, agency, columns in _folder_files(Path(args.folder), args.mapping, out):
+    for path, agency, columns in _folder_files(folder, mapping_path, out or folder / ".none"):
         t0 = time.perf_counter()
         table = read_table(path.read_bytes(), path.name)
         if columns is None:
@@ -258,14 +257,24 @@ def cmd_link(args: argparse.Namespace) -> int:
                                contact=r.contact, last_contact=r.last_contact) for r in checked.rows]
         _log(f"{path.name}: agency {agency}, {len(checked.rows):,} records, {len(checked.warnings):,} warnings, "
              f"read and checked in {time.perf_counter() - t0:.2f} s")
-    if failed:
+    return None if failed else records
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """Read, check and match every file of a folder; write record_id,cluster_id,score."""
+    from core.matching import MatchSettings, link
+
+    out = Path(args.out)
+    started = time.perf_counter()
+    records = read_folder(Path(args.folder), args.mapping, out)
+    if records is None:
         _log("Nothing was linked: correct the errors above (or the mapping) and run again.")
         return 1
     if not records:
         _log("No records to link: the folder holds no usable .csv or .xlsx files.")
         return 1
     t0 = time.perf_counter()
-    result = link(records)
+    result = link(records, settings=MatchSettings(learn=getattr(args, "weights", "hand") == "learned"))
     t1 = time.perf_counter()
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -315,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     linker.add_argument("--mapping", help="a mapping YAML (see README); without it each file's columns are guessed "
                                           "and its agency is the file name")
     linker.add_argument("--out", required=True, help="the CSV to write: record_id,cluster_id,score")
+    linker.add_argument("--weights", choices=["hand", "learned"], default="hand",
+                        help="hand-set weights, or weights learned from these records (EM, core/matching/em.py)")
     linker.set_defaults(func=cmd_link)
     args = parser.parse_args(argv)
     try:

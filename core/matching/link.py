@@ -100,6 +100,7 @@ class LinkResult:
     review: list[PairScore]
     connections: list[Connection]
     stats: dict[str, float]
+    settings: MatchSettings | None = None   # the settings used (with the learned weights when learning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,11 @@ class MatchSettings:
     phone: tuple[float, float, float, float] = (5.0, 5.0, 0.0, -1.0)
     contact: tuple[float, float, float, float] = (2.0, 1.5, 1.0, -1.0)  # key, initial+surname, surname, other
     place_agrees: float = 1.5        # no postcode, but the town (or a unique street and number) is the district
+    # Learned from the records (core/matching/em.py) when `learn` is set: the weights above become
+    # log2(m/u), the name's per pair of sources where enough pairs say so, and `offset` the prior odds,
+    # so that score / 100 is the probability that the two records are one business.
+    learn: bool = False
+    name_by_sources: tuple[tuple[str, str, tuple[float, float, float, float]], ...] = ()
     ambiguous_street_cap: float = 4.0  # most a missing number costs on a street of many premises (log2 of them)
 
     def band(self, score: float) -> str:
@@ -182,6 +188,7 @@ class _Prepared:
     phone: list[str]
     contact: list[str]
     dates: list[date | None]
+    source: list[str]
     # integer codes for vectorised comparison (-1 = missing)
     pc_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sector_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -226,7 +233,8 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
         phones.append(_cached_phone(r.phone or ""))
         contacts.append(_cached_contact(r.contact or ""))
         dates.append(r.last_contact)
-    p = _Prepared(len(ids), ids, names, lead, places, pcs, streets, hns, phones, contacts, dates)
+    p = _Prepared(len(ids), ids, names, lead, places, pcs, streets, hns, phones, contacts, dates,
+                  [r.source for r in records])
     p.pc_code = _codes(pcs)
     p.sector_code = _codes([postcode_sector(pc) if pc else "" for pc in pcs])
     p.district_code = _codes([postcode_district(pc) if pc else "" for pc in pcs])
@@ -406,6 +414,12 @@ def _best_name_similarity(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple
 
 
 def _score(p: _Prepared, ia: np.ndarray, ib: np.ndarray, s: MatchSettings) -> _Scores:
+    level, sim = _compare(p, ia, ib)
+    return _weigh(p, ia, ib, level, sim, s)
+
+
+def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The agreement level and similarity of every field of every pair (the costly part; no weights)."""
     m = len(ia)
     level: dict[str, np.ndarray] = {}
     sim: dict[str, np.ndarray] = {}
@@ -483,10 +497,25 @@ def _score(p: _Prepared, ia: np.ndarray, ib: np.ndarray, s: MatchSettings) -> _S
     lv[has & (ca == cb)] = EXACT
     level["contact"] = lv
     sim["contact"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 60.0], 0.0)
+    return level, sim
 
+
+def _weigh(p: _Prepared, ia: np.ndarray, ib: np.ndarray, compared: dict[str, np.ndarray],
+           similarity: dict[str, np.ndarray], s: MatchSettings) -> _Scores:
+    """Weights, total and score of compared pairs under settings `s` (the places without a postcode and
+    premises without a number adjust levels too, so they work on copies)."""
+    m = len(ia)
+    level = {f: v.copy() for f, v in compared.items()}
+    sim = {f: v.copy() for f, v in similarity.items()}
     weight: dict[str, np.ndarray] = {}
     for name in FIELDS:
         weight[name] = np.array(list(getattr(s, name)) + [0.0])[level[name]]
+    if s.name_by_sources:
+        src = np.array(p.source, dtype=object)
+        sa, sb = src[ia], src[ib]
+        for x, y, table in s.name_by_sources:
+            here = ((sa == x) & (sb == y)) | ((sa == y) & (sb == x))
+            weight["name"][here] = np.array(list(table) + [0.0])[level["name"][here]]
     _place_without_postcode(p, ia, ib, level, sim, weight, s)
     _premises_without_number(p, ia, ib, level, sim, weight, s)
     total = np.zeros(m, dtype=np.float64)
@@ -562,6 +591,87 @@ def _pair_score(p: _Prepared, sc: _Scores, k: int, i: int, j: int, s: MatchSetti
     fields = {f: _agreement(int(sc.level[f][k]), float(sc.sim[f][k]), float(sc.weight[f][k])) for f in FIELDS}
     score = float(sc.score[k])
     return PairScore(a, b, score, s.band(score), fields)
+
+
+# --- learning the weights ---------------------------------------------------------------------
+
+RANDOM_PAIRS = 20_000         # pairs drawn at random: the starting u (EM then estimates u over the blocked pairs)
+MIN_SOURCE_PAIRS = 300        # blocked pairs with names from two sources before their names get weights of their own
+_N_LEVELS = 4                 # exact, strong, partial, disagree (missing counts nothing)
+
+
+def _random_pairs(p: _Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of records drawn at random with a fixed seed, over the records in id order (the input order
+    does not change them)."""
+    if p.n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    by_id = np.argsort(np.array(p.ids, dtype=object), kind="stable")
+    rng = np.random.default_rng(20261204)
+    k = min(RANDOM_PAIRS, p.n * (p.n - 1) // 2)
+    x, y = rng.integers(0, p.n, k), rng.integers(0, p.n, k)
+    keep = x != y
+    a, b = by_id[x[keep]], by_id[y[keep]]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def learned_settings(p: _Prepared, ia: np.ndarray, ib: np.ndarray, sc: _Scores, s: MatchSettings,
+                     must: Sequence[tuple[int, int]] = (), never: Sequence[tuple[int, int]] = ()) -> MatchSettings:
+    """The settings with weights estimated from these records (core/matching/em.py), starting from `s`'s.
+
+    The name gets weights of its own for each pair of sources with enough compared pairs: a tax record
+    names the proprietor, a fire audit writes "shop premises"; how far their names agree with another
+    agency's is what the data says it is.
+    """
+    from dataclasses import replace
+
+    from core.matching import em
+
+    if len(ia) == 0:
+        return replace(s, learn=False)
+    ra, rb = _random_pairs(p)
+    rnd = _score(p, ra, rb, replace(s, learn=False, name_by_sources=()))
+    src = np.array(p.source, dtype=object)
+    levels = {f: sc.level[f] for f in FIELDS}
+    random_levels = {f: rnd.level[f] for f in FIELDS}
+    n_levels = {f: _N_LEVELS for f in FIELDS}
+    start = {f: np.array(getattr(s, f), dtype=np.float64) for f in FIELDS}
+    # Names, per pair of sources that is common enough among the compared pairs.
+    pair_key = np.where(src[ia] <= src[ib], src[ia] + "\x1f" + src[ib], src[ib] + "\x1f" + src[ia])
+    rnd_key = np.where(src[ra] <= src[rb], src[ra] + "\x1f" + src[rb], src[rb] + "\x1f" + src[ra])
+    named = sc.level["name"] < MISSING
+    keys, counts = np.unique(pair_key[named], return_counts=True) if named.any() else ([], [])
+    own = [str(k) for k, c in zip(keys, counts) if c >= MIN_SOURCE_PAIRS]
+    general = sc.level["name"].copy()
+    for key in own:
+        here = pair_key == key
+        levels[f"name:{key}"] = np.where(here, sc.level["name"], MISSING).astype(np.int8)
+        general[here] = MISSING
+        here_r = rnd_key == key
+        random_levels[f"name:{key}"] = np.where(here_r, rnd.level["name"], MISSING).astype(np.int8)
+        if (random_levels[f"name:{key}"] < MISSING).sum() < MIN_SOURCE_PAIRS:   # too few: the general u
+            random_levels[f"name:{key}"] = rnd.level["name"]
+        n_levels[f"name:{key}"] = _N_LEVELS
+        start[f"name:{key}"] = start["name"]
+    levels["name"] = general
+    u = em.estimate_u(random_levels, n_levels)
+    m0 = {c: em.m_from_weights(start[c], u[c]) for c in n_levels}
+    labels = np.full(len(ia), -1, dtype=np.int8)
+    if must or never:
+        at = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(ia.tolist(), ib.tolist()))}
+        for value, decided in ((1, must), (0, never)):
+            for pair in decided:
+                if pair in at:
+                    labels[at[pair]] = value
+    prior0 = float(np.clip(np.mean(sc.score >= s.match_score), 1e-3, 0.5))
+    model = em.expectation_maximisation(levels, n_levels, u, m0, prior0, labels=labels, fix_u=False)
+
+    def table(c: str) -> tuple[float, float, float, float]:
+        w = np.round(model.weights(c), 2)
+        return (float(w[0]), float(w[1]), float(w[2]), float(w[3]))
+
+    by_sources = tuple((k.split("\x1f")[0], k.split("\x1f")[1], table(f"name:{k}")) for k in own)
+    return replace(s, learn=False, offset=round(-model.prior_weight, 2), name_by_sources=by_sources,
+                   **{f: table(f) for f in FIELDS})
 
 
 # --- clustering --------------------------------------------------------------------------------
@@ -678,8 +788,6 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
     t1 = time.perf_counter()
     ia, ib, blocks = _block_pairs(p, s)
     t2 = time.perf_counter()
-    sc = _score(p, ia, ib, s)
-    t3 = time.perf_counter()
 
     must: list[tuple[int, int]] = []
     never: list[tuple[int, int]] = []
@@ -693,6 +801,12 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
             must.append((i, j))
         elif decision == "no match":
             never.append((i, j))
+    compared = _compare(p, ia, ib)
+    sc = _weigh(p, ia, ib, *compared, s)
+    if s.learn:
+        s = learned_settings(p, ia, ib, sc, s, must, never)
+        sc = _weigh(p, ia, ib, *compared, s)
+    t3 = time.perf_counter()
 
     cl = _Clusters(p.n, [(pc[:-2], st, hn) for pc, st, hn in zip(p.pc, p.street, p.hn)])
     for i, j in never:
@@ -749,7 +863,7 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
         "connections": float(len(connections)), "seconds_prepare": t1 - t0, "seconds_block": t2 - t1,
         "seconds_score": t3 - t2, "seconds_cluster": t4 - t3, "seconds_output": t5 - t4, "seconds": t5 - t0,
     }
-    return LinkResult(cluster_of, score_of, pairs, review, connections, stats)
+    return LinkResult(cluster_of, score_of, pairs, review, connections, stats, s)
 
 
 def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarray, is_match: np.ndarray,

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/splink_link.py FOLDER --mapping bench/premises_mapping.yaml --out splink.csv
 
-Writes `record_id,cluster_id,score` like `python -m core.cli link`. Splink is a benchmark-only
+Writes `record_id,cluster_id,score` (no sites) like `python -m core.cli link`. Splink is a benchmark-only
 dependency (bench/requirements.txt). The configuration follows Splink's documentation and its
 "matching businesses" example: feature engineering first (cleaned lower-case names with the legal
 suffixes removed, both names of a record as an array, postcode cleaned and split into district for

@@ -261,7 +261,7 @@ def read_folder(folder: Path, mapping_path: str | None, out: Path | None = None)
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    """Read, check and match every file of a folder; write record_id,cluster_id,score."""
+    """Read, check and match every file of a folder; write record_id,cluster_id,site_id,score."""
     from core.matching import MatchSettings, link
 
     out = Path(args.out)
@@ -278,9 +278,10 @@ def cmd_link(args: argparse.Namespace) -> int:
     t1 = time.perf_counter()
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["record_id", "cluster_id", "score"])
+        writer.writerow(["record_id", "cluster_id", "site_id", "score"])
         for rec in records:
-            writer.writerow([rec.record_id, result.cluster_of[rec.record_id], round(result.score_of[rec.record_id], 1)])
+            writer.writerow([rec.record_id, result.cluster_of[rec.record_id], result.site_of[rec.record_id],
+                             round(result.score_of[rec.record_id], 1)])
     stats = result.stats
     _log(f"linked {len(records):,} records into {len(set(result.cluster_of.values())):,} clusters in {t1 - t0:.2f} s "
          f"({int(stats.get('candidate_pairs', 0)):,} candidate pairs, {len(result.review):,} pairs to review, "
@@ -323,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     linker.add_argument("folder")
     linker.add_argument("--mapping", help="a mapping YAML (see README); without it each file's columns are guessed "
                                           "and its agency is the file name")
-    linker.add_argument("--out", required=True, help="the CSV to write: record_id,cluster_id,score")
+    linker.add_argument("--out", required=True, help="the CSV to write: record_id,cluster_id,site_id,score")
     linker.add_argument("--weights", choices=["hand", "learned"], default="hand",
                         help="hand-set weights, or weights learned from these records (EM, core/matching/em.py)")
     linker.set_defaults(func=cmd_link)

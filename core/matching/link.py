@@ -101,6 +101,7 @@ class LinkResult:
     connections: list[Connection]
     stats: dict[str, float]
     settings: MatchSettings | None = None   # the settings used (with the learned weights when learning)
+    site_of: dict[str, int] = field(default_factory=dict)   # record id -> site (one building or plot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -593,6 +594,67 @@ def _pair_score(p: _Prepared, sc: _Scores, k: int, i: int, j: int, s: MatchSetti
     return PairScore(a, b, score, s.band(score), fields)
 
 
+# --- sites -------------------------------------------------------------------------------------
+
+
+def _sites(p: _Prepared, cluster: np.ndarray) -> np.ndarray:
+    """A site per record: the building or plot it is at, numbered like the clusters (by first record id).
+
+    A site is a building number (each number of a range) on a street in a postcode district: the shop,
+    the flats above it, "12A", "Flat 3, 12" and "rear of 12" are all at the site of 12. The records of
+    one business are at one site (its records without a number, or with the street misspelt, join the
+    site of the others). A record without a postcode takes the district its town or its street and
+    number point to, when that is one district. A record with no number and no business around it is a
+    site of its own.
+    """
+    parent = list(range(p.n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    first: dict[int, int] = {}
+    for i in range(p.n):
+        c = int(cluster[i])
+        if c in first:
+            union(first[c], i)
+        else:
+            first[c] = i
+    districts = [pc[:-4] for pc in p.pc]
+    district_name = {int(p.district_num[i]): districts[i] for i in range(p.n) if districts[i]}
+    at: dict[tuple[str, str, int], int] = {}
+    for i in range(p.n):
+        hn, street = p.hn[i], p.street[i]
+        if hn.number is None or not street:
+            continue
+        district = districts[i]
+        if not district:
+            places = p.place_districts[i]
+            if len(places) != 1:
+                continue
+            district = district_name[next(iter(places))]
+        for n in hn.numbers:
+            key = (district, street, n)
+            if key in at:
+                union(at[key], i)
+            else:
+                at[key] = i
+    roots = [find(i) for i in range(p.n)]
+    first_id: dict[int, str] = {}
+    for i, r in enumerate(roots):
+        if r not in first_id or p.ids[i] < first_id[r]:
+            first_id[r] = p.ids[i]
+    number = {r: k for k, r in enumerate(sorted(first_id, key=first_id.__getitem__))}
+    return np.array([number[r] for r in roots], dtype=np.int64)
+
+
 # --- learning the weights ---------------------------------------------------------------------
 
 RANDOM_PAIRS = 20_000         # pairs drawn at random: the starting u (EM then estimates u over the blocked pairs)
@@ -833,6 +895,8 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
     number_of = {root: k for k, root in enumerate(roots)}
     cluster = np.array([number_of[cl.find(i)] for i in range(p.n)], dtype=np.int64)
     cluster_of = {p.ids[i]: int(cluster[i]) for i in range(p.n)}
+    site = _sites(p, cluster)
+    site_of = {p.ids[i]: int(site[i]) for i in range(p.n)}
 
     score_of = {rid: 100.0 for rid in p.ids}
     best: dict[int, float] = {}
@@ -863,7 +927,7 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
         "connections": float(len(connections)), "seconds_prepare": t1 - t0, "seconds_block": t2 - t1,
         "seconds_score": t3 - t2, "seconds_cluster": t4 - t3, "seconds_output": t5 - t4, "seconds": t5 - t0,
     }
-    return LinkResult(cluster_of, score_of, pairs, review, connections, stats, s)
+    return LinkResult(cluster_of, score_of, pairs, review, connections, stats, s, site_of)
 
 
 def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarray, is_match: np.ndarray,

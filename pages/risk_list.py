@@ -63,8 +63,12 @@ with user_errors():
     chosen_districts = g1.multiselect("Postcode districts", districts, key="rl_districts")
     agencies = g2.multiselect("Held by (all of)", everything.agency_codes, key="rl_agencies")
     tasking_only = g3.toggle("Sent to tasking", key="rl_tasking")
+    by_site = g3.toggle("Count agencies by site", key="rl_by_site",
+                        help="A site is the building: the shop, the flats above it and anything reported at its back "
+                             "door. On, 'At least' counts the agencies at the site and sites with most agencies come first.")
     filters = risklist.RiskFilters(text=text, districts=tuple(chosen_districts), area=area, sector=sector,
-                                   agency_codes=tuple(agencies), min_agencies=least, tasking_only=tasking_only)
+                                   agency_codes=tuple(agencies), min_agencies=least, tasking_only=tasking_only,
+                                   by_site=by_site)
     listing = risklist.narrow(everything, filters)
 
     stale = everything.datasets[(everything.datasets["see"] != "none") & everything.datasets["stale"]]
@@ -87,11 +91,16 @@ with user_errors():
         table_key = f"rl_table_{hashlib.sha1(repr((filters, list_version)).encode()).hexdigest()[:12]}"
         event = st.dataframe(
             view, hide_index=True, on_select="rerun", selection_mode="multi-row", key=table_key,
-            column_order=["score", "n_agencies", "name", "address", "postcode", *listing.agency_codes, "last_contact",
+            column_order=["score", "n_agencies", "n_site_agencies", "name", "address", "postcode", *listing.agency_codes,
+                          "site_agencies", "last_contact",
                           "last_visit", "last_visit_result", "connected", "data_as_of", "tasking", "sector"],
             column_config={
                 "score": st.column_config.NumberColumn("Score", help=risklist.risk.SCORE_FORMULA, width="small"),
                 "n_agencies": st.column_config.NumberColumn("Agencies", width="small"),
+                "n_site_agencies": st.column_config.NumberColumn(
+                    "At site", width="small", help="Agencies holding a business at the same building (the shop, the "
+                                                   "flats above it), among the businesses you may see"),
+                "site_agencies": st.column_config.TextColumn("Agencies at the site"),
                 "name": st.column_config.TextColumn("Business", width="medium"),
                 "address": st.column_config.TextColumn("Address", width="medium"),
                 "postcode": st.column_config.TextColumn("Postcode", width="small"),

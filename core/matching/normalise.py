@@ -261,6 +261,9 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
             if last > first:
                 return HouseNumber(first, m.group(2), last, sub, unit, part)
             continue
+        if len(w) == 1 and w.isalpha() and prev in ("flat", "apartment", "apt", "room", "suite"):
+            sub = w  # "Flat A, 45 High St": flat A (another flat than flat B), keep looking for the building
+            continue
         m = _NUM.match(w)
         if not m:
             continue

@@ -8,6 +8,7 @@ marked `merged_into_id` so links to it can be followed.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -117,10 +118,13 @@ def relink(session: Session, *, progress: Progress | None = None) -> LinkSummary
     for r in rows:
         members[result.cluster_of[record_key(r.dataset_id, r.reference)]].append(r)
     now = datetime.now(timezone.utc)
-    described = {cluster: _describe(recs) for cluster, recs in members.items()}
+    site_key = _site_keys(result.site_of)
+    described = {cluster: _describe(recs) | {"site_key": site_key[result.site_of[record_key(recs[0].dataset_id,
+                                                                                          recs[0].reference)]]}
+                 for cluster, recs in members.items()}
     current = {b.id: b for b in session.execute(
         select(Business.id, Business.name, Business.address, Business.postcode, Business.district, Business.sector,
-               Business.active, Business.merged_into_id))}
+               Business.active, Business.merged_into_id, Business.site_key))}
     business_of, created = _assign_businesses(session, members, described, now)
 
     # Records that moved (or are new) and their confidence.
@@ -200,6 +204,16 @@ def _best(recs: list[Any]) -> Any:
     """The record that describes the business: most shareable, named, most recently in contact."""
     return min(recs, key=lambda r: (describe_rank(r.sharing), not (r.trading_name or r.company_name),
                                     -(r.last_contact.toordinal() if r.last_contact else 0), r.id))
+
+
+def _site_keys(site_of: dict[str, int]) -> dict[int, str]:
+    """A key per site that stays the same from run to run while its first record does: a digest of the
+    smallest record key at the site (opaque: it says nothing of the records)."""
+    first: dict[int, str] = {}
+    for key, site in site_of.items():
+        if site not in first or key < first[site]:
+            first[site] = key
+    return {site: hashlib.sha256(key.encode()).hexdigest()[:16] for site, key in first.items()}
 
 
 def _describe(recs: list[Any]) -> dict[str, Any]:

@@ -54,7 +54,8 @@ MAX_ROWS_SHOWN = 500  # a meeting screen; the export holds every row
 NO_NAME = "(no name given)"
 # Audited entities whose changes can change the list: imports and settings, match decisions, tasking, visits.
 LIST_ENTITIES = ("dataset", "match_decision", "business", "risk_list", "visit")
-COLUMNS = ["business_id", "name", "address", "postcode", "district", "sector", "agencies", "n_agencies", "score",
+COLUMNS = ["business_id", "name", "address", "postcode", "district", "sector", "agencies", "n_agencies",
+           "site_agencies", "n_site_agencies", "site_businesses", "score",
            "bands", "last_contact", "last_visit", "last_visit_result", "data_as_of", "stale", "connected", "tasking"]
 
 
@@ -67,6 +68,7 @@ class RiskFilters:
     agency_codes: tuple[str, ...] = ()
     min_agencies: int = 1
     tasking_only: bool = False
+    by_site: bool = False   # "at least N agencies" counts the agencies at the site, and the list ranks by site first
 
 
 @dataclass
@@ -146,6 +148,9 @@ def narrow(whole: RiskList, filters: RiskFilters, *, limit: int | None = MAX_ROW
     if filters.min_agencies < 1:
         raise ValidationError("At least: choose 1 or more agencies.")
     out = _filter(whole.rows, filters)
+    if filters.by_site:
+        out = out.sort_values(["n_site_agencies", "score", "n_agencies", "name"], ascending=[False, False, False, True],
+                              kind="stable")
     total = len(out)
     if limit is not None:
         out = out.head(limit)
@@ -215,11 +220,12 @@ def whole_list(uow: UnitOfWork, *, actor: Actor) -> RiskList:
     out["data_as_of"] = contributing["imported"].min()
     out["stale"] = contributing["stale"].any()
 
-    biz = _frame(s, select(Business.id.label("business_id"), Business.tasking_requested_at)
+    biz = _frame(s, select(Business.id.label("business_id"), Business.tasking_requested_at, Business.site_key)
                  .where(Business.active.is_(True))).set_index("business_id")
     out = out.join(biz)
     out["tasking"] = out["tasking_requested_at"].notna()
-    out = out.drop(columns=["tasking_requested_at"])
+    _at_sites(out, per_agency)
+    out = out.drop(columns=["tasking_requested_at", "site_key"])
     links = s.execute(select(BusinessLink.business_a_id, BusinessLink.business_b_id)).all()
     visits = _last_visits(s, [int(i) for i in listed])
 
@@ -242,6 +248,19 @@ def whole_list(uow: UnitOfWork, *, actor: Actor) -> RiskList:
                     interest_codes=interest_codes)
 
 
+def _at_sites(out: pd.DataFrame, per_agency: pd.DataFrame) -> None:
+    """The agencies at each listed business's site (the building: the shop and the flats above it), from the
+    listed businesses only: a business the viewer may not list never shows, not even as a count at a site."""
+    site = out["site_key"].fillna("")
+    site = site.where(site != "", "b" + out.index.astype(str))      # not matched into a site yet: its own
+    held = per_agency[["business_id", "agency"]].assign(site=per_agency["business_id"].map(site))
+    held = held.drop_duplicates(["site", "agency"]).sort_values(["site", "agency"], kind="stable")
+    agencies = _joined(held["site"], held["agency"])
+    out["site_agencies"] = site.map(agencies).fillna("")
+    out["n_site_agencies"] = site.map(held.groupby("site").size()).fillna(0).astype(int)
+    out["site_businesses"] = site.map(site.value_counts()).astype(int)
+
+
 def _joined(keys: pd.Series, values: pd.Series) -> pd.Series:
     """", ".join of `values` per key, for keys already in order (one pass; pandas' join per group is slow)."""
     out: dict[Any, str] = {}
@@ -251,7 +270,7 @@ def _joined(keys: pd.Series, values: pd.Series) -> pd.Series:
 
 
 def _filter(out: pd.DataFrame, f: RiskFilters) -> pd.DataFrame:
-    keep = out["n_agencies"] >= f.min_agencies
+    keep = out["n_site_agencies" if f.by_site else "n_agencies"] >= f.min_agencies
     if f.districts:
         keep &= out["district"].isin(list(f.districts))
     if f.area.strip():
@@ -458,10 +477,11 @@ def export(uow: UnitOfWork, *, actor: Actor, filters: RiskFilters, fmt: str, mar
     if fmt not in ("csv", "xlsx"):
         raise ValidationError("Export: choose CSV or XLSX.")
     rl = risk_list(uow, actor=actor, filters=filters, limit=None)
-    header = ["Business", "Name", "Address", "Postcode", "Sector", "Agencies", "Number of agencies", "Score",
-              "Bands", "Last contact", "Last visit", "Last visit result", "Data as of", "Stale", "Connected businesses",
+    header = ["Business", "Name", "Address", "Postcode", "Sector", "Agencies", "Number of agencies",
+              "Agencies at the site", "Number of agencies at the site", "Businesses at the site", "Score", "Bands", "Last contact", "Last visit", "Last visit result", "Data as of", "Stale", "Connected businesses",
               "Sent to tasking"]
-    cols = ["business_id", "name", "address", "postcode", "sector", "agencies", "n_agencies", "score", "bands",
+    cols = ["business_id", "name", "address", "postcode", "sector", "agencies", "n_agencies", "site_agencies",
+            "n_site_agencies", "site_businesses", "score", "bands",
             "last_contact", "last_visit", "last_visit_result", "data_as_of", "stale", "connected", "tasking"]
     frame = rl.rows[cols].astype(object).where(rl.rows[cols].notna(), None)
     rows = [[_plain(v) for v in row] for row in frame.itertuples(index=False)]

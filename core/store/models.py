@@ -164,6 +164,9 @@ class Business(Base):
     postcode: Mapped[str] = mapped_column(String(10), default="", index=True)
     district: Mapped[str] = mapped_column(String(6), default="", index=True)
     sector: Mapped[str] = mapped_column(String(60), default="")
+    # The site (building or plot) it is at, as the last matching run found it: businesses with the same key
+    # share a building (the shop and the flats above it). "" before the first run that gave sites.
+    site_key: Mapped[str] = mapped_column(String(16), default="", server_default="", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     tasking_requested_at: Mapped[datetime | None]
     # A business that matching folded into another (its referrals, visits and actions follow it).

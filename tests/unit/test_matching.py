@@ -72,6 +72,8 @@ NUMBERS = [
     ("Unit 3, Mill Industrial Estate", (3, None, "", "", False)),
     ("3/12 High St", (12, None, "", "3", True)),
     ("Flat 1, 12 High St", (12, None, "", "1", True)),
+    ("Flat A, 12 High St", (12, None, "", "a", True)),       # a lettered flat is its own flat (B is another)
+    ("Flat B 12 High St", (12, None, "", "b", True)),
     ("Flat above 12 High St", (12, None, "", "", True)),
     ("First floor flat 12 High St", (12, None, "", "", True)),
     ("First Floor Flat, 12 High St", (12, None, "", "", True)),

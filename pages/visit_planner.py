@@ -83,6 +83,10 @@ for m in markers:
 
 if info["agencies"]:
     st.markdown("**Agencies holding records on it:** " + escape_md("; ".join(f"{a} ({why})" for a, why in info["agencies"].items())))
+if info.get("site"):
+    st.markdown("**Also at the same building** (a joint visit sees the whole site; their agencies' issues are suggested below):")
+    st.dataframe(pd.DataFrame(info["site"])[["premises", "agencies"]], hide_index=True,
+                 column_config={"premises": "Premises", "agencies": "Agencies holding records on it"})
 
 # --- what we expect to find and the recommendation -------------------------------------------
 suggested = {i["issue"]: i["why"] for i in info["issues"]}

@@ -30,6 +30,7 @@ from core.services.partnership import settings
 from core.store.models import (
     Agency,
     AgencyRecord,
+    Business,
     Dataset,
     Indicator,
     Referral,
@@ -49,6 +50,7 @@ from core.visits.recommend import (ENTRY_RANK, PREMISES_KINDS, Recommendation, e
                                    route_text)
 from core.visibility import (
     Level,
+    business_views,
     ensure_business,
     ensure_business_view,
     ensure_visit,
@@ -144,6 +146,25 @@ def _holders(session: Session, actor: Actor, business_id: int) -> list[tuple[Age
     return [(r, level, a) for r, level, a in levels if level is not Level.NONE]
 
 
+def _same_site(session: Session, actor: Actor, business_id: int) -> list[dict[str, Any]]:
+    """The other businesses at the business's site (the flats above the shop, the other units at its number)
+    that the actor may read, each with the agencies the actor may know hold it. A business the actor may not
+    read is left out entirely (not counted, not hinted at)."""
+    site = session.scalar(select(Business.site_key).where(Business.id == business_id))
+    if not site:
+        return []
+    ids = session.scalars(select(Business.id).where(Business.site_key == site, Business.active.is_(True),
+                                                    Business.id != business_id)).all()
+    out = []
+    for bid, view in sorted(business_views(session, actor, ids).items()):
+        agencies: dict[str, list[str]] = {}
+        for _rec, _level, agency in _holders(session, actor, bid):
+            agencies.setdefault(agency.name, list(agency.remit or []))
+        out.append({"business_id": bid, "premises": view.label, "agencies": ", ".join(sorted(agencies)),
+                    "remits": sorted(agencies.items())})
+    return out
+
+
 def _referral_issues(session: Session, actor: Actor, business_id: int, now: datetime) -> Counter[str]:
     """Issues ticked on recent referrals about the business that the actor's agency sent or received."""
     mine = or_(Referral.sender_agency_id == actor.agency_id,
@@ -179,9 +200,14 @@ def interest(uow: UnitOfWork, *, actor: Actor, business_id: int, now: datetime |
     for issue, n in _referral_issues(session, actor, biz.id, now).items():
         suggested[issue].append(f"{n} intelligence {'referral' if n == 1 else 'referrals'}")
     codes = {v for k, v in holders.items() if k.startswith("code:")}
+    site = _same_site(session, actor, biz.id)
+    for other in site:
+        for name, remit in other.pop("remits"):
+            for issue in remit:
+                suggested[issue].append(f"{name} at the same building ({other['premises']})")
     return {
         "business_id": biz.id, "premises": biz.label, "sector": biz.sector, "kind": premises_kind(biz.sector, codes),
-        "agencies": {k: v for k, v in holders.items() if not k.startswith("code:")},
+        "agencies": {k: v for k, v in holders.items() if not k.startswith("code:")}, "site": site,
         "issues": [{"issue": i, "why": "; ".join(why)} for i, why in sorted(suggested.items(), key=lambda kv: (-len(kv[1]), kv[0]))],
     }
 

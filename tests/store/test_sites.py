@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from core.domain import Role
 from core.permissions import Actor
-from core.services import linking, risklist
+from core.services import linking, risklist, visits
 from core.store import Store
 from core.store.models import Agency, AgencyRecord, Business, Dataset, User
 from tests.store.conftest import _HASH
 
 NOW = datetime.now(timezone.utc)
 SECRET = "ZEBRA SECRET LODGINGS"
+REMITS = {"FS": ["food hygiene"], "HOU": ["hmo conditions"], "IE": ["illegal working"], "HMRC": ["tax evasion"]}
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def town(store: Store) -> dict[str, Actor]:
         actors: dict[str, Actor] = {}
         ds: dict[str, Dataset] = {}
         for code, sharing in (("FS", "full"), ("HOU", "full"), ("IE", "owner-only"), ("HMRC", "interest-only")):
-            a = Agency(code=code, name=f"Agency {code}", remit=[])
+            a = Agency(code=code, name=f"Agency {code}", remit=REMITS[code])
             s.add(a)
             s.flush()
             u = User(username=code.lower(), name=code, role=Role.ANALYST.value, agency_id=a.id, password_hash=_HASH)
@@ -37,6 +38,12 @@ def town(store: Store) -> dict[str, Actor]:
             s.flush()
             actors[code] = Actor(u.id, u.username, u.name, Role.ANALYST, a.id, a.name)
             ds[code] = d
+            if code == "FS":
+                c = User(username="fsc", name="FS coordinator", role=Role.COORDINATOR.value, agency_id=a.id,
+                         password_hash=_HASH)
+                s.add(c)
+                s.flush()
+                actors["FS coordinator"] = Actor(c.id, c.username, c.name, Role.COORDINATOR, a.id, a.name)
         for code, ref, name, address in (("FS", "F1", "Golden Fry", "45 High Street"),
                                          ("FS", "F2", "Nail Studio", "47 High Street"),
                                          ("HOU", "H1", "", "Flat A, 45 High Street"),
@@ -95,3 +102,17 @@ def test_filter_and_rank_by_site(store: Store, town: dict[str, Actor]) -> None:
                                      filters=risklist.RiskFilters(min_agencies=2, by_site=True)).rows
     assert by_business.empty
     assert set(by_site["address"]) == {"45 High Street", "Flat A, 45 High Street"}
+
+
+def test_the_planner_lists_the_building_and_its_agencies_issues(store: Store, town: dict[str, Actor]) -> None:
+    coordinator = town["FS coordinator"]
+    with store.read() as unit:
+        shop = _row(store, coordinator, "45 High Street")
+        info = visits.interest(unit, actor=coordinator, business_id=int(shop["business_id"]))
+    assert len(info["site"]) == 1 and "Flat A, 45 High Street" in info["site"][0]["premises"]
+    assert info["site"][0]["agencies"] == "Agency HOU"
+    issues = {i["issue"]: i["why"] for i in info["issues"]}
+    assert "hmo conditions" in issues and "same building" in issues["hmo conditions"]
+    # IE's lodgings (withheld) and HMRC's trader (only an interest, in a business FS does not hold) stay out.
+    assert "illegal working" not in issues and "tax evasion" not in issues
+    assert SECRET not in repr(info) and "PLANTED" not in repr(info)

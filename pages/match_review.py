@@ -69,6 +69,33 @@ with user_errors():
             st.toast(f"Recorded: {choice}")
             st.rerun()
 
+with user_errors():
+    with ctx.store.read() as unit:
+        groups = review.patterns(unit, actor=ctx.actor)
+if groups:
+    st.subheader("Decide a pattern at once")
+    st.caption("Pairs between the same two agencies whose fields agree the same way. Look at an example; if the "
+               "answer is the same for all of them, decide them in one go (each is kept and audited as a decision).")
+    labels = {g.key: f"{g.pairs:,} pairs · {g.label} (score {g.mean_score} on average)" for g in groups}
+    picked = st.selectbox("Pattern", list(labels), format_func=labels.__getitem__, key="rv_pattern")
+    group = next(g for g in groups if g.key == picked)
+    ex = group.example
+    st.dataframe([{"Field": label, f"{ex.a['agency']} {ex.a['reference']}": str(ex.a.get(f) or ""),
+                   f"{ex.b['agency']} {ex.b['reference']}": str(ex.b.get(f) or "")}
+                  for f, label in FIELD_LABELS.items()], hide_index=True, width="stretch")
+    p1, p2, _ = st.columns([2, 2, 3])
+    verdict = None
+    if p1.button(f"All {group.pairs:,} are matches", key="rv_pattern_match"):
+        verdict = "match"
+    if p2.button(f"None of the {group.pairs:,} is a match", key="rv_pattern_no"):
+        verdict = "no match"
+    if verdict:
+        with user_errors():
+            with ctx.store.uow() as unit:
+                n = review.decide_pattern(unit, actor=ctx.actor, key=group.key, decision=verdict, expected=group.pairs)
+            st.session_state["rv_applied"] = f"Recorded {verdict} for {n:,} pairs. Apply the decisions to see the list change."
+            st.rerun()
+
 with st.expander("Split or merge businesses"):
     st.caption("Split: take records out of a business when the matcher joined two different businesses. "
                "Merge: join two businesses that are one. Both are kept as decisions and audited.")

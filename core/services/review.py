@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.errors import Forbidden, NotFound, ValidationError
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.matching.patterns import describe_pattern, pattern_key
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import record
-from core.services.linking import LinkSummary, last_run, relink
+from core.services.linking import LinkSummary, last_run, lock_matching, relink
 from core.store.uow import UnitOfWork
 from core.store.models import Agency, AgencyRecord, Dataset, MatchDecision, MatchReview
 from core.visibility import ensure_business, readable_datasets
@@ -61,23 +62,116 @@ def _record(session: Session, dataset_id: int, reference: str, code: str) -> dic
             **{f: getattr(rec, f) for f in FIELDS}}
 
 
-def queue(uow: UnitOfWork, *, actor: Actor, limit: int = 50) -> tuple[list[ReviewPair], int]:
-    """The pairs waiting for this analyst's agency, most likely match first, and how many there are."""
-    ensure(actor, "match.review")
-    s = uow.session
-    readable = _readable(s, actor)
+def _reviewable(session: Session, actor: Actor) -> tuple[list[MatchReview], dict[int, tuple[int, str]]]:
+    """The queued pairs this analyst may decide, the ones that change the list most first: pairs whose
+    two businesses hold the most agencies between them (joining or splitting a multi-agency business),
+    then the likeliest match. Agencies are counted from records the analyst may read."""
+    readable = _readable(session, actor)
     own = [d for d, (a, _c) in readable.items() if a == actor.agency_id]
     if not own:
-        return [], 0
-    pending = s.scalars(
+        return [], readable
+    pending = session.scalars(
         select(MatchReview).where(or_(MatchReview.a_dataset_id.in_(own), MatchReview.b_dataset_id.in_(own)))
         .order_by(MatchReview.score.desc(), MatchReview.id)
     ).all()
     mine = [p for p in pending if _may_review(actor, readable, p.a_dataset_id, p.b_dataset_id)]
-    out = [ReviewPair(p.id, p.score, p.fields, _record(s, p.a_dataset_id, p.a_reference, readable[p.a_dataset_id][1]),
-                      _record(s, p.b_dataset_id, p.b_reference, readable[p.b_dataset_id][1]))
-           for p in mine[:limit]]
+    if not mine:
+        return [], readable
+    keys = {(p.a_dataset_id, p.a_reference) for p in mine} | {(p.b_dataset_id, p.b_reference) for p in mine}
+    business: dict[tuple[int, str], int | None] = {}
+    for d, ref, bid in session.execute(
+            select(AgencyRecord.dataset_id, AgencyRecord.reference, AgencyRecord.business_id)
+            .where(AgencyRecord.current.is_(True), AgencyRecord.dataset_id.in_({d for d, _r in keys}))):
+        if (d, ref) in keys:
+            business[(d, ref)] = bid
+    agencies: dict[int, set[int]] = {}
+    ids = {b for b in business.values() if b is not None}
+    if ids:
+        for bid, agency in session.execute(
+                select(AgencyRecord.business_id, AgencyRecord.agency_id).distinct()
+                .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.in_(ids),
+                       AgencyRecord.dataset_id.in_(list(readable)))):
+            agencies.setdefault(bid, set()).add(agency)
+
+    def reach(p: MatchReview) -> int:
+        held = {readable[p.a_dataset_id][0], readable[p.b_dataset_id][0]}
+        for key in ((p.a_dataset_id, p.a_reference), (p.b_dataset_id, p.b_reference)):
+            held |= agencies.get(business.get(key) or -1, set())
+        return len(held)
+
+    mine.sort(key=lambda p: (-reach(p), -p.score, p.id))
+    return mine, readable
+
+
+def queue(uow: UnitOfWork, *, actor: Actor, limit: int = 50) -> tuple[list[ReviewPair], int]:
+    """The pairs waiting for this analyst's agency (those that change the list most first), and how many."""
+    ensure(actor, "match.review")
+    s = uow.session
+    mine, readable = _reviewable(s, actor)
+    out = [_review_pair(s, p, readable) for p in mine[:limit]]
     return out, len(mine)
+
+
+def _review_pair(session: Session, p: MatchReview, readable: dict[int, tuple[int, str]]) -> ReviewPair:
+    return ReviewPair(p.id, p.score, p.fields,
+                      _record(session, p.a_dataset_id, p.a_reference, readable[p.a_dataset_id][1]),
+                      _record(session, p.b_dataset_id, p.b_reference, readable[p.b_dataset_id][1]))
+
+
+def _pattern(p: MatchReview, readable: dict[int, tuple[int, str]]) -> str:
+    return pattern_key(p.fields or {}, readable[p.a_dataset_id][1], readable[p.b_dataset_id][1])
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str
+    label: str        # in words: "HMRC and TS records: same street, number and postcode; different name"
+    pairs: int
+    mean_score: int
+    example: ReviewPair
+
+
+def patterns(uow: UnitOfWork, *, actor: Actor, min_pairs: int = 2) -> list[Pattern]:
+    """The analyst's queue grouped by pattern (the two agencies and how each field agrees), biggest first."""
+    ensure(actor, "match.review")
+    s = uow.session
+    mine, readable = _reviewable(s, actor)
+    groups: dict[str, list[MatchReview]] = {}
+    for p in mine:
+        groups.setdefault(_pattern(p, readable), []).append(p)
+    out = [Pattern(k, describe_pattern(k), len(ps), round(sum(p.score for p in ps) / len(ps)),
+                   _review_pair(s, ps[0], readable))
+           for k, ps in groups.items() if len(ps) >= min_pairs]
+    return sorted(out, key=lambda g: (-g.pairs, g.key))
+
+
+def decide_pattern(uow: UnitOfWork, *, actor: Actor, key: str, decision: str, expected: int) -> int:
+    """Decide every queued pair of one pattern that this analyst may decide, in one step.
+
+    `expected` is how many pairs the analyst was shown: if the queue changed since (a colleague decided
+    some, or matching ran again), nothing is recorded and the analyst is asked to look again."""
+    ensure(actor, "match.review")
+    if decision not in DECISIONS:
+        raise ValidationError(f"Decision: choose one of {', '.join(DECISIONS)}.")
+    s = uow.session
+    lock_matching(s)
+    mine, readable = _reviewable(s, actor)
+    chosen = [p for p in mine if _pattern(p, readable) == key]
+    if not chosen or len(chosen) != expected:
+        raise Conflict(f"The queue has changed since you looked: {len(chosen):,} pairs have this pattern now, not "
+                       f"{expected:,}. Nothing was recorded; look at the pattern again and decide.")
+    # Take the pairs off the queue first: a colleague deciding the same pairs at the same moment then finds
+    # fewer than expected, and everything of theirs is rolled back.
+    gone = s.execute(delete(MatchReview).where(MatchReview.id.in_([p.id for p in chosen])))
+    if gone.rowcount != len(chosen):
+        raise Conflict("A colleague decided some of these pairs at the same moment. Nothing was recorded; look "
+                       "at the pattern again.")
+    label = describe_pattern(key)
+    for p in chosen:
+        _decide(s, actor, (p.a_dataset_id, p.a_reference), (p.b_dataset_id, p.b_reference), decision,
+                f"Pattern ({label})")
+    uow.commit()
+    return len(chosen)
 
 
 def _decide(session: Session, actor: Actor, a: tuple[int, str], b: tuple[int, str], decision: str, why: str) -> None:

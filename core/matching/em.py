@@ -98,18 +98,35 @@ def expectation_maximisation(levels: Mapping[str, np.ndarray], n_levels: Mapping
     n_pairs = len(next(iter(levels.values()))) if levels else 0
     done = 0
     if n_pairs == 0:
-        return Model(m, dict(u), prior, 0)
+        return Model(m, u, prior, 0)
+    # Each comparison once as (pairs where it is present, their levels): a comparison of one pair of sources
+    # is present in few pairs, so every step costs what is there, not pairs x comparisons.
+    present = {}
+    for c, n in n_levels.items():
+        lv = np.asarray(levels[c])
+        idx = np.flatnonzero((lv >= 0) & (lv < n))
+        present[c] = (idx, lv[idx].astype(np.int64))
+
+    def shares(c: str, weights: np.ndarray) -> np.ndarray:
+        idx, lv = present[c]
+        counts = np.bincount(lv, weights=weights[idx], minlength=n_levels[c])[:n_levels[c]] + SMOOTHING
+        return counts / counts.sum()
+
     decided = labels is not None and (labels >= 0).any()
     for done in range(1, iterations + 1):
-        p = probability(match_weight(levels, m, u, n_levels), prior)
+        weight = np.zeros(n_pairs)
+        for c, (idx, lv) in present.items():
+            weight[idx] += np.log2(m[c] / u[c])[lv]
+        p = probability(weight, prior)
         if decided:
             p = np.where(labels >= 0, labels.astype(np.float64), p)
-        new_m = {c: level_shares(levels[c], n_levels[c], p) for c in n_levels}
+        new_m = {c: shares(c, p) for c in n_levels}
         prior = float(np.clip(p.mean(), MIN_PRIOR, MAX_PRIOR))
         moved = max(float(np.abs(new_m[c] - m[c]).max()) for c in n_levels)
         m = new_m
         if not fix_u:
-            new_u = {c: level_shares(levels[c], n_levels[c], 1.0 - p) for c in n_levels}
+            q = 1.0 - p
+            new_u = {c: shares(c, q) for c in n_levels}
             moved = max(moved, *(float(np.abs(new_u[c] - u[c]).max()) for c in n_levels))
             u = new_u
         if moved < tolerance:

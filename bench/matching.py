@@ -74,7 +74,7 @@ def command(tool: str, folder: Path, mapping: Path, out: Path, seed: int) -> lis
     if tool in ("ours", "ours-learned"):
         weights = ["--weights", "learned"] if tool == "ours-learned" else []
         return [sys.executable, "-m", "core.cli", "link", str(folder), "--mapping", str(mapping), "--out", str(out),
-                *weights]
+                "--pairs", str(out.with_suffix(".pairs.csv")), *weights]
     return [sys.executable, str(BENCH / "splink_link.py"), str(folder), "--mapping", str(mapping), "--out", str(out),
             "--seed", str(seed)]
 
@@ -108,7 +108,50 @@ def run(tool: str, folder: Path, mapping: Path, seed: int,
                                  read_csv_map(out, "record_id", "site_id")).f1
     if review := re.search(r"([\d,]+) pairs to review", done.stderr):
         cases["review pairs"] = float(review.group(1).replace(",", ""))
+    pairs = out.with_suffix(".pairs.csv")
+    if pairs.exists():
+        cases |= calibration(truth, pairs)
     return score(truth, predicted), seconds, cpu, cases
+
+
+BANDS = ((40, 60), (60, 85), (85, 95), (95, 101))   # the review band is 40-85; matches from 85
+
+
+def calibration(truth: dict[str, str], pairs: Path) -> dict[str, float]:
+    """For each band of stated probability (the score, in per cent): "cal:40-60" the share of its pairs that are
+    truly one business, "calmean:40-60" the mean stated score, "calpairs:40-60" how many pairs."""
+    seen: dict[tuple[int, int], list[float]] = {band: [] for band in BANDS}
+    right: dict[tuple[int, int], int] = {band: 0 for band in BANDS}
+    with open(pairs, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            s = float(row["score"])
+            band = next((b for b in BANDS if b[0] <= s < b[1]), None)
+            if band is None:
+                continue
+            seen[band].append(s)
+            a, b = truth.get(row["record_a"]), truth.get(row["record_b"])
+            right[band] += a is not None and a == b
+    out: dict[str, float] = {}
+    for band, scores in seen.items():
+        if scores:
+            name = f"{band[0]}-{min(band[1], 100)}"
+            out[f"cal:{name}"] = right[band] / len(scores)
+            out[f"calmean:{name}"] = sum(scores) / len(scores)
+            out[f"calpairs:{name}"] = len(scores)
+    return out
+
+
+def calibration_table(results: list[tuple[str, int, int, str, Scores, float, float, dict[str, float]]]) -> str:
+    names = [f"{lo}-{min(hi, 100)}" for lo, hi in BANDS]
+    lines = ["| generator | businesses | tool | " + " | ".join(f"score {n}: stated / true (pairs)" for n in names) + " |",
+             "|---|---:|---|" + "---:|" * len(names)]
+    for generator, size, _records, tool, _s, _w, _c, extra in results:
+        if not any(k.startswith("cal:") for k in extra):
+            continue
+        cells = [f"{extra['calmean:' + n]:.0f}% / {extra['cal:' + n]:.0%} ({extra['calpairs:' + n]:,.0f})"
+                 if "cal:" + n in extra else "–" for n in names]
+        lines.append(f"| {generator} | {size:,} | {tool} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def by_case(folder: Path, truth: dict[str, str], predicted: dict[str, str]) -> dict[str, float]:
@@ -194,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         print()
         print(table(results))
+        print()
+        print("Does the score mean what it says? Pairs by stated probability, and the share truly one business:")
+        print()
+        print(calibration_table(results))
         print()
         print("Share of businesses whose records come out exactly as one cluster (whole, nothing else in it):")
         for (generator, size), rows in per_case.items():

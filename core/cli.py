@@ -282,6 +282,11 @@ def cmd_link(args: argparse.Namespace) -> int:
         for rec in records:
             writer.writerow([rec.record_id, result.cluster_of[rec.record_id], result.site_of[rec.record_id],
                              round(result.score_of[rec.record_id], 1)])
+    if getattr(args, "pairs", None):
+        with Path(args.pairs).open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["record_a", "record_b", "score"])
+            writer.writerows([p.a, p.b, p.score] for p in result.pairs)
     stats = result.stats
     _log(f"linked {len(records):,} records into {len(set(result.cluster_of.values())):,} clusters in {t1 - t0:.2f} s "
          f"({int(stats.get('candidate_pairs', 0)):,} candidate pairs, {len(result.review):,} pairs to review, "
@@ -325,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     linker.add_argument("--mapping", help="a mapping YAML (see README); without it each file's columns are guessed "
                                           "and its agency is the file name")
     linker.add_argument("--out", required=True, help="the CSV to write: record_id,cluster_id,site_id,score")
+    linker.add_argument("--pairs", help="also write every pair scored at or above the review threshold: "
+                                        "record_a,record_b,score (the score is the match probability in per cent)")
     linker.add_argument("--weights", choices=["hand", "learned"], default="hand",
                         help="hand-set weights, or weights learned from these records (EM, core/matching/em.py)")
     linker.set_defaults(func=cmd_link)

@@ -45,6 +45,7 @@ with user_errors():
     else:
         pair = pairs[0]
         st.subheader(f"Same business? Matcher's score {escape_md(pair.score)} / 100")
+        st.caption(escape_md(pair.in_words + "."))
         rows = []
         for f, label in FIELD_LABELS.items():
             agree = pair.fields.get(AGREEMENT_FOR.get(f, ""), {})

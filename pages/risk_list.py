@@ -186,8 +186,8 @@ if opened:
                 st.write("Interest only: " + escape_md(", ".join(f"{i['agency']} ({i['band']})" for i in d["interest"])))
             if d["why"]:
                 st.markdown("**Why these records were matched** (each compared with the record it agrees with most)")
-                st.dataframe([{"record": w["record"], "with": w["with"], "score": w["score"], **w["fields"],
-                               "note": w["note"]} for w in d["why"]],
+                st.dataframe([{"record": w["record"], "with": w["with"], "score": w["score"], "note": w["note"],
+                               **w["fields"]} for w in d["why"]],
                              hide_index=True, column_config=DETAIL_LABELS)
             if d["connections"]:
                 st.markdown("**Connected businesses** (same building, shared phone or shared contact: a possible network, "

@@ -27,14 +27,19 @@ def describe_pattern(key: str) -> str:
     agencies, levels = key.split("|", 1)
     codes = agencies.split("+")
     who = f"two {codes[0]} records" if codes[0] == codes[1] else f"{codes[0]} and {codes[1]} records"
+    return f"{who}: " + describe_levels(dict(item.split("=", 1) for item in levels.split(",")))
+
+
+def describe_levels(levels: Mapping[str, str]) -> str:
+    """How two records' fields agree, in words: "same street, number and postcode; different name; no phone or
+    contact to compare" (field -> level, as the matcher names them; a field left out counts as missing)."""
     by_level: dict[str, list[str]] = {}
-    for item in levels.split(","):
-        field, level = item.split("=", 1)
-        by_level.setdefault(level, []).append(_WORDS.get(field, field))
+    for field in PATTERN_FIELDS:
+        by_level.setdefault(levels.get(field) or "missing", []).append(_WORDS[field])
     parts = [f"{_SAID[level]} {_list(by_level[level])}" for level in _SAID if level in by_level]
     if "missing" in by_level:
         parts.append(f"no {_list(by_level['missing'], 'or')} to compare")
-    return f"{who}: " + "; ".join(parts)
+    return "; ".join(parts)
 
 
 def _list(words: list[str], last: str = "and") -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
-from core.matching.patterns import describe_pattern, pattern_key
+from core.matching.patterns import describe_levels, describe_pattern, pattern_key
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import record
 from core.services.linking import LinkSummary, last_run, lock_matching, relink
@@ -35,6 +35,11 @@ class ReviewPair:
     fields: dict[str, Any]
     a: dict[str, Any]
     b: dict[str, Any]
+
+    @property
+    def in_words(self) -> str:
+        """"Same street, number and postcode; different name; no phone or contact to compare"."""
+        return describe_levels({f: (a or {}).get("level", "") for f, a in (self.fields or {}).items()}).capitalize()
 
 
 def _readable(session: Session, actor: Actor) -> dict[int, tuple[int, str]]:

@@ -41,10 +41,14 @@ def test_link_with_a_mapping_file(tmp_path: Path) -> None:
     (tmp_path / "b.csv").write_text("Id,Shop,Street,Code\nB1,Chicken Shop Ltd,12 The Broadway,KM1 1AA\n", encoding="utf-8")
     cols = "    columns: {reference: Id, name: [Shop], address: [Street], postcode: Code}\n"
     (tmp_path / "m.yaml").write_text(f"datasets:\n  - file: a.csv\n    agency: FS\n{cols}  - file: b.csv\n    agency: TS\n{cols}")
-    out = tmp_path / "out.csv"
-    assert main(["link", str(tmp_path), "--mapping", str(tmp_path / "m.yaml"), "--out", str(out)]) == 0
+    out, pairs = tmp_path / "out.csv", tmp_path / "pairs.out"
+    assert main(["link", str(tmp_path), "--mapping", str(tmp_path / "m.yaml"), "--out", str(out),
+                 "--pairs", str(pairs)]) == 0
     rows = _rows(out)
     assert set(rows) == {"a:A1", "b:B1"} and rows["a:A1"]["cluster_id"] == rows["b:B1"]["cluster_id"]
+    with pairs.open(newline="", encoding="utf-8") as f:
+        scored = list(csv.DictReader(f))
+    assert [(r["record_a"], r["record_b"]) for r in scored] == [("a:A1", "b:B1")] and float(scored[0]["score"]) >= 85
 
 
 def test_errors_in_a_file_are_printed_and_the_command_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.matching.patterns import describe_pattern, pattern_key
+from core.matching.patterns import describe_levels, describe_pattern, pattern_key
 
 
 def fields(**levels: str) -> dict:
@@ -40,3 +40,15 @@ def test_other_agencies_are_another_pattern() -> None:
 ])
 def test_patterns_in_words(flds: dict, a: str, b: str, said: str) -> None:
     assert describe_pattern(pattern_key(flds, a, b)) == said
+
+
+@pytest.mark.parametrize(("levels", "said"), [
+    ({"name": "disagree", "address": "exact", "number": "exact", "postcode": "exact"},
+     "same street, number and postcode; different name; no phone or contact to compare"),
+    ({"name": "exact", "address": "partial", "number": "strong", "postcode": "exact", "phone": "exact",
+      "contact": "disagree"},
+     "same name, postcode and phone; nearly the same number; partly the same street; different contact"),
+])
+def test_a_pair_in_words(levels: dict, said: str) -> None:
+    """The why-matched note and the review screen say how the fields agree (unnamed fields are missing)."""
+    assert describe_levels(levels) == said

@@ -18,17 +18,21 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from core.bulk import collector_paused
 from core.matching.normalise import (
     HouseNumber,
+    abbreviates,
     address_parts,
     extract_postcode,
+    generic_name,
     house_number_of,
     normalise_contact,
     normalise_name,
     normalise_phone,
     parse_postcode,
+    person_name,
     postcode_district,
     postcode_sector,
     split_trading_as,
@@ -146,7 +150,7 @@ def _names(trading: str, company: str) -> tuple[str, ...]:
     for text in (trading, company):
         company_part, trading_part = split_trading_as(text)
         for n in (trading_part, company_part):
-            if n and n != "the" and n not in out:
+            if n and n != "the" and n not in out and not generic_name(n):
                 out.append(n)
     return tuple(out)
 
@@ -203,6 +207,8 @@ class _Prepared:
     suffix_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sub_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
     dwelling: np.ndarray = field(default_factory=lambda: np.zeros(0))  # a flat or part of the building, not the shop
+    person: np.ndarray = field(default_factory=lambda: np.zeros(0))     # the record's names are a person's
+    person_code: np.ndarray = field(default_factory=lambda: np.zeros(0))  # that person as a contact key (-1 if none)
     k_pc: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_district: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_street: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -240,7 +246,6 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     p.sector_code = _codes([postcode_sector(pc) if pc else "" for pc in pcs])
     p.district_code = _codes([postcode_district(pc) if pc else "" for pc in pcs])
     p.phone_code = _codes(phones)
-    p.contact_code = _codes(contacts)
     p.surname_code = _codes([c.split()[-1] if c else "" for c in contacts])
     p.initial_code = _codes([c.split()[0] if " " in c else "" for c in contacts])
     p.num = np.array([h.number if h.number is not None else -1 for h in hns], dtype=np.int64)
@@ -249,6 +254,11 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     p.suffix_code = _codes([h.suffix for h in hns])
     p.sub_code = _codes([h.sub for h in hns])
     p.dwelling = np.array([h.dwelling for h in hns], dtype=bool)
+    # A record naming a person (the tax office's sole trader) against a trading name: the names say nothing,
+    # unless the person is the other record's contact (the proprietor).
+    p.person = np.array([bool(ns) and all(person_name(n) for n in ns) for ns in names], dtype=bool)
+    both = _codes(contacts + [_cached_contact(ns[0]) if person else "" for ns, person in zip(names, p.person)])
+    p.contact_code, p.person_code = both[:len(ids)], both[len(ids):]
     _frequencies(p)
     return p
 
@@ -331,6 +341,7 @@ def _block_pairs(p: _Prepared, s: MatchSettings) -> tuple[np.ndarray, np.ndarray
                 for num in numbers:
                     blocks[("dsn", d, street, num)][FULL].append(i)
                     blocks[("sn", street, num)][PASSIVE].append(i)
+                    blocks[("sni", street, num, pc[-3:])][FULL].append(i)   # a slip in the outward code
                 for name in names:
                     blocks[("sname", street, name)][PASSIVE].append(i)
             continue
@@ -433,6 +444,8 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     lv[both & (best >= 75) & (best < 88)] = PARTIAL
     lv[both & (best < 75)] = DISAGREE
     level["name"], sim["name"] = lv, best
+    person_a, person_b = p.person[ia], p.person[ib]
+    lv[(person_a != person_b) & ((lv == DISAGREE) | (lv == PARTIAL))] = MISSING
 
     # address (street)
     st_a = np.array(p.street, dtype=object)[ia]
@@ -441,6 +454,9 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     ssim = np.zeros(m, dtype=np.float64)
     if has.any():
         ssim[has] = process.cpdist(list(st_a[has]), list(st_b[has]), scorer=fuzz.ratio, dtype=np.uint8)
+        for k in np.flatnonzero(has & (ssim < 85)):
+            if abbreviates(st_a[k], st_b[k]):
+                ssim[k] = 90.0   # "bdwy" for "broadway": nearly the same street
     lv = np.full(m, MISSING, dtype=np.int8)
     lv[has & (ssim >= 95)] = EXACT
     lv[has & (ssim >= 85) & (ssim < 95)] = STRONG
@@ -475,6 +491,12 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     lv[has & (p.district_code[ia] == p.district_code[ib])] = PARTIAL
     lv[has & (p.sector_code[ia] == p.sector_code[ib])] = STRONG
     lv[has & (pa == pb)] = EXACT
+    # One character mistyped or two swapped ("TR41 4AD" for "TR14 4AD"): a slip, read as the same district.
+    other = np.flatnonzero(lv == DISAGREE)
+    if len(other):
+        pcs = np.array(p.pc, dtype=object)
+        edits = process.cpdist(list(pcs[ia[other]]), list(pcs[ib[other]]), scorer=OSA.distance, dtype=np.int32)
+        lv[other[edits <= 1]] = PARTIAL
     level["postcode"] = lv
     sim["postcode"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 40.0], 0.0)
 
@@ -496,6 +518,9 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     lv[sur] = PARTIAL
     lv[sur & ((p.initial_code[ia] < 0) | (p.initial_code[ib] < 0))] = STRONG
     lv[has & (ca == cb)] = EXACT
+    # The person a tax record is filed under is the other record's contact: the proprietor.
+    pa, pb = p.person_code[ia], p.person_code[ib]
+    lv[((pa >= 0) & (pa == cb)) | ((pb >= 0) & (pb == ca))] = EXACT
     level["contact"] = lv
     sim["contact"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 60.0], 0.0)
     return level, sim
@@ -742,6 +767,11 @@ def learned_settings(p: _Prepared, ia: np.ndarray, ib: np.ndarray, sc: _Scores, 
 _PREMISES, _DWELLING = 1, 2
 
 
+def _slipped(a: set[str], b: set[str]) -> bool:
+    """Whether a postcode of one set is a postcode of the other with one character mistyped or two swapped."""
+    return any(OSA.distance(x, y) <= 1 for x in a for y in b)
+
+
 class _Clusters:
     """Union-find with cannot-link constraints (checked on every union, so they hold transitively)."""
 
@@ -755,9 +785,11 @@ class _Clusters:
         self.numbers: dict[int, dict[str, set[int]]] = {}
         self.kinds: dict[int, int] = {}              # root -> PREMISES | DWELLING bits of its numbered records
         self.marks: dict[int, tuple[set[str], set[str]]] = {}   # root -> (suffixes, flat numbers) written
-        for i, (sector, street, hn) in enumerate(places):
-            if sector:
-                self.sectors[i] = {sector}
+        self.postcodes: dict[int, set[str]] = {}    # root -> its postcodes (a slip of one may join another)
+        for i, (postcode, street, hn) in enumerate(places):
+            if postcode:
+                self.sectors[i] = {postcode[:-2]}
+                self.postcodes[i] = {postcode}
             if street and hn.number is not None:
                 self.numbers[i] = {street: set(hn.numbers)}
                 self.kinds[i] = _DWELLING if hn.dwelling else _PREMISES
@@ -768,7 +800,7 @@ class _Clusters:
         """Whether two clusters could be one premises: no two postcode sectors, no two numbers on one street, not
         the flat and the shop below it (nor 12A and 12B, nor flat 1 and flat 2)."""
         da, db = self.sectors.get(ra), self.sectors.get(rb)
-        if da and db and not da & db:
+        if da and db and not da & db and not _slipped(self.postcodes[ra], self.postcodes[rb]):
             return False
         na, nb = self.numbers.get(ra), self.numbers.get(rb)
         if na and nb:
@@ -819,6 +851,7 @@ class _Clusters:
             self.apart[ra] |= self.apart.pop(rb)
         if rb in self.sectors:
             self.sectors.setdefault(ra, set()).update(self.sectors.pop(rb))
+            self.postcodes.setdefault(ra, set()).update(self.postcodes.pop(rb))
         if rb in self.numbers:
             mine = self.numbers.setdefault(ra, {})
             for street, nums in self.numbers.pop(rb).items():
@@ -870,7 +903,7 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
         sc = _weigh(p, ia, ib, *compared, s)
     t3 = time.perf_counter()
 
-    cl = _Clusters(p.n, [(pc[:-2], st, hn) for pc, st, hn in zip(p.pc, p.street, p.hn)])
+    cl = _Clusters(p.n, [(pc, st, hn) for pc, st, hn in zip(p.pc, p.street, p.hn)])
     for i, j in never:
         cl.forbid(i, j)
     for i, j in must:
@@ -1119,6 +1152,14 @@ def _note(p: _Prepared, sc: _Scores, i: int, j: int) -> str:
             return (f"One record has no building number; the records around it hold {premises} premises on "
                     f"{street}, so the street alone says little.")
         return f"One record has no building number; it is the only premises on {street} in the records around it."
+    slip = level["postcode"] == PARTIAL and p.pc[i] and p.pc[j] and p.pc[i][:-2] != p.pc[j][:-2]
+    if slip and OSA.distance(p.pc[i], p.pc[j]) <= 1:
+        return (f"The postcodes differ by one character ({p.pc[i]} and {p.pc[j]}): read as a slip of the same "
+                "postcode.")
+    if level["name"] == MISSING and bool(p.person[i]) != bool(p.person[j]) and p.names[i] and p.names[j]:
+        return ("One record names a person (as a tax record names a sole trader), the other the business: the "
+                "names are not compared" + ("; the person is the other record's contact." if level["contact"] == EXACT
+                                            else "."))
     if level["name"] == DISAGREE and level["number"] in (EXACT, STRONG) and level["postcode"] in (EXACT, STRONG):
         return "Same premises, different names: perhaps a new business at an old one's premises."
     if level["name"] in (EXACT, STRONG) and level["number"] in (EXACT, STRONG):

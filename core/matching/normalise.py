@@ -123,6 +123,54 @@ def split_trading_as(text: str) -> tuple[str, str]:
     return normalise_name(parts[0]), normalise_name(parts[1])
 
 
+# What a record names when it does not know the business: a fire audit's "Commercial premises", an enviro-crime
+# log's "Unknown". Such a name says nothing about which business it is.
+_GENERIC_WORDS = frozenset("""
+    commercial shop shops retail premises unit units takeaway take away restaurant cafe office offices warehouse
+    industrial store stores business property building residential dwelling house flat flats hmo mixed use vacant
+    unknown unnamed none nil tbc not known various other lock up garage yard land site empty private domestic
+    """.split())
+_PLACEHOLDERS = frozenset({"n a", "na", "n k", "nk", "x", "tba"})
+
+
+def generic_name(name: str) -> bool:
+    """Whether a normalised name only describes the premises or stands for none ("shop premises", "n a")."""
+    return name in _PLACEHOLDERS or all(w in _GENERIC_WORDS for w in name.split())
+
+
+# Common forenames in the UK (ONS baby names and the census's most frequent, all communities), to tell a
+# person's name ("FRANCES ROSE", a sole trader as the tax office files them) from a trading name.
+_FORENAMES = frozenset("""
+    aaron abdul abdullah abigail adam adrian ahmed aisha alan alex alexander ali alice alison amanda amir amy andrea
+    andrew angela ann anna anne anthony antonio arjun asif ayesha barbara barry ben benjamin beverley bilal brian
+    bushra carl carol caroline catherine charles charlie charlotte chris christine christopher claire colin craig
+    daniel darren david dawn dean deborah denise dennis diane dimitri donna dorothy duncan edward elaine eleanor
+    elizabeth emily emma eric fatima fiona frances francesca frank gary george georgina gillian graham grace hannah
+    harry hassan helen ian imran irene jack jacqueline james jamie jane janet jason javed jean jennifer jessica joan
+    john jonathan joseph josephine joyce julie karen kate katherine kathleen kelly kenneth kevin kim lee leslie
+    linda lisa louise lucy luke lynn mandeep marcin margaret maria marie mark martin mary matthew maureen mehmet
+    michael michelle mohammed mohammad mohamed muhammad nadia natalie neil nicholas nicola nigel olivia omar pamela
+    patricia paul pauline peter philip piotr priya rachel rajesh raj ravi rebecca richard robert ronald rose ruth
+    ryan sadia sally samantha samuel sandra sarah scott sean sharon shirley simon sophie stephen steven stuart
+    susan suzanne tariq teresa thomas timothy tom tomasz tony tracey tracy usman valerie vanessa victoria vikram
+    wayne william yasmin yusuf zainab zoe
+    """.split())
+# Words a trading name holds and a person's name does not ("Rose Cafe", "Frances Rose Hair").
+_TRADE_WORDS = _GENERIC_WORDS | frozenset("""
+    and bar barber barbers bakery butchers car cars wash express food foods wine wines kebab pizza chicken grill
+    nails beauty hair salon spa motors garage services trading enterprises group solutions supplies stores mart
+    market mini minimarket newsagents off licence pharmacy chemist tailors fashion mobile phones repairs vape
+    """.split())
+
+
+def person_name(name: str) -> bool:
+    """Whether a normalised name reads as a person's ("frances rose", "j smith"), not a trading name."""
+    words = name.split()
+    if not 2 <= len(words) <= 3 or any(w in _TRADE_WORDS for w in words):
+        return False
+    return words[0] in _FORENAMES or (len(words[0]) == 1 and words[0].isalpha() and len(words[-1]) > 2)
+
+
 # --- addresses ---------------------------------------------------------------------------------
 
 _ABBREVIATIONS = {
@@ -140,6 +188,25 @@ _STREET_TYPES = {
     "estate", "park", "market", "highway", "yard", "circus", "arcade", "centre", "precinct", "northgate",
     "southgate", "parkway", "boulevard", "quay", "wharf", "view", "vale", "bank", "end", "croft",
 }
+
+
+@lru_cache(maxsize=100_000)
+def abbreviates(a: str, b: str) -> bool:
+    """Whether one street is the other written short, word for word ("bdwy" for "broadway", "stn road" for
+    "station road"): each short word starts as the long one does and keeps its letters in order."""
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb) or a == b:
+        return False
+    for x, y in zip(wa, wb):
+        short, long = (x, y) if len(x) <= len(y) else (y, x)
+        if short == long:
+            continue
+        if len(short) < 3 or len(short) > len(long) - 2 or short[0] != long[0]:
+            return False
+        rest = iter(long[1:])
+        if not all(ch in rest for ch in short[1:]):
+            return False
+    return True
 
 
 def normalise_address(text: str) -> str:
@@ -250,6 +317,7 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
     # Numbers are read part by part: in "Flat 1, 12 High St" the 1 is the flat and 12 the building.
     words = [w for part in parts for w in [","] + part]
     pending = ""  # "First floor flat 12 High St": a flat's number with no other number after it is the building's
+    unit_number = ""
     for i, w in enumerate(words):
         prev = words[i - 1] if i else ","
         m = _SLASH.match(w)
@@ -272,8 +340,14 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
             pending = pending or w
             continue
         if prev in ("unit", "units", "plot", "workshop", "bay"):
+            # "Unit 3, Mill Estate": the unit's own number; "Unit 1, 8 Fry Pde": unit 1 of number 8 (as "1/8")
             unit = True
-        return HouseNumber(int(m.group(1)), m.group(2), None, sub, unit, part)
+            unit_number = unit_number or w
+            continue
+        return HouseNumber(int(m.group(1)), m.group(2), None, unit_number or sub, unit, part)
+    if unit_number:
+        m = _NUM.match(unit_number)
+        return HouseNumber(int(m.group(1)), m.group(2), None, sub, True, part)
     if pending:  # "First floor flat 13, Sheep St": no other number, so 13 is the building's
         m = _NUM.match(pending)
         return HouseNumber(int(m.group(1)), m.group(2), None, "", unit, part)

@@ -16,6 +16,7 @@ from core.matching import (
     parse_postcode,
     split_trading_as,
 )
+from core.matching.normalise import generic_name, person_name
 
 # --- normalising ------------------------------------------------------------------------------
 
@@ -70,6 +71,8 @@ NUMBERS = [
     ("12A High St", (12, None, "a", "", True)),
     ("12-14 High St", (12, 14, "", "", False)),
     ("Unit 3, Mill Industrial Estate", (3, None, "", "", False)),
+    ("Unit 1, 8 Fry Pde", (8, None, "", "1", True)),          # unit 1 in number 8, as "1/8, Fry Pde" writes it
+    ("1/8, FRY PDE", (8, None, "", "1", True)),
     ("3/12 High St", (12, None, "", "3", True)),
     ("Flat 1, 12 High St", (12, None, "", "1", True)),
     ("Flat A, 12 High St", (12, None, "", "a", True)),       # a lettered flat is its own flat (B is another)
@@ -173,6 +176,39 @@ LINK_CASES = [
                  rec("FS:2", "Spice Hut", "12 High St", "KM1 0AB", last=date(2026, 9, 1)),
                  rec("ENV:1", "", "12 High St", "KM1 0AB", last=date(2026, 10, 1))],
      "together": [{"FS:1"}, {"FS:2", "ENV:1"}]},
+    # The misses the partnership's own exports showed (issue 16): one field written another way, the rest agreeing.
+    {"why": "the tax office files a sole trader under the proprietor's name",
+     "records": [rec("HMRC:1", "FRANCES ROSE", "19 DENNIS GARDENS", "IG1 5NE"),
+                 rec("TS:1", "vape express", "19 dennis gdns, ilford, ig1 5ne")],
+     "together": [{"HMRC:1", "TS:1"}]},
+    {"why": "a fire audit's 'Commercial premises' is no name: the record joins the shop at its address",
+     "records": [rec("TS:1", "vape express", "19 dennis gdns, ilford, ig1 5ne"),
+                 rec("FRS:1", "Commercial premises", "19 Dennis Gardens", "IG1 5NE")],
+     "together": [{"TS:1", "FRS:1"}]},
+    {"why": "two people filed at one address are two sole traders",
+     "records": [rec("HMRC:1", "FRANCES ROSE", "19 DENNIS GARDENS", "IG1 5NE"),
+                 rec("HMRC:2", "DAVID OKAFOR", "19 DENNIS GARDENS", "IG1 5NE")],
+     "together": [{"HMRC:1"}, {"HMRC:2"}]},
+    {"why": "two characters of the postcode swapped, the rest agreeing",
+     "records": [rec("FS:1", "Chicken Shop", "12 High St", "TR14 4AD"), rec("TS:1", "Chicken Shop", "12 High Street",
+                                                                           "TR41 4AD")],
+     "together": [{"FS:1", "TS:1"}]},
+    {"why": "a digit of the postcode mistyped, the rest agreeing",
+     "records": [rec("FS:1", "Chicken Shop", "12 High St", "TR14 4AD"), rec("HMRC:1", "CHICKEN SHOP", "12 HIGH ST",
+                                                                           "TR145AD")],
+     "together": [{"FS:1", "HMRC:1"}]},
+    {"why": "the same name at the same number in another district far off is another branch",
+     "records": [rec("FS:1", "Chicken Shop", "12 High St", "TR14 4AD"), rec("TS:1", "Chicken Shop", "12 High Street",
+                                                                           "KM3 9XY")],
+     "together": [{"FS:1"}, {"TS:1"}]},
+    {"why": "a street written short",
+     "records": [rec("FS:1", "Golden Wok", "12 The Broadway", "KM1 0AB"), rec("IE:1", "Golden Wok", "12 The Bdwy",
+                                                                             "KM1 0AB")],
+     "together": [{"FS:1", "IE:1"}]},
+    {"why": "unit 1 of number 8 written as 1/8",
+     "records": [rec("FS:1", "Fry Motors", "Unit 1, 8 Fry Pde", "KM1 0AB"), rec("HMRC:1", "FRY MOTORS LTD",
+                                                                               "1/8, FRY PDE", "KM1 0AB")],
+     "together": [{"FS:1", "HMRC:1"}]},
     {"why": "a shared phone connects two shopfronts without merging them",
      "records": [SHOP, rec("FS:2", "Kebab King", "40 Market Street", "KM3 9XY", phone="+44 1632 960111")],
      "together": [{"FS:1"}, {"FS:2"}], "phone": [({"FS:1"}, {"FS:2"})]},
@@ -235,3 +271,23 @@ def test_explain_with_context_weighs_a_missing_number_by_the_premises_on_the_str
     assert among.score < alone.score
     assert "8 premises on high street" in among.note
     assert "only premises on high street" in alone.note
+
+
+def test_explain_says_a_postcode_slip_and_a_proprietors_name() -> None:
+    slip = explain(rec("FS:1", "Chicken Shop", "12 High St", "TR14 4AD"),
+                   rec("TS:1", "Chicken Shop", "12 High Street", "TR41 4AD"))
+    assert slip.band == "match" and slip.note.startswith("The postcodes differ by one character (TR14 4AD and TR41 4AD)")
+    proprietor = explain(rec("HMRC:1", "FRANCES ROSE", "19 DENNIS GARDENS", "IG1 5NE"),
+                         rec("TS:1", "vape express", "19 dennis gdns, ilford, ig1 5ne", contact="Frances Rose"))
+    assert proprietor.band == "match" and proprietor.fields["name"].level == "missing"
+    assert proprietor.fields["contact"].level == "exact"
+    assert proprietor.note.startswith("One record names a person") and "the other record's contact" in proprietor.note
+
+
+@pytest.mark.parametrize(("name", "generic", "person"), [
+    ("commercial premises", True, False), ("shop premises", True, False), ("n a", True, False),
+    ("chicken shop", False, False), ("frances rose", False, True), ("rose cafe", False, False),
+    ("j smith", False, True), ("mohammed ali stores", False, False),
+])
+def test_names_that_say_nothing_or_name_a_person(name: str, generic: bool, person: bool) -> None:
+    assert (generic_name(name), person_name(name)) == (generic, person)

@@ -25,12 +25,14 @@ from core.matching.normalise import (
     HouseNumber,
     abbreviates,
     address_parts,
+    company_name,
     extract_postcode,
     generic_name,
     house_number_of,
     normalise_contact,
     normalise_name,
     normalise_phone,
+    parse_district,
     parse_postcode,
     person_name,
     postcode_district,
@@ -40,6 +42,7 @@ from core.matching.normalise import (
 )
 
 FIELDS = ("name", "address", "number", "postcode", "phone", "contact")
+WORKERS = -1   # rapidfuzz compares pairs on every core (its threads release the GIL); the result is the same
 LEVELS = ("exact", "strong", "partial", "disagree", "missing")
 EXACT, STRONG, PARTIAL, DISAGREE, MISSING = range(5)
 
@@ -156,10 +159,11 @@ def _names(trading: str, company: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=400_000)
-def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str, str]:
+def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str, str, str]:
     pc = parse_postcode(postcode)
     found, rest = extract_postcode(address)
     pc = pc or found
+    district = "" if pc else parse_district(postcode)   # "L8": the district alone
     words = address_parts(rest)
     hn = house_number_of(words)
     street = street_of_parts(words)
@@ -171,7 +175,7 @@ def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber,
             lead = normalise_name(parts[0])
     # A trailing part that is not the street is usually the town ("12 High St, Kingsmere").
     locality = parts[-1] if len(parts) > 1 and parts[-1] != street and not any(c.isdigit() for c in parts[-1]) else ""
-    return pc, street, hn, lead, locality
+    return pc, street, hn, lead, locality, district
 
 
 _cached_phone = lru_cache(maxsize=200_000)(normalise_phone)
@@ -206,15 +210,18 @@ class _Prepared:
     last: np.ndarray = field(default_factory=lambda: np.zeros(0))
     suffix_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sub_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    dwelling: np.ndarray = field(default_factory=lambda: np.zeros(0))  # a flat or part of the building, not the shop
+    kind: np.ndarray = field(default_factory=lambda: np.zeros(0))  # PREMISES | DWELLING bits (HouseNumber.kind)
     person: np.ndarray = field(default_factory=lambda: np.zeros(0))     # the record's names are a person's
     person_code: np.ndarray = field(default_factory=lambda: np.zeros(0))  # that person as a contact key (-1 if none)
+    name_kind: np.ndarray = field(default_factory=lambda: np.zeros(0))    # 0 trading name, 1 person, 2 company
     k_pc: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_district: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_street: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_named: np.ndarray = field(default_factory=lambda: np.zeros(0))
     district_num: np.ndarray = field(default_factory=lambda: np.zeros(0))
     place_districts: list[frozenset[int]] = field(default_factory=list)
+    district_only: list[str] = field(default_factory=list)   # a postcode column holding the district alone ("L8")
+    district_names: list[str] = field(default_factory=list)  # district number -> outward code
 
     @property
     def named(self) -> np.ndarray:
@@ -228,10 +235,12 @@ def _codes(values: Sequence[str]) -> np.ndarray:
 
 def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     ids, names, lead, pcs, streets, hns, phones, contacts, dates, places = [], [], [], [], [], [], [], [], [], []
+    district_only: list[str] = []
     for r in records:
         ids.append(r.record_id)
         names.append(_names(r.trading_name or "", r.company_name or ""))
-        pc, street, hn, lead_name, locality = _address((r.address or "").strip(), (r.postcode or "").strip())
+        pc, street, hn, lead_name, locality, district = _address((r.address or "").strip(), (r.postcode or "").strip())
+        district_only.append(district)
         lead.append(lead_name)
         places.append(locality)
         pcs.append(pc or "")
@@ -253,10 +262,16 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
                       dtype=np.int64)
     p.suffix_code = _codes([h.suffix for h in hns])
     p.sub_code = _codes([h.sub for h in hns])
-    p.dwelling = np.array([h.dwelling for h in hns], dtype=bool)
+    p.kind = np.array([h.kind for h in hns], dtype=np.int8)
+    p.district_only = district_only
     # A record naming a person (the tax office's sole trader) against a trading name: the names say nothing,
     # unless the person is the other record's contact (the proprietor).
     p.person = np.array([bool(ns) and all(person_name(n) for n in ns) for ns in names], dtype=bool)
+    # Likewise a registered company's name against the name a business trades under ("T & B Leisure Ltd" and
+    # "The Crown"): 0 a trading name, 1 a person, 2 a company.
+    p.name_kind = np.array([1 if person else 2 if ns and all(company_name(t) for t in (r.trading_name, r.company_name)
+                                                              if t and t.strip()) else 0
+                            for ns, person, r in zip(names, p.person, records)], dtype=np.int8)
     both = _codes(contacts + [_cached_contact(ns[0]) if person else "" for ns, person in zip(names, p.person)])
     p.contact_code, p.person_code = both[:len(ids)], both[len(ids):]
     _frequencies(p)
@@ -296,15 +311,18 @@ def _frequencies(p: _Prepared) -> None:
         k_named.append(min((len(named_at.get((district, street, n), ())) for n in names), default=0))
     p.k_pc, p.k_district, p.k_street, p.k_named = map(np.array, (k_pc, k_district, k_street, k_named))
     district_table: dict[str, int] = {}
-    for d in districts:
+    for d in districts + p.district_only:
         if d:
             district_table.setdefault(d, len(district_table))
+    p.district_names = list(district_table)
     p.district_num = np.array([district_table[d] if d else -1 for d in districts], dtype=np.int64)
     none: frozenset[int] = frozenset()
     p.place_districts = [none] * p.n
     for i in np.flatnonzero(p.district_num < 0).tolist():
         counts = districts_of_place.get(p.locality[i])
-        if counts:
+        if p.district_only[i]:
+            p.place_districts[i] = frozenset((district_table[p.district_only[i]],))
+        elif counts:
             total = sum(counts.values())
             p.place_districts[i] = frozenset(district_table[d] for d, c in counts.items() if c >= 0.1 * total)
         elif p.street[i] and p.hn[i].number is not None:
@@ -408,8 +426,9 @@ def _best_name_similarity(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple
             mask = (a != "") & (b != "")
             if mask.any():
                 la, lb = list(a[mask]), list(b[mask])
-                sim = np.maximum(process.cpdist(la, lb, scorer=fuzz.ratio, dtype=np.uint8),
-                                 process.cpdist(la, lb, scorer=fuzz.token_sort_ratio, dtype=np.uint8))
+                sim = np.maximum(
+                    process.cpdist(la, lb, scorer=fuzz.ratio, dtype=np.uint8, workers=WORKERS),
+                    process.cpdist(la, lb, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=WORKERS))
                 best[mask] = np.maximum(best[mask], sim)
                 both |= mask
     # A premises name written in an address-only record counts only when it agrees.
@@ -418,7 +437,7 @@ def _best_name_similarity(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple
             mask = (x_side != "") & (y_side != "")
             if mask.any():
                 sim = process.cpdist(list(x_side[mask]), list(y_side[mask]), scorer=fuzz.token_sort_ratio,
-                                     dtype=np.uint8).astype(np.float64)
+                                     dtype=np.uint8, workers=WORKERS).astype(np.float64)
                 sim[sim < 90] = 0
                 best[mask] = np.maximum(best[mask], sim)
                 both[mask] |= sim > 0
@@ -444,8 +463,7 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     lv[both & (best >= 75) & (best < 88)] = PARTIAL
     lv[both & (best < 75)] = DISAGREE
     level["name"], sim["name"] = lv, best
-    person_a, person_b = p.person[ia], p.person[ib]
-    lv[(person_a != person_b) & ((lv == DISAGREE) | (lv == PARTIAL))] = MISSING
+    lv[(p.name_kind[ia] != p.name_kind[ib]) & ((lv == DISAGREE) | (lv == PARTIAL))] = MISSING
 
     # address (street)
     st_a = np.array(p.street, dtype=object)[ia]
@@ -453,7 +471,7 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     has = (st_a != "") & (st_b != "")
     ssim = np.zeros(m, dtype=np.float64)
     if has.any():
-        ssim[has] = process.cpdist(list(st_a[has]), list(st_b[has]), scorer=fuzz.ratio, dtype=np.uint8)
+        ssim[has] = process.cpdist(list(st_a[has]), list(st_b[has]), scorer=fuzz.ratio, dtype=np.uint8, workers=WORKERS)
         for k in np.flatnonzero(has & (ssim < 85)):
             if abbreviates(st_a[k], st_b[k]):
                 ssim[k] = 90.0   # "bdwy" for "broadway": nearly the same street
@@ -471,11 +489,11 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     same = overlap & (na == nb) & (la == lb)
     sfa, sfb = p.suffix_code[ia], p.suffix_code[ib]
     sba, sbb = p.sub_code[ia], p.sub_code[ib]
-    dwa, dwb = p.dwelling[ia], p.dwelling[ib]
-    exact = same & (sfa == sfb) & (sba == sbb) & (dwa == dwb)
+    one_kind = (p.kind[ia] & p.kind[ib]) != 0
+    exact = same & (sfa == sfb) & (sba == sbb) & one_kind
     # Another part of the same building is other premises: 12A and 12B, flat 1 and flat 2, the flat above the shop.
     other_part = overlap & (((sfa >= 0) & (sfb >= 0) & (sfa != sfb)) | ((sba >= 0) & (sbb >= 0) & (sba != sbb))
-                            | (dwa != dwb))
+                            | ~one_kind)
     lv = np.full(m, MISSING, dtype=np.int8)
     lv[overlap] = STRONG
     lv[exact] = EXACT
@@ -495,7 +513,8 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     other = np.flatnonzero(lv == DISAGREE)
     if len(other):
         pcs = np.array(p.pc, dtype=object)
-        edits = process.cpdist(list(pcs[ia[other]]), list(pcs[ib[other]]), scorer=OSA.distance, dtype=np.int32)
+        edits = process.cpdist(list(pcs[ia[other]]), list(pcs[ib[other]]), scorer=OSA.distance, dtype=np.int32,
+                              workers=WORKERS)
         lv[other[edits <= 1]] = PARTIAL
     level["postcode"] = lv
     sim["postcode"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 80.0, 40.0], 0.0)
@@ -653,7 +672,7 @@ def _sites(p: _Prepared, cluster: np.ndarray) -> np.ndarray:
         else:
             first[c] = i
     districts = [pc[:-4] for pc in p.pc]
-    district_name = {int(p.district_num[i]): districts[i] for i in range(p.n) if districts[i]}
+    district_name = p.district_names
     at: dict[tuple[str, str, int], int] = {}
     for i in range(p.n):
         hn, street = p.hn[i], p.street[i]
@@ -764,7 +783,6 @@ def learned_settings(p: _Prepared, ia: np.ndarray, ib: np.ndarray, sc: _Scores, 
 # --- clustering --------------------------------------------------------------------------------
 
 
-_PREMISES, _DWELLING = 1, 2
 
 
 def _slipped(a: set[str], b: set[str]) -> bool:
@@ -783,7 +801,7 @@ class _Clusters:
         # and which part of the building ("d" a flat or other part, "p" the premises) with flat numbers and suffixes.
         self.sectors: dict[int, set[str]] = {}
         self.numbers: dict[int, dict[str, set[int]]] = {}
-        self.kinds: dict[int, int] = {}              # root -> PREMISES | DWELLING bits of its numbered records
+        self.kinds: dict[int, int] = {}              # root -> the PREMISES / DWELLING bits all its records allow
         self.marks: dict[int, tuple[set[str], set[str]]] = {}   # root -> (suffixes, flat numbers) written
         self.postcodes: dict[int, set[str]] = {}    # root -> its postcodes (a slip of one may join another)
         for i, (postcode, street, hn) in enumerate(places):
@@ -792,7 +810,7 @@ class _Clusters:
                 self.postcodes[i] = {postcode}
             if street and hn.number is not None:
                 self.numbers[i] = {street: set(hn.numbers)}
-                self.kinds[i] = _DWELLING if hn.dwelling else _PREMISES
+                self.kinds[i] = hn.kind
                 if hn.suffix or hn.sub:
                     self.marks[i] = ({hn.suffix} if hn.suffix else set(), {hn.sub} if hn.sub else set())
 
@@ -859,7 +877,9 @@ class _Clusters:
                 # The numbers both allow (12-14 with 12 is 12); a person's decision may join any two.
                 mine[street] = (held & nums or held | nums) if held else set(nums)
         if rb in self.kinds:
-            self.kinds[ra] = self.kinds.get(ra, 0) | self.kinds.pop(rb)
+            # What every record allows ("1/8" with the shop is the shop); a person's decision may join any two.
+            mine_kind, theirs_kind = self.kinds.get(ra, 0), self.kinds.pop(rb)
+            self.kinds[ra] = (mine_kind & theirs_kind or mine_kind | theirs_kind) if mine_kind else theirs_kind
         if rb in self.marks:
             theirs = self.marks.pop(rb)
             mine_marks = self.marks.setdefault(ra, (set(), set()))
@@ -1079,7 +1099,8 @@ def connection_values(kind: str, record: MatchInput) -> set[str]:
         v = _cached_contact(record.contact or "")
         return {v} if " " in v else set()
     if kind == "building":
-        _pc, street, hn, _lead, _place = _address((record.address or "").strip(), (record.postcode or "").strip())
+        _pc, street, hn, _lead, _place, _district = _address((record.address or "").strip(),
+                                                             (record.postcode or "").strip())
         return {f"{n} {street}" for n in hn.numbers} if street else set()
     return set()
 
@@ -1116,7 +1137,7 @@ def _building(hn: HouseNumber, street: str) -> str:
 
 def _part_of(hn: HouseNumber) -> str:
     if hn.sub:
-        return f"flat {hn.sub}"
+        return f"{'unit' if hn.unit else 'flat'} {hn.sub}"
     if hn.suffix:
         return f"{hn.number}{hn.suffix.upper()}"
     if hn.part == "above":
@@ -1156,10 +1177,13 @@ def _note(p: _Prepared, sc: _Scores, i: int, j: int) -> str:
     if slip and OSA.distance(p.pc[i], p.pc[j]) <= 1:
         return (f"The postcodes differ by one character ({p.pc[i]} and {p.pc[j]}): read as a slip of the same "
                 "postcode.")
-    if level["name"] == MISSING and bool(p.person[i]) != bool(p.person[j]) and p.names[i] and p.names[j]:
-        return ("One record names a person (as a tax record names a sole trader), the other the business: the "
-                "names are not compared" + ("; the person is the other record's contact." if level["contact"] == EXACT
-                                            else "."))
+    if level["name"] == MISSING and p.name_kind[i] != p.name_kind[j] and p.names[i] and p.names[j]:
+        if p.person[i] or p.person[j]:
+            return ("One record names a person (as a tax record names a sole trader), the other the business: the "
+                    "names are not compared" + ("; the person is the other record's contact."
+                                                if level["contact"] == EXACT else "."))
+        return ("One record names the registered company, the other the name the business trades under: the names "
+                "are not compared.")
     if level["name"] == DISAGREE and level["number"] in (EXACT, STRONG) and level["postcode"] in (EXACT, STRONG):
         return "Same premises, different names: perhaps a new business at an old one's premises."
     if level["name"] in (EXACT, STRONG) and level["number"] in (EXACT, STRONG):

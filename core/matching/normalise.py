@@ -59,6 +59,14 @@ def parse_postcode(text: str) -> str | None:
     return f"{best[2]} {fixed_in[0]}"
 
 
+@lru_cache(maxsize=10_000)
+def parse_district(text: str) -> str:
+    """The outward code alone ("L8", "ls12 ") when that is all a record gives (an incident log's district), else ""."""
+    compact = re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+    fixed = [f for shape in _OUTWARD_SHAPES.get(len(compact), ()) if (f := _coerce(compact, shape)) is not None]
+    return min(fixed, key=lambda f: f[1])[0] if fixed else ""
+
+
 def postcode_district(pc: str | None) -> str:
     """The outward code ("KM1 0AB" -> "KM1"), "" when there is no postcode."""
     return pc.split(" ")[0] if pc else ""
@@ -129,6 +137,7 @@ _GENERIC_WORDS = frozenset("""
     commercial shop shops retail premises unit units takeaway take away restaurant cafe office offices warehouse
     industrial store stores business property building residential dwelling house flat flats hmo mixed use vacant
     unknown unnamed none nil tbc not known various other lock up garage yard land site empty private domestic
+    public pub hot food with above below licensed bar hotel supermarket convenience newsagent
     """.split())
 _PLACEHOLDERS = frozenset({"n a", "na", "n k", "nk", "x", "tba"})
 
@@ -163,12 +172,24 @@ _TRADE_WORDS = _GENERIC_WORDS | frozenset("""
     """.split())
 
 
+_LEGAL_FORM = re.compile(r"\b(?:ltd|limited|plc|llp|cic)\b\.?", re.IGNORECASE)
+
+
+def company_name(text: str) -> bool:
+    """Whether a name as written is a registered company's ("T & B Leisure Ltd"), which need not be the name
+    the business trades under."""
+    return bool(_LEGAL_FORM.search(text or "")) and not _TRADING_AS.search(f" {text} ")
+
+
 def person_name(name: str) -> bool:
     """Whether a normalised name reads as a person's ("frances rose", "j smith"), not a trading name."""
     words = name.split()
+    titled = bool(words) and words[0] in _TITLES   # "mr bogdan dogan": a title says it is a person
+    if titled:
+        words = words[1:]
     if not 2 <= len(words) <= 3 or any(w in _TRADE_WORDS for w in words):
         return False
-    return words[0] in _FORENAMES or (len(words[0]) == 1 and words[0].isalpha() and len(words[-1]) > 2)
+    return titled or words[0] in _FORENAMES or (len(words[0]) == 1 and words[0].isalpha() and len(words[-1]) > 2)
 
 
 # --- addresses ---------------------------------------------------------------------------------
@@ -258,7 +279,7 @@ class HouseNumber:
     last: int | None = None     # 14 in 12-14
     sub: str = ""               # a flat or unit within the building: "3" in 3/12 or "Flat 3, 12"
     unit: bool = False          # an estate unit ("Unit 3"): the number is the unit's own
-    part: str = ""              # "above" | "floor" | "rear" | "outside" | "flat" | "" (the premises itself)
+    part: str = ""              # "above" | "floor" | "rear" | "outside" | "flat" | "sub" (3/12) | "" (the premises)
 
     @property
     def present(self) -> bool:
@@ -279,10 +300,20 @@ class HouseNumber:
     @property
     def dwelling(self) -> bool:
         """A flat or other separate part of the building ("Flat above 12", "Flat 1, 12", "3/12", "12A"), not the
-        premises at street level; the rear of or outside a building is still the premises."""
-        return bool(self.suffix or self.sub) or self.part in _DWELLING_PARTS
+        premises at street level; the rear of or outside a building is still the premises, and so is a unit of it
+        ("Unit 1, 8 Fry Pde" is a shop)."""
+        return bool(self.suffix) or (bool(self.sub) and not self.unit) or self.part in _DWELLING_PARTS
+
+    @property
+    def kind(self) -> int:
+        """What it can be, as bits: PREMISES (a shop, a unit), DWELLING (a flat) or both for "1/8", which is unit 1
+        of number 8 in one agency's habit and the flat on floor 1 in another's (the other records decide)."""
+        if self.part == "sub":
+            return PREMISES | DWELLING
+        return DWELLING if self.dwelling else PREMISES
 
 
+PREMISES, DWELLING = 1, 2
 _NUM = re.compile(r"^(\d{1,5})([a-z]?)$")
 _RANGE = re.compile(r"^(\d{1,5})([a-z]?)-(\d{1,5})([a-z]?)$")
 _SLASH = re.compile(r"^(\d{1,4}[a-z]?)/(\d{1,5})([a-z]?)$")
@@ -321,8 +352,8 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
     for i, w in enumerate(words):
         prev = words[i - 1] if i else ","
         m = _SLASH.match(w)
-        if m:  # "3/12": flat 3 at number 12
-            return HouseNumber(int(m.group(2)), m.group(3), None, m.group(1), False, part or "flat")
+        if m:  # "3/12": flat or unit 3 at number 12
+            return HouseNumber(int(m.group(2)), m.group(3), None, m.group(1), False, part or "sub")
         m = _RANGE.match(w)
         if m:
             first, last = int(m.group(1)), int(m.group(3))

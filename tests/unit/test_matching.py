@@ -71,7 +71,7 @@ NUMBERS = [
     ("12A High St", (12, None, "a", "", True)),
     ("12-14 High St", (12, 14, "", "", False)),
     ("Unit 3, Mill Industrial Estate", (3, None, "", "", False)),
-    ("Unit 1, 8 Fry Pde", (8, None, "", "1", True)),          # unit 1 in number 8, as "1/8, Fry Pde" writes it
+    ("Unit 1, 8 Fry Pde", (8, None, "", "1", False)),         # unit 1 of number 8 (a shop), as "1/8" may be
     ("1/8, FRY PDE", (8, None, "", "1", True)),
     ("3/12 High St", (12, None, "", "3", True)),
     ("Flat 1, 12 High St", (12, None, "", "1", True)),
@@ -209,6 +209,23 @@ LINK_CASES = [
      "records": [rec("FS:1", "Fry Motors", "Unit 1, 8 Fry Pde", "KM1 0AB"), rec("HMRC:1", "FRY MOTORS LTD",
                                                                                "1/8, FRY PDE", "KM1 0AB")],
      "together": [{"FS:1", "HMRC:1"}]},
+    {"why": "the unit of a building is the shop at that number ('Unit 1, 9' and '9')",
+     "records": [rec("FS:1", "Classic Cantonese", "9 Brunswick Parade", "IG6 9DL"),
+                 rec("FRS:1", "Commercial premises", "Unit 1, 9, Brunswick Parade", "IG6 9DL"),
+                 rec("FRS:2", "Retail unit", "Unit 2, 9, Brunswick Parade", "IG6 9DL")],
+     "apart": [("FRS:1", "FRS:2")]},
+    {"why": "'1/8' may be a unit or a flat: it joins the shop, and a flat at 8 stays apart",
+     "records": [rec("FS:1", "Fry Motors", "8 Fry Pde", "KM1 0AB"), rec("ENV:1", "", "1/8 Fry Parade", "KM1 0AB"),
+                 rec("HOU:1", "", "Flat 2, 8 Fry Pde", "KM1 0AB")],
+     "together": [{"FS:1", "ENV:1"}, {"HOU:1"}]},
+    {"why": "a postcode column holding the district alone places the record in that district",
+     "records": [rec("HMRC:1", "LAGOS GRILL", "226 GREEN LN, ARMLEY, LEEDS", "LS12 3NQ"),
+                 rec("ENV:1", "", "rear of 226 Green Ln", "LS12"), rec("ENV:2", "", "rear of 226 Green Ln", "LS1")],
+     "together": [{"HMRC:1", "ENV:1"}, {"ENV:2"}]},
+    {"why": "a registered company's name and the name it trades under at one address",
+     "records": [rec("FS:1", "THE CROWN", "102 High Rd, London", "E6 3AS"),
+                 rec("LIC:1", "", "102 High Road, East Ham, London, E6 3AS", company="T & B Leisure Ltd")],
+     "together": [{"FS:1", "LIC:1"}]},
     {"why": "a shared phone connects two shopfronts without merging them",
      "records": [SHOP, rec("FS:2", "Kebab King", "40 Market Street", "KM3 9XY", phone="+44 1632 960111")],
      "together": [{"FS:1"}, {"FS:2"}], "phone": [({"FS:1"}, {"FS:2"})]},
@@ -287,7 +304,8 @@ def test_explain_says_a_postcode_slip_and_a_proprietors_name() -> None:
 @pytest.mark.parametrize(("name", "generic", "person"), [
     ("commercial premises", True, False), ("shop premises", True, False), ("n a", True, False),
     ("chicken shop", False, False), ("frances rose", False, True), ("rose cafe", False, False),
-    ("j smith", False, True), ("mohammed ali stores", False, False),
+    ("j smith", False, True), ("mohammed ali stores", False, False), ("mr bogdan dogan", False, True),
+    ("public house", True, False), ("hot food takeaway", True, False),
 ])
 def test_names_that_say_nothing_or_name_a_person(name: str, generic: bool, person: bool) -> None:
     assert (generic_name(name), person_name(name)) == (generic, person)

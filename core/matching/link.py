@@ -143,6 +143,8 @@ class MatchSettings:
 
 # --- preparing records -------------------------------------------------------------------------
 
+_INCIDENT_LEAD = frozenset({"outside", "rear", "of", "behind", "alleyway", "alley", "side", "bins", "bin", "at",
+                            "near", "opposite", "adjacent", "to", "front", "back", "by", "beside", "rubbish", "waste"})
 _SKIP_LEAD = {"flat", "rear", "above", "outside", "floor", "first", "ground", "land", "unit", "of", "premises",
               "basement", "yard", "garage", "shop", "store"}
 
@@ -159,7 +161,7 @@ def _names(trading: str, company: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=400_000)
-def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str, str, str]:
+def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str, str, str, str]:
     pc = parse_postcode(postcode)
     found, rest = extract_postcode(address)
     pc = pc or found
@@ -168,14 +170,20 @@ def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber,
     hn = house_number_of(words)
     street = street_of_parts(words)
     # A leading part naming the premises ("Chicken Shop, 12 High St") serves as a name for address-only data.
-    lead = ""
+    lead = incident = ""
     parts = [" ".join(w) for w in words]
     if len(parts) > 1 and not any(ch.isdigit() for ch in parts[0]) and parts[0] != street:
-        if not set(words[0]) & _SKIP_LEAD:
-            lead = normalise_name(parts[0])
+        # An incident logged where it happened names the premises after the place ("outside The Royal Oak",
+        # "bins at rear of Dixy Chicken").
+        first = list(itertools.dropwhile(_INCIDENT_LEAD.__contains__, words[0]))
+        if first and not set(first) & _SKIP_LEAD:
+            lead = normalise_name(" ".join(first))
+            lead = "" if generic_name(lead) else lead
+            if lead and len(first) < len(words[0]):
+                incident = lead   # "outside The Royal Oak": as good as a name
     # A trailing part that is not the street is usually the town ("12 High St, Kingsmere").
     locality = parts[-1] if len(parts) > 1 and parts[-1] != street and not any(c.isdigit() for c in parts[-1]) else ""
-    return pc, street, hn, lead, locality, district
+    return pc, street, hn, lead, locality, district, incident
 
 
 _cached_phone = lru_cache(maxsize=200_000)(normalise_phone)
@@ -211,6 +219,9 @@ class _Prepared:
     suffix_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sub_code: np.ndarray = field(default_factory=lambda: np.zeros(0))
     kind: np.ndarray = field(default_factory=lambda: np.zeros(0))  # PREMISES | DWELLING bits (HouseNumber.kind)
+    unit_code: np.ndarray = field(default_factory=lambda: np.zeros(0))  # a unit without its building's number
+    unit_only: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    unit: np.ndarray = field(default_factory=lambda: np.zeros(0))       # a unit ("Unit 1, 29"), not a flat
     person: np.ndarray = field(default_factory=lambda: np.zeros(0))     # the record's names are a person's
     person_code: np.ndarray = field(default_factory=lambda: np.zeros(0))  # that person as a contact key (-1 if none)
     name_kind: np.ndarray = field(default_factory=lambda: np.zeros(0))    # 0 trading name, 1 person, 2 company
@@ -238,8 +249,10 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     district_only: list[str] = []
     for r in records:
         ids.append(r.record_id)
-        names.append(_names(r.trading_name or "", r.company_name or ""))
-        pc, street, hn, lead_name, locality, district = _address((r.address or "").strip(), (r.postcode or "").strip())
+        pc, street, hn, lead_name, locality, district, incident = _address((r.address or "").strip(),
+                                                                          (r.postcode or "").strip())
+        named = _names(r.trading_name or "", r.company_name or "")
+        names.append(named or ((incident,) if incident else ()))
         district_only.append(district)
         lead.append(lead_name)
         places.append(locality)
@@ -261,7 +274,12 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     p.last = np.array([h.last if h.last is not None else (h.number if h.number is not None else -1) for h in hns],
                       dtype=np.int64)
     p.suffix_code = _codes([h.suffix for h in hns])
-    p.sub_code = _codes([h.sub for h in hns])
+    # Flats and units within a building, and the number of a unit written without its building ("Unit 1, Bower
+    # Parade"), coded together so that one compares with the other.
+    subs_and_units = _codes([h.sub for h in hns] + [f"{h.number}{h.suffix}" if h.unit and not h.sub else "" for h in hns])
+    p.sub_code, p.unit_code = subs_and_units[:len(hns)], subs_and_units[len(hns):]
+    p.unit_only = p.unit_code >= 0
+    p.unit = np.array([h.unit for h in hns], dtype=bool)
     p.kind = np.array([h.kind for h in hns], dtype=np.int8)
     p.district_only = district_only
     # A record naming a person (the tax office's sole trader) against a trading name: the names say nothing,
@@ -269,9 +287,9 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     p.person = np.array([bool(ns) and all(person_name(n) for n in ns) for ns in names], dtype=bool)
     # Likewise a registered company's name against the name a business trades under ("T & B Leisure Ltd" and
     # "The Crown"): 0 a trading name, 1 a person, 2 a company.
-    p.name_kind = np.array([1 if person else 2 if ns and all(company_name(t) for t in (r.trading_name, r.company_name)
-                                                              if t and t.strip()) else 0
-                            for ns, person, r in zip(names, p.person, records)], dtype=np.int8)
+    written = [[t for t in (r.trading_name, r.company_name) if t and t.strip()] for r in records]
+    p.name_kind = np.array([1 if person else 2 if ns and raw and all(map(company_name, raw)) else 0
+                            for ns, person, raw in zip(names, p.person, written)], dtype=np.int8)
     both = _codes(contacts + [_cached_contact(ns[0]) if person else "" for ns, person in zip(names, p.person)])
     p.contact_code, p.person_code = both[:len(ids)], both[len(ids):]
     _frequencies(p)
@@ -360,6 +378,9 @@ def _block_pairs(p: _Prepared, s: MatchSettings) -> tuple[np.ndarray, np.ndarray
                     blocks[("dsn", d, street, num)][FULL].append(i)
                     blocks[("sn", street, num)][PASSIVE].append(i)
                     blocks[("sni", street, num, pc[-3:])][FULL].append(i)   # a slip in the outward code
+                unit = hn.sub or (f"{hn.number}{hn.suffix}" if hn.unit else "")
+                if unit:   # unit 1 of 29 and "Unit 1" on the same street
+                    blocks[("dsu", d, street, unit)][FULL].append(i)
                 for name in names:
                     blocks[("sname", street, name)][PASSIVE].append(i)
             continue
@@ -498,6 +519,14 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     lv[overlap] = STRONG
     lv[exact] = EXACT
     lv[other_part | (has & ~overlap)] = DISAGREE
+    # "Unit 1, Bower Parade" against "Unit 1, 29 Bower Parade": the unit's number is the other's unit, not its
+    # building; against a plain "29 Bower Parade" it cannot tell.
+    ua, ub = p.unit_only[ia], p.unit_only[ib]
+    one = has & (ua != ub)
+    if one.any():
+        unit_no = np.where(ua, p.unit_code[ia], p.unit_code[ib])
+        other_sub = np.where(ua, np.where(p.unit[ib], sbb, -1), np.where(p.unit[ia], sba, -1))   # a unit's, not a flat's
+        lv[one] = np.where(other_sub[one] < 0, MISSING, np.where(other_sub[one] == unit_no[one], STRONG, DISAGREE))
     level["number"] = lv
     sim["number"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 90.0, 50.0], 0.0)
 
@@ -590,6 +619,9 @@ def _place_without_postcode(p: _Prepared, ia: np.ndarray, ib: np.ndarray, level:
     both = np.flatnonzero((p.pc_code[ia] < 0) & (p.pc_code[ib] < 0))
     for k in both:
         la, lb = p.locality[int(ia[k])], p.locality[int(ib[k])]
+        da, db = p.district_only[int(ia[k])], p.district_only[int(ib[k])]
+        if da and db:   # "L8" and "L8"
+            la, lb = da, db
         if la and lb:
             agree = la == lb
             level["postcode"][k] = PARTIAL if agree else DISAGREE
@@ -809,6 +841,10 @@ class _Clusters:
                 self.sectors[i] = {postcode[:-2]}
                 self.postcodes[i] = {postcode}
             if street and hn.number is not None:
+                if hn.unit and not hn.sub:   # "Unit 1, Bower Parade": unit 1, in whichever building
+                    self.numbers[i] = {f"{street}#unit": set(hn.numbers)}
+                    self.marks[i] = (set(), {f"{hn.number}{hn.suffix}"})
+                    continue
                 self.numbers[i] = {street: set(hn.numbers)}
                 self.kinds[i] = hn.kind
                 if hn.suffix or hn.sub:
@@ -1099,8 +1135,7 @@ def connection_values(kind: str, record: MatchInput) -> set[str]:
         v = _cached_contact(record.contact or "")
         return {v} if " " in v else set()
     if kind == "building":
-        _pc, street, hn, _lead, _place, _district = _address((record.address or "").strip(),
-                                                             (record.postcode or "").strip())
+        _pc, street, hn, *_ = _address((record.address or "").strip(), (record.postcode or "").strip())
         return {f"{n} {street}" for n in hn.numbers} if street else set()
     return set()
 

@@ -279,7 +279,8 @@ class HouseNumber:
     last: int | None = None     # 14 in 12-14
     sub: str = ""               # a flat or unit within the building: "3" in 3/12 or "Flat 3, 12"
     unit: bool = False          # an estate unit ("Unit 3"): the number is the unit's own
-    part: str = ""              # "above" | "floor" | "rear" | "outside" | "flat" | "sub" (3/12) | "" (the premises)
+    part: str = ""              # "above" | "floor" | "rear" | "outside" | "flat" | "" (the premises itself)
+    slash: bool = False         # written "3/12": flat 3 or unit 3 of number 12, as the agency's habit has it
 
     @property
     def present(self) -> bool:
@@ -308,7 +309,7 @@ class HouseNumber:
     def kind(self) -> int:
         """What it can be, as bits: PREMISES (a shop, a unit), DWELLING (a flat) or both for "1/8", which is unit 1
         of number 8 in one agency's habit and the flat on floor 1 in another's (the other records decide)."""
-        if self.part == "sub":
+        if self.slash:
             return PREMISES | DWELLING
         return DWELLING if self.dwelling else PREMISES
 
@@ -353,7 +354,7 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
         prev = words[i - 1] if i else ","
         m = _SLASH.match(w)
         if m:  # "3/12": flat or unit 3 at number 12
-            return HouseNumber(int(m.group(2)), m.group(3), None, m.group(1), False, part or "sub")
+            return HouseNumber(int(m.group(2)), m.group(3), None, m.group(1), False, part, slash=True)
         m = _RANGE.match(w)
         if m:
             first, last = int(m.group(1)), int(m.group(3))
@@ -370,7 +371,7 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
             sub = m.group(1) + m.group(2)  # "Flat 1, 12 High St": 1 is the flat, keep looking for the building
             pending = pending or w
             continue
-        if prev in ("unit", "units", "plot", "workshop", "bay"):
+        if prev in ("unit", "units", "plot", "workshop", "bay", "shop"):
             # "Unit 3, Mill Estate": the unit's own number; "Unit 1, 8 Fry Pde": unit 1 of number 8 (as "1/8")
             unit = True
             unit_number = unit_number or w

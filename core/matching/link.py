@@ -484,7 +484,6 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     lv[both & (best >= 75) & (best < 88)] = PARTIAL
     lv[both & (best < 75)] = DISAGREE
     level["name"], sim["name"] = lv, best
-    lv[(p.name_kind[ia] != p.name_kind[ib]) & ((lv == DISAGREE) | (lv == PARTIAL))] = MISSING
 
     # address (street)
     st_a = np.array(p.street, dtype=object)[ia]
@@ -528,6 +527,11 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
         other_sub = np.where(ua, np.where(p.unit[ib], sbb, -1), np.where(p.unit[ia], sba, -1))   # a unit's, not a flat's
         lv[one] = np.where(other_sub[one] < 0, MISSING, np.where(other_sub[one] == unit_no[one], STRONG, DISAGREE))
     level["number"] = lv
+    # A person's or a company's name against a trading name says nothing at one building number (the tax
+    # office's sole trader, the licence holder's company); without a number to agree, the names still count.
+    at_number = (lv == EXACT) | (lv == STRONG)
+    name = level["name"]
+    name[(p.name_kind[ia] != p.name_kind[ib]) & ((name == DISAGREE) | (name == PARTIAL)) & at_number] = MISSING
     sim["number"] = np.select([lv == EXACT, lv == STRONG, lv == PARTIAL], [100.0, 90.0, 50.0], 0.0)
 
     # postcode

@@ -358,6 +358,10 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
         m = _RANGE.match(w)
         if m:
             first, last = int(m.group(1)), int(m.group(3))
+            if prev in ("flats", "flat", "apartments", "rooms"):
+                sub = w   # "Flats 1-3, 21 Beaconsfield Parade": the flats of number 21
+                pending = pending or w
+                continue
             if last > first:
                 return HouseNumber(first, m.group(2), last, sub, unit, part)
             continue
@@ -382,7 +386,11 @@ def house_number_of(parts: list[list[str]]) -> HouseNumber:
         return HouseNumber(int(m.group(1)), m.group(2), None, sub, True, part)
     if pending:  # "First floor flat 13, Sheep St": no other number, so 13 is the building's
         m = _NUM.match(pending)
-        return HouseNumber(int(m.group(1)), m.group(2), None, "", unit, part)
+        if m:
+            return HouseNumber(int(m.group(1)), m.group(2), None, "", unit, part)
+        m = _RANGE.match(pending)   # "Flats 1-3 High St": read as numbers 1 to 3, as a range of buildings is
+        if int(m.group(3)) > int(m.group(1)):
+            return HouseNumber(int(m.group(1)), m.group(2), int(m.group(3)), "", unit, part)
     return HouseNumber(None, "", None, sub, unit, part)
 
 

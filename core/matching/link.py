@@ -161,7 +161,7 @@ def _names(trading: str, company: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=400_000)
-def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str, str, str, str]:
+def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber, str, str, str, str, tuple[str, ...]]:
     pc = parse_postcode(postcode)
     found, rest = extract_postcode(address)
     pc = pc or found
@@ -182,8 +182,11 @@ def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber,
             if lead and len(first) < len(words[0]):
                 incident = lead   # "outside The Royal Oak": as good as a name
     # A trailing part that is not the street is usually the town ("12 High St, Kingsmere").
+    # The parts after the street name places: "Elswick, Newcastle upon Tyne, Tyne and Wear" (the last, usually
+    # the town, is the locality; all of them say which districts a record without a postcode may be in).
+    towns = tuple(x for x in parts[1:] if x != street and not any(c.isdigit() for c in x) and street not in x)
     locality = parts[-1] if len(parts) > 1 and parts[-1] != street and not any(c.isdigit() for c in parts[-1]) else ""
-    return pc, street, hn, lead, locality, district, incident
+    return pc, street, hn, lead, locality, district, incident, towns
 
 
 _cached_phone = lru_cache(maxsize=200_000)(normalise_phone)
@@ -232,6 +235,7 @@ class _Prepared:
     district_num: np.ndarray = field(default_factory=lambda: np.zeros(0))
     place_districts: list[frozenset[int]] = field(default_factory=list)
     district_only: list[str] = field(default_factory=list)   # a postcode column holding the district alone ("L8")
+    towns: list[tuple[str, ...]] = field(default_factory=list)  # the address parts naming places after the street
     district_names: list[str] = field(default_factory=list)  # district number -> outward code
 
     @property
@@ -247,10 +251,12 @@ def _codes(values: Sequence[str]) -> np.ndarray:
 def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     ids, names, lead, pcs, streets, hns, phones, contacts, dates, places = [], [], [], [], [], [], [], [], [], []
     district_only: list[str] = []
+    all_towns: list[tuple[str, ...]] = []
     for r in records:
         ids.append(r.record_id)
-        pc, street, hn, lead_name, locality, district, incident = _address((r.address or "").strip(),
-                                                                          (r.postcode or "").strip())
+        pc, street, hn, lead_name, locality, district, incident, towns = _address((r.address or "").strip(),
+                                                                                 (r.postcode or "").strip())
+        all_towns.append(towns)
         named = _names(r.trading_name or "", r.company_name or "")
         names.append(named or ((incident,) if incident else ()))
         district_only.append(district)
@@ -282,6 +288,7 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     p.unit = np.array([h.unit for h in hns], dtype=bool)
     p.kind = np.array([h.kind for h in hns], dtype=np.int8)
     p.district_only = district_only
+    p.towns = all_towns
     # A record naming a person (the tax office's sole trader) against a trading name: the names say nothing,
     # unless the person is the other record's contact (the proprietor).
     p.person = np.array([bool(ns) and all(person_name(n) for n in ns) for ns in names], dtype=bool)
@@ -317,8 +324,9 @@ def _frequencies(p: _Prepared) -> None:
                 named_at[(district, street, name)].add((district, num))
                 if district:
                     named_at[("", street, name)].add((district, num))
-        if district and p.locality[i]:
-            districts_of_place[p.locality[i]][district] += 1
+        if district:
+            for town in p.towns[i]:
+                districts_of_place[town][district] += 1
     # Premises (distinct building numbers) at the record's place: a record without a number is ambiguous
     # in proportion; and premises of that name on that street (in the district, or anywhere without a postcode).
     k_pc, k_district, k_street, k_named = [], [], [], []
@@ -337,12 +345,12 @@ def _frequencies(p: _Prepared) -> None:
     none: frozenset[int] = frozenset()
     p.place_districts = [none] * p.n
     for i in np.flatnonzero(p.district_num < 0).tolist():
-        counts = districts_of_place.get(p.locality[i])
+        known = [districts_of_place[t] for t in p.towns[i] if t in districts_of_place]
         if p.district_only[i]:
             p.place_districts[i] = frozenset((district_table[p.district_only[i]],))
-        elif counts:
-            total = sum(counts.values())
-            p.place_districts[i] = frozenset(district_table[d] for d, c in counts.items() if c >= 0.1 * total)
+        elif known:   # each place's districts (those of a tenth of its records or more), together
+            p.place_districts[i] = frozenset(district_table[d] for counts in known for d, c in counts.items()
+                                             if c >= 0.1 * sum(counts.values()))
         elif p.street[i] and p.hn[i].number is not None:
             seen = districts_of_address.get((p.street[i], p.hn[i].number), ())
             if len(seen) == 1:
@@ -393,7 +401,7 @@ def _block_pairs(p: _Prepared, s: MatchSettings) -> tuple[np.ndarray, np.ndarray
                     blocks[("ds", pd, street)][HUB].append(i)
                     for num in numbers:
                         blocks[("dsn", pd, street, num)][HUB].append(i)
-        elif street:
+        if street:   # the town may point to the wrong districts (a county, "Tyne and Wear"): the street too
             for num in numbers:
                 blocks[("sn", street, num)][HUB].append(i)
             for name in names:

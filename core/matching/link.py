@@ -27,6 +27,7 @@ from core.matching.normalise import (
     address_parts,
     company_name,
     extract_postcode,
+    forenames_of,
     generic_name,
     house_number_of,
     normalise_contact,
@@ -191,6 +192,7 @@ def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber,
 
 _cached_phone = lru_cache(maxsize=200_000)(normalise_phone)
 _cached_contact = lru_cache(maxsize=200_000)(normalise_contact)
+_cached_forename = lru_cache(maxsize=200_000)(forenames_of)
 
 
 @dataclass
@@ -291,7 +293,9 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     p.towns = all_towns
     # A record naming a person (the tax office's sole trader) against a trading name: the names say nothing,
     # unless the person is the other record's contact (the proprietor).
-    p.person = np.array([bool(ns) and all(person_name(n) for n in ns) for ns in names], dtype=bool)
+    # ... a person as the records' own contacts name people (their first names join the common ones).
+    known = frozenset(filter(None, map(_cached_forename, (r.contact or "" for r in records))))
+    p.person = np.array([bool(ns) and all(person_name(n, known) for n in ns) for ns in names], dtype=bool)
     # Likewise a registered company's name against the name a business trades under ("T & B Leisure Ltd" and
     # "The Crown"): 0 a trading name, 1 a person, 2 a company.
     written = [[t for t in (r.trading_name, r.company_name) if t and t.strip()] for r in records]

@@ -137,7 +137,7 @@ _GENERIC_WORDS = frozenset("""
     commercial shop shops retail premises unit units takeaway take away restaurant cafe office offices warehouse
     industrial store stores business property building residential dwelling house flat flats hmo mixed use vacant
     unknown unnamed none nil tbc not known various other lock up garage yard land site empty private domestic
-    public pub hot food with above below licensed bar hotel supermarket convenience newsagent
+    public pub hot food with above below licensed bar hotel supermarket convenience newsagent guest
     """.split())
 _PLACEHOLDERS = frozenset({"n a", "na", "n k", "nk", "x", "tba"})
 
@@ -169,7 +169,8 @@ _TRADE_WORDS = _GENERIC_WORDS | frozenset("""
     and bar barber barbers bakery butchers car cars wash express food foods wine wines kebab pizza chicken grill
     nails beauty hair salon spa motors garage services trading enterprises group solutions supplies stores mart
     market mini minimarket newsagents off licence pharmacy chemist tailors fashion mobile phones repairs vape
-    """.split())
+    tea rooms kitchen tavern inn arms lounge guest properties property lettings homes estates
+    """.split()) - {"and"}
 
 
 _LEGAL_FORM = re.compile(r"\b(?:ltd|limited|plc|llp|cic)\b\.?", re.IGNORECASE)
@@ -181,15 +182,36 @@ def company_name(text: str) -> bool:
     return bool(_LEGAL_FORM.search(text or "")) and not _TRADING_AS.search(f" {text} ")
 
 
-def person_name(name: str) -> bool:
-    """Whether a normalised name reads as a person's ("frances rose", "j smith"), not a trading name."""
+def person_name(name: str, forenames: frozenset[str] = frozenset()) -> bool:
+    """Whether a normalised name reads as a person's ("frances rose", "j smith", "mr bogdan dogan", "patterson
+    ramesh", "a and f lewandowski", "sarah dumitru and wayne siddiqui"), not a trading name. `forenames` adds
+    the first names the records at hand give their contacts to the common ones."""
+    known = _FORENAMES | forenames
+    people = name.split(" and ")
+    if len(people) > 1:   # partners: "a and f lewandowski", "sarah dumitru and wayne siddiqui"
+        return all(len(p) == 1 and p.isalpha() for p in people[:-1]) and _one_person(people[-1], known) or all(
+            _one_person(p, known) for p in people)
+    return _one_person(name, known)
+
+
+def _one_person(name: str, known: frozenset[str]) -> bool:
     words = name.split()
     titled = bool(words) and words[0] in _TITLES   # "mr bogdan dogan": a title says it is a person
     if titled:
         words = words[1:]
     if not 2 <= len(words) <= 3 or any(w in _TRADE_WORDS for w in words):
         return False
-    return titled or words[0] in _FORENAMES or (len(words[0]) == 1 and words[0].isalpha() and len(words[-1]) > 2)
+    initial = len(words[0]) == 1 and words[0].isalpha() and len(words[-1]) > 2
+    return titled or initial or words[0] in known or (len(words) == 2 and words[1] in known)   # "patterson ramesh"
+
+
+def forenames_of(contact: str) -> str:
+    """The first name in a contact as written ("Mr Darren Kowalski", "STEWART, Andrew"), or ""."""
+    if "," in (contact or ""):
+        last, _, first = contact.partition(",")
+        contact = f"{first} {last}"
+    words = [w for w in _words(contact or "") if w not in _TITLES and not w.isdigit()]
+    return words[0] if len(words) >= 2 and len(words[0]) > 1 else ""
 
 
 # --- addresses ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from core.matching import (
     parse_postcode,
     split_trading_as,
 )
-from core.matching.normalise import generic_name, person_name
+from core.matching.normalise import forenames_of, generic_name, person_name
 
 # --- normalising ------------------------------------------------------------------------------
 
@@ -316,7 +316,19 @@ def test_explain_says_a_postcode_slip_and_a_proprietors_name() -> None:
     ("commercial premises", True, False), ("shop premises", True, False), ("n a", True, False),
     ("chicken shop", False, False), ("frances rose", False, True), ("rose cafe", False, False),
     ("j smith", False, True), ("mohammed ali stores", False, False), ("mr bogdan dogan", False, True),
-    ("public house", True, False), ("hot food takeaway", True, False),
+    ("public house", True, False), ("hot food takeaway", True, False), ("a and f lewandowski", False, True),
+    ("sarah dumitru and wayne siddiqui", False, True), ("salt and pepper", False, False),
+    ("jason tea rooms", False, False),
 ])
 def test_names_that_say_nothing_or_name_a_person(name: str, generic: bool, person: bool) -> None:
     assert (generic_name(name), person_name(name)) == (generic, person)
+
+
+def test_the_records_own_contacts_teach_which_names_are_people() -> None:
+    """'AHMADI, Sunita' in one log and 'SUNITA AHMADI' as another's contact: Sunita is a first name here."""
+    assert not person_name("ahmadi sunita") and person_name("ahmadi sunita", frozenset({forenames_of("SUNITA AHMADI")}))
+    assert forenames_of("STEWART, Andrew") == "andrew" and forenames_of("manager") == ""
+    shop = rec("FS:1", "Delhi Peri Peri", "238 Ingram Road, Leicester", "LE3 2DB")
+    log = rec("ENV:1", "AHMADI, Sunita", "rear of 238 Ingram Road", "LE3 2DB")
+    fire = rec("FRS:1", "Hot food takeaway", "238, Ingram Road", "LE3 2DB", contact="SUNITA AHMADI")
+    assert len({link([shop, log, fire]).cluster_of[r.record_id] for r in (shop, log, fire)}) == 1

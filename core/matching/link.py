@@ -405,7 +405,7 @@ def _block_pairs(p: _Prepared, s: MatchSettings) -> tuple[np.ndarray, np.ndarray
                     blocks[("ds", pd, street)][HUB].append(i)
                     for num in numbers:
                         blocks[("dsn", pd, street, num)][HUB].append(i)
-        if street:   # the town may point to the wrong districts (a county, "Tyne and Wear"): the street too
+        elif street:
             for num in numbers:
                 blocks[("sn", street, num)][HUB].append(i)
             for name in names:

@@ -1017,13 +1017,23 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
 
     pairs: list[PairScore] = []
     review: list[PairScore] = []
+    # A person is asked only what would change the list: a pair of records already in one business is not
+    # asked, of the pairs between the same two businesses only the likeliest is, and a record without a name
+    # (an incident at an address) is asked about once, with the business it fits best.
+    asked: set[tuple[int, int]] = set()
+    unnamed_asked: set[int] = set()
     keep = np.flatnonzero(sc.score >= s.review_score)
     for k in keep[np.lexsort((ib[keep], ia[keep], -sc.score[keep]))]:
         i, j = int(ia[k]), int(ib[k])
         ps = _pair_score(p, sc, int(k), i, j, s)
         pairs.append(ps)
         if ps.band == "review" and (i, j) not in decided:
-            review.append(ps)
+            ci, cj = int(cluster[i]), int(cluster[j])
+            unnamed = [x for x in (i, j) if not named[x]]
+            if ci != cj and (min(ci, cj), max(ci, cj)) not in asked and not set(unnamed) & unnamed_asked:
+                asked.add((min(ci, cj), max(ci, cj)))
+                unnamed_asked.update(unnamed)
+                review.append(ps)
     connections = _connections(p, cluster, s)
     t5 = time.perf_counter()
     stats = {

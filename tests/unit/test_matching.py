@@ -332,3 +332,17 @@ def test_the_records_own_contacts_teach_which_names_are_people() -> None:
     log = rec("ENV:1", "AHMADI, Sunita", "rear of 238 Ingram Road", "LE3 2DB")
     fire = rec("FRS:1", "Hot food takeaway", "238, Ingram Road", "LE3 2DB", contact="SUNITA AHMADI")
     assert len({link([shop, log, fire]).cluster_of[r.record_id] for r in (shop, log, fire)}) == 1
+
+
+def test_a_person_is_asked_only_what_would_change_the_list() -> None:
+    """An address-only record near two shops is asked about once (the likelier shop); no pair inside one
+    business is asked."""
+    shops = [rec("FS:1", "Chicken Shop", "175 Chapel Street", "CY1 1HX"), rec("FS:2", "Cafe Bella", "175 Chapel St",
+                                                                              "KM1 0AB")]
+    log = rec("ENV:1", "", "175 Chapel St")
+    twice = [rec("TS:1", "Chicken Shop", "175 CHAPEL ST, CY1 1HX")]
+    result = link(shops + [log] + twice)
+    assert result.cluster_of["FS:1"] == result.cluster_of["TS:1"]
+    asked = [(p.a, p.b) for p in result.review]
+    assert len([p for p in asked if "ENV:1" in p]) == 1
+    assert all(result.cluster_of[a] != result.cluster_of[b] for a, b in asked)

@@ -235,6 +235,7 @@ class _Prepared:
     k_street: np.ndarray = field(default_factory=lambda: np.zeros(0))
     k_named: np.ndarray = field(default_factory=lambda: np.zeros(0))
     district_num: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    k_street_districts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # districts with a street of the name
     place_districts: list[frozenset[int]] = field(default_factory=list)
     district_only: list[str] = field(default_factory=list)   # a postcode column holding the district alone ("L8")
     towns: list[tuple[str, ...]] = field(default_factory=list)  # the address parts naming places after the street
@@ -315,6 +316,7 @@ def _frequencies(p: _Prepared) -> None:
     named_at: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
     districts_of_place: dict[str, Counter] = defaultdict(Counter)
     districts_of_address: dict[tuple[str, int], set[str]] = defaultdict(set)
+    districts_of_street: dict[str, set[str]] = defaultdict(set)
     districts = [pc[:-4] for pc in p.pc]   # canonical "KM1 0AB": the outward code is all but " 0AB"
     for i, (pc, street, hn, district) in enumerate(zip(p.pc, p.street, p.hn, districts)):
         num = hn.number
@@ -331,6 +333,8 @@ def _frequencies(p: _Prepared) -> None:
         if district:
             for town in p.towns[i]:
                 districts_of_place[town][district] += 1
+            if street:
+                districts_of_street[street].add(district)
     # Premises (distinct building numbers) at the record's place: a record without a number is ambiguous
     # in proportion; and premises of that name on that street (in the district, or anywhere without a postcode).
     k_pc, k_district, k_street, k_named = [], [], [], []
@@ -340,6 +344,7 @@ def _frequencies(p: _Prepared) -> None:
         k_street.append(len(on_street.get(street, ())))
         k_named.append(min((len(named_at.get((district, street, n), ())) for n in names), default=0))
     p.k_pc, p.k_district, p.k_street, p.k_named = map(np.array, (k_pc, k_district, k_street, k_named))
+    p.k_street_districts = np.array([len(districts_of_street.get(st, ())) for st in p.street], dtype=np.int64)
     district_table: dict[str, int] = {}
     for d in districts + p.district_only:
         if d:
@@ -626,7 +631,8 @@ def _place_without_postcode(p: _Prepared, ia: np.ndarray, ib: np.ndarray, level:
         i, j = int(ia[k]), int(ib[k])
         x, y = (i, j) if p.pc_code[i] < 0 else (j, i)
         places = p.place_districts[x]
-        if not places:
+        if not places:   # nowhere said: the street's name in another town is as likely as in this one
+            weight["postcode"][k] = -min(s.ambiguous_street_cap, float(np.log2(max(1, int(p.k_street_districts[y])))))
             continue
         if int(p.district_num[y]) in places:
             level["postcode"][k], sim["postcode"][k], weight["postcode"][k] = PARTIAL, 50.0, s.place_agrees

@@ -346,3 +346,14 @@ def test_a_person_is_asked_only_what_would_change_the_list() -> None:
     asked = [(p.a, p.b) for p in result.review]
     assert len([p for p in asked if "ENV:1" in p]) == 1
     assert all(result.cluster_of[a] != result.cluster_of[b] for a, b in asked)
+
+
+def test_a_street_named_in_many_towns_says_little_without_a_postcode() -> None:
+    """'175 Chapel St' with no postcode or town: likely the Chapel Street shop when the records know one Chapel
+    Street, far less when they know Chapel Streets in eight districts."""
+    shop = rec("FS:1", "Cafe Bella", "175 Chapel Street", "CY1 1HX")
+    log = rec("ENV:1", "", "175 Chapel St")
+    elsewhere = [rec(f"FS:{k}", f"Shop {k}", "175 Chapel Street", f"K{k}1 1AA") for k in range(2, 9)]
+    alone = explain(shop, log, context=MatchContext.of([shop, log]))
+    among = explain(shop, log, context=MatchContext.of([shop, log, *elsewhere]))
+    assert alone.band == "match" and among.band == "non-match" and among.fields["postcode"].weight == -3.0

@@ -29,6 +29,7 @@ from core.matching.normalise import (
     extract_postcode,
     forenames_of,
     generic_name,
+    known_forenames,
     house_number_of,
     normalise_contact,
     normalise_name,
@@ -251,16 +252,25 @@ def _codes(values: Sequence[str]) -> np.ndarray:
     return np.array([table.setdefault(v, len(table)) if v else -1 for v in values], dtype=np.int64)
 
 
+def _read_fields(rows: Sequence[tuple[str, str, str, str, str, str]]) -> list[tuple]:
+    """The normalised parts of records given as (address, postcode, trading, company, phone, contact)."""
+    out = []
+    for address, postcode, trading, company, phone, contact in rows:
+        parts = _address(address.strip(), postcode.strip())
+        out.append((*parts, _names(trading, company), _cached_phone(phone), _cached_contact(contact)))
+    return out
+
+
 def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     ids, names, lead, pcs, streets, hns, phones, contacts, dates, places = [], [], [], [], [], [], [], [], [], []
     district_only: list[str] = []
     all_towns: list[tuple[str, ...]] = []
-    for r in records:
+    rows = [(r.address or "", r.postcode or "", r.trading_name or "", r.company_name or "", r.phone or "",
+             r.contact or "") for r in records]
+    for r, got in zip(records, _read_fields(rows)):
+        pc, street, hn, lead_name, locality, district, incident, towns, named, phone, contact = got
         ids.append(r.record_id)
-        pc, street, hn, lead_name, locality, district, incident, towns = _address((r.address or "").strip(),
-                                                                                 (r.postcode or "").strip())
         all_towns.append(towns)
-        named = _names(r.trading_name or "", r.company_name or "")
         names.append(named or ((incident,) if incident else ()))
         district_only.append(district)
         lead.append(lead_name)
@@ -268,8 +278,8 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
         pcs.append(pc or "")
         streets.append(street)
         hns.append(hn)
-        phones.append(_cached_phone(r.phone or ""))
-        contacts.append(_cached_contact(r.contact or ""))
+        phones.append(phone)
+        contacts.append(contact)
         dates.append(r.last_contact)
     p = _Prepared(len(ids), ids, names, lead, places, pcs, streets, hns, phones, contacts, dates,
                   [r.source for r in records])
@@ -295,7 +305,7 @@ def _prepare(records: Sequence[MatchInput]) -> _Prepared:
     # A record naming a person (the tax office's sole trader) against a trading name: the names say nothing,
     # unless the person is the other record's contact (the proprietor).
     # ... a person as the records' own contacts name people (their first names join the common ones).
-    known = frozenset(filter(None, map(_cached_forename, (r.contact or "" for r in records))))
+    known = known_forenames(filter(None, map(_cached_forename, (r.contact or "" for r in records))))
     p.person = np.array([bool(ns) and all(person_name(n, known) for n in ns) for ns in names], dtype=bool)
     # Likewise a registered company's name against the name a business trades under ("T & B Leisure Ltd" and
     # "The Crown"): 0 a trading name, 1 a person, 2 a company.

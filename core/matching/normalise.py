@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -185,8 +186,8 @@ def company_name(text: str) -> bool:
 def person_name(name: str, forenames: frozenset[str] = frozenset()) -> bool:
     """Whether a normalised name reads as a person's ("frances rose", "j smith", "mr bogdan dogan", "patterson
     ramesh", "a and f lewandowski", "sarah dumitru and wayne siddiqui"), not a trading name. `forenames` adds
-    the first names the records at hand give their contacts to the common ones."""
-    known = _FORENAMES | forenames
+    the first names the records at hand give their contacts to the common ones (known_forenames)."""
+    known = forenames or _FORENAMES
     people = name.split(" and ")
     if len(people) > 1:   # partners: "a and f lewandowski", "sarah dumitru and wayne siddiqui"
         return all(len(p) == 1 and p.isalpha() for p in people[:-1]) and _one_person(people[-1], known) or all(
@@ -203,6 +204,11 @@ def _one_person(name: str, known: frozenset[str]) -> bool:
         return False
     initial = len(words[0]) == 1 and words[0].isalpha() and len(words[-1]) > 2
     return titled or initial or words[0] in known or (len(words) == 2 and words[1] in known)   # "patterson ramesh"
+
+
+def known_forenames(extra: Iterable[str] = ()) -> frozenset[str]:
+    """The common first names and `extra` (the first names of the contacts in the records at hand)."""
+    return _FORENAMES.union(extra)
 
 
 def forenames_of(contact: str) -> str:

@@ -16,7 +16,7 @@ from core.matching import (
     parse_postcode,
     split_trading_as,
 )
-from core.matching.normalise import forenames_of, generic_name, person_name
+from core.matching.normalise import forenames_of, generic_name, known_forenames, person_name
 
 # --- normalising ------------------------------------------------------------------------------
 
@@ -326,7 +326,7 @@ def test_names_that_say_nothing_or_name_a_person(name: str, generic: bool, perso
 
 def test_the_records_own_contacts_teach_which_names_are_people() -> None:
     """'AHMADI, Sunita' in one log and 'SUNITA AHMADI' as another's contact: Sunita is a first name here."""
-    assert not person_name("ahmadi sunita") and person_name("ahmadi sunita", frozenset({forenames_of("SUNITA AHMADI")}))
+    assert not person_name("ahmadi sunita") and person_name("ahmadi sunita", known_forenames([forenames_of("SUNITA AHMADI")]))
     assert forenames_of("STEWART, Andrew") == "andrew" and forenames_of("manager") == ""
     shop = rec("FS:1", "Delhi Peri Peri", "238 Ingram Road, Leicester", "LE3 2DB")
     log = rec("ENV:1", "AHMADI, Sunita", "rear of 238 Ingram Road", "LE3 2DB")

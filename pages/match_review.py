@@ -44,8 +44,8 @@ with user_errors():
         st.success("Nothing to review for your agency.")
     else:
         pair = pairs[0]
-        st.subheader(f"Same business? Matcher's score {escape_md(pair.score)} / 100")
-        st.caption(escape_md(pair.in_words + "."))
+        st.subheader("Same business?")
+        st.markdown(f"**{escape_md(pair.likely)}.** {escape_md(pair.in_words)}.")
         rows = []
         for f, label in FIELD_LABELS.items():
             agree = pair.fields.get(AGREEMENT_FOR.get(f, ""), {})
@@ -77,9 +77,10 @@ if groups:
     st.subheader("Decide a pattern at once")
     st.caption("Pairs between the same two agencies whose fields agree the same way. Look at an example; if the "
                "answer is the same for all of them, decide them in one go (each is kept and audited as a decision).")
-    labels = {g.key: f"{g.pairs:,} pairs · {g.label} (score {g.mean_score} on average)" for g in groups}
+    labels = {g.key: f"{g.pairs:,} pairs · {g.label} ({g.mean_score}% likely on average)" for g in groups}
     picked = st.selectbox("Pattern", list(labels), format_func=labels.__getitem__, key="rv_pattern")
     group = next(g for g in groups if g.key == picked)
+    st.caption(escape_md(f"On average {group.likely}."))
     ex = group.example
     st.dataframe([{"Field": label, f"{ex.a['agency']} {ex.a['reference']}": str(ex.a.get(f) or ""),
                    f"{ex.b['agency']} {ex.b['reference']}": str(ex.b.get(f) or "")}

@@ -35,7 +35,8 @@ DETAIL_LABELS = {"agency": "Agency", "dataset": "Dataset", "reference": "Referen
                  "company_name": "Company name", "address": "Address", "postcode": "Postcode", "phone": "Phone",
                  "contact": "Contact", "sector": "Sector", "risk_value": "Risk value", "band": "Band",
                  "last_contact": st.column_config.DateColumn("Last contact", format="DD/MM/YYYY"),
-                 "match_score": "Match score", "record": "Record", "with": "Agrees most with", "score": "Score",
+                 "match_score": "Match likelihood (%)", "record": "Record", "with": "Agrees most with",
+                 "score": "Likely (%)",
                  "name": "Name", "number": "House number", "business_id": "Business", "kind": "Shared", "value": "Value",
                  "label": "Connection", "note": "Note"}
 WEEK_OF_ACTION_MAX = 80  # a few days of four visits a day per team

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.matching.calibration import decided_bands, in_words
 from core.matching.patterns import describe_levels, describe_pattern, pattern_key
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import record
@@ -35,6 +36,7 @@ class ReviewPair:
     fields: dict[str, Any]
     a: dict[str, Any]
     b: dict[str, Any]
+    likely: str = ""   # "64% likely, says the matcher; the partnership's analysts found 7 of 19 ..."
 
     @property
     def in_words(self) -> str:
@@ -113,14 +115,24 @@ def queue(uow: UnitOfWork, *, actor: Actor, limit: int = 50) -> tuple[list[Revie
     ensure(actor, "match.review")
     s = uow.session
     mine, readable = _reviewable(s, actor)
-    out = [_review_pair(s, p, readable) for p in mine[:limit]]
+    bands = _decided_bands(s)
+    out = [_review_pair(s, p, readable, bands) for p in mine[:limit]]
     return out, len(mine)
 
 
-def _review_pair(session: Session, p: MatchReview, readable: dict[int, tuple[int, str]]) -> ReviewPair:
+def _decided_bands(session: Session) -> dict:
+    """How often the partnership's reviewed pairs turned out one business, per band of the matcher's score
+    (counts only: no record of any agency is read)."""
+    return decided_bands(session.execute(select(MatchDecision.score, MatchDecision.decision)
+                                         .where(MatchDecision.score.is_not(None))).all())
+
+
+def _review_pair(session: Session, p: MatchReview, readable: dict[int, tuple[int, str]],
+                 bands: dict | None = None) -> ReviewPair:
     return ReviewPair(p.id, p.score, p.fields,
                       _record(session, p.a_dataset_id, p.a_reference, readable[p.a_dataset_id][1]),
-                      _record(session, p.b_dataset_id, p.b_reference, readable[p.b_dataset_id][1]))
+                      _record(session, p.b_dataset_id, p.b_reference, readable[p.b_dataset_id][1]),
+                      likely=in_words(p.score, bands))
 
 
 def _pattern(p: MatchReview, readable: dict[int, tuple[int, str]]) -> str:
@@ -134,6 +146,7 @@ class Pattern:
     pairs: int
     mean_score: int
     example: ReviewPair
+    likely: str = ""   # the mean score in words, with the partnership's decisions in its band
 
 
 def patterns(uow: UnitOfWork, *, actor: Actor, min_pairs: int = 2) -> list[Pattern]:
@@ -144,9 +157,13 @@ def patterns(uow: UnitOfWork, *, actor: Actor, min_pairs: int = 2) -> list[Patte
     groups: dict[str, list[MatchReview]] = {}
     for p in mine:
         groups.setdefault(_pattern(p, readable), []).append(p)
-    out = [Pattern(k, describe_pattern(k), len(ps), round(sum(p.score for p in ps) / len(ps)),
-                   _review_pair(s, ps[0], readable))
-           for k, ps in groups.items() if len(ps) >= min_pairs]
+    bands = _decided_bands(s)
+    out = []
+    for k, ps in groups.items():
+        if len(ps) >= min_pairs:
+            mean = round(sum(p.score for p in ps) / len(ps))
+            out.append(Pattern(k, describe_pattern(k), len(ps), mean, _review_pair(s, ps[0], readable, bands),
+                               in_words(mean, bands)))
     return sorted(out, key=lambda g: (-g.pairs, g.key))
 
 
@@ -179,11 +196,12 @@ def decide_pattern(uow: UnitOfWork, *, actor: Actor, key: str, decision: str, ex
     return len(chosen)
 
 
-def _decide(session: Session, actor: Actor, a: tuple[int, str], b: tuple[int, str], decision: str, why: str) -> None:
+def _decide(session: Session, actor: Actor, a: tuple[int, str], b: tuple[int, str], decision: str, why: str,
+            score: int | None = None) -> None:
     if a > b:
         a, b = b, a
     d = MatchDecision(a_dataset_id=a[0], a_reference=a[1], b_dataset_id=b[0], b_reference=b[1], decision=decision,
-                      decided_by_id=actor.id, decided_at=datetime.now(timezone.utc))
+                      decided_by_id=actor.id, decided_at=datetime.now(timezone.utc), score=score)
     session.add(d)
     session.flush()
     record(session, actor, action="match.decide", entity="match_decision", entity_id=d.id,
@@ -192,7 +210,9 @@ def _decide(session: Session, actor: Actor, a: tuple[int, str], b: tuple[int, st
 
 
 def decide(uow: UnitOfWork, *, actor: Actor, review_id: int, decision: str) -> None:
-    """Record a decision on a queued pair; it leaves the queue and binds every later matching run."""
+    """Record a decision on a queued pair; it leaves the queue and binds every later matching run. The pair's
+    score is kept with it: the partnership's decisions per band of score are shown beside later scores (a
+    pattern decided at once is not counted there: its pairs were not each looked at)."""
     if decision not in DECISIONS:
         raise ValidationError(f"Decision: choose one of {', '.join(DECISIONS)}.")
     s = uow.session
@@ -203,7 +223,7 @@ def decide(uow: UnitOfWork, *, actor: Actor, review_id: int, decision: str) -> N
     if not _may_review(actor, readable, pair.a_dataset_id, pair.b_dataset_id):
         raise Forbidden("You may decide only pairs that include your agency's records and records it may read.")
     _decide(s, actor, (pair.a_dataset_id, pair.a_reference), (pair.b_dataset_id, pair.b_reference), decision,
-            "Reviewed pair")
+            "Reviewed pair", pair.score)
     s.delete(pair)
     uow.commit()
 

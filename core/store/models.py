@@ -296,6 +296,7 @@ class MatchDecision(Base):
     decision: Mapped[str] = mapped_column(String(12))
     decided_by_id: Mapped[int | None] = fk("users.id", nullable=True)
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)   # the matcher's, for a reviewed pair
 
 
 class MatchReview(Base):

@@ -137,3 +137,26 @@ def test_two_analysts_deciding_one_pattern_at_once_record_it_once(store: Store, 
     assert len(winners(results)) == 1
     assert all("changed" in str(e) or "same moment" in str(e) for e in refusals(results))
     assert _decisions(store) == 5
+
+
+def test_decided_pairs_keep_their_score_and_tell_later_reviewers(store: Store, queue_world: dict[str, Actor],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each pair decided by looking at it keeps the matcher's score; once enough pairs in a band are decided,
+    the next pair in that band shows how often they were one business."""
+    from core.matching import calibration
+
+    monkeypatch.setattr(calibration, "MIN_DECIDED", 3)
+    ts = queue_world["TS0"]
+    with store.read() as unit:
+        pairs, _ = review.queue(unit, actor=ts)
+    first = [p for p in pairs if p.score == 55]
+    assert first[0].likely == "55% likely, says the matcher"
+    for p, decision in zip(first[:3], ("match", "match", "no match")):
+        with store.uow() as unit:
+            review.decide(unit, actor=ts, review_id=p.id, decision=decision)
+    with store.read() as unit:
+        assert sorted(unit.session.scalars(select(MatchDecision.score))) == [55, 55, 55]
+        pairs, _ = review.queue(unit, actor=ts)
+    left = next(p for p in pairs if p.score == 55)
+    assert left.likely == ("55% likely, says the matcher; the partnership's analysts found 2 of 3 pairs scored "
+                           "55-69 to be one business")

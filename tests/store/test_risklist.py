@@ -213,6 +213,8 @@ def test_detail_hides_what_the_viewer_may_not_read(world: World) -> None:
     with world.store.read() as unit:
         ie = risklist.business_detail(unit, actor=world.actors["ie analyst"], business_id=world.biz["shared"])
     assert sorted(r["agency"] for r in ie["records"]) == ["FS", "IE"]
+    [why] = ie["why"]   # the second record against the first: the likelihood and the fields in words
+    assert "% likely, says the matcher: same " in why["note"], why["note"]
     assert {c["business_id"] for c in ie["connections"]} == {world.biz["fs only"], world.biz["ie only"]}
     with pytest.raises(NotFound):
         with world.store.read() as unit:

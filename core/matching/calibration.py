@@ -44,10 +44,15 @@ def decided_bands(decisions: Iterable[tuple[float | None, str]]) -> dict[tuple[i
     return {b: Band(b[0], b[1], same[b], total[b]) for b in BANDS}
 
 
+def percent(score: float) -> int:
+    """The score as a likelihood people read: 1 to 99 per cent (no score is certainty either way)."""
+    return min(99, max(1, round(score)))
+
+
 def in_words(score: float, bands: dict[tuple[int, int], Band] | None = None) -> str:
     """"64% likely, says the matcher; the partnership's analysts found 7 of 19 pairs scored 55-69 to be one
     business" (the second part once MIN_DECIDED pairs in the band are decided)."""
-    said = f"{min(99, max(1, round(score)))}% likely, says the matcher"
+    said = f"{percent(score)}% likely, says the matcher"
     band = (bands or {}).get(band_of(score))
     if band is None or band.decided < MIN_DECIDED:
         return said

@@ -397,7 +397,7 @@ def _why_matched(recs: list[AgencyRecord], context: list[AgencyRecord] = ()) -> 
     if len(recs) < 2:
         return []
     from core.matching import MatchContext, explain
-    from core.matching.calibration import in_words
+    from core.matching.calibration import in_words, percent
     from core.matching.patterns import describe_levels
 
     inputs = [_as_input(r) for r in recs]
@@ -409,7 +409,7 @@ def _why_matched(recs: list[AgencyRecord], context: list[AgencyRecord] = ()) -> 
                    key=lambda p: p.score)
         other = best.b if best.a == rec.record_id else best.a
         said = describe_levels({k: f.level for k, f in best.fields.items()})
-        out.append({"record": rec.record_id.split(":", 1)[1], "with": other.split(":", 1)[1], "score": round(best.score),
+        out.append({"record": rec.record_id.split(":", 1)[1], "with": other.split(":", 1)[1], "score": percent(best.score),
                     "fields": {k: f"{f.level} ({round(f.similarity)})" for k, f in best.fields.items()},
                     "note": f"{in_words(best.score)}: {said}." + (f" {best.note}" if best.note else "")})
     return out

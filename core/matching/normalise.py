@@ -482,10 +482,20 @@ def normalise_phone(text: str) -> str:
 _TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "rev", "mx"}
 
 
+_NO_CONTACT = frozenset({"n a", "na", "n k", "nk", "not known", "unknown", "none", "nil", "tbc", "tba", "manager",
+                         "the manager", "owner", "the owner", "proprietor", "the proprietor", "occupier",
+                         "the occupier", "dps", "licence holder", "licensee", "resident", "tenant", "staff"})
+
+
 def normalise_contact(text: str) -> str:
-    """A comparable key "initial surname" ("SMITH, John" / "J. Smith" / "John Smith" -> "j smith")."""
+    """A comparable key "initial surname" ("SMITH, John" / "J. Smith" / "John Smith" -> "j smith"); a company
+    named as the contact is one word ("kilic_restaurants"); "Not known", "Manager" and the like are no one."""
     if not text:
         return ""
+    if " ".join(_words(text)) in _NO_CONTACT:
+        return ""
+    if company_name(text):
+        return "_".join(normalise_name(text).split())
     if "," in text:
         last, _, first = text.partition(",")
         text = f"{first} {last}"

@@ -16,7 +16,7 @@ from core.matching import (
     parse_postcode,
     split_trading_as,
 )
-from core.matching.normalise import forenames_of, generic_name, known_forenames, person_name
+from core.matching.normalise import forenames_of, generic_name, known_forenames, normalise_contact, person_name
 
 # --- normalising ------------------------------------------------------------------------------
 
@@ -357,3 +357,13 @@ def test_a_street_named_in_many_towns_says_little_without_a_postcode() -> None:
     alone = explain(shop, log, context=MatchContext.of([shop, log]))
     among = explain(shop, log, context=MatchContext.of([shop, log, *elsewhere]))
     assert alone.band == "match" and among.band == "non-match" and among.fields["postcode"].weight == -3.0
+
+
+@pytest.mark.parametrize(("contact", "key"), [
+    ("STEWART, Andrew", "a stewart"), ("Mr Darren Kowalski", "d kowalski"), ("J. Smith", "j smith"),
+    ("Smith", "smith"), ("N/A", ""), ("Not known", ""), ("Manager", ""), ("the manager", ""), ("TBC", ""),
+    ("Kilic Restaurants Ltd", "kilic_restaurants"),   # a company as the responsible person, not "k ltd"
+])
+def test_contacts(contact: str, key: str) -> None:
+    """'Not known' in two fire audits is no shared contact; two companies do not share the surname 'ltd'."""
+    assert normalise_contact(contact) == key

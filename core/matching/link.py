@@ -1038,8 +1038,11 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
     # (an incident at an address) is asked about once, with the business it fits best.
     asked: set[tuple[int, int]] = set()
     unnamed_asked: set[int] = set()
-    keep = np.flatnonzero(sc.score >= s.review_score)
-    for k in keep[np.lexsort((ib[keep], ia[keep], -sc.score[keep]))]:
+    keep = np.flatnonzero(sc.score >= s.review_score).tolist()
+    ids = p.ids
+    # Ties broken by record ids, not positions: the same records in another order ask the same pairs.
+    keep.sort(key=lambda k: (-sc.score[k], *sorted((ids[ia[k]], ids[ib[k]]))))
+    for k in keep:
         i, j = int(ia[k]), int(ib[k])
         ps = _pair_score(p, sc, int(k), i, j, s)
         pairs.append(ps)

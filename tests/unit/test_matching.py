@@ -367,3 +367,16 @@ def test_a_street_named_in_many_towns_says_little_without_a_postcode() -> None:
 def test_contacts(contact: str, key: str) -> None:
     """'Not known' in two fire audits is no shared contact; two companies do not share the surname 'ltd'."""
     assert normalise_contact(contact) == key
+
+
+def test_the_same_records_in_another_order_ask_the_same_pairs() -> None:
+    """Pairs of equal score are asked by record id, not by position in the input."""
+    import random
+
+    records = [rec(f"ENV:{k}", "", "175 Chapel St") for k in range(1, 4)] + [
+        rec(f"FS:{k}", f"Shop {k}", "175 Chapel Street", "CY1 1HX" if k == 1 else f"K{k}1 1AA") for k in range(1, 4)]
+    asked = {(p.a, p.b) for p in link(records).review}
+    for seed in range(5):
+        shuffled = records[:]
+        random.Random(seed).shuffle(shuffled)
+        assert {(p.a, p.b) for p in link(shuffled).review} == asked

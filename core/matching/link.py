@@ -186,7 +186,8 @@ def _address(address: str, postcode: str) -> tuple[str | None, str, HouseNumber,
     # A trailing part that is not the street is usually the town ("12 High St, Kingsmere").
     # The parts after the street name places: "Elswick, Newcastle upon Tyne, Tyne and Wear" (the last, usually
     # the town, is the locality; all of them say which districts a record without a postcode may be in).
-    towns = tuple(x for x in parts[1:] if x != street and not any(c.isdigit() for c in x) and street not in x)
+    towns = tuple(x for x, w in zip(parts[1:], words[1:]) if x != street and not any(c.isdigit() for c in x)
+                  and street not in x and not set(w) & _SKIP_LEAD)   # not "premises at the rear"
     locality = parts[-1] if len(parts) > 1 and parts[-1] != street and not any(c.isdigit() for c in parts[-1]) else ""
     return pc, street, hn, lead, locality, district, incident, towns
 

@@ -547,13 +547,15 @@ def _compare(p: _Prepared, ia: np.ndarray, ib: np.ndarray) -> tuple[dict[str, np
     lv[exact] = EXACT
     lv[other_part | (has & ~overlap)] = DISAGREE
     # "Unit 1, Bower Parade" against "Unit 1, 29 Bower Parade": the unit's number is the other's unit, not its
-    # building; against a plain "29 Bower Parade" it cannot tell.
+    # building.
     ua, ub = p.unit_only[ia], p.unit_only[ib]
     one = has & (ua != ub)
     if one.any():
         unit_no = np.where(ua, p.unit_code[ia], p.unit_code[ib])
         other_sub = np.where(ua, np.where(p.unit[ib], sbb, -1), np.where(p.unit[ia], sba, -1))   # a unit's, not a flat's
-        lv[one] = np.where(other_sub[one] < 0, MISSING, np.where(other_sub[one] == unit_no[one], STRONG, DISAGREE))
+        # against a plain number ("3 Oak Trading Estate") the numbers compare as they are (set above)
+        unit_of = one & (other_sub >= 0)
+        lv[unit_of] = np.where(other_sub[unit_of] == unit_no[unit_of], STRONG, DISAGREE)
     level["number"] = lv
     # A person's or a company's name against a trading name says nothing at one building number (the tax
     # office's sole trader, the licence holder's company); without a number to agree, the names still count.

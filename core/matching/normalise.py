@@ -177,10 +177,25 @@ _TRADE_WORDS = _GENERIC_WORDS | frozenset("""
 _LEGAL_FORM = re.compile(r"\b(?:ltd|limited|plc|llp|cic)\b\.?", re.IGNORECASE)
 
 
+# Words of a holding company's name, not of a shop's ("ABC Trading Ltd", "Okoro Ventures Limited").
+_HOLDING_WORDS = frozenset("""trading holdings holding ventures enterprises enterprise services retail group leisure
+    investments investment management properties solutions international uk developments associates partners
+    capital commercial""".split())
+_INITIALS = re.compile(r"^\s*[A-Za-z]\s*&\s*[A-Za-z]\b")   # "T & B Leisure", "X&H Retail"
+
+
+def legal_form(text: str) -> bool:
+    """Whether a name as written carries a company's legal form (Ltd, Limited, plc, LLP, CIC)."""
+    return bool(_LEGAL_FORM.search(text or ""))
+
+
 def company_name(text: str) -> bool:
-    """Whether a name as written is a registered company's ("T & B Leisure Ltd"), which need not be the name
-    the business trades under."""
-    return bool(_LEGAL_FORM.search(text or "")) and not _TRADING_AS.search(f" {text} ")
+    """Whether a name as written is a registered company's that need not be the name the business trades
+    under: a legal form and a holding company's words or initials ("T & B Leisure Ltd", "ABC Trading Ltd"),
+    not a shop incorporated under its own name ("Golden Wok Ltd")."""
+    if not text or not _LEGAL_FORM.search(text) or _TRADING_AS.search(f" {text} "):
+        return False
+    return bool(_INITIALS.match(text)) or any(w in _HOLDING_WORDS for w in _words(text))
 
 
 def person_name(name: str, forenames: frozenset[str] = frozenset()) -> bool:
@@ -494,7 +509,7 @@ def normalise_contact(text: str) -> str:
         return ""
     if " ".join(_words(text)) in _NO_CONTACT:
         return ""
-    if company_name(text):
+    if legal_form(text):
         return "_".join(normalise_name(text).split())
     if "," in text:
         last, _, first = text.partition(",")

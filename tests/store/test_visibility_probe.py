@@ -153,7 +153,8 @@ def test_the_probe_is_not_blind(probe: Probe) -> None:
         problems.append(f"only {len(premises)} visits' premises reached anyone on the calendar")
     for name in ("admin", "chair", "analyst", "officer", "coordinator"):
         if not by_name[name].hidden_businesses or not by_name[name].hidden_visits:
-            problems.append(f"the oracle hides no business or no visit from {name}: nothing to probe")
+            problems.append(f"the oracle hides {len(by_name[name].hidden_businesses)} businesses and "
+                            f"{len(by_name[name].hidden_visits)} visits from {name}: nothing to probe")
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 

@@ -16,7 +16,14 @@ from core.matching import (
     parse_postcode,
     split_trading_as,
 )
-from core.matching.normalise import forenames_of, generic_name, known_forenames, normalise_contact, person_name
+from core.matching.normalise import (
+    company_name,
+    forenames_of,
+    generic_name,
+    known_forenames,
+    normalise_contact,
+    person_name,
+)
 
 # --- normalising ------------------------------------------------------------------------------
 
@@ -237,6 +244,14 @@ LINK_CASES = [
                  rec("ENV:1", "", "outside The Royal Oak, Redcliffe Parade", "OL1"),
                  rec("ENV:2", "", "bins at rear of Dixy Chicken, Redcliffe Parade", "OL1")],
      "together": [{"FS:1", "ENV:1"}, {"ENV:2"}]},
+    {"why": "a shop incorporated under its own name is compared as a trading name (a new business at its premises)",
+     "records": [rec("TS:1", "Golden Wok Ltd", "38 Chapel St", "KM6 4QW", company="Golden Wok (Fenwick) Ltd"),
+                 rec("TS:2", "Glamour Nails", "38 Chapel St", "KM6 4QW", company="D&T Trading Ltd")],
+     "together": [{"TS:1"}, {"TS:2"}]},
+    {"why": "unit 12 of an estate is not number 3 on it",
+     "records": [rec("HMRC:1", "SPARKLE HAND CAR WASH", "UNIT 12, OAK TRADING EST", "KM2 7EH"),
+                 rec("GLAA:1", "Sparkle Hand Car Wash", "3 OAK TRADING ESTATE, KINGSMERE", "KM27EH")],
+     "together": [{"HMRC:1"}, {"GLAA:1"}]},
     {"why": "a shared phone connects two shopfronts without merging them",
      "records": [SHOP, rec("FS:2", "Kebab King", "40 Market Street", "KM3 9XY", phone="+44 1632 960111")],
      "together": [{"FS:1"}, {"FS:2"}], "phone": [({"FS:1"}, {"FS:2"})]},
@@ -322,6 +337,17 @@ def test_explain_says_a_postcode_slip_and_a_proprietors_name() -> None:
 ])
 def test_names_that_say_nothing_or_name_a_person(name: str, generic: bool, person: bool) -> None:
     assert (generic_name(name), person_name(name)) == (generic, person)
+
+
+@pytest.mark.parametrize(("text", "company"), [
+    ("T & B Leisure Ltd", True), ("ABC Trading Ltd", True), ("Okoro Ventures Limited", True), ("X&H Retail Ltd", True),
+    ("Golden Wok Ltd", False), ("Vapour Lounge Ltd", False), ("Sunny's Fish & Chips (Kingsmere) Ltd", False),
+    ("ABC Ltd t/a Chicken Shop", False), ("Chicken Shop", False),
+])
+def test_a_holding_companys_name_is_told_from_a_shops(text: str, company: bool) -> None:
+    """A licence holder's 'T & B Leisure Ltd' need not be the shop's name; 'Golden Wok Ltd' is the shop's."""
+    assert company_name(text) is company
+
 
 
 def test_the_records_own_contacts_teach_which_names_are_people() -> None:

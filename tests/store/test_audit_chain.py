@@ -329,11 +329,13 @@ def test_pg_a_writer_waiting_for_a_row_never_holds_the_chain(small: Small) -> No
 
         t = threading.Thread(target=b)
         t.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         with small.store.engine.connect() as watcher:
             while not watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                                            "AND datname = current_database()")).scalar():
-                assert time.monotonic() < deadline, "B never waited for A's row"
+                assert not errors, f"B failed before it waited for A's row: {errors[0]!r}"
+                assert t.is_alive(), "B finished without waiting for A's row"
+                assert time.monotonic() < deadline, "B never waited for A's row (30 s)"
                 time.sleep(0.05)
         a.commit()
     t.join()

@@ -297,7 +297,8 @@ def cmd_link(args: argparse.Namespace) -> int:
             writer.writerows([p.a, p.b, p.score] for p in result.pairs)
     stats = result.stats
     _log(f"linked {len(records):,} records into {len(set(result.cluster_of.values())):,} clusters in {t1 - t0:.2f} s "
-         f"({int(stats.get('candidate_pairs', 0)):,} candidate pairs, {len(result.review):,} pairs to review, "
+         f"({int(stats.get('candidate_pairs', 0)):,} candidate pairs, {len(result.questions):,} pairs to review "
+         f"(of {len(result.review):,} uncertain), "
          f"{len(result.connections):,} connections)")
     stages = ", ".join(f"{k.removeprefix('seconds_')} {v:.2f} s" for k, v in stats.items() if k.startswith("seconds_"))
     if stages:

@@ -111,6 +111,7 @@ class LinkResult:
     stats: dict[str, float]
     settings: MatchSettings | None = None   # the settings used (with the learned weights when learning)
     site_of: dict[str, int] = field(default_factory=dict)   # record id -> site (one building or plot)
+    questions: list[PairScore] = field(default_factory=list)  # the review pairs one reviewer would be asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -1037,10 +1038,13 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
     pairs: list[PairScore] = []
     review: list[PairScore] = []
     # A person is asked only what would change the list: a pair of records already in one business is not
-    # asked, of the pairs between the same two businesses only the likeliest is, and a record without a name
-    # (an incident at an address) is asked about once, with the business it fits best.
+    # kept for review. `questions` is what one reviewer who may read every record would be asked: of the pairs
+    # between the same two businesses only the likeliest, and a record without a name (an incident at an
+    # address) once, with the business it fits best (the review service asks each agency the same way, among
+    # the pairs it may read).
     asked: set[tuple[int, int]] = set()
     unnamed_asked: set[int] = set()
+    questions: list[PairScore] = []
     keep = np.flatnonzero(sc.score >= s.review_score).tolist()
     ids = p.ids
     # Ties broken by record ids, not positions: the same records in another order ask the same pairs.
@@ -1051,20 +1055,24 @@ def link(records: Sequence[MatchInput], *, decisions: Mapping[tuple[str, str], s
         pairs.append(ps)
         if ps.band == "review" and (i, j) not in decided:
             ci, cj = int(cluster[i]), int(cluster[j])
+            if ci == cj:
+                continue
+            review.append(ps)
             unnamed = [x for x in (i, j) if not named[x]]
-            if ci != cj and (min(ci, cj), max(ci, cj)) not in asked and not set(unnamed) & unnamed_asked:
+            if (min(ci, cj), max(ci, cj)) not in asked and not set(unnamed) & unnamed_asked:
                 asked.add((min(ci, cj), max(ci, cj)))
                 unnamed_asked.update(unnamed)
-                review.append(ps)
+                questions.append(ps)
     connections = _connections(p, cluster, s)
     t5 = time.perf_counter()
     stats = {
         "records": float(p.n), "clusters": float(len(roots)), "candidate_pairs": float(len(ia)),
         "blocks": float(blocks), "match_pairs": float(int(is_match.sum())), "review_pairs": float(len(review)),
-        "connections": float(len(connections)), "seconds_prepare": t1 - t0, "seconds_block": t2 - t1,
+        "connections": float(len(connections)), "review_questions": float(len(questions)),
+        "seconds_prepare": t1 - t0, "seconds_block": t2 - t1,
         "seconds_score": t3 - t2, "seconds_cluster": t4 - t3, "seconds_output": t5 - t4, "seconds": t5 - t0,
     }
-    return LinkResult(cluster_of, score_of, pairs, review, connections, stats, s, site_of)
+    return LinkResult(cluster_of, score_of, pairs, review, connections, stats, s, site_of, questions)
 
 
 def _attach_address_only(p: _Prepared, sc: _Scores, ia: np.ndarray, ib: np.ndarray, is_match: np.ndarray,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.matching.calibration import decided_bands, in_words
@@ -86,11 +86,15 @@ def _reviewable(session: Session, actor: Actor) -> tuple[list[MatchReview], dict
         return [], readable
     keys = {(p.a_dataset_id, p.a_reference) for p in mine} | {(p.b_dataset_id, p.b_reference) for p in mine}
     business: dict[tuple[int, str], int | None] = {}
-    for d, ref, bid in session.execute(
-            select(AgencyRecord.dataset_id, AgencyRecord.reference, AgencyRecord.business_id)
+    unnamed: set[tuple[int, str]] = set()
+    for d, ref, bid, trading, company in session.execute(
+            select(AgencyRecord.dataset_id, AgencyRecord.reference, AgencyRecord.business_id,
+                   AgencyRecord.trading_name, AgencyRecord.company_name)
             .where(AgencyRecord.current.is_(True), AgencyRecord.dataset_id.in_({d for d, _r in keys}))):
         if (d, ref) in keys:
             business[(d, ref)] = bid
+            if not (trading or "").strip() and not (company or "").strip():
+                unnamed.add((d, ref))
     agencies: dict[int, set[int]] = {}
     ids = {b for b in business.values() if b is not None}
     if ids:
@@ -107,7 +111,23 @@ def _reviewable(session: Session, actor: Actor) -> tuple[list[MatchReview], dict
         return len(held)
 
     mine.sort(key=lambda p: (-reach(p), -p.score, p.id))
-    return mine, readable
+    # One question per two businesses (the first of their pairs this analyst may decide), and an address-only
+    # record once: deciding it settles the rest, and the next matching run asks again if it does not.
+    asked: set[tuple[int, int]] = set()
+    asked_unnamed: set[tuple[int, str]] = set()
+    questions = []
+    for p in mine:
+        a, b = (p.a_dataset_id, p.a_reference), (p.b_dataset_id, p.b_reference)
+        ba, bb = business.get(a), business.get(b)
+        pair = (min(ba, bb), max(ba, bb)) if ba is not None and bb is not None else None
+        bare = {a, b} & unnamed
+        if (pair is not None and pair in asked) or bare & asked_unnamed:
+            continue
+        if pair is not None:
+            asked.add(pair)
+        asked_unnamed |= bare
+        questions.append(p)
+    return questions, readable
 
 
 def queue(uow: UnitOfWork, *, actor: Actor, limit: int = 50) -> tuple[list[ReviewPair], int]:
@@ -192,8 +212,38 @@ def decide_pattern(uow: UnitOfWork, *, actor: Actor, key: str, decision: str, ex
     for p in chosen:
         _decide(s, actor, (p.a_dataset_id, p.a_reference), (p.b_dataset_id, p.b_reference), decision,
                 f"Pattern ({label})")
+    if decision != "unsure":
+        _settle(s, [(p.a_dataset_id, p.a_reference, p.b_dataset_id, p.b_reference) for p in chosen])
     uow.commit()
     return len(chosen)
+
+
+def _settle(session: Session, decided: list[tuple[int, str, int, str]]) -> None:
+    """Take off the queue the other pairs between the same two businesses as pairs decided "match" or "no
+    match": one decision settles them (the next matching run joins the two businesses, or keeps them apart)."""
+    def business(dataset_id: int, reference: str) -> int | None:
+        return session.scalar(select(AgencyRecord.business_id).where(
+            AgencyRecord.dataset_id == dataset_id, AgencyRecord.reference == reference, AgencyRecord.current.is_(True)))
+
+    settled = set()
+    for a_dataset, a_reference, b_dataset, b_reference in decided:
+        ba, bb = business(a_dataset, a_reference), business(b_dataset, b_reference)
+        if ba is not None and bb is not None and ba != bb:
+            settled.add((min(ba, bb), max(ba, bb)))
+    if not settled:
+        return
+    ra, rb = aliased(AgencyRecord), aliased(AgencyRecord)
+    held = {b for pair in settled for b in pair}
+    rows = session.execute(
+        select(MatchReview.id, ra.business_id, rb.business_id)
+        .join(ra, and_(ra.dataset_id == MatchReview.a_dataset_id, ra.reference == MatchReview.a_reference,
+                       ra.current.is_(True)))
+        .join(rb, and_(rb.dataset_id == MatchReview.b_dataset_id, rb.reference == MatchReview.b_reference,
+                       rb.current.is_(True)))
+        .where(ra.business_id.in_(held), rb.business_id.in_(held))).all()
+    gone = [rid for rid, x, y in rows if x is not None and y is not None and (min(x, y), max(x, y)) in settled]
+    if gone:
+        session.execute(delete(MatchReview).where(MatchReview.id.in_(gone)))
 
 
 def _decide(session: Session, actor: Actor, a: tuple[int, str], b: tuple[int, str], decision: str, why: str,
@@ -224,7 +274,11 @@ def decide(uow: UnitOfWork, *, actor: Actor, review_id: int, decision: str) -> N
         raise Forbidden("You may decide only pairs that include your agency's records and records it may read.")
     _decide(s, actor, (pair.a_dataset_id, pair.a_reference), (pair.b_dataset_id, pair.b_reference), decision,
             "Reviewed pair", pair.score)
+    key = (pair.a_dataset_id, pair.a_reference, pair.b_dataset_id, pair.b_reference)
     s.delete(pair)
+    s.flush()
+    if decision != "unsure":
+        _settle(s, [key])
     uow.commit()
 
 

@@ -160,3 +160,41 @@ def test_decided_pairs_keep_their_score_and_tell_later_reviewers(store: Store, q
     left = next(p for p in pairs if p.score == 55)
     assert left.likely == ("55% likely, says the matcher; the partnership's analysts found 2 of 3 pairs scored "
                            "55-69 to be one business")
+
+
+def test_two_pairs_between_the_same_two_businesses_are_one_question(store: Store,
+                                                                     queue_world: dict[str, Actor]) -> None:
+    """HMRC's shop against either of TS's two records of one shop is one question: the analyst is asked once,
+    with the likelier pair, and the count says so."""
+    with store.read() as unit:
+        _pairs, before = review.queue(unit, actor=queue_world["TS0"])
+    with store.uow() as uow:
+        s = uow.session
+        ts, hmrc = (s.scalar(select(Dataset.id).join(Agency).where(Agency.code == c)) for c in ("TS", "HMRC"))
+        s.add(MatchReview(a_dataset_id=ts, a_reference="T10", b_dataset_id=hmrc, b_reference="H9", score=45,
+                          fields=TYPO))
+        uow.commit()
+    with store.read() as unit:
+        pairs, after = review.queue(unit, actor=queue_world["TS0"])
+    assert after == before
+    asked = [(p.a["reference"], p.b["reference"]) for p in pairs if "H9" in (p.a["reference"], p.b["reference"])]
+    assert asked == [("T9", "H9")]   # score 50 before 45
+
+
+def test_a_decision_settles_the_other_pairs_between_the_same_two_businesses(store: Store,
+                                                                             queue_world: dict[str, Actor]) -> None:
+    with store.uow() as uow:
+        s = uow.session
+        ts, hmrc = (s.scalar(select(Dataset.id).join(Agency).where(Agency.code == c)) for c in ("TS", "HMRC"))
+        s.add(MatchReview(a_dataset_id=ts, a_reference="T10", b_dataset_id=hmrc, b_reference="H9", score=45,
+                          fields=TYPO))
+        uow.commit()
+    with store.read() as unit:
+        pairs, before = review.queue(unit, actor=queue_world["TS0"])
+    first = next(p for p in pairs if {p.a["reference"], p.b["reference"]} == {"T9", "H9"})
+    with store.uow() as unit:
+        review.decide(unit, actor=queue_world["TS0"], review_id=first.id, decision="no match")
+    with store.read() as unit:
+        pairs, after = review.queue(unit, actor=queue_world["TS0"])
+        left = unit.session.scalars(select(MatchReview.b_reference).where(MatchReview.b_reference == "H9")).all()
+    assert after == before - 1 and left == []   # T10 / H9 went with it: the two shops stay apart as a whole

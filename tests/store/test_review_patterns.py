@@ -162,18 +162,23 @@ def test_decided_pairs_keep_their_score_and_tell_later_reviewers(store: Store, q
                            "55-69 to be one business")
 
 
-def test_two_pairs_between_the_same_two_businesses_are_one_question(store: Store,
-                                                                     queue_world: dict[str, Actor]) -> None:
-    """HMRC's shop against either of TS's two records of one shop is one question: the analyst is asked once,
-    with the likelier pair, and the count says so."""
-    with store.read() as unit:
-        _pairs, before = review.queue(unit, actor=queue_world["TS0"])
+def _queue_the_other_record_of_the_shop(store: Store) -> None:
+    """HMRC's H9 against TS's T10: the same two businesses as the queued T9 / H9 (T9 and T10 are one shop)."""
     with store.uow() as uow:
         s = uow.session
         ts, hmrc = (s.scalar(select(Dataset.id).join(Agency).where(Agency.code == c)) for c in ("TS", "HMRC"))
         s.add(MatchReview(a_dataset_id=ts, a_reference="T10", b_dataset_id=hmrc, b_reference="H9", score=45,
                           fields=TYPO))
         uow.commit()
+
+
+def test_two_pairs_between_the_same_two_businesses_are_one_question(store: Store,
+                                                                     queue_world: dict[str, Actor]) -> None:
+    """HMRC's shop against either of TS's two records of one shop is one question: the analyst is asked once,
+    with the likelier pair, and the count says so."""
+    with store.read() as unit:
+        _pairs, before = review.queue(unit, actor=queue_world["TS0"])
+    _queue_the_other_record_of_the_shop(store)
     with store.read() as unit:
         pairs, after = review.queue(unit, actor=queue_world["TS0"])
     assert after == before
@@ -183,12 +188,7 @@ def test_two_pairs_between_the_same_two_businesses_are_one_question(store: Store
 
 def test_a_decision_settles_the_other_pairs_between_the_same_two_businesses(store: Store,
                                                                              queue_world: dict[str, Actor]) -> None:
-    with store.uow() as uow:
-        s = uow.session
-        ts, hmrc = (s.scalar(select(Dataset.id).join(Agency).where(Agency.code == c)) for c in ("TS", "HMRC"))
-        s.add(MatchReview(a_dataset_id=ts, a_reference="T10", b_dataset_id=hmrc, b_reference="H9", score=45,
-                          fields=TYPO))
-        uow.commit()
+    _queue_the_other_record_of_the_shop(store)
     with store.read() as unit:
         pairs, before = review.queue(unit, actor=queue_world["TS0"])
     first = next(p for p in pairs if {p.a["reference"], p.b["reference"]} == {"T9", "H9"})

@@ -1297,12 +1297,6 @@ class _Generator:
         """The partnership board and tasking group, their members and meetings."""
         chair = self.by_username["chair"]
         coordinator = self.by_username["coordinator"]
-        self.board_id = self.add(Board, name="Kingsmere Partnership Board", kind="board",
-                                 description="Strategic board: priorities, the action log and accountability.",
-                                 chair_id=chair.id, quorum=4, active=True)
-        self.tasking_id = self.add(Board, name="Kingsmere Tasking Group", kind="tasking",
-                                   description="Fortnightly tasking: which businesses, which agencies, which response.",
-                                   chair_id=coordinator.id, quorum=3, active=True)
         leads = [chair]
         for spec in cat.AGENCIES:
             if spec.code == chair.agency:
@@ -1315,6 +1309,13 @@ class _Generator:
             and p.username != "analyst"][:6]
         self.board_members = leads
         self.tasking_members = tasking
+        # Each board's meetings are run by its chair or its deputy, whatever their role: a coordinator chairs tasking.
+        self.board_id = self.add(Board, name="Kingsmere Partnership Board", kind="board",
+                                 description="Strategic board: priorities, the action log and accountability.",
+                                 chair_id=chair.id, deputy_id=leads[1].id, quorum=4, active=True)
+        self.tasking_id = self.add(Board, name="Kingsmere Tasking Group", kind="tasking",
+                                   description="Fortnightly tasking: which businesses, which agencies, which response.",
+                                   chair_id=coordinator.id, deputy_id=self.by_username["analyst"].id, quorum=3, active=True)
         for p in leads:
             self.add(BoardMember, board_id=self.board_id, user_id=p.id)
         for p in tasking:

@@ -2,8 +2,8 @@
 
 Every service calls `ensure` before it reads or writes; pages call `allowed` only to decide
 what to offer. A rule's scope says which resources it covers:
-ANY (anything in the partnership), OWN_AGENCY (resources of the actor's agency) or
-SELF (the actor's own record).
+ANY (anything in the partnership), OWN_AGENCY (resources of the actor's agency),
+SELF (the actor's own record) or CHAIRED (a board the actor chairs or deputises for).
 """
 from __future__ import annotations
 
@@ -31,10 +31,11 @@ class Scope(Enum):
     ANY = "any"
     OWN_AGENCY = "own agency"
     SELF = "self"
+    CHAIRED = "a board this person chairs or deputises for"
 
 
 A, C, K, N, O = Role.ADMIN, Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER
-ANY, OWN, SELF = Scope.ANY, Scope.OWN_AGENCY, Scope.SELF
+ANY, OWN, SELF, CHAIRED = Scope.ANY, Scope.OWN_AGENCY, Scope.SELF, Scope.CHAIRED
 EVERYONE = (A, C, K, N, O)
 
 
@@ -58,7 +59,9 @@ RULES: dict[str, tuple[str, dict[Role, Scope]]] = {
     "action.update": ("update that action", {A: ANY, C: ANY, K: OWN, N: OWN, O: SELF}),
     "visit.view": ("see the shared calendar of visits", _all(ANY)),
     "meeting.view": ("see boards, meetings and agendas", _all(ANY)),
-    "meeting.run": ("run a meeting (agenda, attendance, tiers, closing)", {A: ANY, C: ANY}),
+    # A meeting is run by its board's chair or deputy, whatever their role (a coordinator chairs tasking).
+    "meeting.run": ("run a meeting (agenda, attendance, tiers, closing)", {A: ANY, C: CHAIRED, K: CHAIRED, N: CHAIRED, O: CHAIRED}),
+    "board.manage": ("set a board's members, chair and deputy", {A: ANY, C: ANY}),
     # Board members record notes, decisions and new actions in their board's meetings.
     "meeting.contribute": ("record in this meeting (board members only)", {A: ANY, C: ANY, K: SELF, N: SELF, O: SELF}),
     "referral.view_counts": ("see referral counts and outcomes", {A: ANY, C: ANY, N: OWN}),
@@ -98,12 +101,14 @@ def allowed(
     *,
     agency_id: int | Iterable[int] | None = None,
     owner_id: int | None = None,
+    chairs: Iterable[int | None] | None = None,
 ) -> bool:
     """True when `actor` may do `action` on a resource of `agency_id` / owned by `owner_id`.
 
     `agency_id` may be several agencies (e.g. an action's owning and supporting agencies):
     OWN_AGENCY is met when the actor's agency is any of them. With no resource given,
-    OWN_AGENCY and SELF mean "on the actor's own" and are allowed.
+    OWN_AGENCY and SELF mean "on the actor's own" and are allowed. CHAIRED needs the board's
+    `chairs` (its chair's and deputy's user ids) and is refused without them.
     """
     _, by_role = _rule(action)
     if actor is None:
@@ -113,6 +118,8 @@ def allowed(
         return False
     if scope is Scope.ANY:
         return True
+    if scope is Scope.CHAIRED:
+        return chairs is not None and actor.id in set(chairs)
     if scope is Scope.OWN_AGENCY:
         if agency_id is None:
             return True
@@ -129,9 +136,10 @@ def ensure(
     *,
     agency_id: int | Iterable[int] | None = None,
     owner_id: int | None = None,
+    chairs: Iterable[int | None] | None = None,
 ) -> None:
     """Raise `Forbidden` with a message a person can act on unless `allowed(...)`."""
-    if allowed(actor, action, agency_id=agency_id, owner_id=owner_id):
+    if allowed(actor, action, agency_id=agency_id, owner_id=owner_id, chairs=chairs):
         return
     words, by_role = _rule(action)
     if actor is None:
@@ -141,6 +149,8 @@ def ensure(
     if scope is None:
         roles = ", ".join(ROLE_LABELS[r].lower() for r in by_role) or "nobody"
         raise Forbidden(f"A {who.lower()} may not {words}; this needs: {roles}.")
+    if scope is Scope.CHAIRED:
+        raise Forbidden(f"Only the board's chair or deputy may {words}; an administrator or a board chair names them under Meetings.")
     if scope is Scope.OWN_AGENCY:
         raise Forbidden(f"You may {words} only for your own agency ({actor.agency_name or 'yours'}).")
     raise Forbidden(f"You may {words} only for yourself.")

@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from core import minutes as minutes_export
-from core.permissions import allowed
 from core.services import accounts, meetings
 from ui.context import context, marking, user_errors
 from ui.text import escape_md
@@ -23,32 +22,50 @@ if not boards:
     st.info("No boards yet.")
     st.stop()
 by_board = {b["id"]: b for b in boards}
-board_id = st.selectbox("Board", list(by_board), format_func=lambda i: f"{by_board[i]['name']} (chair: {by_board[i]['chair']})")
+board_id = st.selectbox("Board", list(by_board), format_func=lambda i: f"{by_board[i]['name']} (chair: {by_board[i]['chair'] or 'none named'})")
+board = by_board[board_id]
 with ctx.store.read() as s:
     listed = meetings.meetings(s, actor=ctx.actor, board_id=board_id)
     default = meetings.next_meeting_id(s, actor=ctx.actor, board_id=board_id)
     people = {p["id"]: f"{p['name']} ({p['agency']})" for p in accounts.directory(s, actor=ctx.actor)}
-    can_run = allowed(ctx.actor, "meeting.run")
     current_members = [m["id"] for m in meetings.view(s, actor=ctx.actor,
                                                       meeting_id=listed[0]["id"]).members] if listed else []
 
-if can_run:
-    with st.expander("Schedule a meeting · board members"):
-        with st.form("schedule", clear_on_submit=True):
-            c1, c2, c3 = st.columns(3)
-            day = c1.date_input("Date", value=date.today() + timedelta(days=42), format="DD/MM/YYYY")
-            at = c2.time_input("Time (UTC)", value=time(10, 0))
-            where = c3.text_input("Place")
-            if st.form_submit_button("Schedule"):
+runners = " or ".join(escape_md(n) for n in (board["chair"], board["deputy"]) if n)
+if not board["can_run"]:
+    st.caption(f"This board's meetings are run by {runners or 'its chair (none is named yet)'}: they build the agenda, "
+               "take attendance, start, move and close the meeting. Members record notes and decisions.")
+if board["can_run"] or board["can_manage"]:
+    with st.expander("Schedule a meeting · chair, deputy and members"):
+        if board["can_run"]:
+            with st.form("schedule", clear_on_submit=True):
+                c1, c2, c3 = st.columns(3)
+                day = c1.date_input("Date", value=date.today() + timedelta(days=42), format="DD/MM/YYYY")
+                at = c2.time_input("Time (UTC)", value=time(10, 0))
+                where = c3.text_input("Place")
+                if st.form_submit_button("Schedule"):
+                    with user_errors(), ctx.store.uow() as uow:
+                        meetings.schedule(uow, actor=ctx.actor, board_id=board_id,
+                                          when=datetime.combine(day, at, timezone.utc), location=where)
+                        st.rerun()
+        if board["can_manage"]:
+            choices = [None, *people]
+            name = lambda i: "none" if i is None else people[i]  # noqa: E731
+            k1, k2 = st.columns(2)
+            chair_id = k1.selectbox("Chair (runs the meetings)", choices, format_func=name,
+                                    index=choices.index(board["chair_id"]) if board["chair_id"] in choices else 0)
+            deputy_id = k2.selectbox("Deputy (runs them when the chair cannot)", choices, format_func=name,
+                                     index=choices.index(board["deputy_id"]) if board["deputy_id"] in choices else 0)
+            if st.button("Save chair and deputy"):
                 with user_errors(), ctx.store.uow() as uow:
-                    meetings.schedule(uow, actor=ctx.actor, board_id=board_id,
-                                      when=datetime.combine(day, at, timezone.utc), location=where)
+                    meetings.set_chairs(uow, actor=ctx.actor, board_id=board_id, chair_id=chair_id, deputy_id=deputy_id)
                     st.rerun()
-        members = st.multiselect("Members", list(people), default=[m for m in current_members if m in people], format_func=people.get)
-        if st.button("Save members"):
-            with user_errors(), ctx.store.uow() as uow:
-                meetings.set_members(uow, actor=ctx.actor, board_id=board_id, user_ids=set(members))
-                st.rerun()
+            members = st.multiselect("Members", list(people), default=[m for m in current_members if m in people],
+                                     format_func=people.get, select_all=False)
+            if st.button("Save members"):
+                with user_errors(), ctx.store.uow() as uow:
+                    meetings.set_members(uow, actor=ctx.actor, board_id=board_id, user_ids=set(members))
+                    st.rerun()
 
 if not listed:
     st.info("This board has no meetings yet.")

@@ -66,9 +66,27 @@ def _meeting(s: Session, meeting_id: int) -> Meeting:
     return m
 
 
+def _chairs(board: Board) -> set[int]:
+    """Who runs the board's meetings: its chair and its deputy."""
+    return {u for u in (board.chair_id, board.deputy_id) if u}
+
+
+def _board(s: Session, board_id: int) -> Board:
+    board = s.get(Board, board_id)
+    if board is None:
+        raise NotFound(f"Board {board_id} does not exist.")
+    return board
+
+
+def _ensure_runs(s: Session, actor: Actor, board_id: int) -> Board:
+    board = _board(s, board_id)
+    ensure(actor, "meeting.run", chairs=_chairs(board))
+    return board
+
+
 def _is_member(s: Session, board_id: int, user_id: int) -> bool:
     board = s.get(Board, board_id)
-    if board is not None and board.chair_id == user_id:
+    if board is not None and user_id in _chairs(board):
         return True
     return s.scalar(select(BoardMember.user_id).where(BoardMember.board_id == board_id, BoardMember.user_id == user_id)) is not None
 
@@ -90,10 +108,17 @@ def _ensure_open(meeting: Meeting) -> None:
 def boards(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
     session = uow.session
     ensure(actor, "meeting.view")
-    rows = session.execute(select(Board, User.name).outerjoin(User, User.id == Board.chair_id).where(Board.active.is_(True)).order_by(Board.id))
+    listed = list(session.scalars(select(Board).where(Board.active.is_(True)).order_by(Board.id)))
+    names = _names(session, {u for b in listed for u in _chairs(b)})
     members = Counter(session.scalars(select(BoardMember.board_id)))
-    return [{"id": b.id, "name": b.name, "kind": b.kind, "chair": chair or "", "quorum": b.quorum, "members": members[b.id]}
-            for b, chair in rows]
+    return [{"id": b.id, "name": b.name, "kind": b.kind, "chair": names.get(b.chair_id, ""), "deputy": names.get(b.deputy_id, ""),
+             "chair_id": b.chair_id, "deputy_id": b.deputy_id, "quorum": b.quorum, "members": members[b.id],
+             "can_run": allowed(actor, "meeting.run", chairs=_chairs(b)), "can_manage": allowed(actor, "board.manage")}
+            for b in listed]
+
+
+def _names(s: Session, user_ids: set[int]) -> dict[int | None, str]:
+    return {uid: name for uid, name in s.execute(select(User.id, User.name).where(User.id.in_(user_ids)))} if user_ids else {}
 
 
 def meetings(uow: UnitOfWork, *, actor: Actor, board_id: int) -> list[dict[str, Any]]:
@@ -132,6 +157,8 @@ class MeetingView:
     can_run: bool
     can_contribute: bool
     version: int
+    chair: str = ""  # who runs the meeting: the board's chair and deputy, by name
+    deputy: str = ""
 
     @property
     def quorate(self) -> bool:
@@ -145,9 +172,7 @@ def view(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> MeetingView:
     m = _meeting(session, meeting_id)
     board = session.get(Board, m.board_id)
     assert board is not None
-    member_ids = set(session.scalars(select(BoardMember.user_id).where(BoardMember.board_id == board.id)))
-    if board.chair_id:
-        member_ids.add(board.chair_id)
+    member_ids = set(session.scalars(select(BoardMember.user_id).where(BoardMember.board_id == board.id))) | _chairs(board)
     people = session.execute(select(User.id, User.name, Agency.name).join(Agency, Agency.id == User.agency_id)
                              .where(User.id.in_(member_ids)).order_by(Agency.name)).all()
     present = set(session.scalars(select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == m.id, MeetingAttendee.present.is_(True))))
@@ -157,10 +182,13 @@ def view(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> MeetingView:
          "tasking_request_id": i.tasking_request_id, "carried": i.carried_from_id is not None}
         for i in session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == m.id).order_by(AgendaItem.position))
     ]
+    can_run = allowed(actor, "meeting.run", chairs=_chairs(board))
+    names = {uid: name for uid, name, _ in people}
     return MeetingView(
         m.id, board.id, board.name, board.kind, m.scheduled_at, m.location, m.status, m.current_position, board.quorum,
         [{"id": uid, "name": name, "agency": agency, "chair": uid == board.chair_id} for uid, name, agency in people],
-        present, items, allowed(actor, "meeting.run"), allowed(actor, "meeting.run") or actor.id in member_ids, m.version,
+        present, items, can_run, can_run or actor.id in member_ids, m.version,
+        names.get(board.chair_id, ""), names.get(board.deputy_id, ""),
     )
 
 
@@ -168,11 +196,9 @@ def view(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> MeetingView:
 
 
 def schedule(uow: UnitOfWork, *, actor: Actor, board_id: int, when: datetime, location: str = "") -> int:
-    """Add a meeting to a board's calendar."""
-    ensure(actor, "meeting.run")
+    """Add a meeting to a board's calendar (its chair or deputy, or an administrator)."""
     s = uow.session
-    if s.get(Board, board_id) is None:
-        raise NotFound(f"Board {board_id} does not exist.")
+    _ensure_runs(s, actor, board_id)
     if when.tzinfo is None:
         raise ValidationError("Date and time: give a time zone (the app uses UTC).")
     clash = s.scalar(select(Meeting.id).where(Meeting.board_id == board_id, Meeting.scheduled_at == when))
@@ -188,12 +214,10 @@ def schedule(uow: UnitOfWork, *, actor: Actor, board_id: int, when: datetime, lo
 
 
 def set_members(uow: UnitOfWork, *, actor: Actor, board_id: int, user_ids: set[int]) -> None:
-    """Who sits on the board (one lead per agency, typically); the chair is always a member."""
-    ensure(actor, "meeting.run")
+    """Who sits on the board (one lead per agency, typically); the chair and deputy are always members."""
+    ensure(actor, "board.manage")
     s = uow.session
-    board = s.get(Board, board_id)
-    if board is None:
-        raise NotFound(f"Board {board_id} does not exist.")
+    board = _board(s, board_id)
     before = sorted(s.scalars(select(BoardMember.user_id).where(BoardMember.board_id == board_id)))
     for bm in s.scalars(select(BoardMember).where(BoardMember.board_id == board_id)):
         s.delete(bm)
@@ -202,6 +226,25 @@ def set_members(uow: UnitOfWork, *, actor: Actor, board_id: int, user_ids: set[i
         s.add(BoardMember(board_id=board_id, user_id=uid))
     record(s, actor, action="board.members", entity="board", entity_id=board_id, before={"members": before},
            after={"members": sorted(user_ids)}, summary=f"changed the members of {board.name}")
+    uow.commit()
+
+
+def set_chairs(uow: UnitOfWork, *, actor: Actor, board_id: int, chair_id: int | None, deputy_id: int | None) -> None:
+    """Name who runs the board's meetings: a chair and, if the board has one, a deputy (any role)."""
+    ensure(actor, "board.manage")
+    s = uow.session
+    board = _board(s, board_id)
+    for word, uid in (("Chair", chair_id), ("Deputy", deputy_id)):
+        if uid is not None and s.scalar(select(User.id).where(User.id == uid, User.active.is_(True))) is None:
+            raise ValidationError(f"{word}: choose an active user of the partnership.")
+    if chair_id is None and deputy_id is not None:
+        raise ValidationError("Chair: name a chair before a deputy.")
+    if chair_id is not None and chair_id == deputy_id:
+        raise ValidationError("Deputy: choose someone other than the chair.")
+    before = {"chair_id": board.chair_id, "deputy_id": board.deputy_id}
+    board.chair_id, board.deputy_id = chair_id, deputy_id
+    record(s, actor, action="board.chairs", entity="board", entity_id=board_id, before=before,
+           after={"chair_id": chair_id, "deputy_id": deputy_id}, summary=f"named the chair and deputy of {board.name}")
     uow.commit()
 
 
@@ -330,9 +373,9 @@ def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
 
 def build_agenda(uow: UnitOfWork, *, actor: Actor, meeting_id: int, today: date | None = None) -> int:
     """(Re)build the automatic part of the agenda; items added by hand and items already discussed stay."""
-    ensure(actor, "meeting.run")
     s = uow.session
     m = _meeting(s, meeting_id)
+    _ensure_runs(s, actor, m.board_id)
     _ensure_open(m)
     today = today or date.today()
     existing = list(s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == m.id).order_by(AgendaItem.position)))
@@ -385,9 +428,9 @@ def add_item(uow: UnitOfWork, *, actor: Actor, meeting_id: int, title: str, note
 
 
 def set_attendance(uow: UnitOfWork, *, actor: Actor, meeting_id: int, present: set[int]) -> None:
-    ensure(actor, "meeting.run")
     s = uow.session
     m = _meeting(s, meeting_id)
+    _ensure_runs(s, actor, m.board_id)
     _ensure_open(m)
     before = sorted(s.scalars(select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == m.id, MeetingAttendee.present.is_(True))))
     for a in s.scalars(select(MeetingAttendee).where(MeetingAttendee.meeting_id == m.id)):
@@ -401,9 +444,9 @@ def set_attendance(uow: UnitOfWork, *, actor: Actor, meeting_id: int, present: s
 
 
 def start(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> None:
-    ensure(actor, "meeting.run")
     s = uow.session
     m = _meeting(s, meeting_id)
+    _ensure_runs(s, actor, m.board_id)
     _ensure_open(m)
     if m.status == "live":
         return
@@ -417,9 +460,9 @@ def start(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> None:
 
 def go_to(uow: UnitOfWork, *, actor: Actor, meeting_id: int, position: int) -> None:
     """Move the shared screen to agenda item `position`."""
-    ensure(actor, "meeting.run")
     s = uow.session
     m = _meeting(s, meeting_id)
+    _ensure_runs(s, actor, m.board_id)
     if m.status != "live":
         raise ValidationError("Start the meeting first.")
     title = s.scalar(select(AgendaItem.title).where(AgendaItem.meeting_id == m.id, AgendaItem.position == position))
@@ -441,7 +484,7 @@ def _open_item(s: Session, actor: Actor, item_id: int, *, chair_only: bool = Fal
         raise NotFound(f"Agenda item {item_id} does not exist.")
     m = _meeting(s, item.meeting_id)
     if chair_only:
-        ensure(actor, "meeting.run")
+        _ensure_runs(s, actor, m.board_id)
     else:
         _ensure_contributor(s, actor, m)
     _ensure_open(m)
@@ -531,9 +574,9 @@ def record_tier(uow: UnitOfWork, *, actor: Actor, item_id: int, tier: int, owner
 
 def close(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> int:
     """Close and freeze the meeting; items not discussed are carried to the next one. Returns how many."""
-    ensure(actor, "meeting.run")
     s = uow.session
     m = _meeting(s, meeting_id)
+    _ensure_runs(s, actor, m.board_id)
     _ensure_open(m)
     carried = 0
     for item in s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == m.id, AgendaItem.status == "pending")):

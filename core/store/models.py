@@ -425,6 +425,7 @@ class Board(Base):
     kind: Mapped[str] = mapped_column(String(20), default="board")
     description: Mapped[str] = mapped_column(Text, default="")
     chair_id: Mapped[int | None] = fk("users.id", nullable=True)
+    deputy_id: Mapped[int | None] = fk("users.id", nullable=True)  # runs the board's meetings when the chair cannot
     quorum: Mapped[int] = mapped_column(Integer, default=3)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

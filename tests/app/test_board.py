@@ -156,3 +156,25 @@ def test_actions_charts_are_drawn_when_asked_for(open_app: Callable[..., AppTest
     at.get("button_group")[0].set_value("Charts").run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 5, "timeline, RAG, strand, agency, milestones over time"
+
+
+def test_the_tasking_groups_coordinator_chair_runs_its_meeting(open_app: Callable[..., AppTest]) -> None:
+    """Issue 17 bug 3: the Tasking Group's named chair is a coordinator, and gets the controls; others are told who runs it."""
+    at = open_app("coordinator")
+    at.switch_page("pages/meetings.py").run()
+    board = next(s for s in at.selectbox if s.label == "Board")
+    at = board.select_index(next(n for n, o in enumerate(board.options) if "Tasking" in o)).run()
+    assert not at.exception
+    labels = {b.label for b in at.button}
+    assert {"Build or refresh the agenda", "Start the meeting"} <= labels, labels
+    assert any(e.label.startswith("Attendance") for e in at.expander)
+
+    board = next(s for s in at.selectbox if s.label == "Board")
+    at = board.select_index(next(n for n, o in enumerate(board.options) if "Partnership Board" in o)).run()
+    assert not at.exception and "Start the meeting" not in {b.label for b in at.button}
+    store = _store()
+    with store.read() as s:
+        runs = next(b for b in meetings.boards(s, actor=_actor(store, "coordinator")) if "Partnership Board" in b["name"])
+    store.dispose()
+    said = shown(" ".join(c.value for c in at.caption))
+    assert f"This board's meetings are run by {runs['chair']} or {runs['deputy']}" in said, said

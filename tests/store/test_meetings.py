@@ -117,6 +117,41 @@ def test_only_chairs_run_and_only_members_record(small: Small, board: dict) -> N
     assert _items(small, board["next"])[0].notes == "HMRC will check the tills"
 
 
+def test_the_boards_chair_and_deputy_run_its_meetings_whatever_their_role(small: Small, board: dict) -> None:
+    """A tasking group chaired by a coordinator: the coordinator and the deputy run it; a board chair of another board may not."""
+    with small.store.uow() as uow:
+        coordinator = User(username="cora", name="Cora Ordinator", role="coordinator", agency_id=small.hmrc, password_hash=_HASH)
+        uow.session.add(coordinator)
+        uow.flush()
+        cora = Actor(coordinator.id, "cora", coordinator.name, Role.COORDINATOR, small.hmrc, "HM Revenue and Customs")
+        uow.commit()
+    with pytest.raises(Forbidden, match="may not"), small.store.uow() as uow:  # only administrators and chairs name chairs
+        meetings.set_chairs(uow, actor=cora, board_id=board["board"], chair_id=cora.id, deputy_id=None)
+    with small.store.uow() as uow:
+        meetings.set_chairs(uow, actor=small.admin, board_id=board["board"], chair_id=cora.id, deputy_id=small.analyst.id)
+    with small.store.read() as s:
+        assert meetings.view(s, actor=cora, meeting_id=board["next"]).can_run
+        assert meetings.view(s, actor=small.analyst, meeting_id=board["next"]).can_run
+        former = meetings.view(s, actor=board["chair_actor"], meeting_id=board["next"])
+        assert not former.can_run and (former.chair, former.deputy) == ("Cora Ordinator", "Ana Lyst")
+        assert [b["can_run"] for b in meetings.boards(s, actor=cora)] == [True]
+    with small.store.uow() as uow:  # the coordinator builds, takes attendance, starts, moves and closes
+        meetings.build_agenda(uow, actor=cora, meeting_id=board["next"], today=TODAY)
+        meetings.set_attendance(uow, actor=cora, meeting_id=board["next"], present={cora.id, small.analyst.id})
+        meetings.start(uow, actor=cora, meeting_id=board["next"])
+        meetings.go_to(uow, actor=small.analyst, meeting_id=board["next"], position=2)  # the deputy
+    with pytest.raises(Forbidden, match="chair or deputy"), small.store.uow() as uow:
+        meetings.go_to(uow, actor=board["chair_actor"], meeting_id=board["next"], position=3)
+    with small.store.uow() as uow:
+        meetings.close(uow, actor=cora, meeting_id=board["next"])
+    with small.store.read() as s:
+        assert meetings.view(s, actor=cora, meeting_id=board["next"]).status == "closed"
+    with pytest.raises(ValidationError, match="active"), small.store.uow() as uow:
+        meetings.set_chairs(uow, actor=small.admin, board_id=board["board"], chair_id=999_999, deputy_id=None)
+    with pytest.raises(ValidationError, match="Deputy: choose someone other"), small.store.uow() as uow:
+        meetings.set_chairs(uow, actor=small.admin, board_id=board["board"], chair_id=cora.id, deputy_id=cora.id)
+
+
 def test_moving_the_live_meeting_is_audited(small: Small, board: dict) -> None:
     chair = board["chair_actor"]
     with small.store.uow() as uow:

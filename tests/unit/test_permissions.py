@@ -53,11 +53,13 @@ CASES = [
     ("action.update", Role.OFFICER, "own", True),
     ("action.update", Role.OFFICER, "other", False),
     *[("meeting.view", role, "other", True) for role in Role],
-    ("meeting.run", Role.CHAIR, None, True),
-    ("meeting.run", Role.ADMIN, None, True),
-    ("meeting.run", Role.COORDINATOR, None, False),
-    ("meeting.run", Role.ANALYST, None, False),
-    ("meeting.run", Role.OFFICER, None, False),
+    # a meeting is run by its board's chair or deputy, whatever their role ("own": the actor chairs it)
+    ("meeting.run", Role.ADMIN, "other", True),
+    *[("meeting.run", role, "own", True) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
+    *[("meeting.run", role, "other", False) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
+    *[("meeting.run", role, None, False) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
+    *[("board.manage", role, "other", True) for role in (Role.ADMIN, Role.CHAIR)],
+    *[("board.manage", role, "own", False) for role in (Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
     ("meeting.contribute", Role.CHAIR, "other", True),
     *[("meeting.contribute", role, "own", True) for role in (Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
     *[("meeting.contribute", role, "other", False) for role in (Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
@@ -126,6 +128,8 @@ def _resource(action: str, resource: str | None) -> dict:
     own = resource == "own"
     if action == "action.update":  # an action has both an owning agency and an owner
         return {"agency_id": OWN_AGENCY if own else OTHER_AGENCY, "owner_id": ME if own else SOMEONE_ELSE}
+    if action == "meeting.run":  # a board's chair and deputy
+        return {"chairs": {ME, None} if own else {SOMEONE_ELSE, None}}
     if action in ("account.change_password", "attention.view", "referral.view_own", "meeting.contribute", "referral.submit"):
         return {"owner_id": ME if resource == "own" else SOMEONE_ELSE}
     return {"agency_id": OWN_AGENCY if resource == "own" else OTHER_AGENCY}

@@ -44,7 +44,7 @@ if allowed(ctx.actor, "action.create", agency_id=ctx.actor.agency_id):
             a1, a2 = st.columns(2)
             own_choices = list(agencies) if allowed(ctx.actor, "action.create", agency_id=-1) else [ctx.actor.agency_id]
             owning = a1.selectbox("Owning agency", own_choices, format_func=agencies.get)
-            owner = a2.selectbox("Owner", list(people), format_func=people.get)
+            owner = a2.selectbox("Owner", list(people), format_func=people.get, index=None, placeholder="Choose who will do it")
             supporting = st.multiselect("Supporting agencies", list(agencies), format_func=agencies.get)
             b1, b2, b3 = st.columns(3)
             due = b1.date_input("Due", value=date.today() + timedelta(days=42), format="DD/MM/YYYY")

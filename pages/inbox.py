@@ -79,7 +79,8 @@ with st.container(border=True):
         reason = st.text_input("Reason (required for no further action)")
         st.caption("For *Raise an action*: the action. For *Task a visit*: the date.")
         title = st.text_input("Action title", value=f"Follow up referral: {d['subject']}"[:200])
-        owner = st.selectbox("Action owner", list(colleagues), format_func=colleagues.get)
+        owner = st.selectbox("Action owner", list(colleagues), format_func=colleagues.get, index=None,
+                             placeholder="Choose who will do it")
         due = st.date_input("Action due / visit date", value=date.today() + timedelta(days=21), format="DD/MM/YYYY")
         strand = st.selectbox("Strand", [x.value for x in Strand])
         if st.form_submit_button("Record decision", type="primary"):

@@ -142,7 +142,7 @@ with right:
         st.markdown("**New action agreed on this item**")
         title = st.text_input("Action")
         a1, a2 = st.columns(2)
-        owner = a1.selectbox("Owner", list(people), format_func=people.get)
+        owner = a1.selectbox("Owner", list(people), format_func=people.get, index=None, placeholder="Choose who will do it")
         agency = a2.selectbox("Owning agency", list(agencies), format_func=agencies.get,
                               index=list(agencies).index(ctx.actor.agency_id) if ctx.actor.agency_id in agencies else 0)
         b1, b2 = st.columns(2)

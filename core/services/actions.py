@@ -122,6 +122,8 @@ def add_action(uow: UnitOfWork, *, actor: Actor, data: ActionInput, links: dict[
     s = uow.session
     ensure(actor, "action.create", agency_id=data.agency_id)
     values = _validate_fields(s, {k: getattr(data, k) for k in EDITABLE if k != "status"})
+    if values["owner_id"] is None:
+        raise ValidationError("Owner: choose who will do it; an action nobody owns is not done.")
     for title, _due in data.milestones:
         if not title.strip():
             raise ValidationError("Milestone: give every milestone a title.")

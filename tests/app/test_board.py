@@ -178,3 +178,21 @@ def test_the_tasking_groups_coordinator_chair_runs_its_meeting(open_app: Callabl
     store.dispose()
     said = shown(" ".join(c.value for c in at.caption))
     assert f"This board's meetings are run by {runs['chair']} or {runs['deputy']}" in said, said
+
+
+def test_no_owner_is_chosen_for_the_user(open_app: Callable[..., AppTest]) -> None:
+    """Issue 17 bug 6: the owner of a new action starts empty (it was the first person in the directory)."""
+    at = open_app("admin")
+    at.switch_page("pages/actions.py").run()
+    at = next(b for b in at.button if b.label == "New action").click().run()
+    assert not at.exception
+    owner = next(s for s in at.selectbox if s.label == "Owner")
+    assert owner.value is None, owner.value
+
+    at = open_app("analyst")
+    at.switch_page("pages/inbox.py").run()
+    opened = next(s for s in at.selectbox if s.label == "Open a referral")
+    at = opened.select_index(1).run()
+    assert not at.exception
+    owners = [s for s in at.selectbox if s.label == "Action owner"]
+    assert owners and all(s.value is None for s in owners), [s.value for s in owners]

@@ -23,7 +23,7 @@ TODAY = date(2026, 11, 22)
 def _new(small: Small, owner: Actor | None = None, **kw) -> int:  # noqa: ANN003
     data = ActionInput(title=kw.pop("title", "Joint visit to 12 The Broadway"), agency_id=kw.pop("agency_id", small.ts),
                        due_on=kw.pop("due_on", TODAY + timedelta(days=30)), strand=kw.pop("strand", "Pursue"),
-                       owner_id=owner.id if owner else None, **kw)
+                       owner_id=(owner or small.admin).id, **kw)
     with small.store.uow() as uow:
         return actions.create_action(uow, actor=small.admin, data=data)
 
@@ -55,13 +55,22 @@ def test_bad_input_is_refused_and_nothing_is_written(small: Small, field: str, v
         assert s.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
 
 
+def test_an_action_has_an_owner_chosen_by_a_person(small: Small) -> None:
+    """Issue 17 bug 6: nothing picks an owner for the user; an action without one is refused and nothing is written."""
+    data = ActionInput(title="Joint visit to 12 The Broadway", agency_id=small.ts, due_on=TODAY, strand="Pursue")
+    with pytest.raises(ValidationError, match="Owner: choose who will do it"), small.store.uow() as uow:
+        actions.create_action(uow, actor=small.admin, data=data)
+    with small.store.read() as s:
+        assert s.session.scalar(select(func.count()).select_from(Action)) == 0
+
+
 def test_who_may_create_and_update(small: Small, officer: Actor) -> None:
     data = ActionInput(title="x", agency_id=small.ts, due_on=TODAY, strand="Pursue")
     with pytest.raises(Forbidden), small.store.uow() as uow:
         actions.create_action(uow, actor=small.analyst, data=data)  # an HMRC analyst, for Trading Standards
     with pytest.raises(Forbidden), small.store.uow() as uow:
         actions.create_action(uow, actor=officer, data=data)
-    aid = _new(small)  # Trading Standards, no owner
+    aid = _new(small)  # Trading Standards, owned by the administrator
     with pytest.raises(Forbidden), small.store.uow() as uow:
         actions.update_action(uow, actor=officer, action_id=aid, base_version=1, changes={"status": "in progress"})
     with pytest.raises(Forbidden), small.store.uow() as uow:

@@ -27,7 +27,7 @@ people = {p["id"]: f"{p['name']} ({p['agency']})" for p in people_rows}
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
 agency = c1.selectbox("Agency", [None, *agencies], format_func=lambda i: "All agencies" if i is None else agencies[i])
 strand = c2.selectbox("4P strand", ["", *[x.value for x in Strand]], format_func=lambda v: v or "All strands")
-rags = c3.multiselect("RAG", ["red", "amber", "green"], format_func=rag_label)
+rags = c3.multiselect("RAG", ["red", "amber", "green"], format_func=rag_label, select_all=False)
 closed = c4.toggle("Include closed")
 with ctx.store.read() as s:
     rows = actions.list_actions(s, actor=ctx.actor,
@@ -45,7 +45,7 @@ if allowed(ctx.actor, "action.create", agency_id=ctx.actor.agency_id):
             own_choices = list(agencies) if allowed(ctx.actor, "action.create", agency_id=-1) else [ctx.actor.agency_id]
             owning = a1.selectbox("Owning agency", own_choices, format_func=agencies.get)
             owner = a2.selectbox("Owner", list(people), format_func=people.get, index=None, placeholder="Choose who will do it")
-            supporting = st.multiselect("Supporting agencies", list(agencies), format_func=agencies.get)
+            supporting = st.multiselect("Supporting agencies", list(agencies), format_func=agencies.get, select_all=False)
             b1, b2, b3 = st.columns(3)
             due = b1.date_input("Due", value=date.today() + timedelta(days=42), format="DD/MM/YYYY")
             strand_v = b2.selectbox("Strand", [x.value for x in Strand])

@@ -73,7 +73,7 @@ with powers_tab, st.form(f"powers_{chosen}"):
             st.success("Powers saved.")
 with remit_tab, st.form(f"remit_{chosen}"):
     remit = st.multiselect("Issue types this agency deals with", sorted(set(issues) | set(a["remit"])), default=a["remit"],
-                           accept_new_options=True)
+                           accept_new_options=True, select_all=False)
     if st.form_submit_button("Save remit"):
         with user_errors(), ctx.store.uow() as uow:
             catalogue.set_remit(uow, actor=ctx.actor, agency_id=chosen, remit=remit)

@@ -100,7 +100,7 @@ def _import_panel(upload, round_: int) -> None:  # noqa: ANN001
         box = left if i % 2 == 0 else right
         if field in MULTI:
             mapping[field] = box.multiselect(FIELD_LABELS[field], columns, default=[c for c in start[field] if c in columns],
-                                             key=f"ds_map_{field}_{sig}")
+                                             key=f"ds_map_{field}_{sig}", select_all=False)
         else:
             options = [None, *columns]
             mapping[field] = box.selectbox(FIELD_LABELS[field], options, index=options.index(start[field]) if start[field] in options else 0,

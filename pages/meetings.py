@@ -31,9 +31,9 @@ with ctx.store.read() as s:
     current_members = [m["id"] for m in meetings.view(s, actor=ctx.actor,
                                                       meeting_id=listed[0]["id"]).members] if listed else []
 
-runners = " or ".join(escape_md(n) for n in (board["chair"], board["deputy"]) if n)
+runners = " or ".join(n for n in (board["chair"], board["deputy"]) if n) or "its chair (none is named yet)"
 if not board["can_run"]:
-    st.caption(f"This board's meetings are run by {runners or 'its chair (none is named yet)'}: they build the agenda, "
+    st.caption(f"This board's meetings are run by {escape_md(runners)}: they build the agenda, "
                "take attendance, start, move and close the meeting. Members record notes and decisions.")
 if board["can_run"] or board["can_manage"]:
     with st.expander("Schedule a meeting · chair, deputy and members"):
@@ -113,7 +113,8 @@ if v.can_run and v.status != "closed":
             confirm_close()
     with st.expander("Attendance"):
         members = {m["id"]: f"{m['name']} ({m['agency']})" + (" · chair" if m["chair"] else "") for m in v.members}
-        present = st.multiselect("Present", list(members), default=[i for i in v.present if i in members], format_func=members.get)
+        present = st.multiselect("Present", list(members), default=[i for i in v.present if i in members], format_func=members.get,
+                                 select_all=False)
         if st.button("Save attendance"):
             with user_errors(), ctx.store.uow() as uow:
                 meetings.set_attendance(uow, actor=ctx.actor, meeting_id=meeting_id, present=set(present))

@@ -17,9 +17,17 @@ st.title("Submit intelligence")
 st.caption("You are the eyes and ears of the other agencies. Grade what you saw; the agencies you send it to owe you "
            f"an acknowledgement within {ctx.partnership.ack_days:d} days and feedback within {ctx.partnership.feedback_days:d}.")
 
-if st.session_state.pop("_ref_sent", False):
-    for key in [k for k in st.session_state if str(k).startswith(("ref_", "_ref_"))]:
-        del st.session_state[key]
+if st.session_state.pop("_ref_clear", False):
+    # After a send: every field set to empty explicitly (a deleted key would leave the browser showing the old text).
+    for key in ("ref_draft_id", "_ref_suggested", "_ref_confirm"):
+        st.session_state.pop(key, None)
+    st.session_state.update({
+        "ref_subject": "", "ref_type": SUBJECT_TYPES[0], "ref_place": "", "ref_body": "", "ref_summary": "", "ref_indicators": [],
+        "ref_to": [], "ref_src": None, "ref_intel": None, "ref_handling": None,
+        "ref_seen_time": datetime.now(timezone.utc).time().replace(second=0, microsecond=0),
+    })
+if sent := st.session_state.pop("_ref_sent", None):
+    st.success(escape_md(sent))  # what was sent; the form below is empty
 if draft_id := st.session_state.pop("ref_resume", None):
     # "Continue" from My referrals: load the draft into this form once.
     with ctx.store.read() as s, user_errors():
@@ -58,7 +66,8 @@ body = st.text_area("What you saw", height=150, key="ref_body")
 by_agency: dict[str, list[dict]] = {}
 for i in inds:
     by_agency.setdefault(i["agency"], []).append(i)
-ticked = st.multiselect("Golden indicators you saw", [i["id"] for i in inds], key="ref_indicators",
+# select_all=False: Enter in the search box ticks the first match only, never every fuzzy match ("workers" ticked 9).
+ticked = st.multiselect("Golden indicators you saw", [i["id"] for i in inds], key="ref_indicators", select_all=False,
                         format_func=lambda i: next(f"{x['label']} ({x['agency']})" for x in inds if x["id"] == i))
 with ctx.store.read() as s:
     suggested = referrals.suggest_recipients(s, actor=ctx.actor, indicator_ids=ticked)
@@ -66,8 +75,8 @@ if "ref_to" not in st.session_state or st.session_state.get("_ref_suggested") !=
     # Follow the indicators until the officer changes the list themselves.
     st.session_state["ref_to"] = sorted(set(st.session_state.get("ref_to", [])) | {a for a in suggested if a in agencies})
     st.session_state["_ref_suggested"] = suggested
-recipients = st.multiselect("Send to", list(agencies), key="ref_to", format_func=agencies.get,
-                            help="Suggested from the indicators you ticked; change as you see fit.")
+recipients = st.multiselect("Send to", list(agencies), key="ref_to", format_func=agencies.get, select_all=False,
+                            help="Suggested from the indicators you ticked; change as you see fit. You confirm the list before it goes.")
 
 scheme_name = ctx.partnership.grading_scheme
 sc = grading.scheme(scheme_name)
@@ -92,6 +101,31 @@ data = ReferralInput(
     observed_at=datetime.combine(seen_day, seen_time, timezone.utc), place=place, body=body, summary=summary,
     scheme=scheme_name, source_grade=src, intel_grade=intel, handling_code=handling, indicator_ids=ticked, recipient_ids=recipients,
 )
+
+
+def _forget_confirmation() -> None:
+    st.session_state.pop("_ref_confirm", None)
+
+
+@st.dialog("Send this referral?", on_dismiss=_forget_confirmation)
+def confirm_send(referral_id: int, going: dict[int, str]) -> None:
+    """Where it goes, said before it goes: nothing is sent until the officer has read the list."""
+    st.markdown(f"**This goes to: {escape_md(', '.join(going.values()))}**")
+    st.caption(f"{escape_md(subject)} · {escape_md(grading.label(scheme_name, src, intel, handling))}. Each of them owes you an "
+               f"acknowledgement within {ctx.partnership.ack_days:d} days and feedback within {ctx.partnership.feedback_days:d}.")
+    c1, c2 = st.columns(2)
+    if c1.button("Send now", type="primary"):
+        with user_errors(), ctx.store.uow() as uow:
+            referrals.send(uow, actor=ctx.actor, referral_id=referral_id, to=list(going))
+            st.session_state["_ref_clear"] = True  # the next run draws an empty form
+            st.session_state["_ref_sent"] = (f"Referral {referral_id:d} sent to {', '.join(going.values())}. "
+                                             "You will see their feedback under My referrals.")
+            st.rerun()
+    if c2.button("Back to the form"):
+        _forget_confirmation()
+        st.rerun()
+
+
 b1, b2 = st.columns(2)
 if b1.button("Save draft"):
     with user_errors(), ctx.store.uow() as uow:
@@ -99,13 +133,12 @@ if b1.button("Save draft"):
         st.session_state["ref_draft_id"] = rid
         st.success(f"Draft {rid:d} saved. Only you can see it.")
 if b2.button("Send", type="primary"):
+    st.session_state.pop("_ref_confirm", None)
     with user_errors():
         with ctx.store.uow() as uow:
-            rid = referrals.save_draft(uow, actor=ctx.actor, data=data,
-                                       referral_id=st.session_state.get("ref_draft_id"))
+            rid = referrals.save_draft(uow, actor=ctx.actor, data=data, referral_id=st.session_state.get("ref_draft_id"))
         st.session_state["ref_draft_id"] = rid
-        with ctx.store.uow() as uow:
-            referrals.send(uow, actor=ctx.actor, referral_id=rid)
-        st.session_state["_ref_sent"] = True  # the form is emptied at the start of the next run
-        st.success(f"Referral {rid:d} sent to {escape_md(', '.join(agencies[a] for a in recipients))}. "
-                   "You will see their feedback under My referrals.")
+        with ctx.store.read() as s:
+            st.session_state["_ref_confirm"] = (rid, referrals.to_confirm(s, actor=ctx.actor, referral_id=rid))
+if confirming := st.session_state.get("_ref_confirm"):
+    confirm_send(*confirming)

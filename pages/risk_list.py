@@ -61,8 +61,8 @@ with user_errors():
     least = f4.selectbox("At least", [1, 2, 3, 4], index=1, format_func=lambda n: f"{n} agenc{'y' if n == 1 else 'ies'}",
                          key="rl_least")
     g1, g2, g3 = st.columns([3, 3, 1.4])
-    chosen_districts = g1.multiselect("Postcode districts", districts, key="rl_districts")
-    agencies = g2.multiselect("Held by (all of)", everything.agency_codes, key="rl_agencies")
+    chosen_districts = g1.multiselect("Postcode districts", districts, key="rl_districts", select_all=False)
+    agencies = g2.multiselect("Held by (all of)", everything.agency_codes, key="rl_agencies", select_all=False)
     tasking_only = g3.toggle("Sent to tasking", key="rl_tasking")
     by_site = g3.toggle("Count agencies by site", key="rl_by_site",
                         help="A site is the building: the shop, the flats above it and anything reported at its back "

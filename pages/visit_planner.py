@@ -94,7 +94,7 @@ with ctx.store.read() as s:
     vocabulary = issue_types(s, actor=ctx.actor)
 c1, c2 = st.columns([3, 1])
 issues = c1.multiselect("What do you expect to find?", sorted(set(vocabulary) | set(suggested) | set(saved_issues)),
-                        default=saved_issues or list(suggested)[:6], key=f"{key}_issues")
+                        default=saved_issues or list(suggested)[:6], key=f"{key}_issues", select_all=False)
 kind = c2.selectbox("Premises kind", PREMISES_KINDS, index=PREMISES_KINDS.index(saved_kind), key=f"{key}_kind",
                     help="Entry powers depend on it: licensed premises, food business, HMO or other residential, other.")
 if suggested:
@@ -119,7 +119,7 @@ st.markdown("#### The plan")
 plan0 = existing["plan"] if existing else None
 default_team = [m.agency_id for m in plan0.team] if plan0 else list(rec.team)
 team_ids = st.multiselect("Attending agencies", list(names), default=[a for a in default_team if a in names],
-                          format_func=lambda i: names[i], key=f"{key}_team")
+                          format_func=lambda i: names[i], key=f"{key}_team", select_all=False)
 lead_options = team_ids or list(rec.team)
 lead_default = plan0.lead_agency_id if plan0 else rec.lead_id
 lead = st.selectbox("Lead agency", lead_options, format_func=lambda i: names.get(i, str(i)), key=f"{key}_lead",
@@ -174,7 +174,7 @@ with ctx.store.read() as s:
     people = visits.officers_for(s, actor=ctx.actor, agency_ids=team_ids)
 labels = {p["id"]: p["label"] for p in people}
 named = st.multiselect("Named officers", list(labels), default=[i for i in (plan0.officer_ids if plan0 else []) if i in labels],
-                       format_func=lambda i: labels[i], key=f"{key}_named")
+                       format_func=lambda i: labels[i], key=f"{key}_named", select_all=False)
 
 plan = VisitPlan(starts_at, ends_at, [TeamMember(int(r.agency_id), int(r.Officers) if r.Officers == r.Officers else 1,
                                                  str(r.Objectives or "") if r.Objectives == r.Objectives else "")

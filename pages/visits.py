@@ -137,7 +137,7 @@ f1, f2, f3, f4 = st.columns([1, 1, 2, 2])
 view = f1.radio("View", ("Month", "Week", "List"), horizontal=False)
 anchor = f2.date_input("From", date.today())
 agency = f3.selectbox("Agency", [None, *names], format_func=lambda i: "All agencies" if i is None else names[i])
-statuses = f4.multiselect("Status", STATUSES, default=["draft", "proposed", "confirmed"])
+statuses = f4.multiselect("Status", STATUSES, default=["draft", "proposed", "confirmed"], select_all=False)
 if view == "Month":
     start = anchor.replace(day=1)
     end = start.replace(day=cal.monthrange(start.year, start.month)[1])

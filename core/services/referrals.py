@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -191,13 +192,11 @@ def _own_draft(s: Session, actor: Actor, referral_id: int) -> Referral:
     return ref
 
 
-def send(uow: UnitOfWork, *, actor: Actor, referral_id: int, now: datetime | None = None) -> None:
-    """Send a draft: it needs a complete grading, recipients, and a summary where the text may not pass."""
-    ensure(actor, "referral.submit", owner_id=actor.id)
-    s = uow.session
-    ref = _own_draft(s, actor, referral_id)
+def _sendable(s: Session, ref: Referral) -> tuple[tuple[str, str, str], list[ReferralRecipient]]:
+    """The draft's grading and recipients, checked: everything a send needs, or a message saying what to fix."""
     src, intel, handling = grading.validate(ref.scheme, ref.source_grade, ref.intel_grade, ref.handling_code)
-    recipients = list(s.scalars(select(ReferralRecipient).where(ReferralRecipient.referral_id == ref.id)))
+    recipients = list(s.scalars(select(ReferralRecipient).where(ReferralRecipient.referral_id == ref.id)
+                                .order_by(ReferralRecipient.agency_id)))
     if not recipients:
         raise ValidationError("Recipients: choose at least one partner agency to send this to.")
     seen = grading.visibility(ref.scheme, handling)
@@ -209,6 +208,28 @@ def send(uow: UnitOfWork, *, actor: Actor, referral_id: int, now: datetime | Non
                               "that leaves out sources and anything that must not pass.")
     if not ref.body and not ref.summary:
         raise ValidationError("What you saw: describe it before sending.")
+    return (src, intel, handling), recipients
+
+
+def to_confirm(uow: UnitOfWork, *, actor: Actor, referral_id: int) -> dict[int, str]:
+    """The agencies a draft would go to, by id and name, once it could be sent: what the sender confirms."""
+    ensure(actor, "referral.submit", owner_id=actor.id)
+    s = uow.session
+    _, recipients = _sendable(s, _own_draft(s, actor, referral_id))
+    names = dict(s.execute(select(Agency.id, Agency.name).where(Agency.id.in_([r.agency_id for r in recipients]))).all())
+    return {r.agency_id: names[r.agency_id] for r in recipients}
+
+
+def send(uow: UnitOfWork, *, actor: Actor, referral_id: int, to: Collection[int], now: datetime | None = None) -> None:
+    """Send a draft to the agencies the sender confirmed (`to`, from `to_confirm`): it needs a complete grading,
+    recipients, and a summary where the text may not pass. If the recipients changed since, nothing is sent."""
+    ensure(actor, "referral.submit", owner_id=actor.id)
+    s = uow.session
+    ref = _own_draft(s, actor, referral_id)
+    (src, intel, handling), recipients = _sendable(s, ref)
+    if set(to) != {r.agency_id for r in recipients}:
+        raise ValidationError("Recipients: the agencies this goes to changed after you confirmed them; check the list "
+                              "and confirm again. Nothing was sent.")
     p = settings(s)
     now = now or datetime.now(timezone.utc)
     ref.source_grade, ref.intel_grade, ref.handling_code = src, intel, handling

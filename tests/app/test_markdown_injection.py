@@ -121,7 +121,7 @@ def test_planted_markdown_renders_as_text_on_every_page(private_app: Callable[..
             subject=SUBJECT, place=f"Place {NASTY}", body=f"Body {NASTY}\n\n# not a heading", source_grade="B",
             intel_grade="2", handling_code="1", recipient_ids=[ie]))
     with store.uow() as uow:
-        referrals.send(uow, actor=officer, referral_id=referral)
+        referrals.send(uow, actor=officer, referral_id=referral, to=[ie])
     with store.uow() as uow:  # due long ago: first on the owner's My actions, whose editor opens the first row
         actions.create_action(uow, actor=analyst, data=ActionInput(title=ACTION, agency_id=ie, owner_id=analyst.id,
                                                         due_on=date.today() - timedelta(days=3000), strand="Pursue",

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core.services import accounts, referrals
 from core.store import Store
 from core.store.models import Agency, Referral, ReferralRecipient
+from tests.app.conftest import shown
 
 
 def _by_label(widgets, label: str):  # noqa: ANN001, ANN202
@@ -34,13 +35,30 @@ def test_officer_to_analyst_and_back(private_app: Callable[..., AppTest]) -> Non
     _by_label(officer.multiselect, "Send to").set_value([ie])
     officer = _by_label(officer.button, "Send").click().run()
     assert any("choose the source evaluation" in e.value for e in officer.error), "no grading, no sending"
+    # A refusal keeps exactly what was typed (issue 17 bug 2).
+    assert _by_label(officer.text_input, "Subject: business, person, vehicle or place").value == "Test Takeaway, 1 Test Street"
+    assert _by_label(officer.text_area, "What you saw").value.startswith("Mattresses in the store room")
+    assert _by_label(officer.multiselect, "Send to").value == [ie]
 
     _by_label(officer.radio, "Source evaluation").set_value("B")
     _by_label(officer.radio, "Intelligence evaluation").set_value("2")
     _by_label(officer.radio, "Handling code").set_value("1")
     officer = _by_label(officer.button, "Send").click().run()
+    # Nothing goes until the officer has seen where it goes (issue 17 bug 1).
+    assert not officer.exception and not officer.error, [e.value for e in officer.error]
+    assert not officer.success
+    assert any("This goes to: Immigration Enforcement" in m.value for m in officer.markdown), [m.value for m in officer.markdown]
+    with store.read() as s:
+        assert s.session.scalars(select(Referral.status).where(Referral.subject == "Test Takeaway, 1 Test Street")).one() == "draft"
+    officer = _by_label(officer.button, "Send now").click().run()
     assert not officer.exception and not officer.error, [e.value for e in officer.error]
     assert any("sent to Immigration Enforcement" in s.value for s in officer.success)
+    # After a send the form is empty on the screen and on the server (issue 17 bug 2).
+    assert _by_label(officer.text_input, "Subject: business, person, vehicle or place").value == ""
+    assert _by_label(officer.text_area, "What you saw").value == ""
+    assert _by_label(officer.multiselect, "Send to").value == []
+    officer = _by_label(officer.button, "Send").click().run()
+    assert any(shown(e.value).startswith("Subject: say who or what") for e in officer.error), "the empty form is refused as empty"
 
     with store.read() as s:
         ref = s.session.scalars(select(Referral).where(Referral.subject == "Test Takeaway, 1 Test Street")).one()

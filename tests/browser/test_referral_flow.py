@@ -94,10 +94,20 @@ def test_referral_graded_sent_triaged_and_answered(page: Page, browser_for: Call
     expect(alerts(officer, "Error")).to_have_count(0)
     officer.get_by_role("button", name="Send", exact=True).click()
     wait_for_app_run(officer)
+    # Nothing goes until the officer has read where it goes (issue 17 bug 1).
+    dialog = officer.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"This goes to: {RECEIVER}")
+    expect(alerts(officer, "Success")).to_have_count(0)
+    shot(officer, backend, "2-officer-confirms-recipients")
+    dialog.get_by_role("button", name="Send now").click()
+    wait_for_app_run(officer)
     expect_no_error(officer, "officer after sending")
     expect(alerts(officer, "Error")).to_have_count(0)
     sent = alerts(officer, "Success")
     expect(sent).to_contain_text(re.compile(rf"Referral \d+ sent to {re.escape(RECEIVER)}\."))
+    # After a send the form is empty on the screen as on the server (issue 17 bug 2).
+    expect(officer.get_by_role("textbox", name=SUBJECT_FIELD)).to_have_value("")
+    expect(officer.get_by_role("textbox", name="What you saw")).to_have_value("")
     shot(officer, backend, "2-officer-sent")
 
     # 2. The analyst opens it from the inbox, tasks a visit and sends the feedback owed.
@@ -165,6 +175,21 @@ def test_referral_graded_sent_triaged_and_answered(page: Page, browser_for: Call
     assert header == "Referral"
     assert find_in_grid(grid, comment) == [(subject_row, "Comments", comment)], "the home page does not show the feedback"
     shot(officer, backend, "6-officer-home")
+
+
+def test_enter_in_the_indicator_search_ticks_one_match(page: Page, app_server: AppServer) -> None:
+    """Issue 17 bug 1: typing "workers" then Enter ticked every fuzzy match (9 indicators, 9 agencies)."""
+    sign_in_as(page, "officer")
+    open_page(page, "Submit intelligence")
+    box = widget(page.get_by_test_id("stMain"), "stMultiSelect", "Golden indicators you saw")
+    box.get_by_role("combobox").click()
+    page.keyboard.type("workers")
+    page.keyboard.press("Enter")
+    wait_for_app_run(page)
+    page.keyboard.press("Escape")
+    expect(box.locator("[data-tag]")).to_have_count(1)
+    send_to = widget(page.get_by_test_id("stMain"), "stMultiSelect", "Send to")
+    expect(send_to.locator("[data-tag]")).to_have_count(1)
 
 
 def test_chair_agenda_lists_overdue_feedback(page: Page, app_server: AppServer, tmp_path: Path) -> None:

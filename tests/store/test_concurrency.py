@@ -84,7 +84,7 @@ def _received(small: Small) -> int:
     with small.store.uow() as uow:
         rid = referrals.save_draft(uow, actor=officer, data=data)
     with small.store.uow() as uow:
-        referrals.send(uow, actor=officer, referral_id=rid)
+        referrals.send(uow, actor=officer, referral_id=rid, to=[small.hmrc])
     with small.store.read() as s:
         return s.session.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == rid))
 

@@ -140,7 +140,7 @@ def _referral_to(world: World, sender: Actor, agency_id: int) -> int:
             subject="Two tills", body="Seen two tills", scheme="5x5x5", source_grade="B", intel_grade="2",
             handling_code="1", recipient_ids=[agency_id]))
     with world.small.store.uow() as uow:
-        referrals.send(uow, actor=sender, referral_id=rid)
+        referrals.send(uow, actor=sender, referral_id=rid, to=[agency_id])
     with world.small.store.read() as s:
         return s.session.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == rid))
 

@@ -13,7 +13,7 @@ from core.services import attention, referrals
 from core.services.actions import ActionInput
 from core.services.referrals import ReferralInput
 from core.store.models import (
-    Action, ActionLink, AgencyRecord, Business, Dataset, Indicator, ReferralRecipient, User, Visit,
+    Action, ActionLink, Agency, AgencyRecord, Business, Dataset, Indicator, Referral, ReferralRecipient, User, Visit,
 )
 from tests.store.conftest import _HASH, Small
 
@@ -55,7 +55,7 @@ def _send(small: Small, who: Actor, *, handling: str = "1", summary: str = "", s
     with small.store.uow() as uow:
         rid = referrals.save_draft(uow, actor=who, data=data)
     with small.store.uow() as uow:
-        referrals.send(uow, actor=who, referral_id=rid, now=NOW)
+        referrals.send(uow, actor=who, referral_id=rid, to=to or [small.hmrc], now=NOW)
     return rid
 
 
@@ -78,10 +78,41 @@ def test_a_report_cannot_be_sent_without_a_complete_grading(small: Small, people
                                    data=ReferralInput(subject="Car wash", body="Workers sleeping on site",
                                                                source_grade="B", recipient_ids=[small.hmrc]))
     with pytest.raises(ValidationError, match="intelligence evaluation, the handling code"), small.store.uow() as uow:
-        referrals.send(uow, actor=officer, referral_id=rid)
+        referrals.send(uow, actor=officer, referral_id=rid, to=[small.hmrc])
     with small.store.read() as s:
         assert referrals.my_referrals(s, actor=officer)[0]["Status"] == "draft"
         assert referrals.inbox(s, actor=small.analyst) == [], "drafts never reach the recipient"
+
+
+def test_a_referral_goes_only_to_the_agencies_the_sender_confirmed(small: Small, people: dict) -> None:
+    """Issue 17 bug 1: the sender confirms 'This goes to: ...'; if the list changed after that, nothing is sent."""
+    officer = people["ts.officer"]
+    with small.store.uow() as uow:
+        ie = Agency(code="IE", name="Immigration Enforcement", remit=[])
+        uow.session.add(ie)
+        uow.commit()
+        ie_id = ie.id
+    data = ReferralInput(subject="Car wash", body="Workers sleeping on site", source_grade="B", intel_grade="2",
+                         handling_code="1", recipient_ids=[small.hmrc])
+    with small.store.uow() as uow:
+        rid = referrals.save_draft(uow, actor=officer, data=data)
+    with small.store.read() as s:
+        assert referrals.to_confirm(s, actor=officer, referral_id=rid) == {small.hmrc: "HM Revenue and Customs"}
+    with small.store.uow() as uow:  # another screen adds a recipient after the officer confirmed HMRC alone
+        referrals.save_draft(uow, actor=officer, referral_id=rid, data=ReferralInput(**{**data.__dict__, "recipient_ids": [small.hmrc, ie_id]}))
+    with pytest.raises(ValidationError, match="changed after you confirmed them"), small.store.uow() as uow:
+        referrals.send(uow, actor=officer, referral_id=rid, to=[small.hmrc])
+    with small.store.uow() as uow:
+        half_done = referrals.save_draft(uow, actor=officer, data=ReferralInput(subject="Half done", source_grade="B",
+                                                                                recipient_ids=[small.hmrc]))
+    with small.store.read() as s:
+        assert s.session.get(Referral, rid).status == "draft", "nothing was sent"
+        with pytest.raises(ValidationError, match="intelligence evaluation"):  # confirming checks what sending checks
+            referrals.to_confirm(s, actor=officer, referral_id=half_done)
+    with small.store.uow() as uow:
+        referrals.send(uow, actor=officer, referral_id=rid, to=[ie_id, small.hmrc])
+    with small.store.read() as s:
+        assert s.session.get(Referral, rid).status == "sent"
 
 
 @pytest.mark.parametrize(("scheme", "handling", "summary", "error"), [
@@ -195,7 +226,7 @@ def test_triage_into_an_action_and_a_visit_with_feedback_to_the_officer(small: S
                                                        source_grade="B",
                                                                 intel_grade="2", handling_code="1", recipient_ids=[small.hmrc]))
     with small.store.uow() as uow:
-        referrals.send(uow, actor=officer, referral_id=rid2)
+        referrals.send(uow, actor=officer, referral_id=rid2, to=[small.hmrc])
     with small.store.uow() as uow:
         made = referrals.decide(uow, actor=small.analyst, recipient_id=_recipient(small, rid2), decision="task a visit",
                                 visit_on=NOW + timedelta(days=7))
@@ -225,7 +256,7 @@ def test_overdue_feedback_is_flagged_to_the_receiving_agency(small: Small, peopl
                                    data=ReferralInput(subject="Old one", body="x", source_grade="A", intel_grade="1",
                                                                             handling_code="1", recipient_ids=[small.hmrc]))
     with small.store.uow() as uow:
-        referrals.send(uow, actor=people["ts.officer"], referral_id=rid, now=NOW - timedelta(days=40))
+        referrals.send(uow, actor=people["ts.officer"], referral_id=rid, to=[small.hmrc], now=NOW - timedelta(days=40))
     with small.store.read() as s:
         row = referrals.inbox(s, actor=small.analyst)[0]
         assert row["Overdue"] and row["Feedback by"] == (NOW - timedelta(days=40)).date() + timedelta(days=28)

@@ -324,3 +324,16 @@ def test_every_service_takes_a_unit_of_work_then_the_actor_by_name() -> None:
             if "actor" in positional + keyword and (positional != ["uow"] or keyword[:1] != ["actor"]):
                 offenders.append(f"{rel}:{node.lineno} {node.name}({', '.join(positional)}, *, {', '.join(keyword)})")
     assert offenders == [], "services take (uow, *, actor, ...):\n" + "\n".join(offenders)
+
+
+def test_no_multiselect_selects_every_match_on_enter() -> None:
+    """Streamlit's multiselect ticks every option matching the typed text on Enter unless select_all=False:
+    "workers" then Enter sent a referral to 9 agencies (issue 17 bug 1). Enter picks one option everywhere."""
+    offenders = []
+    for p in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "multiselect":
+                kw = {k.arg: k.value for k in node.keywords}
+                if not (isinstance(kw.get("select_all"), ast.Constant) and kw["select_all"].value is False):
+                    offenders.append(f"{p.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == [], f"pass select_all=False: {offenders}"

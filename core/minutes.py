@@ -50,6 +50,7 @@ class MinutesItem:
     tier: int | None
     status: str  # discussed / carried / pending
     new_actions: tuple[MinutesAction, ...] = ()
+    updates: tuple[str, ...] = ()  # changes to the item's action made while the meeting was live, in words
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,12 @@ class Minutes:
     items: tuple[MinutesItem, ...]
     closed_at: datetime | None
     demo: bool = False
+    held_at: datetime | None = None  # when the meeting was started; None if it never was
+
+    @property
+    def day(self) -> datetime:
+        """The date the minutes carry: the day it was held, else the day it was scheduled."""
+        return self.held_at or self.scheduled_at
 
     @property
     def quorate(self) -> bool:
@@ -85,6 +92,17 @@ def _when(dt: datetime) -> str:
 
 def _day(d: date) -> str:
     return f"{d.day} {d:%b %Y}"
+
+
+def _date_line(m: Minutes) -> str:
+    if m.held_at is None:
+        return _when(m.scheduled_at)
+    if m.held_at.date() == m.scheduled_at.date():
+        return _when(m.held_at)
+    return f"{_when(m.held_at)} (scheduled for {_when(m.scheduled_at)})"
+
+
+UPDATES_LABEL = "Updated in the meeting"
 
 
 def _title(m: Minutes) -> str:
@@ -140,7 +158,7 @@ def filename(m: Minutes, ext: str) -> str:
     ascii_board = unicodedata.normalize("NFKD", m.board).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_board.lower()).strip("-")[:80].strip("-") or "board"
     suffix = re.sub(r"[^a-z0-9]", "", ext.lower().lstrip(".")) or "txt"
-    return f"minutes-{slug}-{m.scheduled_at:%Y-%m-%d}.{suffix}"
+    return f"minutes-{slug}-{m.day:%Y-%m-%d}.{suffix}"
 
 
 # --- Markdown -----------------------------------------------------------------------------------
@@ -170,7 +188,7 @@ def to_markdown(m: Minutes) -> str:
         out += [f"> **{DRAFT_MARK}**", ""]
     out += [f"# {_title(m)}", "", m.partnership, ""]
     out += [
-        f"- **Date:** {_when(m.scheduled_at)}",
+        f"- **Date:** {_date_line(m)}",
         f"- **Location:** {m.location or 'Not recorded'}",
         f"- **Chair:** {m.chair or 'Not recorded'}",
         f"- **Classification:** {mark}",
@@ -194,7 +212,10 @@ def to_markdown(m: Minutes) -> str:
         out += [" · ".join(meta), ""]
         if item.notes.strip():
             out += [f"**Notes:** {_md_text(item.notes)}", ""]
-        out += [f"**Decision:** {_md_text(item.decision) or 'None recorded'}", ""]
+        if item.decision.strip():
+            out += [f"**Decision:** {_md_text(item.decision)}", ""]
+        if item.updates:
+            out += [f"**{UPDATES_LABEL}:**", "", *(f"- {_md_cell(u)}" for u in item.updates), ""]
         if item.tier is not None:
             out += [f"**Response tier:** {_tier(item.tier)}", ""]
         if item.new_actions:
@@ -287,7 +308,8 @@ def _map_text(m: Minutes, fn: Callable[[str], str]) -> Minutes:
 
     def item(i: MinutesItem) -> MinutesItem:
         return replace(i, kind=fn(i.kind), title=fn(i.title), notes=fn(i.notes), decision=fn(i.decision),
-                       status=fn(i.status), new_actions=tuple(action(a) for a in i.new_actions))
+                       status=fn(i.status), new_actions=tuple(action(a) for a in i.new_actions),
+                       updates=tuple(fn(u) for u in i.updates))
 
     return replace(
         m, partnership=fn(m.partnership), board=fn(m.board), classification=fn(m.classification),
@@ -328,7 +350,7 @@ def to_docx(m: Minutes) -> bytes:
     banner(foot)
     page = section.footer.add_paragraph()
     page.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    page.add_run(_xml_safe(f"{m.board}, {_day(m.scheduled_at.date())} - page "))
+    page.add_run(_xml_safe(f"{m.board}, {_day(m.day.date())} - page "))
     _docx_field(page, "PAGE")
     page.add_run(" of ")
     _docx_field(page, "NUMPAGES")
@@ -352,7 +374,7 @@ def to_docx(m: Minutes) -> bytes:
         p.add_run(f"{label}: ").bold = True
         p.add_run(_xml_safe(value))
 
-    field("Date", _when(m.scheduled_at))
+    field("Date", _date_line(m))
     field("Location", m.location or "Not recorded")
     field("Chair", m.chair or "Not recorded")
     field("Classification", mark)
@@ -383,9 +405,14 @@ def to_docx(m: Minutes) -> bytes:
         meta.add_run(_item_status(item.status))
         if item.notes.strip():
             field("Notes", item.notes.strip())
-        field("Decision", item.decision.strip() or "None recorded")
+        if item.decision.strip():
+            field("Decision", item.decision.strip())
         if item.tier is not None:
             field("Response tier", _tier(item.tier))
+        if item.updates:
+            doc.add_paragraph().add_run(UPDATES_LABEL).bold = True
+            for u in item.updates:
+                doc.add_paragraph(u, style="List Bullet")
         if item.new_actions:
             doc.add_paragraph().add_run("New actions").bold = True
             _docx_table(doc, ("Action", "Owner", "Agency", "Due"),
@@ -526,6 +553,8 @@ def _fpdf_class():  # type: ignore[no-untyped-def]
         def field(self, label: str, value: str, label_w: float = 34) -> None:
             self.set_x(self.l_margin)
             self.set_font(self.family, "B", 10)
+            if self.will_page_break(5.5):  # the label and the value's first line on one page, never apart
+                self.add_page()
             y = self.get_y()
             self.cell(label_w, 5.5, self.safe(label))
             self.set_font(self.family, "", 10)
@@ -595,7 +624,7 @@ def marked_pdf(*, mark: str, flags: Sequence[str] = (), footer_left: str = "", t
 def to_pdf(m: Minutes, *, font_dirs: Sequence[Path] | None = None) -> bytes:
     """A4 PDF; `font_dirs` overrides where DejaVu Sans is looked for (an empty tuple forces Helvetica)."""
     pdf = marked_pdf(mark=_marking(m), flags=(DEMO_MARK if m.demo else "", DRAFT_MARK if m.closed_at is None else ""),
-                     footer_left=f"{m.board}, {_day(m.scheduled_at.date())}", title=_title(m), author=m.partnership,
+                     footer_left=f"{m.board}, {_day(m.day.date())}", title=_title(m), author=m.partnership,
                      font_dirs=font_dirs)
     pdf.add_page()
     t = pdf.safe
@@ -617,7 +646,7 @@ def to_pdf(m: Minutes, *, font_dirs: Sequence[Path] | None = None) -> bytes:
         note(DRAFT_MARK)
     if m.demo or m.closed_at is None:
         pdf.ln(1)
-    field("Date", _when(m.scheduled_at))
+    field("Date", _date_line(m))
     field("Location", m.location or "Not recorded")
     field("Chair", m.chair or "Not recorded")
     field("Classification", _marking(m))
@@ -659,10 +688,13 @@ def to_pdf(m: Minutes, *, font_dirs: Sequence[Path] | None = None) -> bytes:
         pdf.ln(1)
         if item.notes.strip():
             field("Notes", item.notes.strip())
-        field("Decision", item.decision.strip() or "None recorded")
+        if item.decision.strip():
+            field("Decision", item.decision.strip())
         if item.tier is not None:
             field("Response tier", _tier(item.tier))
         field("Status", _item_status(item.status))
+        if item.updates:
+            field(UPDATES_LABEL, "\n".join(item.updates))
         if item.new_actions:
             if pdf.will_page_break(18):  # keep the label with the first rows of its table
                 pdf.add_page()

@@ -77,13 +77,16 @@ def presentation() -> None:
     if v.can_run:
         c1, c2, _ = st.columns([1, 1, 4])
         first, last = v.items[0]["position"], v.items[-1]["position"]
+        # Each move names the item this screen shows: a second click before the screen caught up moves nothing.
         if c1.button("◀ Previous", disabled=v.current_position == first, key="prev"):
             with user_errors(), ctx.store.uow() as uow:
-                meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position - 1)
+                meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position - 1,
+                               from_position=v.current_position)
             st.rerun(scope="app")
         if c2.button("Next ▶", disabled=v.current_position == last, key="next", type="primary"):
             with user_errors(), ctx.store.uow() as uow:
-                meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position + 1)
+                meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position + 1,
+                               from_position=v.current_position)
             st.rerun(scope="app")
 
 

@@ -92,10 +92,26 @@ if v.can_run and v.status != "closed":
             n = meetings.build_agenda(uow, actor=ctx.actor, meeting_id=meeting_id)
             st.toast(f"Agenda has {n:d} items.")
             st.rerun()
-    if v.status == "planned" and b2.button("Start the meeting", type="primary"):
+    def start_now() -> None:
         with user_errors(), ctx.store.uow() as uow:
             meetings.start(uow, actor=ctx.actor, meeting_id=meeting_id)
             st.switch_page("pages/live.py")
+
+    @st.dialog("Start the meeting today?", on_dismiss=lambda: st.session_state.pop("_start_confirm", None))
+    def confirm_start(warning: str) -> None:
+        st.write(warning)
+        if st.button("Start it now", type="primary"):
+            st.session_state.pop("_start_confirm", None)
+            start_now()
+
+    if v.status == "planned" and b2.button("Start the meeting", type="primary"):
+        st.session_state["_start_confirm"] = meeting_id  # kept until answered, so the dialog survives a rerun
+    if v.status == "planned" and st.session_state.get("_start_confirm") == meeting_id:
+        if warning := meetings.off_schedule(v.when, datetime.now(timezone.utc)):
+            confirm_start(warning)
+        else:
+            st.session_state.pop("_start_confirm", None)
+            start_now()
     if v.status == "live":
         if b2.button("Open the live view", type="primary"):
             st.switch_page("pages/live.py")

@@ -93,7 +93,10 @@ def _validate_fields(session: Session, values: dict[str, Any]) -> dict[str, Any]
 
 
 def _may_edit(actor: Actor, action: Action, supporting: list[int]) -> bool:
-    # An action without an owner is owned by nobody (0), not "no resource given".
+    # Owners of any role update their own actions (an HMRC analyst owning a Trading Standards action too);
+    # an action without an owner is owned by nobody (0), not "no resource given".
+    if action.owner_id is not None and action.owner_id == actor.id:
+        return True
     return allowed(actor, "action.update", agency_id=[action.agency_id, *supporting], owner_id=action.owner_id or 0)
 
 

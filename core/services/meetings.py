@@ -53,7 +53,7 @@ from core.visibility import (
 )
 
 OPEN = ("not started", "in progress")
-AUTO_KINDS = ("action overdue", "action due", "action changed", "tasking", "new on risk list", "visits done", "feedback overdue")
+AUTO_KINDS = ("action overdue", "milestone overdue", "action due", "action changed", "tasking", "new on risk list", "visits done", "feedback overdue")
 TOP_NEW_BUSINESSES = 5
 WORK_TIERS = (1, 2, 3)  # full, limited response, develop knowledge: each needs an owned action
 DEFAULT_CYCLE_DAYS = 42
@@ -265,6 +265,13 @@ def _board_actions(s: Session, board_id: int) -> list[Action]:
     return list(s.scalars(select(Action).where(Action.board_id == board_id, Action.status.in_(OPEN)).order_by(Action.due_on)))
 
 
+def _update_words(u: ActionUpdate, who: str = "") -> str:
+    """An action update in words: "Jane Smith: status: not started → in progress; Test purchase booked"."""
+    what = "; ".join(f"{k}: {old} → {new}" for k, (old, new) in (u.changes or {}).items())
+    words = "; ".join(x for x in (what, u.note.strip()) if x)
+    return f"{who}: {words}" if who else words
+
+
 def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
     """The automatic agenda for meeting `m` as of `today` (pure read)."""
     prev = _previous_closed(s, m)
@@ -289,27 +296,24 @@ def proposed_items(s: Session, m: Meeting, today: date) -> list[dict[str, Any]]:
     if acts:
         for aid, due, done in s.execute(select(Milestone.action_id, Milestone.due_on, Milestone.completed_on).where(Milestone.action_id.in_([a.id for a in acts]))):
             ms[aid].append((due, done))
-    owners = dict(s.execute(select(User.id, User.name)).all())
     changes: dict[int, list[ActionUpdate]] = defaultdict(list)
     for u in s.scalars(select(ActionUpdate).where(ActionUpdate.created_at > since).order_by(ActionUpdate.created_at)):
         changes[u.action_id].append(u)
     for a in acts:
         if a.id in carried_actions:
             continue
-        who = owners.get(a.owner_id, "no owner")
         rag = rag_status(status=a.status, due_on=a.due_on, milestones=ms[a.id], today=today)
-        if rag == "red":
-            kind = "action overdue"
+        if rag == "red":  # red for its own date, or for a milestone's
+            kind = "action overdue" if a.due_on < today else "milestone overdue"
         elif a.due_on <= horizon:
             kind = "action due"
         elif changes.get(a.id):
             kind = "action changed"
         else:
             continue
-        notes = [f"Owner: {who}. Due {a.due_on:%d %b %Y}. Status: {a.status}. RAG: {rag}."]
-        for u in changes.get(a.id, []):
-            what = "; ".join(f"{k}: {old} → {new}" for k, (old, new) in (u.changes or {}).items())
-            notes.append(f"{u.created_at:%d %b}: {u.note}{' (' + what + ')' if what else ''}")
+        # What changed since the last meeting; the action's owner, status and dates are read live, never copied here
+        # (a copy said "Status: not started" beside the live "in progress").
+        notes = [f"{u.created_at:%d %b}: {_update_words(u)}" for u in changes.get(a.id, [])]
         items.append({"kind": kind, "title": a.title, "notes": "\n".join(notes), "action_id": a.id})
 
     # The agenda is read by the whole board: a business is named as every partner may see it, or labelled.
@@ -443,6 +447,17 @@ def set_attendance(uow: UnitOfWork, *, actor: Actor, meeting_id: int, present: s
     uow.commit()
 
 
+def off_schedule(scheduled_at: datetime, now: datetime) -> str | None:
+    """What to say before starting a meeting on another day than the one it is scheduled for, else None."""
+    days = (scheduled_at.date() - now.date()).days
+    if days == 0:
+        return None
+    when = f"{scheduled_at:%A} {scheduled_at.day} {scheduled_at:%B %Y}"
+    gap = f"{abs(days)} day{'s' if abs(days) != 1 else ''} {'from now' if days > 0 else 'ago'}"
+    return (f"This meeting is scheduled for {when}, {gap}. Start it today? Its minutes will be dated the day it is held; "
+            "if this is the wrong meeting, choose another one above.")
+
+
 def start(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> None:
     s = uow.session
     m = _meeting(s, meeting_id)
@@ -458,8 +473,13 @@ def start(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> None:
     uow.commit()
 
 
-def go_to(uow: UnitOfWork, *, actor: Actor, meeting_id: int, position: int) -> None:
-    """Move the shared screen to agenda item `position`."""
+def go_to(uow: UnitOfWork, *, actor: Actor, meeting_id: int, position: int, from_position: int | None) -> int:
+    """Move the shared screen from item `from_position` (the one the chair's screen shows) to item `position`.
+
+    Returns the item the meeting is on afterwards. If the meeting is no longer on `from_position` (a second
+    click from a screen that had not caught up, or another chair's move), it stays where it is: a Next
+    pressed twice moves one item, never two.
+    """
     s = uow.session
     m = _meeting(s, meeting_id)
     _ensure_runs(s, actor, m.board_id)
@@ -469,12 +489,13 @@ def go_to(uow: UnitOfWork, *, actor: Actor, meeting_id: int, position: int) -> N
     if title is None:
         raise ValidationError(f"There is no agenda item {position}.")
     before = m.current_position
-    if before == position:
-        return
+    if before == position or before != from_position:
+        return before
     m.current_position = position
     record(s, actor, action="meeting.go_to", entity="meeting", entity_id=m.id, before={"current_position": before},
            after={"current_position": position}, summary=f"moved the live meeting to item {position}: {title}")
     uow.commit()
+    return position
 
 
 def _open_item(s: Session, actor: Actor, item_id: int, *, chair_only: bool = False) -> tuple[AgendaItem, Meeting]:
@@ -606,13 +627,26 @@ def minutes(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> Minutes:
             if item["action_id"] and item["kind"] in ("tasking", "new action", "item"):
                 new_actions[item["id"]].append(by_id[item["action_id"]])
     chair = next((p_["name"] for p_ in v.members if p_["chair"]), "")
+    # What the board changed on the actions in front of it while the meeting was live.
+    updates: dict[int, list[str]] = defaultdict(list)
+    if m.opened_at is not None and item_actions:
+        until = m.closed_at or datetime.now(timezone.utc)
+        rows = session.execute(select(ActionUpdate, User.name).outerjoin(User, User.id == ActionUpdate.author_id)
+                               .where(ActionUpdate.action_id.in_(set(item_actions.values())),
+                                      ActionUpdate.created_at >= m.opened_at, ActionUpdate.created_at <= until)
+                               .order_by(ActionUpdate.created_at, ActionUpdate.id))
+        by_action: dict[int, list[str]] = defaultdict(list)
+        for u, who in rows:
+            by_action[u.action_id].append(f"{u.created_at:%H:%M} {_update_words(u, who or 'someone')}")
+        for item_id, action_id in item_actions.items():
+            updates[item_id] = by_action.get(action_id, [])
     return Minutes(
         partnership=p.name, board=v.board, classification=p.classification, scheduled_at=v.when, location=v.where, chair=chair,
         quorum=v.quorum,
         present=tuple((x["name"], x["agency"]) for x in v.members if x["id"] in v.present),
         apologies=tuple((x["name"], x["agency"]) for x in v.members if x["id"] not in v.present),
         items=tuple(MinutesItem(i["position"], i["kind"], i["title"], i["notes"], i["decision"], i["tier"], i["status"],
-                                tuple(new_actions.get(i["id"], ()))) for i in v.items),
-        closed_at=m.closed_at, demo=p.demo,
+                                tuple(new_actions.get(i["id"], ())), tuple(updates.get(i["id"], ()))) for i in v.items),
+        closed_at=m.closed_at, demo=p.demo, held_at=m.opened_at,
     )
 

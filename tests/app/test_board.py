@@ -75,6 +75,10 @@ def test_chair_builds_the_agenda_and_runs_the_meeting_live(private_app: Callable
     assert not chair_screen.exception
     chair_screen = _form_button(chair_screen, "Start the meeting").click().run()
     assert not chair_screen.exception
+    # The demo's next board meeting is 10 days away: the chair is told so, and confirms (issue 17 bug 4).
+    assert any("10 days from now" in m.value for m in chair_screen.markdown), [m.value for m in chair_screen.markdown]
+    chair_screen = _form_button(chair_screen, "Start it now").click().run()
+    assert not chair_screen.exception
 
     member = private_app("analyst")
     member.switch_page("pages/live.py").run()
@@ -88,7 +92,7 @@ def test_chair_builds_the_agenda_and_runs_the_meeting_live(private_app: Callable
     assert v.items[0]["title"][:40] in on_screen
 
     with store.uow() as uow:  # the chair moves on; the member's screen follows on its next refresh
-        meetings.go_to(uow, actor=chair, meeting_id=meeting_id, position=2)
+        meetings.go_to(uow, actor=chair, meeting_id=meeting_id, position=2, from_position=1)
     member.run()
     on_screen = shown(" ".join(m.value for m in member.markdown))
     assert v.items[1]["title"][:40] in on_screen

@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.browser
 
 BOARD = "Kingsmere Partnership Board"
 CHAIR, MEMBER = "chair", "analyst"
-ACTION_KINDS = ("action overdue", "action due")
+ACTION_KINDS = ("action overdue", "milestone overdue", "action due")
 FOLLOW_MS = 10_000  # the live view refreshes every 3 s: another screen's change shows within this
 DOWNLOADS = ROOT / "artefacts" / "downloads"
 NEW_ACTION_TAKES_OVER = (
@@ -55,6 +55,7 @@ class Agenda:
     status: str
     items: list[dict]  # meetings.view(...).items
     member_edits: set[int]  # action ids the member may update
+    when: datetime  # when it is scheduled
 
 
 def read_agenda(server: AppServer) -> Agenda | None:
@@ -72,7 +73,7 @@ def read_agenda(server: AppServer) -> Agenda | None:
             v = meetings.view(s, actor=chair, meeting_id=meeting_id)
             edits = {i["action_id"] for i in v.items
                      if i["action_id"] and actions.action_detail(s, actor=member, action_id=i["action_id"])["can_edit"]}
-            return Agenda(meeting_id, f"{v.when:%a %d %b %Y, %H:%M} · {v.status}", v.status, v.items, edits)
+            return Agenda(meeting_id, f"{v.when:%a %d %b %Y, %H:%M} · {v.status}", v.status, v.items, edits, v.when)
     finally:
         store.dispose()
 
@@ -270,6 +271,13 @@ def test_board_meeting_on_two_screens(page: Page, member_page: Page, app_server:
 
     chair.get_by_role("button", name="Start the meeting").click()
     wait_for_app_run(chair)
+    if meetings.off_schedule(agenda.when, datetime.now(timezone.utc)):
+        # The demo board's next meeting is 10 days on: the chair is told, and starts it anyway (issue 17 bug 4).
+        dialog = chair.get_by_role("dialog")
+        expect(dialog).to_contain_text("days from now")
+        shot(chair, backend, "chair-start-early")
+        dialog.get_by_role("button", name="Start it now").click()
+        wait_for_app_run(chair)
     expect_no_error(chair, "chair after starting the meeting")
     expect(progress(chair)).to_contain_text(f"{BOARD} · item 1 of {n_items}")
     expect(big_title(chair)).to_have_text(agenda.items[0]["title"])

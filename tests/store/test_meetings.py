@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.domain import Role
 from core.errors import Forbidden, ValidationError
@@ -139,9 +139,9 @@ def test_the_boards_chair_and_deputy_run_its_meetings_whatever_their_role(small:
         meetings.build_agenda(uow, actor=cora, meeting_id=board["next"], today=TODAY)
         meetings.set_attendance(uow, actor=cora, meeting_id=board["next"], present={cora.id, small.analyst.id})
         meetings.start(uow, actor=cora, meeting_id=board["next"])
-        meetings.go_to(uow, actor=small.analyst, meeting_id=board["next"], position=2)  # the deputy
+        meetings.go_to(uow, actor=small.analyst, meeting_id=board["next"], position=2, from_position=1)  # the deputy
     with pytest.raises(Forbidden, match="chair or deputy"), small.store.uow() as uow:
-        meetings.go_to(uow, actor=board["chair_actor"], meeting_id=board["next"], position=3)
+        meetings.go_to(uow, actor=board["chair_actor"], meeting_id=board["next"], position=3, from_position=2)
     with small.store.uow() as uow:
         meetings.close(uow, actor=cora, meeting_id=board["next"])
     with small.store.read() as s:
@@ -160,12 +160,62 @@ def test_moving_the_live_meeting_is_audited(small: Small, board: dict) -> None:
         meetings.start(uow, actor=chair, meeting_id=board["next"])
     second = _items(small, board["next"])[1]
     with small.store.uow() as uow:
-        meetings.go_to(uow, actor=chair, meeting_id=board["next"], position=2)
+        meetings.go_to(uow, actor=chair, meeting_id=board["next"], position=2, from_position=1)
     with small.store.read() as s:
         row = s.session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.go_to")).one()
     assert (row.actor_username, row.entity, row.entity_id) == ("cheryl", "meeting", str(board["next"]))
     assert row.after == {"current_position": 2} and row.before["current_position"] != 2
     assert second.title in row.summary
+
+
+def test_two_clicks_on_next_from_one_screen_move_one_item(small: Small, board: dict) -> None:
+    """Issue 17 bug 5: during a rerun the chair's screen showed two Next buttons; both asked for the item after
+    the one on screen, and the second skipped an item. A move names the item it moves from."""
+    chair = board["chair_actor"]
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
+        meetings.start(uow, actor=chair, meeting_id=board["next"])
+    for _ in range(2):  # both clicks come from the screen that shows item 1
+        with small.store.uow() as uow:
+            at = meetings.go_to(uow, actor=chair, meeting_id=board["next"], position=2, from_position=1)
+        assert at == 2
+    with small.store.uow() as uow:  # a Next from a screen still on item 1 (the meeting is on 2) does not move it
+        assert meetings.go_to(uow, actor=chair, meeting_id=board["next"], position=2, from_position=1) == 2
+        assert meetings.go_to(uow, actor=chair, meeting_id=board["next"], position=3, from_position=2) == 3
+    with small.store.read() as s:
+        assert meetings.view(s, actor=chair, meeting_id=board["next"]).current_position == 3
+        assert s.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "meeting.go_to")) == 2
+
+
+def test_minutes_are_dated_when_held_and_carry_the_live_action_updates(small: Small, board: dict) -> None:
+    """Issue 17 bug 4: minutes dated the scheduled day, and missing the action updates made in the meeting."""
+    from core.services import actions
+
+    chair = board["chair_actor"]
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
+        meetings.start(uow, actor=chair, meeting_id=board["next"])
+    overdue = next(i for i in _items(small, board["next"]) if i.kind == "action overdue")
+    with small.store.uow() as uow:
+        actions.update_action(uow, actor=small.analyst, action_id=overdue.action_id, base_version=1,
+                              changes={"status": "complete"}, note="Closed at the board")
+    with small.store.uow() as uow:
+        meetings.close(uow, actor=chair, meeting_id=board["next"])
+    with small.store.read() as s:
+        m = meetings.minutes(s, actor=chair, meeting_id=board["next"])
+    assert m.held_at is not None and m.held_at.date() == datetime.now(timezone.utc).date() != m.scheduled_at.date()
+    item = next(i for i in m.items if i.title == "Overdue action")
+    assert len(item.updates) == 1 and "Ana Lyst: status: in progress → complete; Closed at the board" in item.updates[0]
+    assert all(not i.updates for i in m.items if i is not item)
+
+
+def test_an_agenda_item_never_copies_the_actions_status(small: Small, board: dict) -> None:
+    """Issue 17 bug 5: an item's notes said "Status: not started" beside the action's live status."""
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, actor=board["chair_actor"], meeting_id=board["next"], today=TODAY)
+    for item in _items(small, board["next"]):
+        if item.action_id:
+            assert "Status:" not in item.notes and "Owner:" not in item.notes, item.notes
 
 
 def test_live_meeting_records_a_decision_and_a_new_action_in_one_go(small: Small, board: dict) -> None:
@@ -276,3 +326,12 @@ def test_two_members_recording_on_one_item_never_overwrite_each_other(small: Sma
         meetings.record_item(uow, actor=chair, item_id=item.id, decision="HMRC will visit; chair to write",
                              expected={**blank, "decision": "HMRC will visit"})
     assert _items(small, board["next"])[0].decision == "HMRC will visit; chair to write"
+
+
+@pytest.mark.parametrize(("days", "said"), [
+    (0, None), (10, "scheduled for Monday 14 December 2026, 10 days from now"), (1, "1 day from now"), (-2, "2 days ago")])
+def test_starting_on_another_day_is_said_first(days: int, said: str | None) -> None:
+    """Issue 17 bug 4: a meeting started 10 days early gave no warning (and its minutes took the scheduled day)."""
+    scheduled = datetime(2026, 12, 14, 10, 0, tzinfo=timezone.utc)
+    warning = meetings.off_schedule(scheduled, scheduled - timedelta(days=days, hours=1))
+    assert warning is None if said is None else said in warning

@@ -251,3 +251,58 @@ def test_pdf_never_raises_on_odd_text() -> None:
         assert to_pdf(m, font_dirs=dirs).startswith(b"%PDF")
     assert to_docx(m)[:2] == b"PK"
     assert odd in to_markdown(m)
+
+
+# --- what the meeting did (issue 17 bug 4) ------------------------------------------------------
+
+HELD = replace(MINUTES, scheduled_at=datetime(2026, 12, 14, 10, 0), held_at=datetime(2026, 12, 4, 10, 2),
+               closed_at=datetime(2026, 12, 4, 11, 40),
+               items=(replace(ITEMS[1], updates=("10:31 Priya Shah: status not started → in progress; Test purchase booked",)),
+                      *ITEMS[2:]))
+
+
+def test_minutes_are_dated_the_day_the_meeting_was_held() -> None:
+    md = to_markdown(HELD)
+    assert "**Date:** Friday 4 December 2026, 10:02 (scheduled for Monday 14 December 2026, 10:00)" in md
+    assert filename(HELD, "pdf") == "minutes-kingsmere-partnership-board-2026-12-04.pdf"
+    same_day = replace(HELD, scheduled_at=datetime(2026, 12, 4, 10, 0))
+    assert "**Date:** Friday 4 December 2026, 10:02\n" in to_markdown(same_day), "no 'scheduled for' when held that day"
+    assert "**Date:** Wednesday 2 December 2026, 10:00" in to_markdown(MINUTES), "never started: the scheduled date"
+
+
+def test_minutes_carry_the_action_updates_made_in_the_meeting() -> None:
+    update = "10:31 Priya Shah: status not started → in progress; Test purchase booked"
+    in_order(to_markdown(HELD), "Harbour Street off-licence", "Updated in the meeting", update, "Nail bars in Westgate")
+    _, _, body, _ = _docx_text(to_docx(HELD))
+    in_order(body, "Harbour Street off-licence", update, "Nail bars in Westgate")
+
+
+def test_an_item_without_a_decision_says_nothing_about_one() -> None:
+    quiet = replace(MINUTES, items=many_items(31)[:0] + tuple(replace(i, decision="") for i in many_items(31)))
+    assert "None recorded" not in to_markdown(quiet).split("## Attendance")[1].split("## Actions agreed")[0]
+    _, _, body, _ = _docx_text(to_docx(quiet))
+    assert "Decision" not in body
+
+
+@needs_pdftotext
+def test_pdf_minutes_are_dated_when_held_and_carry_the_updates(tmp_path: Path) -> None:
+    text = "\n".join(pdf_pages(to_pdf(HELD), tmp_path))
+    in_order(text, "Friday 4 December 2026, 10:02", "scheduled for Monday 14 December 2026", "Harbour Street",
+             "10:31 Priya Shah: status not started", "Nail bars")
+
+
+def uneven_items(n: int) -> tuple[MinutesItem, ...]:
+    """Items of uneven length, two in three without a decision: fields fall at every height of a page."""
+    return tuple(MinutesItem(i, "action overdue", f"Agenda item number {i}", "Notes line. " * (3 + i % 11),
+                             "" if i % 3 else f"Decision {i}", None, "discussed") for i in range(1, n + 1))
+
+
+@needs_pdftotext
+@pytest.mark.parametrize("items", range(5, 40, 3))
+def test_no_pdf_page_holds_only_a_stray_label(tmp_path: Path, items: int) -> None:
+    """A field that fell at the foot of a page put its label alone on one page and its value on the next."""
+    m = replace(MINUTES, items=uneven_items(items))
+    for number, page in enumerate(pdf_pages(to_pdf(m), tmp_path), 1):
+        body = [line.strip() for line in page.splitlines() if line.strip() and MARK not in line
+                and line.strip() != DEMO_MARK and not line.strip().startswith("Kingsmere Partnership Board, ")]
+        assert len(" ".join(body)) > 20, f"{items} items: page {number} holds only {body}"

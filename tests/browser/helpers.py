@@ -5,6 +5,7 @@ import re
 import time
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import wait_for_app_run
 from tests.browser.test_browser import PAGE_TEXT, expect_no_error, follow_nav_link, sign_in
@@ -73,8 +74,15 @@ def find_in_grid(grid: Locator, text: str) -> list[tuple[int, str, str]]:
     Enter jumps to the next match and scrolls it into view, which puts its cell in the accessibility table
     (it holds only the cells in view: a wide grid's right-hand columns are not there until scrolled to).
     """
-    grid.hover()
-    grid.get_by_role("button", name="Search").click()
+    button = grid.get_by_role("button", name="Search")
+    for attempt in range(3):
+        grid.hover()  # the toolbar shows on hover; a page still settling may redraw the grid over it
+        try:
+            button.click(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                button.dispatch_event("click")  # the grid's canvas still lies over it: press it where it is
     search = grid.get_by_role("textbox")
     search.fill(text)
     # The grid searches its rows a batch at a time: wait for a count, then for it to stay put.

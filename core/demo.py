@@ -1399,7 +1399,7 @@ class _Generator:
         if tasked:
             biz, tier, created = tasked
             strand, source = "Pursue", "tasking decision"
-            title = f"Tier {tier}: {self.business_rows[biz.id]['name']}, {biz.address}"
+            title = f"Tier {tier}: {', '.join(x for x in (self.business_rows[biz.id]['name'], biz.address) if x)}"
         started = None if status == "not started" else min(created + rng.randint(1, 20), -1)
         completed = min(due + rng.randint(-20, 5), -1) if status == "complete" else None
         if completed is not None and started is not None:
@@ -1695,7 +1695,8 @@ class _Generator:
             words = f"Tier {tier}: {TIERS[tier]}."
             if tier == 1:
                 words += f" Joint visit: {', '.join(self.listed(biz)[:3])}."
-            self.agenda_item(meeting_id, pos, "tasking", f"Tasking: {self.business_rows[biz.id]['name']}, {biz.address}",
+            named = ", ".join(x for x in (self.business_rows[biz.id]["name"], biz.address) if x)  # an HMO has no name
+            self.agenda_item(meeting_id, pos, "tasking", f"Tasking: {named}",
                              status="discussed", notes=self.tasking_reason(biz), decision=words, tier=tier,
                              business_id=biz.id, tasking_request_id=tid, action_id=action_id)
 

@@ -13,6 +13,13 @@ RAG_LABELS = {"red": "🔴 Red", "amber": "🟠 Amber", "green": "🟢 Green", "
 WHEN = st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
 DAY = st.column_config.DateColumn(format="D MMM YYYY")
 COLUMNS = {"When": WHEN, "Last import": WHEN, "Sent": WHEN, "Received": WHEN, "Due": DAY, "Feedback due": DAY, "Next milestone": DAY}
+# What a row of each section opens: (page, query parameter, the row's field holding its id).
+OPENS = {
+    "actions": ("pages/my_actions.py", "action", "id"), "milestones": ("pages/my_actions.py", "action", "action_id"),
+    "inbox": ("pages/inbox.py", "recipient", "recipient_id"), "feedback": ("pages/my_referrals.py", "referral", "id"),
+    "visits": ("pages/visits.py", "visit", "id"), "overview": ("pages/meetings.py", "meeting", "id"),
+}
+HIDDEN = ["id", "action_id", "recipient_id"]
 
 ctx = context()
 marking(ctx.partnership)
@@ -33,10 +40,20 @@ for section in sections:
         if not section.rows:
             st.caption(escape_md(section.empty))
             continue
-        frame = pd.DataFrame(section.rows).drop(columns=["id", "action_id"], errors="ignore")
+        rows = pd.DataFrame(section.rows)
+        frame = rows.drop(columns=HIDDEN, errors="ignore")
         if "RAG" in frame:
             frame["RAG"] = frame["RAG"].map(RAG_LABELS)
-        st.dataframe(frame, hide_index=True, width="stretch", column_config={c: COLUMNS[c] for c in frame if c in COLUMNS})
+        opens = OPENS.get(section.key)
+        if opens is None:
+            st.dataframe(frame, hide_index=True, width="stretch", column_config={c: COLUMNS[c] for c in frame if c in COLUMNS})
+        else:
+            page, param, field = opens
+            picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                                  key=f"home_{section.key}", column_config={c: COLUMNS[c] for c in frame if c in COLUMNS})
+            st.caption("Choose a row to open it.")
+            if picked.selection.rows:
+                st.switch_page(page, query_params={param: str(int(rows.iloc[picked.selection.rows[0]][field]))})
         if section.key == "feedback" and st.button("Mark feedback as read", key="feedback_seen"):
             with user_errors(), ctx.store.uow() as uow:
                 attention.mark_feedback_seen(uow, actor=ctx.actor)

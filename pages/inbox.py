@@ -40,6 +40,10 @@ st.dataframe(
 )
 labels = {int(r["recipient_id"]): f"{r['Subject']} · from {r['From']} · feedback by {r['Feedback by']:%d %b %Y}"
           + (" · OVERDUE" if r["Overdue"] else "") for r in rows}
+if (wanted := st.query_params.get("recipient")) and wanted.isdigit() and int(wanted) in labels \
+        and st.session_state.get("_inbox_wanted") != wanted:
+    st.session_state["inbox_open"] = int(wanted)  # ?recipient=ID (a row on Home) opens it, once
+    st.session_state["_inbox_wanted"] = wanted
 rec_id = st.selectbox("Open a referral", [None, *labels], format_func=lambda i: "Choose a referral to triage…" if i is None else labels[i],
                       key="inbox_open")
 if rec_id is None:

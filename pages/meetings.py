@@ -22,7 +22,14 @@ if not boards:
     st.info("No boards yet.")
     st.stop()
 by_board = {b["id"]: b for b in boards}
-board_id = st.selectbox("Board", list(by_board), format_func=lambda i: f"{by_board[i]['name']} (chair: {by_board[i]['chair'] or 'none named'})")
+wanted = st.query_params.get("meeting", "")
+if wanted.isdigit() and st.session_state.get("_meeting_wanted") != wanted:  # ?meeting=ID (Home) opens it, once
+    st.session_state["_meeting_wanted"] = wanted
+    with ctx.store.read() as s, user_errors():
+        found = meetings.view(s, actor=ctx.actor, meeting_id=int(wanted))
+        st.session_state["meetings_board"], st.session_state["meetings_meeting"] = found.board_id, found.id
+board_id = st.selectbox("Board", list(by_board), format_func=lambda i: f"{by_board[i]['name']} (chair: {by_board[i]['chair'] or 'none named'})",
+                        key="meetings_board")
 board = by_board[board_id]
 with ctx.store.read() as s:
     listed = meetings.meetings(s, actor=ctx.actor, board_id=board_id)
@@ -72,7 +79,9 @@ if not listed:
     st.stop()
 ids = [m["id"] for m in listed]
 labels = {m["id"]: f"{m['when']:%a %d %b %Y, %H:%M} · {m['status']}" for m in listed}
-meeting_id = st.selectbox("Meeting", ids, index=ids.index(default) if default in ids else 0, format_func=labels.get)
+if st.session_state.get("meetings_meeting") not in ids:
+    st.session_state["meetings_meeting"] = default if default in ids else ids[0]
+meeting_id = st.selectbox("Meeting", ids, format_func=labels.get, key="meetings_meeting")
 
 with ctx.store.read() as s:
     v = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
@@ -81,7 +90,7 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Status", escape_md(v.status))
 c2.metric("Agenda items", len(v.items))
 c3.metric("Present / quorum", f"{len(v.present)} / {v.quorum:d}", delta="quorate" if v.quorate else "not quorate",
-          delta_color="normal" if v.quorate else "inverse")
+          delta_color="normal" if v.quorate else "inverse", delta_arrow="off")
 st.caption(f"{v.when:%A %d %B %Y, %H:%M} · {escape_md(v.where or 'place to be confirmed')}")
 
 if v.can_run and v.status != "closed":
@@ -99,7 +108,7 @@ if v.can_run and v.status != "closed":
 
     @st.dialog("Start the meeting today?", on_dismiss=lambda: st.session_state.pop("_start_confirm", None))
     def confirm_start(warning: str) -> None:
-        st.write(warning)
+        st.write(escape_md(warning))
         if st.button("Start it now", type="primary"):
             st.session_state.pop("_start_confirm", None)
             start_now()

@@ -28,6 +28,11 @@ else:
                        "Next milestone": st.column_config.DateColumn(format="D MMM YYYY")},
     )
     chosen = picked.selection.rows
-    action_id = int(frame.iloc[chosen[0]]["id"]) if chosen else int(frame.iloc[0]["id"])
+    try:  # ?action=ID (a row on Home) opens that action
+        wanted = int(st.query_params.get("action", ""))
+    except ValueError:
+        wanted = None
+    ids = [int(i) for i in frame["id"]]
+    action_id = int(frame.iloc[chosen[0]]["id"]) if chosen else wanted if wanted in ids else ids[0]
     with st.container(border=True):
         action_editor(ctx, action_id, key="mine", people=people)

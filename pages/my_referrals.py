@@ -26,24 +26,42 @@ if new:
         with user_errors(), ctx.store.uow() as uow:
             attention.mark_feedback_seen(uow, actor=ctx.actor)
             st.rerun()
-st.dataframe(
-    frame.drop(columns=["referral_id"]), hide_index=True, width="stretch",
-    column_config={"Sent": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-                   "Feedback due": st.column_config.DateColumn(format="D MMM YYYY"),
+st.caption("Choose a row to open the referral: what you sent, where each agency stands, their feedback and the messages.")
+picked = st.dataframe(
+    frame.drop(columns=["referral_id"]), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    key="mine_table",
+    column_config={"Subject": st.column_config.TextColumn(width="medium", pinned=True),
+                   "Sent": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+                   "Feedback due": st.column_config.DateColumn("Next feedback due", format="D MMM YYYY"),
                    "New": st.column_config.CheckboxColumn("New feedback")},
 )
-subjects = dict(zip(frame["referral_id"].astype(int), frame["Subject"], strict=False))
-rid = st.selectbox("Open a referral", [None, *subjects], format_func=lambda i: "Choose one of your referrals…" if i is None else subjects[i],
-                   key="mine_open")
+if picked.selection.rows:
+    st.query_params["referral"] = str(int(frame.iloc[picked.selection.rows[0]]["referral_id"]))
+try:  # ?referral=ID opens it: from Home, from a bookmark, or from the row chosen above
+    rid = int(st.query_params.get("referral", ""))
+except ValueError:
+    rid = None
 if rid is not None:
     with ctx.store.read() as s, user_errors():
         detail = referrals.referral_for_sender(s, actor=ctx.actor, referral_id=rid)
     with st.container(border=True):
         st.markdown(f"### {escape_md(detail['subject'])}")
-        st.caption(f"{escape_md(detail['grading'])} · {escape_md(detail['status'])}")
+        st.caption(f"{escape_md(detail['grading'])} · {escape_md(detail['status'])}"
+                   + (f" · sent {detail['sent_at']:%d %b %Y, %H:%M}" if detail["sent_at"] else ""))
         st.write(escape_md(detail["body"] or "", multiline=True))
         if detail["summary"]:
             st.markdown(f"**Summary partners see:** {escape_md(detail['summary'])}")
+        if detail["agencies"]:
+            st.markdown("**Where it stands with each agency**")
+            answers = pd.DataFrame(detail["agencies"]).rename(columns={
+                "agency": "Agency", "status": "Status", "feedback_by": "Feedback due", "decision": "Decision", "reason": "Reason",
+                "feedback_at": "Feedback given", "useful": "Useful (1-5)", "outcome": "Outcome", "comments": "What they did",
+                "improve": "What would help next time", "new": "New"})
+            st.dataframe(answers, hide_index=True, width="stretch",
+                         column_config={"Agency": st.column_config.TextColumn(pinned=True),
+                                        "Feedback due": st.column_config.DateColumn(format="D MMM YYYY"),
+                                        "Feedback given": st.column_config.DatetimeColumn(format="D MMM YYYY"),
+                                        "New": st.column_config.CheckboxColumn("New")})
         for m in detail["messages"]:
             st.markdown(f"**{escape_md(m['by'])}**, {m['at']:%d %b %Y %H:%M}: {escape_md(m['text'])}")
         if detail["status"] == "draft" and st.button("Continue this draft", type="primary"):

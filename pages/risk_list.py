@@ -146,7 +146,8 @@ with user_errors():
             if allowed(ctx.actor, "visit.plan"):
                 a2.page_link("pages/visit_planner.py", label="Plan a visit to the first selected",
                              icon=":material/event:", query_params={"business": str(picked[0])})
-                if a2.button(f"Plan a week of action with these {len(picked)}", key="rl_operation"):
+                if a2.button(f"Plan a week of action with {'this business' if len(picked) == 1 else f'these {len(picked):d}'}",
+                             key="rl_operation"):
                     st.session_state["operation_business_ids"] = picked
                     st.switch_page("pages/operations.py")
             if a3.button("Why these records were matched", key="rl_detail"):

@@ -156,12 +156,14 @@ frame = pd.DataFrame(rows)
 if view != "List":
     hover = {"premises": True, "agencies": True, "officers": True, "not answered": True}
     shown = frame.assign(premises=frame["premises"].map(plain))  # Plotly reads HTML in hover text
+    words = {"starts_at": "Starts", "ends_at": "Ends", "lead": "Lead agency", "status": "Status", "premises": "Premises",
+             "agencies": "Agencies", "officers": "Officers", "not answered": "Not answered"}  # never raw field names
     if view == "Week":
         fig = px.timeline(shown, x_start="starts_at", x_end="ends_at", y="lead", color="status", hover_data=hover,
-                          category_orders={"status": list(STATUSES)})
+                          category_orders={"status": list(STATUSES)}, labels=words)
     else:  # a two-hour bar is a sliver on a month's axis: show each visit as a dot
         fig = px.scatter(shown, x="starts_at", y="lead", color="status", hover_data=hover,
-                         category_orders={"status": list(STATUSES)})
+                         category_orders={"status": list(STATUSES)}, labels=words)
         fig.update_traces(marker={"size": 14, "line": {"width": 1, "color": "white"}})
     fig.update_layout(height=260 + 12 * frame["lead"].nunique(), margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       xaxis_range=[start, end + timedelta(days=1)], yaxis_title="Lead agency")

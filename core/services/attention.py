@@ -125,7 +125,7 @@ def new_feedback(uow: UnitOfWork, *, actor: Actor) -> Section:
     seen = session.scalar(select(User.feedback_seen_at).where(User.id == actor.id))
     section = Section("feedback", "New feedback on your referrals", "No new feedback since you last looked.")
     q = (
-        select(Feedback, Referral.subject, Referral.sent_at, Agency.name)
+        select(Feedback, Referral.subject, Referral.sent_at, Agency.name, Referral.id)
         .join(ReferralRecipient, ReferralRecipient.id == Feedback.recipient_id)
         .join(Referral, Referral.id == ReferralRecipient.referral_id)
         .join(Agency, Agency.id == ReferralRecipient.agency_id)
@@ -136,8 +136,8 @@ def new_feedback(uow: UnitOfWork, *, actor: Actor) -> Section:
         q = q.where(Feedback.created_at > seen)
     section.rows = [
         {"Received": fb.created_at, "Referral": subject, "From": agency, "Useful (1-5)": fb.usefulness,
-         "Outcome": fb.outcome, "Comments": fb.comments}
-        for fb, subject, _sent, agency in session.execute(q)
+         "Outcome": fb.outcome, "Comments": fb.comments, "id": referral_id}
+        for fb, subject, _sent, agency, referral_id in session.execute(q)
     ]
     return section
 
@@ -159,7 +159,7 @@ def inbox_due(uow: UnitOfWork, *, actor: Actor, today: date) -> Section:
         section.rows.append({
             "Referral": subject, "From": sender_agency, "Sent": sent_at, "Status": rec.status,
             "Feedback due": rec.feedback_by, "Overdue": rec.feedback_by is not None and rec.feedback_by < today,
-            "id": rec.referral_id,
+            "id": rec.referral_id, "recipient_id": rec.id,
         })
     section.metrics = {
         "overdue": sum(r["Overdue"] for r in section.rows),
@@ -195,7 +195,7 @@ def partnership_overview(uow: UnitOfWork, *, actor: Actor, today: date) -> Secti
         .order_by(Meeting.scheduled_at)
         .limit(5)
     )
-    section.rows = [{"Meeting": board, "When": m.scheduled_at, "Where": m.location, "Status": m.status}
+    section.rows = [{"Meeting": board, "When": m.scheduled_at, "Where": m.location, "Status": m.status, "id": m.id}
                     for m, board in session.execute(q)]
     return section
 

@@ -127,7 +127,8 @@ def suggest_subjects(uow: UnitOfWork, *, actor: Actor, text: str, limit: int = 8
         .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
         .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None), readable_datasets(actor))
     ).all()
-    choices = {r.id: f"{r.trading_name or r.company_name}, {r.address} {r.postcode}" for r in rows}
+    choices = {r.id: ", ".join(x for x in (r.trading_name or r.company_name, f"{r.address} {r.postcode}".strip()) if x)
+               for r in rows}
     business_of = {r.id: r.business_id for r in rows}
     best: dict[int, float] = {}
     for _label, score, key in process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process,
@@ -267,35 +268,55 @@ def _recipient_view(session: Session, actor: Actor, ref: Referral) -> dict[str, 
             "grading": grading.label(ref.scheme, ref.source_grade, ref.intel_grade, ref.handling_code)}
 
 
+def _answers(session: Session, referral_ids: list[int], seen: datetime | None) -> dict[int, list[dict[str, Any]]]:
+    """Each referral's recipients with where each stands and its feedback (new if given after `seen`)."""
+    rows = session.execute(
+        select(ReferralRecipient, Agency.name, Feedback)
+        .join(Agency, Agency.id == ReferralRecipient.agency_id)
+        .outerjoin(Feedback, Feedback.recipient_id == ReferralRecipient.id)
+        .where(ReferralRecipient.referral_id.in_(referral_ids)).order_by(ReferralRecipient.id))
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r, agency, f in rows:
+        out[r.referral_id].append({
+            "agency": agency, "status": r.status, "feedback_by": r.feedback_by,
+            "decision": DECISIONS.get(r.decision, r.decision or ""), "reason": r.decision_reason or "",
+            "feedback_at": f.created_at if f else None, "useful": f.usefulness if f else None,
+            "outcome": f.outcome if f else "", "comments": f.comments if f else "", "improve": f.improve if f else "",
+            "new": bool(f and (seen is None or f.created_at > seen)),
+        })
+    return out
+
+
 def my_referrals(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
-    """Every referral the actor sent, one row per recipient, with feedback and whether it is new."""
+    """Every referral the actor sent, one row each: to whom, how many have answered, their feedback, whether new."""
     session = uow.session
     ensure(actor, "referral.view_own", owner_id=actor.id)
     seen = session.scalar(select(User.feedback_seen_at).where(User.id == actor.id))
     refs = list(session.scalars(select(Referral).where(Referral.sender_id == actor.id).order_by(Referral.created_at.desc())))
-    if not refs:
-        return []
-    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
-    recs = defaultdict(list)
-    for r in session.scalars(select(ReferralRecipient).where(ReferralRecipient.referral_id.in_([x.id for x in refs]))):
-        recs[r.referral_id].append(r)
-    fb = {f.recipient_id: f for f in session.scalars(
-        select(Feedback).join(ReferralRecipient, ReferralRecipient.id == Feedback.recipient_id)
-        .where(ReferralRecipient.referral_id.in_([x.id for x in refs])).order_by(Feedback.created_at))}
+    answers = _answers(session, [x.id for x in refs], seen) if refs else {}
     rows = []
     for ref in refs:
-        for r in recs[ref.id] or [None]:
-            f = fb.get(r.id) if r else None
-            rows.append({
-                "referral_id": ref.id, "Subject": ref.subject, "Sent": ref.sent_at, "Status": ref.status if r is None or ref.status == "draft" else r.status,
-                "To": agencies.get(r.agency_id, "") if r else "", "Feedback due": r.feedback_by if r else None,
-                "Useful (1-5)": f.usefulness if f else None, "Outcome": f.outcome if f else "",
-                "Feedback": f.comments if f else "", "New": bool(f and (seen is None or f.created_at > seen)),
-            })
+        agencies = answers.get(ref.id, [])
+        answered = [a for a in agencies if a["feedback_at"]]
+        several = len(agencies) > 1
+        useful = [a["useful"] for a in answered if a["useful"] is not None]
+        owed = [a["feedback_by"] for a in agencies if not a["feedback_at"] and a["feedback_by"]]
+        rows.append({
+            "referral_id": ref.id, "Subject": ref.subject, "Sent": ref.sent_at,
+            "Status": ref.status if ref.status == "draft" else ("answered" if len(answered) == len(agencies) else "waiting"),
+            "To": ", ".join(a["agency"] for a in agencies),
+            "Answered": f"{len(answered)} of {len(agencies)}" if ref.status != "draft" else "",
+            "Feedback due": min(owed) if owed and ref.status != "draft" else None,
+            "Useful (1-5)": (useful[0] if len(useful) == 1 else round(sum(useful) / len(useful), 1)) if useful else None,
+            "Outcome": "; ".join(dict.fromkeys(a["outcome"] for a in answered if a["outcome"])),
+            "Feedback": " · ".join((f"{a['agency']}: " if several else "") + a["comments"] for a in answered if a["comments"]),
+            "New": any(a["new"] for a in agencies),
+        })
     return rows
 
 
 def referral_for_sender(uow: UnitOfWork, *, actor: Actor, referral_id: int) -> dict[str, Any]:
+    """One referral as its sender sees it: what was sent, each agency's status and feedback, and the messages."""
     session = uow.session
     ensure(actor, "referral.view_own", owner_id=actor.id)
     ref = session.get(Referral, referral_id)
@@ -304,6 +325,8 @@ def referral_for_sender(uow: UnitOfWork, *, actor: Actor, referral_id: int) -> d
     out = _sender_view(session, ref)
     out["indicator_ids"] = list(session.scalars(select(ReferralIndicator.indicator_id).where(ReferralIndicator.referral_id == ref.id)))
     out["recipient_ids"] = list(session.scalars(select(ReferralRecipient.agency_id).where(ReferralRecipient.referral_id == ref.id)))
+    seen = session.scalar(select(User.feedback_seen_at).where(User.id == actor.id))
+    out["agencies"] = _answers(session, [ref.id], seen).get(ref.id, [])
     out["messages"] = _messages(session, ref.id)
     return out
 

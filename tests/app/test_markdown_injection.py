@@ -155,8 +155,8 @@ def test_planted_markdown_renders_as_text_on_every_page(private_app: Callable[..
 
     # The referral's subject to its sender (My referrals) and to the receiving analyst (the inbox).
     at = private_app("officer")
+    at.query_params["referral"] = str(referral)
     at.switch_page("pages/my_referrals.py").run()
-    at.selectbox(key="mine_open").set_value(referral).run()
     assert_shown_as_text(at, SUBJECT)
     at = private_app("analyst")
     at.switch_page("pages/inbox.py").run()

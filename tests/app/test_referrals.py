@@ -119,9 +119,33 @@ def test_a_draft_is_kept_and_can_be_finished_later(private_app: Callable[..., Ap
     assert draft is not None
 
     later = private_app("officer")  # another day, another screen
+    later.query_params["referral"] = str(draft)
     later.switch_page("pages/my_referrals.py").run()
-    later = _by_label(later.selectbox, "Open a referral").set_value(draft).run()
     later = _by_label(later.button, "Continue this draft").click().run()
     assert not later.exception
     assert _by_label(later.text_input, "Subject: business, person, vehicle or place").value == "Draft Barbers, 9 Mill Lane"
     assert _by_label(later.text_area, "What you saw").value == "Cash only, two tills"
+
+
+def test_my_referrals_opens_one_thread_per_referral(open_app: Callable[..., AppTest]) -> None:
+    """Issue 17: one row per referral, and the referral opened (?referral=ID, as Home links to it) shows each
+    agency's status and feedback; before, a referral to 9 agencies was 9 rows and opening one showed no feedback."""
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        officer = accounts.load_actor(s.session, "officer")
+        rows = referrals.my_referrals(s, actor=officer)
+        answered = next(r for r in rows if r["Feedback"])
+        thread = referrals.referral_for_sender(s, actor=officer, referral_id=answered["referral_id"])
+    store.dispose()
+    at = open_app("officer")
+    at.switch_page("pages/my_referrals.py").run()
+    assert not at.exception
+    listed = at.dataframe[0].value
+    assert len(listed) == len(rows) == len({r["referral_id"] for r in rows}), "one row per referral"
+    at.query_params["referral"] = str(answered["referral_id"])
+    at.switch_page("pages/my_referrals.py").run()
+    assert not at.exception
+    agencies = next(d.value for d in at.dataframe if "Agency" in d.value.columns)
+    assert list(agencies["Agency"]) == [a["agency"] for a in thread["agencies"]]
+    given = next(a for a in thread["agencies"] if a["comments"])
+    assert given["comments"] in set(agencies["What they did"])

@@ -113,5 +113,17 @@ def find_in_grid(grid: Locator, text: str) -> list[tuple[int, str, str]]:
     return sorted(found.values())
 
 
+ROW_PX = 35  # a data grid's header and row height
+
+
+def click_grid_row(grid: Locator, row: int) -> None:
+    """One click on the selection box of a data grid's row `row` (its aria-rowindex: 1 is the header, 2 the first
+    row). The grid draws on a canvas, so the click goes where the box is drawn; the grid must not be scrolled."""
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    grid.page.mouse.click(box["x"] + 18, box["y"] + ROW_PX * (row - 0.5))
+
+
 def metric(scope: Locator, label: str) -> Locator:
     return scope.get_by_test_id("stMetric").filter(has=scope.page.get_by_text(label, exact=True)).get_by_test_id("stMetricValue")

@@ -29,7 +29,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AppServer, wait_for_app_run
-from tests.browser.helpers import alerts, choose, find_in_grid, metric, open_page, sign_in_as, tick, widget
+from tests.browser.helpers import alerts, choose, click_grid_row, find_in_grid, metric, open_page, sign_in_as, tick, widget
 from tests.browser.test_browser import expect_no_error, screenshot
 
 pytestmark = pytest.mark.browser
@@ -175,6 +175,17 @@ def test_referral_graded_sent_triaged_and_answered(page: Page, browser_for: Call
     assert header == "Referral"
     assert find_in_grid(grid, comment) == [(subject_row, "Comments", comment)], "the home page does not show the feedback"
     shot(officer, backend, "6-officer-home")
+
+    # One click on the row opens the referral's thread: each agency's status and feedback (issue 17).
+    click_grid_row(grid, subject_row)
+    wait_for_app_run(officer)
+    expect(officer).to_have_url(re.compile(r"/my_referrals\?referral=\d+"))
+    main = officer.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name=subject)).to_be_visible()
+    expect(main.get_by_text("Where it stands with each agency", exact=True)).to_be_visible()
+    answers = main.get_by_test_id("stDataFrame").filter(has=officer.locator("th", has_text="What they did"))
+    assert find_in_grid(answers, comment) == [(2, "What they did", comment)]
+    shot(officer, backend, "6b-officer-thread-from-home")
 
 
 def test_enter_in_the_indicator_search_ticks_one_match(page: Page, app_server: AppServer) -> None:

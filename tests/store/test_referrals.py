@@ -64,6 +64,11 @@ def _recipient(small: Small, referral_id: int) -> int:
         return s.session.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == referral_id))
 
 
+def _recipients(small: Small, referral_id: int) -> list[ReferralRecipient]:
+    with small.store.read() as s:
+        return list(s.session.scalars(select(ReferralRecipient).where(ReferralRecipient.referral_id == referral_id)))
+
+
 def test_recipients_are_suggested_from_the_indicators(small: Small, people: dict) -> None:
     with small.store.read() as s:
         assert referrals.suggest_recipients(s, actor=people["ts.officer"],
@@ -315,3 +320,36 @@ def test_a_decision_and_feedback_are_recorded_once(small: Small, people: dict) -
         referrals.give_feedback(uow, actor=small.analyst, recipient_id=rec, usefulness=3, outcome="visit tasked")
     with small.store.read() as s:
         assert len(list(s.session.scalars(select(Visit.id)))) == 1
+
+
+def test_one_referral_is_one_thread_for_its_sender(small: Small, people: dict) -> None:
+    """Issue 17: a referral to several agencies is one row in My referrals, and opening it shows each agency's
+    status and feedback (new until read) beside the messages; it was one row per agency, and no feedback when opened."""
+    officer = people["ts.officer"]
+    with small.store.uow() as uow:
+        ie = Agency(code="IE", name="Immigration Enforcement", remit=[])
+        uow.session.add(ie)
+        uow.commit()
+        ie_id = ie.id
+    rid = _send(small, officer, to=[small.hmrc, ie_id])
+    hmrc_rec = next(r for r in _recipients(small, rid) if r.agency_id == small.hmrc)
+    with small.store.uow() as uow:
+        referrals.give_feedback(uow, actor=small.analyst, recipient_id=hmrc_rec.id, usefulness=4,
+                                outcome="enforcement action taken", comments="Tills seized", improve="Photos would help")
+    with small.store.uow() as uow:
+        referrals.add_message(uow, actor=small.analyst, referral_id=rid, text="Which door did you use?")
+    with small.store.read() as s:
+        [row] = [r for r in referrals.my_referrals(s, actor=officer) if r["referral_id"] == rid]
+        assert (row["To"], row["Answered"], row["New"]) == ("HM Revenue and Customs, Immigration Enforcement", "1 of 2", True)
+        assert (row["Useful (1-5)"], row["Outcome"], row["Feedback"]) == (4, "enforcement action taken", "HM Revenue and Customs: Tills seized")
+        thread = referrals.referral_for_sender(s, actor=officer, referral_id=rid)
+        by_agency = {a["agency"]: a for a in thread["agencies"]}
+        hmrc, ie_row = by_agency["HM Revenue and Customs"], by_agency["Immigration Enforcement"]
+        assert (hmrc["useful"], hmrc["comments"], hmrc["improve"], hmrc["new"]) == (4, "Tills seized", "Photos would help", True)
+        assert ie_row["feedback_at"] is None and ie_row["status"] == "new" and ie_row["feedback_by"] is not None
+        assert [m["text"] for m in thread["messages"]] == ["Which door did you use?"]
+    with small.store.uow() as uow:
+        attention.mark_feedback_seen(uow, actor=officer)
+    with small.store.read() as s:
+        thread = referrals.referral_for_sender(s, actor=officer, referral_id=rid)
+        assert not any(a["new"] for a in thread["agencies"]), "read once, no longer new"

@@ -64,6 +64,15 @@ def _recipient(small: Small, referral_id: int) -> int:
         return s.session.scalar(select(ReferralRecipient.id).where(ReferralRecipient.referral_id == referral_id))
 
 
+def _immigration_enforcement(small: Small) -> int:
+    """A third agency, for referrals to more than one."""
+    with small.store.uow() as uow:
+        ie = Agency(code="IE", name="Immigration Enforcement", remit=[])
+        uow.session.add(ie)
+        uow.commit()
+        return ie.id
+
+
 def _recipients(small: Small, referral_id: int) -> list[ReferralRecipient]:
     with small.store.read() as s:
         return list(s.session.scalars(select(ReferralRecipient).where(ReferralRecipient.referral_id == referral_id)))
@@ -92,11 +101,7 @@ def test_a_report_cannot_be_sent_without_a_complete_grading(small: Small, people
 def test_a_referral_goes_only_to_the_agencies_the_sender_confirmed(small: Small, people: dict) -> None:
     """Issue 17 bug 1: the sender confirms 'This goes to: ...'; if the list changed after that, nothing is sent."""
     officer = people["ts.officer"]
-    with small.store.uow() as uow:
-        ie = Agency(code="IE", name="Immigration Enforcement", remit=[])
-        uow.session.add(ie)
-        uow.commit()
-        ie_id = ie.id
+    ie_id = _immigration_enforcement(small)
     data = ReferralInput(subject="Car wash", body="Workers sleeping on site", source_grade="B", intel_grade="2",
                          handling_code="1", recipient_ids=[small.hmrc])
     with small.store.uow() as uow:
@@ -326,11 +331,7 @@ def test_one_referral_is_one_thread_for_its_sender(small: Small, people: dict) -
     """Issue 17: a referral to several agencies is one row in My referrals, and opening it shows each agency's
     status and feedback (new until read) beside the messages; it was one row per agency, and no feedback when opened."""
     officer = people["ts.officer"]
-    with small.store.uow() as uow:
-        ie = Agency(code="IE", name="Immigration Enforcement", remit=[])
-        uow.session.add(ie)
-        uow.commit()
-        ie_id = ie.id
+    ie_id = _immigration_enforcement(small)
     rid = _send(small, officer, to=[small.hmrc, ie_id])
     hmrc_rec = next(r for r in _recipients(small, rid) if r.agency_id == small.hmrc)
     with small.store.uow() as uow:

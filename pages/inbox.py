@@ -64,6 +64,27 @@ with st.container(border=True):
         st.markdown("**Indicators:** " + escape_md("; ".join(d["indicators"])))
     for m in d["messages"]:
         st.markdown(f"**{escape_md(m['by'])}**, {m['at']:%d %b %Y %H:%M}: {escape_md(m['text'])}")
+    with st.form("message", clear_on_submit=True):  # where "add a message to the referral" points
+        text = st.text_area("Message to the sender and the other agencies it went to", height=80)
+        if st.form_submit_button("Add message"):
+            with user_errors(), ctx.store.uow() as uow:
+                referrals.add_message(uow, actor=ctx.actor, referral_id=d["id"], text=text)
+                st.rerun()
+
+    st.markdown("**Business on the shared list:** " + (escape_md(d["business"]) if d["business"] else "not linked"))
+    search = st.text_input("Find the business it is about (name or address)", value=d["subject"], key=f"inbox_find_{rec_id}")
+    with ctx.store.read() as s:
+        found = referrals.suggest_subjects(s, actor=ctx.actor, text=search) if len(search.strip()) >= 3 else []
+    if found:
+        options = {f["business_id"]: f["label"] for f in found}
+        pick = st.selectbox("Link it to", list(options), format_func=options.get, index=None, placeholder="Choose the business…",
+                            key=f"inbox_link_{rec_id}")
+        if pick is not None and st.button("Link"):
+            with user_errors(), ctx.store.uow() as uow:
+                referrals.link_business(uow, actor=ctx.actor, recipient_id=rec_id, business_id=pick)
+                st.rerun()
+    elif search.strip():
+        st.caption("No business on the shared list matches; try the street or the postcode.")
 
     a1, a2 = st.columns(2)
     if r["status"] == "new" and a1.button("Acknowledge"):

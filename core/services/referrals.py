@@ -393,6 +393,9 @@ def referral_for_recipient(uow: UnitOfWork, *, actor: Actor, recipient_id: int) 
     out["feedback"] = [{"at": f.created_at, "useful": f.usefulness, "outcome": f.outcome, "comments": f.comments}
                        for f in session.scalars(select(Feedback).where(Feedback.recipient_id == rec.id))]
     out["messages"] = _messages(session, ref.id)
+    # The business it is linked to, as this analyst's agency may see it; one it may not read is not named.
+    linked = business_views(session, actor, [ref.business_id]).get(ref.business_id) if ref.business_id else None
+    out["business"] = linked.label if linked else None
     return out
 
 

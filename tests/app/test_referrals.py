@@ -149,3 +149,28 @@ def test_my_referrals_opens_one_thread_per_referral(open_app: Callable[..., AppT
     assert list(agencies["Agency"]) == [a["agency"] for a in thread["agencies"]]
     given = next(a for a in thread["agencies"] if a["comments"])
     assert given["comments"] in set(agencies["What they did"])
+
+
+def test_the_inbox_links_a_referral_to_a_business_and_takes_messages(private_app: Callable[..., AppTest]) -> None:
+    """Dead ends found in issue 17: the service could link a referral to a business but the inbox had no control,
+    and 'add a message to the referral' pointed at a box the inbox did not have."""
+    at = private_app("analyst")
+    at.switch_page("pages/inbox.py").run()
+    at = _by_label(at.selectbox, "Open a referral").select_index(1).run()
+    assert not at.exception
+    rec_id = _by_label(at.selectbox, "Open a referral").value
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        analyst = accounts.load_actor(s.session, "analyst")
+        target = referrals.suggest_subjects(s, actor=analyst, text="Market")[0]
+    _by_label(at.text_input, "Find the business it is about (name or address)").input("Market").run()
+    _by_label(at.selectbox, "Link it to").set_value(target["business_id"]).run()
+    at = _by_label(at.button, "Link").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with store.read() as s:
+        assert referrals.referral_for_recipient(s, actor=analyst, recipient_id=rec_id)["business"] == target["label"]
+    _by_label(at.text_area, "Message to the sender and the other agencies it went to").input("Which door did you use?")
+    at = _by_label(at.button, "Add message").click().run()
+    assert not at.exception and not at.error
+    assert any("Which door did you use?" in shown(m.value) for m in at.markdown)
+    store.dispose()

@@ -354,3 +354,39 @@ def test_one_referral_is_one_thread_for_its_sender(small: Small, people: dict) -
     with small.store.read() as s:
         thread = referrals.referral_for_sender(s, actor=officer, referral_id=rid)
         assert not any(a["new"] for a in thread["agencies"]), "read once, no longer new"
+
+
+def test_the_inbox_names_the_linked_business_only_as_the_analyst_may_see_it(small: Small, people: dict) -> None:
+    """The inbox shows what a referral is linked to: by the analyst's own reading of it, and never a business
+    the analyst's agency may not read (the sender linked one only Trading Standards holds, owner-only)."""
+    officer = people["ts.officer"]
+    with small.store.uow() as uow:
+        s = uow.session
+        hidden, shared = Business(name="stored", address="x"), Business(name="stored too", address="y")
+        s.add_all([hidden, shared])
+        s.flush()
+        own = Dataset(agency_id=small.ts, name="ts private", sharing="owner-only")
+        full = Dataset(agency_id=small.ts, name="ts register", sharing="full")
+        s.add_all([own, full])
+        s.flush()
+        s.add_all([AgencyRecord(dataset_id=own.id, agency_id=small.ts, business_id=hidden.id, reference="P1",
+                                trading_name="PLANTED-SECRET Barbers", address="1 Quiet Row"),
+                   AgencyRecord(dataset_id=full.id, agency_id=small.ts, business_id=shared.id, reference="F1",
+                                trading_name="Chicken Shop", address="12 The Broadway")])
+        uow.commit()
+        hidden_id, shared_id = hidden.id, shared.id
+    with small.store.uow() as uow:
+        rid = referrals.save_draft(uow, actor=officer, data=ReferralInput(
+            subject="Barbers", body="Cash only", source_grade="B", intel_grade="2", handling_code="1",
+            recipient_ids=[small.hmrc], business_id=hidden_id))
+    with small.store.uow() as uow:
+        referrals.send(uow, actor=officer, referral_id=rid, to=[small.hmrc])
+    rec = _recipient(small, rid)
+    with small.store.read() as s:
+        seen = referrals.referral_for_recipient(s, actor=small.analyst, recipient_id=rec)
+        assert seen["business"] is None and "PLANTED-SECRET" not in repr(seen)
+    with small.store.uow() as uow:
+        referrals.link_business(uow, actor=small.analyst, recipient_id=rec, business_id=shared_id)
+    with small.store.read() as s:
+        assert referrals.referral_for_recipient(s, actor=small.analyst, recipient_id=rec)["business"] == \
+            "Chicken Shop, 12 The Broadway"

@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any, Final, NamedTuple
 
 import pandas as pd
+from rapidfuzz import fuzz, process, utils
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
@@ -437,3 +438,30 @@ __all__ = [
     "readable_businesses", "readable_datasets", "record_level", "redact_audit", "referral_text", "referral_text_level",
     "roots", "visit_premises", "withheld_label", "withheld_visits",
 ]
+
+
+def search_businesses(session: Session, viewer: Viewer, text: str, limit: int = 8) -> list[dict[str, Any]]:
+    """Businesses that look like `text` (a name, an address, a postcode), as the viewer may see them, best first.
+
+    Searched over every spelling the viewer may read (each readable record) and named as the viewer sees the
+    business; a business the viewer may not read is never offered. Each: business_id, label, score (0-100).
+    """
+    if len(text.strip()) < 3:
+        return []
+    rows = session.execute(
+        select(AgencyRecord.id, AgencyRecord.business_id, AgencyRecord.trading_name, AgencyRecord.company_name,
+               AgencyRecord.address, AgencyRecord.postcode)
+        .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
+        .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None), readable_datasets(viewer))
+    ).all()
+    choices = {r.id: ", ".join(x for x in (r.trading_name or r.company_name, f"{r.address} {r.postcode}".strip()) if x)
+               for r in rows}
+    business_of = {r.id: r.business_id for r in rows}
+    best: dict[int, float] = {}
+    for _label, score, key in process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process,
+                                              limit=limit * 4, score_cutoff=60):
+        bid = business_of[key]
+        best[bid] = max(best.get(bid, 0.0), score)
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    views = business_views(session, viewer, [b for b, _s in ranked])
+    return [{"business_id": b, "label": views[b].label, "score": round(sc)} for b, sc in ranked if b in views]

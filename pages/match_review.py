@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.services import review
 from ui.context import context, marking, user_errors
+from ui.pickers import business_picker
 from ui.text import escape_md
 
 ctx = context()
@@ -102,20 +103,25 @@ with st.expander("Split or merge businesses"):
     st.caption("Split: take records out of a business when the matcher joined two different businesses. "
                "Merge: join two businesses that are one. Both are kept as decisions and audited.")
     s1, s2 = st.columns(2)
-    with s1.form("split"):
-        business = st.number_input("Business number", min_value=1, step=1, key="sp_business")
-        refs = st.text_input("References to split off (comma separated, as agency:reference or reference)")
-        if st.form_submit_button("Split"):
-            with user_errors():
-                with ctx.store.read() as unit:
-                    picked = review.references_for(unit, actor=ctx.actor, business_id=int(business), text=refs)
-                with ctx.store.uow() as unit:
-                    summary = review.split(unit, actor=ctx.actor, business_id=int(business), references=picked)
-                st.success(f"Split. {summary.businesses:,} businesses after matching again.")
-    with s2.form("merge"):
-        first = st.number_input("Business number", min_value=1, step=1, key="mg_a")
-        second = st.number_input("and business number", min_value=1, step=1, key="mg_b")
-        if st.form_submit_button("Merge"):
+    with s1:
+        st.markdown("**Split**")
+        business = business_picker(ctx, "Business to split", key="sp")
+        if business is not None:
+            with ctx.store.read() as unit, user_errors():
+                held = {(r["dataset_id"], r["reference"]): r["label"] for r in review.records_of(unit, actor=ctx.actor,
+                                                                                                  business_id=business)}
+            moving = st.multiselect("Records to take out of it", list(held), format_func=held.get, select_all=False,
+                                    key="sp_records")
+            if st.button("Split", disabled=not moving):
+                with user_errors():
+                    with ctx.store.uow() as unit:
+                        summary = review.split(unit, actor=ctx.actor, business_id=business, references=moving)
+                    st.success(f"Split. {summary.businesses:,} businesses after matching again.")
+    with s2:
+        st.markdown("**Merge**")
+        first = business_picker(ctx, "Business", key="mg_a")
+        second = business_picker(ctx, "is the same business as", key="mg_b")
+        if st.button("Merge", disabled=first is None or second is None):
             with user_errors():
                 with ctx.store.uow() as unit:
                     summary = review.merge(unit, actor=ctx.actor, business_id=int(first), other_id=int(second))

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 import streamlit as st
 
 from core.permissions import allowed
-from core.services import operations
+from core.services import operations, risklist
 from ui import visit_downloads
 from ui.context import context, marking, user_errors
+from ui.pickers import business_picker
 from ui.text import escape_md
 
 HANDOVER = "operation_business_ids"
@@ -98,23 +99,27 @@ if may_plan:
     with ctx.store.read() as s:
         pool = operations.candidates(s, actor=ctx.actor)
     st.caption("Businesses two or more agencies hold on the shared risk list, most agencies first. Select rows, "
-               "or paste business ids. Each becomes a draft visit with the agencies that hold it; "
+               "or find any business by name or address. Each becomes a draft visit with the agencies that hold it; "
                "slots run 09:30, 11:00, 13:30 and 15:30 across the operation's weekdays.")
     picked = st.dataframe(pool.drop(columns=["business_id"]), hide_index=True, width="stretch", height=300,
                           on_select="rerun", selection_mode="multi-row", key="op_pool")
     rows = picked.selection.rows if picked is not None else []  # type: ignore[union-attr]
-    typed = st.text_input("Business ids", value=", ".join(map(str, handed)),
-                          help="Comma-separated; the risk list fills this in when you plan from it.")
-    chosen = [int(pool.iloc[i]["business_id"]) for i in rows]
-    bad = [t for t in typed.replace(";", ",").split(",") if t.strip() and not t.strip().isdigit()]
-    if bad:
-        st.error(f"Business ids are numbers; remove {escape_md(', '.join(bad))}.")
-    chosen += [int(t) for t in typed.replace(";", ",").split(",") if t.strip().isdigit()]
-    chosen = list(dict.fromkeys(chosen))
-    if st.button(f"Plan {len(chosen)} visits", type="primary", disabled=not chosen or bool(bad)):
+    added: list[int] = st.session_state.setdefault("op_added", [])
+    found = business_picker(ctx, "Find another business", key="op_find")
+    if found is not None and found not in added and st.button("Add it"):
+        added.append(found)
+        st.rerun()
+    offered = list(dict.fromkeys([int(pool.iloc[i]["business_id"]) for i in rows] + handed + added))
+    with ctx.store.read() as s:
+        names = risklist.business_labels(s, actor=ctx.actor, business_ids=offered)
+    chosen = st.multiselect("Premises to plan", [b for b in offered if b in names], default=[b for b in offered if b in names],
+                            format_func=names.get, select_all=False, key=f"op_chosen_{len(offered)}",
+                            help="From the rows you selected, the risk list's hand-over and the businesses you found.")
+    if st.button(f"Plan {len(chosen)} visits", type="primary", disabled=not chosen):
         with user_errors(), ctx.store.uow() as uow:
             result = operations.plan_operation_visits(uow, actor=ctx.actor, operation_id=op_id, business_ids=chosen)
             st.session_state.pop(HANDOVER, None)
+            st.session_state.pop("op_added", None)
             skipped = f" Skipped: {'; '.join(result.skipped)}." if result.skipped else ""
             st.session_state["op_done"] = f"Planned {len(result.visit_ids)} draft visits in {op['name']}.{skipped}"
             st.rerun()

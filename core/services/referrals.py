@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from rapidfuzz import fuzz, process, utils
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,8 +31,6 @@ from core.services.audit import last_change, record
 from core.services.partnership import settings
 from core.store.models import (
     Agency,
-    AgencyRecord,
-    Dataset,
     Feedback,
     Indicator,
     Referral,
@@ -48,9 +45,9 @@ from core.store.locks import locked
 from core.store.uow import UnitOfWork
 from core.visibility import (
     business_views,
+    search_businesses,
     ensure_business,
     readable_businesses,
-    readable_datasets,
     referral_text,
     referral_text_level,
 )
@@ -120,24 +117,7 @@ def suggest_subjects(uow: UnitOfWork, *, actor: Actor, text: str, limit: int = 8
     ensure(actor, "referral.submit", owner_id=actor.id)
     if len(text.strip()) < 3:
         return []
-    # Searched over every spelling the officer may read (each readable record), named as the officer sees it.
-    rows = session.execute(
-        select(AgencyRecord.id, AgencyRecord.business_id, AgencyRecord.trading_name, AgencyRecord.company_name,
-               AgencyRecord.address, AgencyRecord.postcode)
-        .join(Dataset, Dataset.id == AgencyRecord.dataset_id)
-        .where(AgencyRecord.current.is_(True), AgencyRecord.business_id.is_not(None), readable_datasets(actor))
-    ).all()
-    choices = {r.id: ", ".join(x for x in (r.trading_name or r.company_name, f"{r.address} {r.postcode}".strip()) if x)
-               for r in rows}
-    business_of = {r.id: r.business_id for r in rows}
-    best: dict[int, float] = {}
-    for _label, score, key in process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process,
-                                              limit=limit * 4, score_cutoff=60):
-        bid = business_of[key]
-        best[bid] = max(best.get(bid, 0.0), score)
-    ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    views = business_views(session, actor, [b for b, _s in ranked])
-    return [{"business_id": b, "label": views[b].label, "score": round(sc)} for b, sc in ranked if b in views]
+    return search_businesses(session, actor, text, limit)
 
 
 def _clean(session: Session, actor: Actor, data: ReferralInput) -> ReferralInput:

@@ -359,6 +359,21 @@ def merge(uow: UnitOfWork, *, actor: Actor, business_id: int, other_id: int) -> 
     return summary
 
 
+def records_of(uow: UnitOfWork, *, actor: Actor, business_id: int) -> list[dict[str, Any]]:
+    """The business's records the analyst may read, to choose which to split off: dataset_id, reference, label."""
+    ensure(actor, "match.review")
+    s = uow.session
+    readable = _readable(s, actor)
+    out = []
+    for d, r, _a in sorted(_business_records(s, actor, business_id), key=lambda x: (readable.get(x[0], (0, ""))[1], x[1])):
+        if d in readable:
+            rec = _record(s, d, r, readable[d][1])
+            where = ", ".join(x for x in (rec.get("trading_name") or rec.get("company_name"), rec.get("address"),
+                                          rec.get("postcode")) if x)
+            out.append({"dataset_id": d, "reference": r, "label": f"{readable[d][1]} {r}: {where}"})
+    return out
+
+
 def references_for(uow: UnitOfWork, *, actor: Actor, business_id: int, text: str) -> list[tuple[int, str]]:
     """The business's records named in `text` (comma separated references), for a split."""
     ensure(actor, "match.review")

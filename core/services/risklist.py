@@ -33,6 +33,7 @@ from core.visibility import (
     readable_businesses,
     record_level,
     roots,
+    search_businesses,
 )
 from core.permissions import Actor, ensure
 from core.services.audit import record
@@ -296,6 +297,20 @@ def _last_visits(session: Session, business_ids: list[int]) -> dict[int, tuple[d
 
 
 # --- one business ---------------------------------------------------------------------------------
+
+
+def find_businesses(uow: UnitOfWork, *, actor: Actor, text: str, limit: int = 8) -> list[dict[str, Any]]:
+    """Businesses on the shared list like `text` (name, address or postcode), as the actor may see them: the
+    picker wherever a person names a business (split, merge, a week of action), never a bare id."""
+    ensure(actor, "risklist.view")
+    return search_businesses(uow.session, actor, text, limit)
+
+
+def business_labels(uow: UnitOfWork, *, actor: Actor, business_ids: list[int]) -> dict[int, str]:
+    """{id: "Name, address, postcode"} as the actor may see each; ids the actor may not read are left out."""
+    ensure(actor, "risklist.view")
+    views = business_views(uow.session, actor, business_ids)
+    return {b: views[b].label for b in business_ids if b in views}
 
 
 def business_detail(uow: UnitOfWork, *, actor: Actor, business_id: int) -> dict[str, Any]:

@@ -131,8 +131,14 @@ def test_coordinator_plans_a_week_of_action(private_app: Callable[..., AppTest])
     with store.read() as s:
         offered = operations.candidates(s, actor=accounts.load_actor(s.session, "coordinator"))
     assert list(offered["Business"]) == list(pool["Business"])
-    ids = [int(b) for b in offered["business_id"][:3]]
-    _by_label(at.text_input, "Business ids").input(", ".join(map(str, ids))).run()
+    # Found by name and address, as a coordinator knows them (the page asked for business ids before).
+    for _, row in offered.head(3).iterrows():
+        at.text_input(key="op_find_q").input(f"{row['Business']}, {row['Address']}").run()
+        at.selectbox(key="op_find_pick").set_value(int(row["business_id"])).run()
+        at = next(b for b in at.button if b.label == "Add it").click().run()
+        assert not at.exception, at.exception
+    chosen = next(m for m in at.multiselect if m.label == "Premises to plan")
+    assert len(chosen.value) == 3 and not any(str(v).isdigit() for v in chosen.options)
     at = next(b for b in at.button if b.label.startswith("Plan ")).click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Planned 3 draft visits in Operation Test Week" in s.value for s in at.success)

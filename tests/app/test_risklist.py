@@ -58,3 +58,45 @@ def test_applying_decisions_stops_offering_to_apply_them(private_app: Callable[.
     assert not at.exception, at.exception
     assert [s.value for s in at.success if shown(s.value).startswith("Done: ")], [s.value for s in at.success]
     assert not [b for b in at.button if b.label.startswith("Apply ")], "still offers to apply what was just applied"
+
+
+def test_an_analyst_splits_a_business_found_by_name_not_by_number(private_app: Callable[..., AppTest]) -> None:
+    """Issue 17: split and merge asked for business numbers the screens never show; now the business is found
+    by its name and address and its records are chosen by what they say."""
+    import os
+
+    from sqlalchemy import func, select
+
+    from core.services import accounts, review, risklist
+    from core.store import Store
+    from core.store.models import Agency, AgencyRecord
+
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        analyst = accounts.load_actor(s.session, "analyst")
+        ie = s.session.scalar(select(Agency.id).where(Agency.code == OWNER_ONLY_AGENCY))
+        held = s.session.execute(select(AgencyRecord.business_id, func.count()).where(AgencyRecord.current.is_(True))
+                                 .group_by(AgencyRecord.business_id).having(func.count() >= 2)).all()
+        ours = set(s.session.scalars(select(AgencyRecord.business_id).where(AgencyRecord.agency_id == ie)))
+        business, records = next((b, review.records_of(s, actor=analyst, business_id=b)) for b, n in sorted(held)
+                                 if b in ours and len(review.records_of(s, actor=analyst, business_id=b)) == n)
+        label = next(f["label"] for f in risklist.find_businesses(s, actor=analyst, text=records[0]["label"].split(": ", 1)[1])
+                     if f["business_id"] == business)
+    at = private_app("analyst").switch_page("pages/match_review.py").run()
+    at.text_input(key="sp_q").input(label).run()
+    assert not at.exception
+    pick = at.selectbox(key="sp_pick")
+    assert label in pick.options and not any(o.isdigit() for o in pick.options), pick.options
+    at = pick.set_value(business).run()
+    chosen = at.multiselect(key="sp_records")
+    assert sorted(chosen.options) == sorted(r["label"] for r in records)
+    at = chosen.set_value([(records[-1]["dataset_id"], records[-1]["reference"])]).run()
+    at = next(b for b in at.button if b.label == "Split").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(shown(s.value).startswith("Split.") for s in at.success)
+    with store.read() as s:
+        now = [s.session.scalar(select(AgencyRecord.business_id).where(
+            AgencyRecord.dataset_id == r["dataset_id"], AgencyRecord.reference == r["reference"],
+            AgencyRecord.current.is_(True))) for r in (records[0], records[-1])]
+    store.dispose()
+    assert now[0] != now[1], "the record chosen was taken out of the business"

@@ -56,7 +56,8 @@ if existing and existing["reasons"] and str(existing["reasons"][0]).startswith("
     saved_issues = [] if listed == "not stated" else [i.strip() for i in listed.split(",") if i.strip()]
     saved_kind = kind_part.rstrip(")") if kind_part.rstrip(")") in PREMISES_KINDS else saved_kind
 
-if st.session_state.get("plan_saved") == visit_id and existing:
+just_saved = st.session_state.get("plan_saved") == visit_id and existing
+if just_saved:
     st.session_state.pop("plan_saved")
     st.success(f"Visit {visit_id:d} saved ({escape_md(existing['status'])}). "
                + ("Propose it from the visit's page: each agency then confirms or declines its part."
@@ -67,6 +68,9 @@ if st.session_state.get("plan_saved") == visit_id and existing:
 if existing:
     st.subheader(f"Visit {existing['id']:d}: {escape_md(existing['premises'])}")
     st.caption(f"Status {escape_md(existing['status'])} · version {existing['version']:d}")
+    if not just_saved:  # (just saved: the link is in the message above)
+        st.page_link("pages/visits.py", label="Open its visit page: answers, briefing, outcomes", icon=":material/event:",
+                     query_params={"visit": visit_id})
     premises = existing["premises"]
 elif business_id is not None:
     st.subheader(escape_md(info["premises"]))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from core.services import accounts, visits
 from core.store import Store
 from core.store.models import AgencyRecord, Business, Dataset, Visit, WarningMarker
 from tests.app.conftest import shown
@@ -212,3 +213,19 @@ def test_planner_warns_when_the_lead_cannot_give_its_notice_in_time(open_app: Ca
     assert not at.exception, at.exception
     [warning] = [shown(w.value) for w in at.warning if "hours' notice" in shown(w.value)]
     assert warning.startswith("Trading Standards enters after giving 48 hours' notice")
+
+
+def test_a_visit_reopened_in_the_planner_links_to_its_page(open_app: Callable[..., AppTest]) -> None:
+    """Issue 17: reopening a saved visit in the planner offered no way back to the visit's page."""
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    with store.read() as s:
+        coordinator = accounts.load_actor(s.session, "coordinator")
+        visit = next(v for v in visits.calendar(s, actor=coordinator, start=date.today() - timedelta(days=60),
+                                                 end=date.today() + timedelta(days=60)) if not v["withheld"])
+    store.dispose()
+    at = open_app("coordinator")
+    at.query_params["visit"] = str(visit["id"])
+    at.switch_page("pages/visit_planner.py").run()
+    assert not at.exception, at.exception
+    links = [e.proto for e in at.get("page_link")]
+    assert any(link.page.endswith("visits") and f"visit={visit['id']}" in link.query_string for link in links), links

@@ -32,7 +32,7 @@ from ui.context import Context, marking, set_context, store
 from ui.text import escape_md
 from ui.password_form import ISSUE_COOKIE, SESSION_VERSION, password_form
 
-st.set_page_config(page_title="Partnership Hub", page_icon="🤝", layout="wide")
+st.set_page_config(page_title="Partnership Hub", page_icon=":material/handshake:", layout="wide")
 
 # (file, title, icon, roles that see it); a page not registered for a role cannot be opened by it.
 PAGES: list[tuple[str, str, str, set[Role], str]] = [

@@ -16,14 +16,13 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from core.domain import Strand
-from core.rag import RAG_COLOURS, RAG_ORDER
+from core.rag import RAG_COLOURS, RAG_LABELS, RAG_ORDER
 
 DEFAULT_SPAN_DAYS = 30
 TODAY_COLOUR = "#1565c0"
 DUE_COLOUR = "#455a64"
 NO_ACTIONS = "No actions to show"
 NO_MILESTONES = "No milestones to show"
-RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green", "complete": "Complete"}
 
 
 def _as_date(value: Any) -> date | None:

@@ -15,6 +15,7 @@ Rag = Literal["red", "amber", "green", "complete"]
 ACTION_AMBER_DAYS = 14
 MILESTONE_AMBER_DAYS = 7
 RAG_ORDER: dict[str, int] = {"red": 0, "amber": 1, "green": 2, "complete": 3}
+RAG_LABELS: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green", "complete": "Complete"}
 RAG_COLOURS: dict[str, str] = {"red": "#c62828", "amber": "#ef8f00", "green": "#2e7d32", "complete": "#757575"}
 
 

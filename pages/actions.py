@@ -10,7 +10,8 @@ from core import charts
 from core.domain import TIERS, ActionSource, Strand
 from core.permissions import allowed
 from core.services import accounts, actions
-from ui.action_editor import action_editor, rag_label
+from ui.action_editor import action_editor
+from ui.rag import rag_label, rag_table
 from ui.context import context, marking, user_errors
 
 ctx = context()
@@ -74,7 +75,7 @@ if view != "Charts":
         st.info("No actions match these filters.")
     else:
         frame = pd.DataFrame(rows)
-        shown = frame.drop(columns=["id", "version", "Updated"]).assign(RAG=frame["RAG"].map(rag_label))
+        shown = rag_table(frame.drop(columns=["id", "version", "Updated"]))
         picked = st.dataframe(
             shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="actions_table",
             column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY"),

@@ -19,7 +19,7 @@ if shown := st.session_state.pop("_ph_temp_password", None):
     username, password = shown
     st.warning(f"Temporary password for **{escape_md(username)}**: {escape_md(password, code=True)}. It is shown once: "
                "pass it on securely. It only lets them choose a new password when they sign in; every session they had "
-               "has ended and any sign-in lockout is lifted.", icon="🔑")
+               "has ended and any sign-in lockout is lifted.", icon=":material/key:")
 
 with ctx.store.read() as unit:
     agencies = accounts.list_agencies(unit, actor=ctx.actor, include_inactive=True)

@@ -73,7 +73,7 @@ def _read(upload) -> datasets.Preview | None:  # noqa: ANN001
             kept["error"] = str(exc)
         st.session_state["ds_read"] = kept
     if kept["error"]:
-        st.error(escape_md(kept["error"]), icon="⚠️")
+        st.error(escape_md(kept["error"]), icon=":material/warning:")
     return kept["preview"]
 
 

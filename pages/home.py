@@ -7,9 +7,9 @@ import streamlit as st
 from core.domain import ROLE_LABELS
 from core.services import attention
 from ui.context import context, marking, user_errors
+from ui.rag import rag_table
 from ui.text import escape_md
 
-RAG_LABELS = {"red": "🔴 Red", "amber": "🟠 Amber", "green": "🟢 Green", "complete": "⚪ Complete"}
 WHEN = st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")
 DAY = st.column_config.DateColumn(format="D MMM YYYY")
 COLUMNS = {"When": WHEN, "Last import": WHEN, "Sent": WHEN, "Received": WHEN, "Due": DAY, "Feedback due": DAY, "Next milestone": DAY}
@@ -42,14 +42,13 @@ for section in sections:
             continue
         rows = pd.DataFrame(section.rows)
         frame = rows.drop(columns=HIDDEN, errors="ignore")
-        if "RAG" in frame:
-            frame["RAG"] = frame["RAG"].map(RAG_LABELS)
         opens = OPENS.get(section.key)
         if opens is None:
-            st.dataframe(frame, hide_index=True, width="stretch", column_config={c: COLUMNS[c] for c in frame if c in COLUMNS})
+            st.dataframe(rag_table(frame), hide_index=True, width="stretch",
+                         column_config={c: COLUMNS[c] for c in frame if c in COLUMNS})
         else:
             page, param, field = opens
-            picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+            picked = st.dataframe(rag_table(frame), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                                   key=f"home_{section.key}", column_config={c: COLUMNS[c] for c in frame if c in COLUMNS})
             st.caption("Choose a row to open it.")
             if picked.selection.rows:

@@ -11,7 +11,8 @@ import streamlit as st
 from core.domain import TIERS, Strand
 from core.services import accounts, actions, meetings
 from core.services.actions import ActionInput
-from ui.action_editor import action_editor, rag_label
+from ui.action_editor import action_editor
+from ui.rag import rag_html
 from ui.context import context, marking, user_errors
 from ui.text import escape_md
 
@@ -70,7 +71,7 @@ def presentation() -> None:
         a, last = d["action"], (d["updates"][0] if d["updates"] else None)
         done = sum(m["completed_on"] is not None for m in d["milestones"])
         st.markdown(
-            f"<div style='font-size:1.5rem'>{escape_md(rag_label(d['rag']))} · {escape_md(a['status'])} · due "
+            f"<div style='font-size:1.5rem'>{rag_html(d['rag'])} · {escape_md(a['status'])} · due "
             f"{a['due_on']:%d %b %Y} · milestones {done:d}/{len(d['milestones'])}</div>", unsafe_allow_html=True)
         if last:
             st.caption(f"Last update {last['at']:%d %b %H:%M} by {escape_md(last['by'] or 'someone')}: {escape_md(last['note'])}")

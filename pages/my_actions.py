@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from core.services import accounts, actions
-from ui.action_editor import action_editor, rag_label
+from ui.action_editor import action_editor
+from ui.rag import rag_table
 from ui.context import context, marking
 
 ctx = context()
@@ -22,7 +23,7 @@ if not rows:
 else:
     frame = pd.DataFrame(rows)
     picked = st.dataframe(
-        frame.drop(columns=["id"]).assign(RAG=frame["RAG"].map(rag_label)), hide_index=True, width="stretch",
+        rag_table(frame.drop(columns=["id"])), hide_index=True, width="stretch",
         on_select="rerun", selection_mode="single-row", key="my_actions_table",
         column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY"),
                        "Next milestone": st.column_config.DateColumn(format="D MMM YYYY")},

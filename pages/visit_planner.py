@@ -83,7 +83,7 @@ with ctx.store.read() as s:
     markers = visits.markers_for(s, actor=ctx.actor, business_id=business_id, premises_text=premises)
 for m in markers:
     st.error(f"**Officer safety: {escape_md(m['category'].upper())}** · {escape_md(m['subject'])}: "
-             f"{escape_md(m['details'])} ({escape_md(m['agency'])})", icon="🚨")
+             f"{escape_md(m['details'])} ({escape_md(m['agency'])})", icon=":material/report:")
 
 if info["agencies"]:
     st.markdown("**Agencies holding records on it:** " + escape_md("; ".join(f"{a} ({why})" for a, why in info["agencies"].items())))
@@ -196,7 +196,7 @@ if ends_at > starts_at and premises:
 clash_reason = ""
 if clashes:
     st.warning(f"**{len(clashes)} possible {'clash' if len(clashes) == 1 else 'clashes'}** with other visits "
-               f"(within {ctx.partnership.deconfliction_days:d} days, or the same officers at the same time):", icon="⚠️")
+               f"(within {ctx.partnership.deconfliction_days:d} days, or the same officers at the same time):", icon=":material/warning:")
     for c in clashes:
         st.markdown(f"- **{escape_md(c.kind)}**: {escape_md(c.message)}")
         if c.visit_id:  # a page link keeps the session (a plain link reloaded the app and could land on Home)

@@ -44,14 +44,14 @@ def detail(visit_id: int) -> None:
     st.button("← Back to the calendar", on_click=_open, args=(None,))
     for m in d["markers"]:
         st.error(f"**Officer safety: {escape_md(m['category'].upper())}** · {escape_md(m['subject'])}: "
-                 f"{escape_md(m['details'])} ({escape_md(m['agency'])})", icon="🚨")
+                 f"{escape_md(m['details'])} ({escape_md(m['agency'])})", icon=":material/report:")
     st.title(escape_md(d["premises"]))
     st.markdown(f"**{d['starts_at']:%A %d %B %Y, %H:%M}–{d['ends_at']:%H:%M} UTC** · status **{escape_md(d['status'])}** · "
                 f"approach **{escape_md(d['approach'])}** · lead **{escape_md(d['lead'] or 'not chosen')}**")
     if d["mixed_warning"]:
         st.warning(escape_md(d["mixed_warning"]))
     for c in d["clashes"]:
-        st.warning(f"**{escape_md(c['kind'])}**: {escape_md(c['message'])}", icon="⚠️")
+        st.warning(f"**{escape_md(c['kind'])}**: {escape_md(c['message'])}", icon=":material/warning:")
     st.markdown(f"**Entry route:** {escape_md(d['entry_route'] or 'not recorded', multiline=True)}")
     if d["not_answered"]:
         st.info("Not answered yet: " + escape_md(", ".join(d["not_answered"])))

@@ -11,14 +11,10 @@ from core.errors import HubError
 from core.services import actions
 from core.services.actions import EditConflict
 from ui.context import Context, user_errors
+from ui.rag import rag_badge
 from ui.text import escape_md
 
-RAG_LABELS = {"red": "🔴 Red", "amber": "🟠 Amber", "green": "🟢 Green", "complete": "⚪ Complete"}
 STATUSES = [s.value for s in ActionStatus]
-
-
-def rag_label(rag: str) -> str:
-    return RAG_LABELS.get(rag, rag)
 
 
 def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, str]) -> None:
@@ -31,7 +27,7 @@ def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, s
         return
     a = d["action"]
     st.markdown(f"### {escape_md(a['title'])}")
-    st.markdown(f"**{escape_md(rag_label(d['rag']))}** · due {a['due_on']:%d %b %Y} · {escape_md(a['status'])} · "
+    st.markdown(f"{rag_badge(d['rag'])} · due {a['due_on']:%d %b %Y} · {escape_md(a['status'])} · "
                 f"{escape_md(a['strand'])} · tier {a['tier']:d} ({escape_md(TIERS[a['tier']].lower())}) · "
                 f"owner {escape_md(people.get(a['owner_id'], 'none'))} · version {a['version']:d}")
     if a["description"]:

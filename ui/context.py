@@ -69,7 +69,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except HubError as exc:
-        st.error(escape_md(exc), icon="⚠️")
+        st.error(escape_md(exc), icon=":material/warning:")
 
 
 def marking(partnership: Partnership, *, sensitive: bool = False) -> None:

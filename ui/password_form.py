@@ -28,7 +28,7 @@ def password_form(ctx: Context, *, key: str, current_label: str = "Current passw
         st.text_input("New password again", type="password", key=f"{key}_repeat", autocomplete="new-password")
         st.form_submit_button(escape_md(submit_label), on_click=_change, args=(ctx, key), type="primary")
     if error := st.session_state.pop(f"{key}_error", None):
-        st.error(escape_md(error), icon="⚠️")
+        st.error(escape_md(error), icon=":material/warning:")
     if done := st.session_state.pop(f"{key}_done", None):
         st.success(escape_md(done))
 

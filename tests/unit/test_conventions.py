@@ -158,6 +158,8 @@ def markdown_safe(node: ast.AST, safe_names: frozenset[str] = frozenset()) -> bo
             return True
         case ast.Call(func=ast.Name(id="len" | "int"), args=[_]):
             return True
+        case ast.Call(func=ast.Name(id="rag_badge" | "rag_html")):  # ui/rag.py: words and colours from its tables
+            return True
         case ast.Call(func=ast.Name(id="list" | "tuple" | "sorted"), args=[arg], keywords=[]):
             return ok(arg)
         case ast.Call(func=ast.Attribute(value=value, attr="keys" | "values"), args=[]):
@@ -293,6 +295,7 @@ def test_markdown_injection_is_caught() -> None:
         'st.text(name)', 'st.code(name)', 'st.dataframe(frame)', 'st.metric("Visits", f"{n:d}")',
         'label = "A" if x else "B"\nst.button(f"{label} {escape_md(name)}")', 'st.metric("Done", int(n))',
         'for c, a, label in ((c1, "x", "Confirm"), (c2, "y", "Decline")):\n    c.button(label)',
+        'st.markdown(f"{rag_badge(d[\'rag\'])} · due")',
     ]
     for snippet in allowed:
         assert not markdown_injections(snippet), f"flagged: {snippet}: {markdown_injections(snippet)}"
@@ -337,3 +340,19 @@ def test_no_multiselect_selects_every_match_on_enter() -> None:
                 if not (isinstance(kw.get("select_all"), ast.Constant) and kw["select_all"].value is False):
                     offenders.append(f"{p.relative_to(ROOT)}:{node.lineno}")
     assert offenders == [], f"pass select_all=False: {offenders}"
+
+
+def test_no_screen_depends_on_an_emoji_font() -> None:
+    """Emoji render as empty boxes in a browser without an emoji font (Debian's Chromium, a council's locked-down
+    PC): RAG is a word on its colour (ui/rag.py), icons are Material symbols (':material/warning:')."""
+    emoji = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+    offenders = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body and isinstance(n.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and emoji.search(node.value) \
+                    and id(node) not in docstrings:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:40]!r}")
+    assert offenders == [], offenders

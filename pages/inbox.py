@@ -32,12 +32,21 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Waiting for feedback", int((~frame["Feedback given"]).sum()))
 c2.metric("Feedback overdue", int(frame["Overdue"].sum()))
 c3.metric("Not yet acknowledged", int((frame["Status"] == "new").sum()))
-st.dataframe(
-    frame.drop(columns=["recipient_id"]), hide_index=True, width="stretch",
-    column_config={"Sent": st.column_config.DatetimeColumn(format="D MMM YYYY"),
-                   "Acknowledge by": st.column_config.DateColumn(format="D MMM YYYY"),
-                   "Feedback by": st.column_config.DateColumn(format="D MMM YYYY")},
+# Deadline first, overdue flagged, the columns an analyst acts on pinned at the left (they fit 1366 px).
+picked = st.dataframe(
+    frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="inbox_table",
+    column_order=["Feedback by", "Overdue", "Subject", "From", "Status", "Assigned to", "Grading", "Sent", "Acknowledge by",
+                  "Feedback given"],
+    column_config={"Feedback by": st.column_config.DateColumn(format="D MMM YYYY", pinned=True, width="small"),
+                   "Overdue": st.column_config.CheckboxColumn(pinned=True, width="small"),
+                   "Subject": st.column_config.TextColumn(pinned=True, width="medium"),
+                   "Sent": st.column_config.DatetimeColumn(format="D MMM YYYY"),
+                   "Acknowledge by": st.column_config.DateColumn(format="D MMM YYYY")},
 )
+row_pick = int(frame.iloc[picked.selection.rows[0]]["recipient_id"]) if picked.selection.rows else None
+if row_pick is not None and st.session_state.get("_inbox_row") != row_pick:  # a row chosen opens it below, once
+    st.session_state["inbox_open"] = row_pick
+st.session_state["_inbox_row"] = row_pick
 labels = {int(r["recipient_id"]): f"{r['Subject']} · from {r['From']} · feedback by {r['Feedback by']:%d %b %Y}"
           + (" · OVERDUE" if r["Overdue"] else "") for r in rows}
 if (wanted := st.query_params.get("recipient")) and wanted.isdigit() and int(wanted) in labels \

@@ -75,26 +75,27 @@ def presentation() -> None:
             f"{a['due_on']:%d %b %Y} · milestones {done:d}/{len(d['milestones'])}</div>", unsafe_allow_html=True)
         if last:
             st.caption(f"Last update {last['at']:%d %b %H:%M} by {escape_md(last['by'] or 'someone')}: {escape_md(last['note'])}")
-    if v.can_run:
-        c1, c2, _ = st.columns([1, 1, 4])
-        first, last = v.items[0]["position"], v.items[-1]["position"]
-        # Each move names the item this screen shows: a second click before the screen caught up moves nothing.
-        if c1.button("◀ Previous", disabled=v.current_position == first, key="prev"):
-            with user_errors(), ctx.store.uow() as uow:
-                meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position - 1,
-                               from_position=v.current_position)
-            st.rerun(scope="app")
-        if c2.button("Next ▶", disabled=v.current_position == last, key="next", type="primary"):
-            with user_errors(), ctx.store.uow() as uow:
-                meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position + 1,
-                               from_position=v.current_position)
-            st.rerun(scope="app")
 
 
 presentation()
 
 with ctx.store.read() as s:
     v = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
+if v.can_run and v.items and v.status == "live":
+    # The chair's buttons are drawn by the page, not by the refreshing fragment above: a fragment redrawn while
+    # the page reran showed two "Next" buttons. Each move names the item shown: a second click moves nothing.
+    c1, c2, _ = st.columns([1, 1, 4])
+    first, last = v.items[0]["position"], v.items[-1]["position"]
+    if c1.button("◀ Previous", disabled=v.current_position == first, key="prev"):
+        with user_errors(), ctx.store.uow() as uow:
+            meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position - 1,
+                           from_position=v.current_position)
+        st.rerun()
+    if c2.button("Next ▶", disabled=v.current_position == last, key="next", type="primary"):
+        with user_errors(), ctx.store.uow() as uow:
+            meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position + 1,
+                           from_position=v.current_position)
+        st.rerun()
 item = next((i for i in v.items if i["position"] == v.current_position), None)
 if item is None or not v.can_contribute:
     st.stop()

@@ -27,9 +27,12 @@ if wanted.isdigit() and st.session_state.get("_meeting_wanted") != wanted:  # ?m
     st.session_state["_meeting_wanted"] = wanted
     with ctx.store.read() as s, user_errors():
         found = meetings.view(s, actor=ctx.actor, meeting_id=int(wanted))
-        st.session_state["meetings_board"], st.session_state["meetings_meeting"] = found.board_id, found.id
-board_id = st.selectbox("Board", list(by_board), format_func=lambda i: f"{by_board[i]['name']} (chair: {by_board[i]['chair'] or 'none named'})",
-                        key="meetings_board")
+        st.session_state["_open_board"], st.session_state["_open_meeting"] = found.board_id, found.id
+# Not keyed: a keyed selectbox kept showing an option's old label ("· live") after the meeting closed.
+board_ids = list(by_board)
+opened_board = st.session_state.get("_open_board")  # kept, so the index (and the widget) stays put
+board_id = st.selectbox("Board", board_ids, format_func=lambda i: f"{by_board[i]['name']} (chair: {by_board[i]['chair'] or 'none named'})",
+                        index=board_ids.index(opened_board) if opened_board in board_ids else 0)
 board = by_board[board_id]
 with ctx.store.read() as s:
     listed = meetings.meetings(s, actor=ctx.actor, board_id=board_id)
@@ -79,9 +82,9 @@ if not listed:
     st.stop()
 ids = [m["id"] for m in listed]
 labels = {m["id"]: f"{m['when']:%a %d %b %Y, %H:%M} · {m['status']}" for m in listed}
-if st.session_state.get("meetings_meeting") not in ids:
-    st.session_state["meetings_meeting"] = default if default in ids else ids[0]
-meeting_id = st.selectbox("Meeting", ids, format_func=labels.get, key="meetings_meeting")
+opened = st.session_state.get("_open_meeting")
+start = opened if opened in ids else default if default in ids else ids[0]
+meeting_id = st.selectbox("Meeting", ids, index=ids.index(start), format_func=labels.get)
 
 with ctx.store.read() as s:
     v = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)

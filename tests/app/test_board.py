@@ -200,3 +200,21 @@ def test_no_owner_is_chosen_for_the_user(open_app: Callable[..., AppTest]) -> No
     assert not at.exception
     owners = [s for s in at.selectbox if s.label == "Action owner"]
     assert owners and all(s.value is None for s in owners), [s.value for s in owners]
+
+
+def test_a_meeting_opens_by_its_link_and_stays_open(open_app: Callable[..., AppTest]) -> None:
+    """Home's meeting rows open ?meeting=ID: the meeting's board and the meeting are chosen, and stay chosen."""
+    store = _store()
+    with store.read() as s:
+        chair = _actor(store, "chair")
+        tasking = next(b for b in meetings.boards(s, actor=chair) if "Tasking" in b["name"])
+        wanted = meetings.meetings(s, actor=chair, board_id=tasking["id"])[-1]
+    store.dispose()
+    at = open_app("chair")
+    at.query_params["meeting"] = str(wanted["id"])
+    at.switch_page("pages/meetings.py").run()
+    assert not at.exception
+    board, meeting = (next(s for s in at.selectbox if s.label == label) for label in ("Board", "Meeting"))
+    assert board.value == tasking["id"] and meeting.value == wanted["id"]
+    at.run()  # any rerun (a refresh, another widget) keeps it
+    assert next(s for s in at.selectbox if s.label == "Meeting").value == wanted["id"]

@@ -96,7 +96,7 @@ def _sign_in_messages(demo: bool) -> None:
         st.info(
             "**Demo partnership.** Sign in as `admin`, `chair`, `coordinator`, `analyst` or `officer` "
             "with the password `partnership-demo`.",
-            icon="ℹ️",
+            icon=":material/info:",
         )
 
 
@@ -272,9 +272,11 @@ def main() -> None:
         if st.session_state.get(FORGET_COOKIE):
             _forget_cookie(auth)  # no st.rerun() after this: the deletion must reach the browser
         marking(partnership)
-        st.title(escape_md(partnership.name))
-        _sign_in_form(st_store)
-        _sign_in_messages(partnership.demo)
+        _, middle, _ = st.columns([1, 1.3, 1])  # a compact form in the middle of a wide screen
+        with middle:
+            st.title(escape_md(partnership.name))
+            _sign_in_form(st_store)
+            _sign_in_messages(partnership.demo)
         _signed_out_router()
 
     actor = who.actor

@@ -40,7 +40,7 @@ def action_editor(ctx: Context, action_id: int, *, key: str, people: dict[int, s
         pending = st.session_state.get(pending_key)
         if pending:
             conflict_text, changes, note, version = pending
-            st.warning(escape_md(conflict_text), icon="↔️")
+            st.warning(escape_md(conflict_text), icon=":material/sync_problem:")
             c1, c2 = st.columns(2)
             if c1.button("Apply my change on top", key=f"{key}_reapply_{action_id}"):
                 with user_errors(), ctx.store.uow() as uow:

@@ -18,7 +18,8 @@ from ui.text import escape_md
 CONTEXT_KEY = "_ph_context"
 
 
-@st.cache_resource(show_spinner="Opening the partnership's database…")
+@st.cache_resource(show_spinner="Opening the partnership's database. On the very first start the demo partnership is "
+                                "made first: about a minute, once…")
 def open_store(url: str, owner_url: str | None = None) -> Store:
     """One Store (engine + session factory) per process and URL; seeds the demo into an empty database.
 

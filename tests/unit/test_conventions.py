@@ -345,7 +345,7 @@ def test_no_multiselect_selects_every_match_on_enter() -> None:
 def test_no_screen_depends_on_an_emoji_font() -> None:
     """Emoji render as empty boxes in a browser without an emoji font (Debian's Chromium, a council's locked-down
     PC): RAG is a word on its colour (ui/rag.py), icons are Material symbols (':material/warning:')."""
-    emoji = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+    emoji = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")  # FE0F: "draw as emoji"
     offenders = []
     for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]:
         tree = ast.parse(path.read_text(encoding="utf-8"))

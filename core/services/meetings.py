@@ -42,6 +42,7 @@ from core.store.models import (
     Visit,
     VisitAgency,
 )
+from core.store.locks import locked
 from core.store.uow import UnitOfWork
 from core.visibility import (
     EVERYONE,
@@ -478,10 +479,12 @@ def go_to(uow: UnitOfWork, *, actor: Actor, meeting_id: int, position: int, from
 
     Returns the item the meeting is on afterwards. If the meeting is no longer on `from_position` (a second
     click from a screen that had not caught up, or another chair's move), it stays where it is: a Next
-    pressed twice moves one item, never two.
+    pressed twice moves one item, never two. The meeting is locked first, so presses at once are answered in turn.
     """
     s = uow.session
-    m = _meeting(s, meeting_id)
+    m = locked(s, Meeting, meeting_id)
+    if m is None:
+        raise NotFound(f"Meeting {meeting_id} does not exist.")
     _ensure_runs(s, actor, m.board_id)
     if m.status != "live":
         raise ValidationError("Start the meeting first.")

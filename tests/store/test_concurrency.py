@@ -436,3 +436,32 @@ def test_the_upgrade_keeps_the_first_feedback_and_the_repeats_as_messages(databa
             uow.flush()
     finally:
         store.dispose()
+
+
+def test_ten_presses_of_next_at_once_move_the_meeting_one_item(small: Small) -> None:
+    """The chair's screen and a stale copy of it (or a double click) all press Next from item 1 at once: the meeting
+    moves to item 2, once (one audit row), and every press gets an answer, none a traceback."""
+    from core.services import meetings
+    from core.store.models import AgendaItem, Board, Meeting
+
+    with small.store.uow() as uow:
+        s = uow.session
+        board = Board(name="Board", chair_id=small.admin.id, quorum=1)
+        s.add(board)
+        s.flush()
+        m = Meeting(board_id=board.id, scheduled_at=datetime.now(timezone.utc), status="live", current_position=1, version=1)
+        s.add(m)
+        s.flush()
+        s.add_all([AgendaItem(meeting_id=m.id, position=p, kind="item", title=f"Item {p}") for p in (1, 2, 3)])
+        uow.commit()
+        meeting_id = m.id
+
+    def press_next(_i: int) -> int:
+        with small.store.uow() as uow:
+            return meetings.go_to(uow, actor=small.admin, meeting_id=meeting_id, position=2, from_position=1)
+
+    results = race(N, press_next)
+    assert [r for _kind, r in results] == [2] * N
+    assert _count(small, select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "meeting.go_to")) == 1
+    with small.store.read() as s:
+        assert s.session.get(Meeting, meeting_id).current_position == 2

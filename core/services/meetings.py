@@ -60,8 +60,10 @@ WORK_TIERS = (1, 2, 3)  # full, limited response, develop knowledge: each needs 
 DEFAULT_CYCLE_DAYS = 42
 
 
-def _meeting(s: Session, meeting_id: int) -> Meeting:
-    m = s.get(Meeting, meeting_id)
+def _meeting(s: Session, meeting_id: int, *, lock: bool = False) -> Meeting:
+    """The meeting; with `lock`, locked until the unit of work ends (start, close, attendance and moves check its
+    state and then write: two presses at once are answered in turn, the second seeing what the first did)."""
+    m = locked(s, Meeting, meeting_id) if lock else s.get(Meeting, meeting_id)
     if m is None:
         raise NotFound(f"Meeting {meeting_id} does not exist.")
     return m
@@ -434,7 +436,7 @@ def add_item(uow: UnitOfWork, *, actor: Actor, meeting_id: int, title: str, note
 
 def set_attendance(uow: UnitOfWork, *, actor: Actor, meeting_id: int, present: set[int]) -> None:
     s = uow.session
-    m = _meeting(s, meeting_id)
+    m = _meeting(s, meeting_id, lock=True)
     _ensure_runs(s, actor, m.board_id)
     _ensure_open(m)
     before = sorted(s.scalars(select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == m.id, MeetingAttendee.present.is_(True))))
@@ -461,7 +463,7 @@ def off_schedule(scheduled_at: datetime, now: datetime) -> str | None:
 
 def start(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> None:
     s = uow.session
-    m = _meeting(s, meeting_id)
+    m = _meeting(s, meeting_id, lock=True)
     _ensure_runs(s, actor, m.board_id)
     _ensure_open(m)
     if m.status == "live":
@@ -482,9 +484,7 @@ def go_to(uow: UnitOfWork, *, actor: Actor, meeting_id: int, position: int, from
     pressed twice moves one item, never two. The meeting is locked first, so presses at once are answered in turn.
     """
     s = uow.session
-    m = locked(s, Meeting, meeting_id)
-    if m is None:
-        raise NotFound(f"Meeting {meeting_id} does not exist.")
+    m = _meeting(s, meeting_id, lock=True)
     _ensure_runs(s, actor, m.board_id)
     if m.status != "live":
         raise ValidationError("Start the meeting first.")
@@ -599,7 +599,7 @@ def record_tier(uow: UnitOfWork, *, actor: Actor, item_id: int, tier: int, owner
 def close(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> int:
     """Close and freeze the meeting; items not discussed are carried to the next one. Returns how many."""
     s = uow.session
-    m = _meeting(s, meeting_id)
+    m = _meeting(s, meeting_id, lock=True)
     _ensure_runs(s, actor, m.board_id)
     _ensure_open(m)
     carried = 0

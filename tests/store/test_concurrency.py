@@ -465,3 +465,83 @@ def test_ten_presses_of_next_at_once_move_the_meeting_one_item(small: Small) -> 
     assert _count(small, select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "meeting.go_to")) == 1
     with small.store.read() as s:
         assert s.session.get(Meeting, meeting_id).current_position == 2
+
+
+def _planned_meeting(small: Small, *, status: str = "planned") -> int:
+    from core.store.models import AgendaItem, Board, Meeting
+
+    with small.store.uow() as uow:
+        s = uow.session
+        board = Board(name=f"Board {uuid.uuid4().hex[:6]}", chair_id=small.admin.id, quorum=1)
+        s.add(board)
+        s.flush()
+        m = Meeting(board_id=board.id, scheduled_at=datetime.now(timezone.utc), status=status,
+                    current_position=1 if status == "live" else None, version=1)
+        s.add(m)
+        s.flush()
+        s.add_all([AgendaItem(meeting_id=m.id, position=p, kind="item", title=f"Item {p}") for p in (1, 2, 3)])
+        uow.commit()
+        return m.id
+
+
+def test_ten_presses_of_start_at_once_start_the_meeting_once(small: Small) -> None:
+    """A double click on Start (or the chair and the deputy at once): the meeting is live, started once (one audit
+    row), on its first item, and every press gets an answer, none a traceback."""
+    from core.services import meetings
+    from core.store.models import Meeting
+
+    meeting_id = _planned_meeting(small)
+
+    def press_start(_i: int) -> None:
+        with small.store.uow() as uow:
+            meetings.start(uow, actor=small.admin, meeting_id=meeting_id)
+
+    race(N, press_start)
+    assert _count(small, select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "meeting.start")) == 1
+    with small.store.read() as s:
+        m = s.session.get(Meeting, meeting_id)
+        assert (m.status, m.current_position) == ("live", 1)
+
+
+def test_ten_presses_of_close_at_once_close_the_meeting_once(small: Small) -> None:
+    """Close pressed ten times at once: one close (one audit row, its carried count right), the others are told the
+    meeting is closed, none gets a traceback."""
+    from core.services import meetings
+    from core.store.models import AgendaItem, Meeting
+
+    meeting_id = _planned_meeting(small, status="live")
+
+    def press_close(_i: int) -> int:
+        with small.store.uow() as uow:
+            return meetings.close(uow, actor=small.admin, meeting_id=meeting_id)
+
+    results = race(N, press_close)
+    assert [r for kind, r in results if kind == "ok"] == [3]
+    assert all("closed" in str(e) for e in refusals(results))
+    closes = _count(small, select(AuditEvent.id).where(AuditEvent.action == "meeting.close"))
+    assert closes == 1
+    with small.store.read() as s:
+        assert s.session.get(Meeting, meeting_id).status == "closed"
+        assert s.session.scalar(select(func.count()).select_from(AgendaItem).where(
+            AgendaItem.meeting_id == meeting_id, AgendaItem.status == "carried")) == 3
+
+
+def test_attendance_saved_from_two_screens_at_once_is_one_of_them_whole(small: Small) -> None:
+    """The chair and the deputy tick attendance at once: what is stored is exactly one screen's list (never a mix
+    or a doubled row), and neither gets a traceback."""
+    from core.services import meetings
+    from core.store.models import MeetingAttendee
+
+    meeting_id = _planned_meeting(small)
+    people = _people(small, "attendee", Role.OFFICER, small.ts, n=4)
+    lists = [{people[0].id, people[1].id}, {people[2].id, people[3].id}] * (N // 2)
+
+    def save(i: int) -> None:
+        with small.store.uow() as uow:
+            meetings.set_attendance(uow, actor=small.admin, meeting_id=meeting_id, present=lists[i])
+
+    race(N, save)
+    with small.store.read() as s:
+        stored = set(s.session.scalars(select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == meeting_id)))
+    assert stored in (lists[0], lists[1])
+    assert _count(small, select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == meeting_id)) == 2

@@ -54,7 +54,9 @@ RULES: dict[str, tuple[str, dict[Role, Scope]]] = {
     "attention.view": ("see what needs this person's attention", _all(SELF)),
     # Partnership-wide overviews: counts and statuses, never intelligence content.
     "action.view": ("see the partnership's actions", _all(ANY)),
-    "action.create": ("create actions for that agency", {A: ANY, C: ANY, K: OWN, N: OWN}),
+    "action.create": ("create actions", {A: ANY, C: ANY, K: OWN, N: OWN}),
+    # What a meeting agrees (a new action on an item, a tier 1-3) is recorded by whoever runs it, for any agency.
+    "action.agree": ("record an action the meeting agreed", {A: ANY, C: CHAIRED, K: CHAIRED, N: CHAIRED, O: CHAIRED}),
     # Owners (any role) update their own actions; leads update their agency's or those it supports.
     "action.update": ("update that action", {A: ANY, C: ANY, K: OWN, N: OWN, O: SELF}),
     "visit.view": ("see the shared calendar of visits", _all(ANY)),

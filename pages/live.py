@@ -1,6 +1,8 @@
-"""Live meeting: the shared screen walks the agenda one item at a time; members record in place.
+"""Live meeting: the board's shared screen (presenter view) walks the agenda one item at a time.
 
-The presentation refreshes every few seconds, so every open screen shows the others' edits.
+The item fills the screen, readable on a 1920x1080 projector; the agenda beside it jumps to any item and shows each
+item's state. The chair moves with Next and Previous (keys: right and left arrow) or the agenda; every other screen
+follows within a second or two. Members record in a panel below, which the presenter can hide.
 """
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from core.domain import TIERS, Strand
 from core.services import accounts, actions, meetings
 from core.services.actions import ActionInput
 from ui.action_editor import action_editor
-from ui.rag import rag_html
 from ui.context import context, marking, user_errors
+from ui.presenter import agenda_label, card_html
 from ui.text import escape_md
 
-REFRESH_SECONDS = 3
+REFRESH_SECONDS = 1  # followers see the chair's move within this and one rerun (bench/browser.py measures it)
 ctx = context()
 marking(ctx.partnership)
 
@@ -35,69 +37,76 @@ if not candidates:
     st.info("No meeting is live. The chair starts one from **Meetings**.")
     st.stop()
 names = {mid: name for name, mid in candidates}
-meeting_id = st.selectbox("Meeting", list(names), format_func=names.get, label_visibility="collapsed")
+meeting_id = st.selectbox("Meeting", list(names), format_func=names.get, label_visibility="collapsed") \
+    if len(names) > 1 else next(iter(names))
+
+with ctx.store.read() as s:
+    v = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
+shown = (v.status, v.current_position, tuple(i["state"] for i in v.items))  # what this run of the page draws
+
+
+def move(position: int) -> None:
+    """The chair's move, from the item this screen shows (a second click from a stale screen moves nothing)."""
+    with user_errors(), ctx.store.uow() as uow:
+        meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=position, from_position=v.current_position)
+
+
+total = len(v.items)
+head, moves, toggle = st.columns([4, 3, 2], vertical_alignment="center")
+head.progress((v.current_position or 0) / max(total, 1), text=f"{escape_md(v.board)} · item {escape_md(v.current_position)} of {total}")
+if v.can_run and v.items:
+    # The chair's controls are drawn by the page, never by the refreshing fragment (a fragment redrawn while the
+    # page reran once showed two "Next" buttons).
+    c1, c2 = moves.columns(2)
+    first, last = v.items[0]["position"], v.items[-1]["position"]
+    if c1.button("Previous", icon=":material/arrow_back:", disabled=v.current_position == first, key="prev",
+                 shortcut="Left", width="stretch"):
+        move(v.current_position - 1)
+        st.rerun()
+    if c2.button("Next", icon=":material/arrow_forward:", disabled=v.current_position == last, key="next",
+                 type="primary", shortcut="Right", width="stretch"):
+        move(v.current_position + 1)
+        st.rerun()
+panel = toggle.toggle("Recording panel", value=v.can_contribute, disabled=not v.can_contribute, key="live_panel",
+                      help="Hide it to show the item alone on the shared screen.")
+
+agenda_col, card_col = st.columns([1, 3], gap="large")
+with agenda_col, st.container(height=640, border=False):
+    positions = [it["position"] for it in v.items]
+    by_position = {it["position"]: it for it in v.items}
+    if v.can_run and v.current_position in positions:
+        # Keyed by the item shown, so the choice always starts at the item on the shared screen.
+        chosen = st.radio("Agenda", positions, index=positions.index(v.current_position), format_func=lambda p: agenda_label(by_position[p]),
+                          key=f"agenda_{v.current_position}")
+        if chosen != v.current_position:
+            move(chosen)
+            st.rerun()
+    else:
+        st.markdown("**Agenda**")
+        for it in v.items:
+            st.markdown(f"**{agenda_label(it)}**" if it["position"] == v.current_position else agenda_label(it))
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def presentation() -> None:
+    """The item as it stands now; when the chair has moved (or an item's state changed), the whole page follows."""
     with ctx.store.read() as s:
-        v = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
-    if v.status != "live":
-        st.rerun(scope="app")
-    if st.session_state.get("_live_position") != v.current_position:
-        st.session_state["_live_position"] = v.current_position
-        st.rerun(scope="app")  # the chair moved on: bring the edit forms to the new item too
-    total = len(v.items)
-    item = next((i for i in v.items if i["position"] == v.current_position), None)
-    st.progress((v.current_position or 0) / max(total, 1), text=f"{escape_md(v.board)} · item {escape_md(v.current_position)} of {total}")
-    if item is None:
-        st.markdown("## The agenda is empty")
-        return
-    # In these HTML blocks escape_md's character references are HTML escapes too (html.escape left Markdown
-    # syntax live after a blank line in the notes).
-    st.markdown(f"<div style='font-size:2.4rem;font-weight:700;line-height:1.2'>{escape_md(item['title'])}</div>", unsafe_allow_html=True)
-    facts = [item["kind"], *(["carried from the last meeting"] if item["carried"] else []), item["status"],
-             *([f"tier {item['tier']}"] if item["tier"] else [])]
-    st.markdown(f"<div style='font-size:1.1rem;color:#555'>{escape_md(' · '.join(facts))}</div>", unsafe_allow_html=True)
-    if item["notes"]:
-        st.markdown(f"<div style='font-size:1.4rem;white-space:pre-wrap'>{escape_md(item['notes'], multiline=True)}</div>",
-                    unsafe_allow_html=True)
-    if item["decision"]:
-        st.success(f"**Decision:** {escape_md(item['decision'], multiline=True)}")
-    if item["action_id"]:
-        # The action as it stands now, so an update made on any screen shows here within seconds.
-        with ctx.store.read() as s:
-            d = actions.action_detail(s, actor=ctx.actor, action_id=item["action_id"])
-        a, last = d["action"], (d["updates"][0] if d["updates"] else None)
-        done = sum(m["completed_on"] is not None for m in d["milestones"])
-        st.markdown(
-            f"<div style='font-size:1.5rem'>{rag_html(d['rag'])} · {escape_md(a['status'])} · due "
-            f"{a['due_on']:%d %b %Y} · milestones {done:d}/{len(d['milestones'])}</div>", unsafe_allow_html=True)
-        if last:
-            st.caption(f"Last update {last['at']:%d %b %H:%M} by {escape_md(last['by'] or 'someone')}: {escape_md(last['note'])}")
+        now = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
+        if (now.status, now.current_position, tuple(i["state"] for i in now.items)) != shown:
+            st.rerun(scope="app")
+        item = next((i for i in now.items if i["position"] == now.current_position), None)
+        if item is None:
+            st.markdown("## The agenda is empty")
+            return
+        card = meetings.item_card(s, actor=ctx.actor, meeting_id=meeting_id, item_id=item["id"])
+    st.markdown(card_html(card, date.today()), unsafe_allow_html=True)
 
 
-presentation()
+with card_col:
+    presentation()
 
-with ctx.store.read() as s:
-    v = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
-if v.can_run and v.items and v.status == "live":
-    # The chair's buttons are drawn by the page, not by the refreshing fragment above: a fragment redrawn while
-    # the page reran showed two "Next" buttons. Each move names the item shown: a second click moves nothing.
-    c1, c2, _ = st.columns([1, 1, 4])
-    first, last = v.items[0]["position"], v.items[-1]["position"]
-    if c1.button("◀ Previous", disabled=v.current_position == first, key="prev"):
-        with user_errors(), ctx.store.uow() as uow:
-            meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position - 1,
-                           from_position=v.current_position)
-        st.rerun()
-    if c2.button("Next ▶", disabled=v.current_position == last, key="next", type="primary"):
-        with user_errors(), ctx.store.uow() as uow:
-            meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=v.current_position + 1,
-                           from_position=v.current_position)
-        st.rerun()
 item = next((i for i in v.items if i["position"] == v.current_position), None)
-if item is None or not v.can_contribute:
+if item is None or not v.can_contribute or not panel:
     st.stop()
 
 st.divider()
@@ -143,21 +152,28 @@ with right:
                     meetings.record_tier(uow, actor=ctx.actor, item_id=item["id"], tier=tier, owner_id=owner,
                                          agency_id=agency, due_on=due, decision=words)
                     st.rerun()
-    with st.form(f"new_action_{item['id']}", clear_on_submit=True):
+    # Emptied only after the action is added: a refusal keeps everything typed (clear_on_submit lost it).
+    na = {k: f"new_action_{k}_{item['id']}" for k in ("title", "owner", "agency", "due", "strand")}
+    if st.session_state.pop(f"_new_action_added_{item['id']}", False):
+        for key in na.values():
+            st.session_state.pop(key, None)
+    with st.form(f"new_action_{item['id']}"):
         st.markdown("**New action agreed on this item**")
-        title = st.text_input("Action")
+        title = st.text_input("Action", key=na["title"])
         a1, a2 = st.columns(2)
-        owner = a1.selectbox("Owner", list(people), format_func=people.get, index=None, placeholder="Choose who will do it")
-        agency = a2.selectbox("Owning agency", list(agencies), format_func=agencies.get,
+        owner = a1.selectbox("Owner", list(people), format_func=people.get, index=None, placeholder="Choose who will do it",
+                             key=na["owner"])
+        agency = a2.selectbox("Owning agency", list(agencies), format_func=agencies.get, key=na["agency"],
                               index=list(agencies).index(ctx.actor.agency_id) if ctx.actor.agency_id in agencies else 0)
         b1, b2 = st.columns(2)
-        due = b1.date_input("Due", value=date.today() + timedelta(days=42), format="DD/MM/YYYY")
-        strand = b2.selectbox("Strand", [x.value for x in Strand])
+        due = b1.date_input("Due", value=date.today() + timedelta(days=42), format="DD/MM/YYYY", key=na["due"])
+        strand = b2.selectbox("Strand", [x.value for x in Strand], key=na["strand"])
         if st.form_submit_button("Add action"):
             with user_errors(), ctx.store.uow() as uow:
                 meetings.add_item_action(uow, actor=ctx.actor, item_id=item["id"],
                                          data=ActionInput(title=title, agency_id=agency, owner_id=owner, due_on=due,
                                                           strand=strand))
+                st.session_state[f"_new_action_added_{item['id']}"] = True
                 st.rerun()
 if item["action_id"]:
     with st.container(border=True):

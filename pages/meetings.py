@@ -31,8 +31,10 @@ if wanted.isdigit() and st.session_state.get("_meeting_wanted") != wanted:  # ?m
 # Not keyed: a keyed selectbox kept showing an option's old label ("· live") after the meeting closed.
 board_ids = list(by_board)
 opened_board = st.session_state.get("_open_board")  # kept, so the index (and the widget) stays put
+if opened_board not in board_ids:
+    opened_board = meetings.opening_board(boards)
 board_id = st.selectbox("Board", board_ids, format_func=lambda i: f"{by_board[i]['name']} (chair: {by_board[i]['chair'] or 'none named'})",
-                        index=board_ids.index(opened_board) if opened_board in board_ids else 0)
+                        index=board_ids.index(opened_board))
 board = by_board[board_id]
 with ctx.store.read() as s:
     listed = meetings.meetings(s, actor=ctx.actor, board_id=board_id)

@@ -120,10 +120,16 @@ def create_action(uow: UnitOfWork, *, actor: Actor, data: ActionInput) -> int:
     return action_id
 
 
-def add_action(uow: UnitOfWork, *, actor: Actor, data: ActionInput, links: dict[str, int] | None = None) -> int:
-    """Create an action inside the caller's unit of work (e.g. with the meeting decision that made it)."""
+def add_action(uow: UnitOfWork, *, actor: Actor, data: ActionInput, links: dict[str, int] | None = None,
+               meeting_chairs: set[int] | None = None) -> int:
+    """Create an action inside the caller's unit of work (e.g. with the meeting decision that made it).
+
+    `meeting_chairs`: the chair and deputy of the board whose meeting agreed the action; whoever runs that meeting
+    records it for any agency ("action.agree"), anyone else only as "action.create" allows them.
+    """
     s = uow.session
-    ensure(actor, "action.create", agency_id=data.agency_id)
+    if meeting_chairs is None or not allowed(actor, "action.agree", chairs=meeting_chairs):
+        ensure(actor, "action.create", agency_id=data.agency_id)
     values = _validate_fields(s, {k: getattr(data, k) for k in EDITABLE if k != "status"})
     if values["owner_id"] is None:
         raise ValidationError("Owner: choose who will do it; an action nobody owns is not done.")

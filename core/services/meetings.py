@@ -20,7 +20,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.minutes import Minutes, MinutesAction, MinutesItem
 from core.permissions import Actor, allowed, ensure
 from core.rag import rag_status
-from core.services.actions import ActionInput, add_action
+from core.services.actions import ActionInput, action_detail, add_action
 from core.services.audit import record
 from core.services.partnership import settings
 from core.store.models import (
@@ -58,6 +58,7 @@ AUTO_KINDS = ("action overdue", "milestone overdue", "action due", "action chang
 TOP_NEW_BUSINESSES = 5
 WORK_TIERS = (1, 2, 3)  # full, limited response, develop knowledge: each needs an owned action
 DEFAULT_CYCLE_DAYS = 42
+ITEM_STATES = {"pending": "to discuss", "discussed": "discussed", "carried": "carried"}  # an agenda item's status in words
 
 
 def _meeting(s: Session, meeting_id: int, *, lock: bool = False) -> Meeting:
@@ -118,6 +119,12 @@ def boards(uow: UnitOfWork, *, actor: Actor) -> list[dict[str, Any]]:
              "chair_id": b.chair_id, "deputy_id": b.deputy_id, "quorum": b.quorum, "members": members[b.id],
              "can_run": allowed(actor, "meeting.run", chairs=_chairs(b)), "can_manage": allowed(actor, "board.manage")}
             for b in listed]
+
+
+def opening_board(boards: list[dict[str, Any]]) -> int:
+    """The board a Meetings screen opens on (`boards` as `boards()` gives them): the first this person runs, else the
+    first (a coordinator who chairs only the Tasking Group opened on the Partnership Board)."""
+    return next((b["id"] for b in boards if b["can_run"]), boards[0]["id"])
 
 
 def _names(s: Session, user_ids: set[int]) -> dict[int | None, str]:
@@ -181,7 +188,7 @@ def view(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> MeetingView:
     present = set(session.scalars(select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == m.id, MeetingAttendee.present.is_(True))))
     items = [
         {"id": i.id, "position": i.position, "kind": i.kind, "title": i.title, "notes": i.notes, "decision": i.decision,
-         "tier": i.tier, "status": i.status, "action_id": i.action_id, "business_id": i.business_id,
+         "tier": i.tier, "status": i.status, "state": ITEM_STATES.get(i.status, i.status), "action_id": i.action_id, "business_id": i.business_id,
          "tasking_request_id": i.tasking_request_id, "carried": i.carried_from_id is not None}
         for i in session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == m.id).order_by(AgendaItem.position))
     ]
@@ -193,6 +200,49 @@ def view(uow: UnitOfWork, *, actor: Actor, meeting_id: int) -> MeetingView:
         present, items, can_run, can_run or actor.id in member_ids, m.version,
         names.get(board.chair_id, ""), names.get(board.deputy_id, ""),
     )
+
+
+def item_card(uow: UnitOfWork, *, actor: Actor, meeting_id: int, item_id: int, today: date | None = None) -> dict[str, Any]:
+    """What the shared screen shows for one agenda item: the item, and its action as a card.
+
+    The card is the action as it stands now (an update on any screen shows at the next refresh): owner and agency
+    by name, RAG, status, due date, each milestone with whether it is done, the latest progress note, and what
+    changed since the board last met (the updates after the previous meeting closed, in words).
+    """
+    session = uow.session
+    ensure(actor, "meeting.view")
+    item = session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting_id:
+        raise NotFound(f"Agenda item {item_id} is not on meeting {meeting_id}.")
+    m = _meeting(session, meeting_id)
+    card: dict[str, Any] = {"title": item.title, "kind": item.kind, "state": ITEM_STATES.get(item.status, item.status),
+                            "carried": item.carried_from_id is not None, "notes": item.notes, "decision": item.decision,
+                            "tier": item.tier, "action": None}
+    if item.action_id is None:
+        return card
+    d = action_detail(uow, actor=actor, action_id=item.action_id, today=today)
+    a = d["action"]
+    owner = session.get(User, a["owner_id"]) if a["owner_id"] else None
+    agency = session.get(Agency, a["agency_id"]) if a["agency_id"] else None
+    prev = _previous_closed(session, m)
+    since = (prev.closed_at or prev.scheduled_at) if prev else None
+    changed = []
+    if since is not None:
+        since_utc = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+        for u in session.scalars(select(ActionUpdate).where(ActionUpdate.action_id == item.action_id)
+                                 .order_by(ActionUpdate.created_at)):
+            at = u.created_at if u.created_at.tzinfo else u.created_at.replace(tzinfo=timezone.utc)
+            if at > since_utc:
+                changed.append({"at": at, "words": _update_words(u, _names(session, {u.author_id}).get(u.author_id, ""))})
+    last = next((u for u in d["updates"] if u["note"].strip()), None)
+    card["action"] = {
+        "id": a["id"], "title": a["title"], "owner": owner.name if owner else "", "agency": agency.name if agency else "",
+        "rag": d["rag"], "status": a["status"], "due_on": a["due_on"],
+        "milestones": [{"title": x["title"], "due_on": x["due_on"], "done": x["completed_on"] is not None,
+                        "completed_on": x["completed_on"]} for x in d["milestones"]],
+        "progress": last, "since": since, "changed": changed, "can_edit": d["can_edit"],
+    }
+    return card
 
 
 # --- boards and scheduling --------------------------------------------------------------------
@@ -550,7 +600,7 @@ def add_item_action(uow: UnitOfWork, *, actor: Actor, item_id: int, data: Action
     item, m = _open_item(s, actor, item_id)
     links = {k: v for k, v in {"business_id": item.business_id, "referral_id": item.referral_id, "visit_id": item.visit_id}.items() if v}
     data = ActionInput(**{**data.__dict__, "board_id": data.board_id or m.board_id})
-    action_id = add_action(uow, actor=actor, data=data, links=links or None)
+    action_id = add_action(uow, actor=actor, data=data, links=links or None, meeting_chairs=_chairs(_board(s, m.board_id)))
     note = f"New action: {data.title} (due {data.due_on:%d %b %Y})"
     item.decision = f"{item.decision}\n{note}".strip()
     item.status = "discussed"
@@ -580,7 +630,7 @@ def record_tier(uow: UnitOfWork, *, actor: Actor, item_id: int, tier: int, owner
         action_id = add_action(uow, actor=actor, data=ActionInput(
             title=f"Tier {tier}: {item.title.removeprefix('Tasking: ')}"[:200], agency_id=agency_id, due_on=due_on,
             strand="Pursue", owner_id=owner_id, tier=tier, source=ActionSource.TASKING.value, board_id=m.board_id,
-            description=decision), links=links or None)
+            description=decision), links=links or None, meeting_chairs=_chairs(_board(s, m.board_id)))
         item.action_id = action_id
     before = {"tier": item.tier, "status": item.status}
     item.tier, item.status = tier, "discussed"

@@ -22,6 +22,19 @@ def _actor(store: Store, username: str):  # noqa: ANN202
         return accounts.load_actor(s.session, username)
 
 
+def _start_next_meeting(store: Store, chair_username: str, board_word: str):  # noqa: ANN202
+    """Build and start the next meeting of the board whose name holds `board_word`; (its chair, the meeting id)."""
+    chair = _actor(store, chair_username)
+    with store.read() as s:
+        board_id = next(b for b in meetings.boards(s, actor=chair) if board_word in b["name"])["id"]
+        meeting_id = meetings.next_meeting_id(s, actor=chair, board_id=board_id)
+    with store.uow() as uow:
+        meetings.build_agenda(uow, actor=chair, meeting_id=meeting_id)
+    with store.uow() as uow:
+        meetings.start(uow, actor=chair, meeting_id=meeting_id)
+    return chair, meeting_id
+
+
 def _form_button(at: AppTest, label: str):  # noqa: ANN202
     return next(b for b in at.button if b.label == label)
 
@@ -218,3 +231,91 @@ def test_a_meeting_opens_by_its_link_and_stays_open(open_app: Callable[..., AppT
     assert board.value == tasking["id"] and meeting.value == wanted["id"]
     at.run()  # any rerun (a refresh, another widget) keeps it
     assert next(s for s in at.selectbox if s.label == "Meeting").value == wanted["id"]
+
+
+def test_presenter_view_jumps_from_the_agenda_and_hides_the_recording_panel(private_app: Callable[..., AppTest]) -> None:
+    """Issue 17, presenter view: the chair jumps to any item from the agenda; the shared screen shows the item's action
+    as a card (owner by name, due date, milestones); a member sees the agenda and the card but no moves; hiding the
+    recording panel leaves the item alone on the screen."""
+    store = _store()
+    chair, meeting_id = _start_next_meeting(store, "chair", "Partnership Board")
+    with store.read() as s:
+        items = meetings.view(s, actor=chair, meeting_id=meeting_id).items
+    target = next(i for i in items[1:] if i["action_id"])
+    with store.read() as s:
+        card = meetings.item_card(s, actor=chair, meeting_id=meeting_id, item_id=target["id"])
+
+    screen = private_app("chair")
+    screen.switch_page("pages/live.py").run()
+    assert not screen.exception
+    agenda = screen.radio(key=f"agenda_{items[0]['position']}")
+    assert len(agenda.options) == len(items) and agenda.value == items[0]["position"]
+    screen = agenda.set_value(target["position"]).run()
+    assert not screen.exception and not screen.error
+    with store.read() as s:
+        assert meetings.view(s, actor=chair, meeting_id=meeting_id).current_position == target["position"]
+    on_screen = shown(" ".join(m.value for m in screen.markdown))
+    a = card["action"]
+    assert a["owner"] and a["owner"] in on_screen and f"{a['due_on'].day} {a['due_on']:%b %Y}" in on_screen, on_screen
+    assert all(m["title"] in on_screen for m in a["milestones"])
+
+    member = private_app("analyst")
+    member.switch_page("pages/live.py").run()
+    assert not member.exception
+    assert not member.radio and not [b for b in member.button if b.key in ("next", "prev")], "only the chair moves"
+    assert a["title"][:30] in shown(" ".join(m.value for m in member.markdown))
+    assert any(t.label == "Decision" for t in member.text_area)
+    member.toggle(key="live_panel").set_value(False).run()
+    assert not member.exception and not member.text_area, "the recording panel is hidden"
+    with store.uow() as uow:
+        meetings.close(uow, actor=chair, meeting_id=meeting_id)
+    store.dispose()
+
+
+def test_a_refused_new_action_keeps_what_was_typed(private_app: Callable[..., AppTest]) -> None:
+    """Found in Chromium: the live "New action" form cleared itself on a refusal (clear_on_submit), losing the typing.
+    A member who is not the chair adds an action for another agency: refused, with the reason, and the form keeps it
+    all; for their own agency it is added and the form is empty again."""
+    store = _store()
+    chair, meeting_id = _start_next_meeting(store, "coordinator", "Tasking")
+    at = private_app("kiran.patel")
+    at.switch_page("pages/live.py").run()
+    assert not at.exception
+    title = "Joint test purchase at the Chicken Shop"
+    next(t for t in at.text_input if t.label == "Action").input(title)
+    kiran = _actor(store, "kiran.patel")
+    with store.read() as s:
+        agency_ids = {a.name: a.id for a in accounts.list_agencies(s, actor=kiran)}
+    next(s for s in at.selectbox if s.label == "Owner").set_value(kiran.id)
+    next(s for s in at.selectbox if s.label == "Owning agency").set_value(agency_ids["HM Revenue and Customs"])
+    at = _form_button(at, "Add action").click().run()
+    assert any("only for your own agency (Food Safety" in shown(e.value) for e in at.error), [e.value for e in at.error]
+    assert next(t for t in at.text_input if t.label == "Action").value == title, "the typing is kept"
+    assert next(s for s in at.selectbox if s.label == "Owning agency").value == agency_ids["HM Revenue and Customs"]
+    next(s for s in at.selectbox if s.label == "Owning agency").set_value(kiran.agency_id)
+    at = _form_button(at, "Add action").click().run()
+    assert not at.error and not at.exception
+    assert next(t for t in at.text_input if t.label == "Action").value == "", "emptied once added"
+    with store.read() as s:
+        assert s.session.scalar(select(Action.id).where(Action.title == title)) is not None
+    with store.uow() as uow:
+        meetings.close(uow, actor=chair, meeting_id=meeting_id)
+    store.dispose()
+
+
+def test_meetings_opens_on_a_board_the_person_runs(open_app: Callable[..., AppTest]) -> None:
+    """The coordinator chairs only the Tasking Group: Meetings opens on it, with its controls (it opened on the
+    Partnership Board, which he may not run); the board chair's opens on the Partnership Board."""
+    store = _store()
+    with store.read() as s:
+        ids = {b["name"]: b["id"] for b in meetings.boards(s, actor=_actor(store, "chair"))}
+    store.dispose()
+    at = open_app("coordinator")
+    at.switch_page("pages/meetings.py").run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.label == "Board").value == ids["Kingsmere Tasking Group"]
+    assert "Build or refresh the agenda" in {b.label for b in at.button}
+    at = open_app("chair")
+    at.switch_page("pages/meetings.py").run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.label == "Board").value == ids["Kingsmere Partnership Board"]

@@ -152,6 +152,46 @@ def test_the_boards_chair_and_deputy_run_its_meetings_whatever_their_role(small:
         meetings.set_chairs(uow, actor=small.admin, board_id=board["board"], chair_id=cora.id, deputy_id=cora.id)
 
 
+def test_the_chair_who_is_a_coordinator_records_what_the_meeting_agreed_for_any_agency(small: Small, board: dict) -> None:
+    """Found running the Tasking Group in Chromium: its chair, a Licensing coordinator, could not record an action
+    the group agreed for Food Safety ("You may create actions ... only for your own agency"), nor a tier 1-3 owned
+    by a partner. What the meeting agrees is recorded by whoever runs it, for any agency; a coordinator who is only
+    a member still creates actions for their own agency only, and the refusal says so plainly."""
+    with small.store.uow() as uow:
+        s = uow.session
+        c = User(username="cora", name="Cora Ordinator", role="coordinator", agency_id=small.hmrc, password_hash=_HASH)
+        m = User(username="mo", name="Mo Member", role="coordinator", agency_id=small.hmrc, password_hash=_HASH)
+        s.add_all([c, m])
+        s.flush()
+        s.add(BoardMember(board_id=board["board"], user_id=m.id))
+        cora = Actor(c.id, "cora", c.name, Role.COORDINATOR, small.hmrc, "HM Revenue and Customs")
+        mo = Actor(m.id, "mo", m.name, Role.COORDINATOR, small.hmrc, "HM Revenue and Customs")
+        uow.commit()
+    with small.store.uow() as uow:
+        meetings.set_chairs(uow, actor=small.admin, board_id=board["board"], chair_id=cora.id, deputy_id=None)
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, actor=cora, meeting_id=board["next"], today=TODAY)
+        meetings.start(uow, actor=cora, meeting_id=board["next"])
+    items = _items(small, board["next"])
+    agreed = ActionInput(title="Test purchase at the Chicken Shop", agency_id=small.ts, owner_id=small.analyst.id,
+                         due_on=d(30), strand="Pursue")
+    with small.store.uow() as uow:
+        action_id = meetings.add_item_action(uow, actor=cora, item_id=items[0].id, data=agreed)
+    with small.store.read() as s:
+        assert s.session.get(Action, action_id).agency_id == small.ts
+    tasking = next(i for i in items if i.kind == "tasking")
+    with small.store.uow() as uow:
+        tier_action = meetings.record_tier(uow, actor=cora, item_id=tasking.id, tier=1, owner_id=small.analyst.id,
+                                           agency_id=small.ts, due_on=d(14))
+    assert tier_action is not None
+    with pytest.raises(Forbidden, match=r"^You may create actions only for your own agency \(HM Revenue and Customs\)\.$"), \
+            small.store.uow() as uow:
+        meetings.add_item_action(uow, actor=mo, item_id=items[1].id, data=agreed)
+    with small.store.uow() as uow:
+        meetings.add_item_action(uow, actor=mo, item_id=items[1].id,
+                                 data=ActionInput(**{**agreed.__dict__, "agency_id": small.hmrc}))
+
+
 def test_moving_the_live_meeting_is_audited(small: Small, board: dict) -> None:
     chair = board["chair_actor"]
     with small.store.uow() as uow:
@@ -335,3 +375,38 @@ def test_starting_on_another_day_is_said_first(days: int, said: str | None) -> N
     scheduled = datetime(2026, 12, 14, 10, 0, tzinfo=timezone.utc)
     warning = meetings.off_schedule(scheduled, scheduled - timedelta(days=days, hours=1))
     assert warning is None if said is None else said in warning
+
+
+def test_the_shared_screen_shows_the_action_as_a_card_with_what_changed_since_the_board_last_met(small: Small, board: dict) -> None:
+    """Presenter view: owner and agency by name, RAG, due date, milestones with ticks, the latest progress note, and
+    only the updates made after the previous meeting closed (an older one is not 'changed since')."""
+    chair = board["chair_actor"]
+    with small.store.uow() as uow:
+        s = uow.session
+        later = s.scalars(select(Action).where(Action.title == "Quiet and later")).one()
+        s.add(Milestone(action_id=later.id, title="Warrant drafted", due_on=d(10)))
+        s.add(ActionUpdate(action_id=later.id, note="Before the last meeting", created_at=NOON - timedelta(days=60)))
+        s.add(ActionUpdate(action_id=later.id, author_id=small.analyst.id, note="Premises visited",
+                           changes={"status": ["not started", "in progress"]}, created_at=NOON - timedelta(days=2)))
+        later.owner_id = small.analyst.id
+        uow.commit()
+        later_id = later.id
+    with small.store.uow() as uow:
+        meetings.build_agenda(uow, actor=chair, meeting_id=board["next"], today=TODAY)
+        item = uow.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == board["next"])).first()
+        uow.session.add(AgendaItem(meeting_id=board["next"], position=99, kind="item", title="Quiet one", action_id=later_id))
+        uow.commit()
+    extra = next(i for i in _items(small, board["next"]) if i.title == "Quiet one")
+    with small.store.read() as s:
+        card = meetings.item_card(s, actor=small.analyst, meeting_id=board["next"], item_id=extra.id, today=TODAY)
+        plain = meetings.item_card(s, actor=small.analyst, meeting_id=board["next"], item_id=item.id, today=TODAY)
+    a = card["action"]
+    assert (a["title"], a["owner"], a["agency"], a["status"], a["due_on"]) == (
+        "Quiet and later", "Ana Lyst", "Trading Standards", "in progress", d(120))
+    assert a["rag"] == "green" and card["state"] == "to discuss"
+    assert [(m["title"], m["done"]) for m in a["milestones"]] == [("done", True), ("Warrant drafted", False)]
+    assert a["progress"]["note"] == "Premises visited"
+    assert [c["words"] for c in a["changed"]] == ["Ana Lyst: status: not started → in progress; Premises visited"]
+    assert plain["title"] and (plain["action"] is None) == (item.action_id is None)
+    with pytest.raises(Exception, match="not on meeting"), small.store.read() as s:
+        meetings.item_card(s, actor=small.analyst, meeting_id=board["last"], item_id=extra.id)

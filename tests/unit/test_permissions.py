@@ -55,6 +55,10 @@ CASES = [
     *[("meeting.view", role, "other", True) for role in Role],
     # a meeting is run by its board's chair or deputy, whatever their role ("own": the actor chairs it)
     ("meeting.run", Role.ADMIN, "other", True),
+    # what a meeting agreed: recorded by whoever runs it, for any agency
+    ("action.agree", Role.ADMIN, "other", True),
+    *[("action.agree", role, "own", True) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
+    *[("action.agree", role, "other", False) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
     *[("meeting.run", role, "own", True) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
     *[("meeting.run", role, "other", False) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
     *[("meeting.run", role, None, False) for role in (Role.CHAIR, Role.COORDINATOR, Role.ANALYST, Role.OFFICER)],
@@ -128,7 +132,7 @@ def _resource(action: str, resource: str | None) -> dict:
     own = resource == "own"
     if action == "action.update":  # an action has both an owning agency and an owner
         return {"agency_id": OWN_AGENCY if own else OTHER_AGENCY, "owner_id": ME if own else SOMEONE_ELSE}
-    if action == "meeting.run":  # a board's chair and deputy
+    if action in ("meeting.run", "action.agree"):  # a board's chair and deputy
         return {"chairs": {ME, None} if own else {SOMEONE_ELSE, None}}
     if action in ("account.change_password", "attention.view", "referral.view_own", "meeting.contribute", "referral.submit"):
         return {"owner_id": ME if resource == "own" else SOMEONE_ELSE}

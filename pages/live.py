@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from core.domain import TIERS, Strand
-from core.services import accounts, actions, meetings
+from core.services import accounts, meetings
 from core.services.actions import ActionInput
 from ui.action_editor import action_editor
 from ui.context import context, marking, user_errors
@@ -51,9 +51,8 @@ def move(position: int) -> None:
         meetings.go_to(uow, actor=ctx.actor, meeting_id=meeting_id, position=position, from_position=v.current_position)
 
 
-total = len(v.items)
 head, moves, toggle = st.columns([4, 3, 2], vertical_alignment="center")
-head.progress((v.current_position or 0) / max(total, 1), text=f"{escape_md(v.board)} · item {escape_md(v.current_position)} of {total}")
+head.markdown(f"**{escape_md(v.board)}**")
 if v.can_run and v.items:
     # The chair's controls are drawn by the page, never by the refreshing fragment (a fragment redrawn while the
     # page reran once showed two "Next" buttons).
@@ -70,39 +69,56 @@ if v.can_run and v.items:
 panel = toggle.toggle("Recording panel", value=v.can_contribute, disabled=not v.can_contribute, key="live_panel",
                       help="Hide it to show the item alone on the shared screen.")
 
-agenda_col, card_col = st.columns([1, 3], gap="large")
-with agenda_col, st.container(height=640, border=False):
-    positions = [it["position"] for it in v.items]
-    by_position = {it["position"]: it for it in v.items}
-    if v.can_run and v.current_position in positions:
-        # Keyed by the item shown, so the choice always starts at the item on the shared screen.
-        chosen = st.radio("Agenda", positions, index=positions.index(v.current_position), format_func=lambda p: agenda_label(by_position[p]),
-                          key=f"agenda_{v.current_position}")
-        if chosen != v.current_position:
-            move(chosen)
-            st.rerun()
-    else:
-        st.markdown("**Agenda**")
-        for it in v.items:
-            st.markdown(f"**{agenda_label(it)}**" if it["position"] == v.current_position else agenda_label(it))
+
+def agenda_text(now: meetings.MeetingView) -> None:
+    """The agenda as text, the item on the screen in bold (for everyone but the chair)."""
+    st.markdown("**Agenda**")
+    for it in now.items:
+        st.markdown(f"**{agenda_label(it)}**" if it["position"] == now.current_position else agenda_label(it))
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def presentation() -> None:
-    """The item as it stands now; when the chair has moved (or an item's state changed), the whole page follows."""
+    """The item as it stands now, redrawn every second. When the chair has moved, the new item is drawn at once
+    (followers see it on this run); the next run reruns the page, so the recording panel follows too."""
     with ctx.store.read() as s:
         now = meetings.view(s, actor=ctx.actor, meeting_id=meeting_id)
-        if (now.status, now.current_position, tuple(i["state"] for i in now.items)) != shown:
+        state = (now.status, now.current_position, tuple(i["state"] for i in now.items))
+        if now.status != "live" or (state != shown and st.session_state.get("_live_drawn") == state):
             st.rerun(scope="app")
+        st.session_state["_live_drawn"] = state
         item = next((i for i in now.items if i["position"] == now.current_position), None)
-        if item is None:
+        card = meetings.item_card(s, actor=ctx.actor, meeting_id=meeting_id, item_id=item["id"]) if item else None
+    if v.can_run:  # the chair's agenda is a widget, drawn by the page beside this
+        where = st.container()
+    else:
+        agenda, where = st.columns([1, 3], gap="large")
+        with agenda, st.container(height=640, border=False):
+            agenda_text(now)
+    with where:
+        st.progress((now.current_position or 0) / max(len(now.items), 1),
+                    text=f"item {escape_md(now.current_position)} of {len(now.items)}")
+        if card is None:
             st.markdown("## The agenda is empty")
-            return
-        card = meetings.item_card(s, actor=ctx.actor, meeting_id=meeting_id, item_id=item["id"])
-    st.markdown(card_html(card, date.today()), unsafe_allow_html=True)
+        else:
+            st.markdown(card_html(card, date.today()), unsafe_allow_html=True)
 
 
-with card_col:
+if v.can_run:
+    agenda_col, card_col = st.columns([1, 3], gap="large")
+    with agenda_col, st.container(height=640, border=False):
+        positions = [it["position"] for it in v.items]
+        by_position = {it["position"]: it for it in v.items}
+        if v.current_position in positions:
+            # Keyed by the item shown, so the choice always starts at the item on the shared screen.
+            chosen = st.radio("Agenda", positions, index=positions.index(v.current_position),
+                              format_func=lambda p: agenda_label(by_position[p]), key=f"agenda_{v.current_position}")
+            if chosen != v.current_position:
+                move(chosen)
+                st.rerun()
+    with card_col:
+        presentation()
+else:
     presentation()
 
 item = next((i for i in v.items if i["position"] == v.current_position), None)

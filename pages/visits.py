@@ -5,15 +5,14 @@ import calendar as cal
 from datetime import date, timedelta
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from core.charts import plain
 from core.permissions import allowed
 from core.services import visits
 from core.services.partnership import update_settings
 from core.services.visits import MARKER_CATEGORIES, STATUSES
 from core.visibility import WITHHELD_CAPTION
+from ui.calendar import month_grid, week_grid
 from ui.context import context, marking, user_errors
 from ui.text import escape_md
 
@@ -124,6 +123,7 @@ def detail(visit_id: int) -> None:
 
 visit_param = st.query_params.get("visit")
 if visit_param and str(visit_param).isdigit():
+    st.query_params["visit"] = str(visit_param)  # a link from the grid: the address names the visit (to share it)
     with user_errors():
         detail(int(visit_param))
     st.stop()
@@ -133,9 +133,21 @@ st.caption("The shared calendar of joint visits: check it before planning so two
            "same business in the same week.")
 with ctx.store.read() as s:
     names = visits.agency_names(s, actor=ctx.actor)
-f1, f2, f3, f4 = st.columns([1, 1, 2, 2])
-view = f1.radio("View", ("Month", "Week", "List"), horizontal=False)
-anchor = f2.date_input("From", date.today())
+f1, f2, f3, f4 = st.columns([2, 2, 2, 3])
+view = f1.segmented_control("View", ("Month", "Week", "List"), default="Month", key="cal_view") or "Month"
+
+
+def _shift(months: int = 0, days: int = 0) -> None:
+    """Previous / next month or week (a callback: it runs before the date box is drawn)."""
+    d = st.session_state.get("cal_anchor") or date.today()
+    if months:
+        m = d.month - 1 + months
+        d = date(d.year + m // 12, m % 12 + 1, 1)
+    st.session_state["cal_anchor"] = d + timedelta(days=days)
+
+
+st.session_state.setdefault("cal_anchor", date.today())
+anchor = f2.date_input("From", format="DD/MM/YYYY", key="cal_anchor")
 agency = f3.selectbox("Agency", [None, *names], format_func=lambda i: "All agencies" if i is None else names[i])
 statuses = f4.multiselect("Status", STATUSES, default=["draft", "proposed", "confirmed"], select_all=False)
 if view == "Month":
@@ -148,33 +160,22 @@ else:
     start, end = anchor, anchor + timedelta(days=60)
 with ctx.store.read() as s:
     rows = visits.calendar(s, actor=ctx.actor, start=start, end=end, agency_id=agency, statuses=statuses)
-st.markdown(f"**{len(rows)} visits** from {start:%d %b %Y} to {end:%d %b %Y}")
+clashing = sum(bool(r["clashes"]) for r in rows)
+n1, n2, n3 = st.columns([4, 1, 1], vertical_alignment="center")
+period = f"{start:%B %Y}" if view == "Month" else f"{start.day} {start:%b} to {end.day} {end:%b %Y}"
+n1.markdown(f"**{escape_md(period)}** · {len(rows)} visit{'s' if len(rows) != 1 else ''}"
+            + (f" · :red-badge[{clashing:d} clashing]" if clashing else ""))
+if view != "List":
+    step = {"months": 1} if view == "Month" else {"days": 7}
+    back = {k: -v for k, v in step.items()}
+    n2.button("Previous", icon=":material/chevron_left:", on_click=_shift, kwargs=back, width="stretch")
+    n3.button("Next", icon=":material/chevron_right:", on_click=_shift, kwargs=step, width="stretch")
+if view == "Month":
+    month_grid(rows, start)
+elif view == "Week":
+    week_grid(rows, start)
 if not rows:
     st.info("No visits match. Widen the dates or the statuses, or plan one.")
-    st.stop()
-frame = pd.DataFrame(rows)
-if view != "List":
-    hover = {"premises": True, "agencies": True, "officers": True, "not answered": True}
-    shown = frame.assign(premises=frame["premises"].map(plain))  # Plotly reads HTML in hover text
-    words = {"starts_at": "Starts", "ends_at": "Ends", "lead": "Lead agency", "status": "Status", "premises": "Premises",
-             "agencies": "Agencies", "officers": "Officers", "not answered": "Not answered"}  # never raw field names
-    if view == "Week":
-        fig = px.timeline(shown, x_start="starts_at", x_end="ends_at", y="lead", color="status", hover_data=hover,
-                          category_orders={"status": list(STATUSES)}, labels=words)
-    else:  # a two-hour bar is a sliver on a month's axis: show each visit as a dot
-        fig = px.scatter(shown, x="starts_at", y="lead", color="status", hover_data=hover,
-                         category_orders={"status": list(STATUSES)}, labels=words)
-        fig.update_traces(marker={"size": 14, "line": {"width": 1, "color": "white"}})
-    fig.update_layout(height=260 + 12 * frame["lead"].nunique(), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      xaxis_range=[start, end + timedelta(days=1)], yaxis_title="Lead agency")
-    st.plotly_chart(fig, width="stretch")
-st.dataframe(frame.drop(columns=["id", "withheld"]), hide_index=True, width="stretch",
-             column_config={"starts_at": st.column_config.DatetimeColumn("Starts", format="ddd D MMM HH:mm"),
-                            "ends_at": st.column_config.DatetimeColumn("Ends", format="HH:mm")})
-if frame["withheld"].any():
-    st.caption(WITHHELD_CAPTION)
-labels = {int(r["id"]): f"{r['starts_at']:%a %d %b %H:%M} · {r['premises']} · {r['status']}" for r in rows
-          if not r["withheld"]}
 
 
 def _pick() -> None:
@@ -182,8 +183,21 @@ def _pick() -> None:
     st.session_state["open_visit"] = None  # coming back to the calendar must not reopen it
 
 
-st.selectbox("Open a visit", [None, *labels], format_func=lambda i: "Choose a visit…" if i is None else labels[i],
-             key="open_visit", on_change=_pick)
+if view == "List" and rows:
+    frame = pd.DataFrame(rows).assign(clashes=lambda f: f["clashes"].map(len))
+    st.dataframe(frame.drop(columns=["id", "withheld"]), hide_index=True, width="stretch",
+                 column_config={"starts_at": st.column_config.DatetimeColumn("Starts", format="ddd D MMM HH:mm", pinned=True),
+                                "ends_at": st.column_config.DatetimeColumn("Ends", format="HH:mm"),
+                                "premises": st.column_config.TextColumn("Premises", pinned=True, width="medium"),
+                                "lead": "Lead", "agencies": "Agencies", "officers": "Officers", "status": "Status",
+                                "not answered": "Not answered", "my agency": "My agency", "approach": "Approach",
+                                "clashes": st.column_config.NumberColumn("Clashes", help="Other visits it clashes with")})
+    labels = {int(r["id"]): f"{r['starts_at']:%a %d %b %H:%M} · {r['premises']} · {r['status']}" for r in rows
+              if not r["withheld"]}
+    st.selectbox("Open a visit", [None, *labels], format_func=lambda i: "Choose a visit…" if i is None else labels[i],
+                 key="open_visit", on_change=_pick)
+if any(r["withheld"] for r in rows):
+    st.caption(WITHHELD_CAPTION)
 if allowed(ctx.actor, "visit.plan"):
     st.page_link("pages/visit_planner.py", label="Plan a new visit", icon=":material/add:")
 if allowed(ctx.actor, "settings.manage"):

@@ -307,25 +307,37 @@ def clashes(uow: UnitOfWork, *, actor: Actor, plan: VisitPlan, visit_id: int | N
 
 def _clashes(session: Session, actor: Actor, plan: VisitPlan, *, visit_id: int | None = None) -> list[Clash]:
     """`clashes` for a plan already checked (a stored visit the actor may see, or a cleaned plan)."""
+    officer_names = dict(session.execute(select(User.id, User.name).where(User.id.in_(set(plan.officer_ids) or {-1}))).all())
+    proposed = PlannedVisit(visit_id, plan.starts_at, plan.ends_at, plan.business_id, plan.premises_text, "draft",
+                            frozenset(plan.officer_ids), {i: officer_names.get(i, "") for i in plan.officer_ids})
+    return _clashes_of(session, actor, [proposed])[0]
+
+
+def _clashes_of(session: Session, actor: Actor, proposed: list[PlannedVisit]) -> list[list[Clash]]:
+    """Deconfliction for several visits at once (a plan, or every visit a calendar shows): the visits near any of
+    them, their officers, the businesses connected to theirs and the matching's merges are read once."""
+    if not proposed:
+        return []
     days = settings(session).deconfliction_days
     window = timedelta(days=days)
-    near = list(session.scalars(select(Visit).where(
-        Visit.starts_at >= plan.starts_at - window, Visit.starts_at <= plan.starts_at + window,
-        Visit.status != VisitStatus.CANCELLED.value)))
+    lo, hi = min(p.starts_at for p in proposed) - window, max(p.starts_at for p in proposed) + window
+    near = list(session.scalars(select(Visit).where(Visit.starts_at >= lo, Visit.starts_at <= hi,
+                                                    Visit.status != VisitStatus.CANCELLED.value)))
     ids = [v.id for v in near]
     officers: dict[int, set[int]] = defaultdict(set)
-    for vid, uid in session.execute(select(VisitOfficer.visit_id, VisitOfficer.user_id).where(VisitOfficer.visit_id.in_(ids or [-1]))):
-        officers[vid].add(uid)
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(set(plan.officer_ids) | {u for s in officers.values() for u in s} or {-1}))).all())
-    links = {plan.business_id: connected_businesses(session, plan.business_id)} if plan.business_id else {}
-    biz_ids = {v.business_id for v in near if v.business_id} | ({plan.business_id} if plan.business_id else set())
+    for chunk in (ids[i:i + 900] for i in range(0, len(ids), 900)):
+        for vid, uid in session.execute(select(VisitOfficer.visit_id, VisitOfficer.user_id).where(VisitOfficer.visit_id.in_(chunk))):
+            officers[vid].add(uid)
+    names = dict(session.execute(select(User.id, User.name).where(
+        User.id.in_({u for s in officers.values() for u in s} or {-1}))).all())
+    mine = {p.business_id for p in proposed if p.business_id}
+    links = {b: connected_businesses(session, b) for b in mine}
+    biz_ids = {v.business_id for v in near if v.business_id} | mine | {b for s in links.values() for b in s}
     # Each other visit named as this viewer may see it: a clash with a withheld one still fires, naming only its lead.
     labels = visit_premises(session, actor, near)
-    proposed = PlannedVisit(visit_id, plan.starts_at, plan.ends_at, plan.business_id, plan.premises_text, "draft",
-                            frozenset(plan.officer_ids), {i: names.get(i, "") for i in plan.officer_ids})
     others = [_planned(v, officers, names, labels[v.id]) for v in near]
-    return deconflict(proposed, others, canonical=roots(session, biz_ids | {b for s in links.values() for b in s}),
-                      links=links, window_days=days)
+    canonical = roots(session, biz_ids)
+    return [deconflict(p, others, canonical=canonical, links=links, window_days=days) for p in proposed]
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -655,6 +667,15 @@ def calendar(uow: UnitOfWork, *, actor: Actor, start: date, end: date, agency_id
         parts[va.visit_id].append(va)
     hidden = withheld_visits(session, actor, visits)
     premises = visit_premises(session, actor, visits)
+    # Clashes of the visits still to happen, except those withheld from the viewer (their clashes would say where
+    # they are).
+    ahead = [v for v in visits if v.status not in ("done", "cancelled") and v.id not in hidden]
+    officers: dict[int, set[int]] = defaultdict(set)
+    for vid, uid in session.execute(select(VisitOfficer.visit_id, VisitOfficer.user_id).where(
+            VisitOfficer.visit_id.in_([v.id for v in ahead] or [-1]))):
+        officers[vid].add(uid)
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_({u for s in officers.values() for u in s} or {-1}))).all())
+    found = dict(zip([v.id for v in ahead], _clashes_of(session, actor, [_planned(v, officers, names) for v in ahead])))
     rows = []
     for v in visits:
         mine = next((va.response for va in parts[v.id] if va.agency_id == actor.agency_id), "")
@@ -665,6 +686,7 @@ def calendar(uow: UnitOfWork, *, actor: Actor, start: date, end: date, agency_id
             "officers": sum(va.officers for va in parts[v.id]),
             "not answered": sum(va.response == "pending" for va in parts[v.id]),
             "my agency": mine, "approach": v.approach, "withheld": v.id in hidden,
+            "clashes": [c.message for c in found.get(v.id, [])],
         })
     return rows
 

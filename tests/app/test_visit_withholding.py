@@ -41,7 +41,7 @@ def _ie_visit(store: Store) -> int:
 def _list_view(at: AppTest) -> AppTest:
     at.switch_page("pages/visits.py").run()
     assert not at.exception, at.exception
-    return next(r for r in at.radio if r.label == "View").set_value("List").run()
+    return at.get("button_group")[0].set_value("List").run()
 
 
 def test_the_visits_page_withholds_premises_from_another_agency(private_app: Callable[..., AppTest]) -> None:

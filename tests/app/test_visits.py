@@ -78,9 +78,9 @@ def test_officer_sees_the_calendar_and_a_visits_markers(open_app: Callable[..., 
     at = open_app("officer")
     at.switch_page("pages/visits.py").run()
     assert not at.exception, at.exception
-    assert any("visits" in m.value and "from" in m.value for m in at.markdown)
-    for view in ("Week", "List"):
-        at = _by_label(at.radio, "View").set_value(view).run()
+    assert any(m.value.endswith(("visits", "visit")) or " visits" in m.value for m in at.markdown)
+    for view in ("Week", "List", "Month"):
+        at = at.get("button_group")[0].set_value(view).run()
         assert not at.exception, (view, at.exception)
     at.query_params["visit"] = str(marked)
     at.switch_page("pages/visits.py").run()
@@ -229,3 +229,36 @@ def test_a_visit_reopened_in_the_planner_links_to_its_page(open_app: Callable[..
     assert not at.exception, at.exception
     links = [e.proto for e in at.get("page_link")]
     assert any(link.page.endswith("visits") and f"visit={visit['id']}" in link.query_string for link in links), links
+
+
+def test_the_month_grid_links_each_visit_in_its_day_and_marks_clashes(private_app: Callable[..., AppTest]) -> None:
+    """Issue 17, a calendar people recognise: the month as weeks of days; each visit a link that opens it
+    (?visit=ID); two visits to one premises in the same week both marked "clash", with the reason as help."""
+    from datetime import datetime, time, timezone
+
+    from core.store.models import Agency, VisitAgency
+
+    store = Store(os.environ["DATABASE_URL"], migrate=False)
+    day = date.today().replace(day=10)
+    ids = []
+    with store.uow() as uow:
+        s = uow.session
+        lic = s.scalar(select(Agency).where(Agency.code == "LIC"))
+        for n, hour in enumerate((10, 14)):
+            start = datetime.combine(day + timedelta(days=n), time(hour), timezone.utc)
+            v = Visit(premises_text="Gridtest Grill, 5 Calendar Row", starts_at=start, ends_at=start + timedelta(hours=2),
+                      lead_agency_id=lic.id, status="proposed", version=1, reasons=[], overrides=[])
+            v.agencies = [VisitAgency(agency_id=lic.id, officers=1, response="pending")]
+            s.add(v)
+            s.flush()
+            ids.append(v.id)
+        uow.commit()
+    store.dispose()
+    at = private_app("coordinator")
+    at.switch_page("pages/visits.py").run()
+    assert not at.exception, at.exception
+    links = [p for p in at.get("page_link") if "Gridtest Grill" in p.proto.label]
+    assert len(links) == 2, [p.proto.label for p in at.get("page_link")]
+    assert all(":red-badge[clash]" in p.proto.label and "same premises" in shown(p.proto.help) for p in links)
+    assert {p.proto.query_string for p in links} == {f"visit={i}" for i in ids}
+    assert sorted(p.proto.label[:5] for p in links) == ["10:00", "14:00"]

@@ -76,19 +76,21 @@ def pick_time(scope: Locator, label: str, value: str) -> None:
     expect(box.locator("input[type='hidden']")).to_have_value(f"{value}:00")
 
 
-def set_date(scope: Locator, label: str, day: date) -> None:
-    """Type `day` into the st.date_input labelled `label` (year, month and day segments)."""
+def set_date(scope: Locator, label: str, day: date, *, british: bool = False) -> None:
+    """Type `day` into the st.date_input labelled `label` (year, month and day segments; day first when the input
+    is DD/MM/YYYY)."""
     box = widget(scope, "stDateInput", label)
-    box.get_by_role("spinbutton", name=f"year, {label}").click()
-    scope.page.keyboard.type(f"{day:%Y%m%d}")
+    box.get_by_role("spinbutton", name=f"{'day' if british else 'year'}, {label}").click()
+    scope.page.keyboard.type(f"{day:%d%m%Y}" if british else f"{day:%Y%m%d}")
     scope.page.keyboard.press("Tab")  # to the widget's calendar button
     scope.page.keyboard.press("Tab")  # out of the widget: the date is sent
     wait_for_app_run(scope.page)
     expect(box.locator("input[type='date']")).to_have_value(f"{day:%Y-%m-%d}")
 
 
-def open_visit(page: Page, visit_id: int, starts: str) -> Locator:
-    """Open the visit from the Visits calendar's list ("Open a visit"); `starts` as listed, e.g. "Wed 02 Dec 00:00"."""
+def open_visit(page: Page, visit_id: int, day: date) -> Locator:
+    """Open the visit from the Visits calendar's month grid: its month is chosen by a date in it, then the visit's
+    link in its day's cell is clicked (issue 17: a coordinator opens a visit from the month grid)."""
     main = page.get_by_test_id("stMain")
     back = main.get_by_role("button", name="← Back to the calendar")
     if back.count():  # on a visit already: the sidebar link keeps it open
@@ -97,9 +99,12 @@ def open_visit(page: Page, visit_id: int, starts: str) -> Locator:
     else:
         open_page(page, "Visits")
     expect(main.get_by_text(PAGE_TEXT["Visits"])).to_be_visible()
-    widget(main, "stRadio", "View").get_by_text("List", exact=True).click()
-    wait_for_app_run(page)
-    choose(main, "Open a visit", f"{starts} · {PREMISES}", stays=False)  # it opens the visit
+    set_date(main, "From", day, british=True)
+    expect(main.get_by_text(f"{day:%B %Y}", exact=True)).to_be_visible()  # the month shown
+    link = main.locator(f"a[href*='visit={visit_id}']").filter(visible=True)  # with a tooltip, a hidden copy too
+    expect(link).to_have_count(1)
+    expect(link).to_contain_text(PREMISES.split(",")[0])
+    link.click()
     wait_for_app_run(page)
     expect(main.get_by_role("heading", name=PREMISES)).to_be_visible()
     assert re.search(rf"[?&]visit={visit_id}\b", page.url), f"{page.url} is not visit {visit_id}"
@@ -146,7 +151,6 @@ def test_visit_planned_confirmed_deconflicted_briefed_and_recorded(page: Page, b
                                                                  app_server: AppServer, tmp_path: Path) -> None:
     backend = app_server.backend
     today = datetime.now(timezone.utc).date()
-    first_starts = f"{today:%a %d %b} 00:00"  # as the calendar lists it
 
     # 1. The coordinator picks the business on the risk list and plans a visit for today.
     coordinator = page
@@ -197,7 +201,7 @@ def test_visit_planned_confirmed_deconflicted_briefed_and_recorded(page: Page, b
     for agency, username in ANSWERS_FOR.items():
         other = browser_for(username)
         sign_in_as(other, username)
-        their = open_visit(other, visit_id, first_starts)
+        their = open_visit(other, visit_id, today)
         expect(their.get_by_text(f"Answer from {agency}: pending")).to_be_visible()
         their.get_by_role("button", name="Confirm our part").click()
         wait_for_app_run(other)
@@ -206,7 +210,7 @@ def test_visit_planned_confirmed_deconflicted_briefed_and_recorded(page: Page, b
         shot(other, backend, f"5-confirmed-by-{username}")
         other.context.close()
 
-    main = open_visit(coordinator, visit_id, first_starts)
+    main = open_visit(coordinator, visit_id, today)
     expect(main.get_by_text("status proposed")).to_be_visible()
     expect(alerts(coordinator, "Info").filter(has_text="Not answered yet")).to_have_count(0)
     choose(main, "Move to", "confirmed")
@@ -241,14 +245,14 @@ def test_visit_planned_confirmed_deconflicted_briefed_and_recorded(page: Page, b
     assert second_id != visit_id
     expect(clash).to_have_count(0)
     shot(coordinator, backend, "8-clash-resolved-by-moving")
-    second = open_visit(coordinator, second_id, f"{later:%a %d %b} 10:00")
+    second = open_visit(coordinator, second_id, later)
     expect(second.get_by_text(f"{later:%A %d %B %Y}, 10:00–12:00 UTC · status draft")).to_be_visible()
     expect(alerts(coordinator, "Warning")).to_have_count(0)  # no clash left, and none overridden
     second.get_by_text("Why this team (the recommendation) and what was changed").click()
     expect(second.get_by_text("The coordinator followed the recommendation.")).to_be_visible()
 
     # 4. The briefing sheet and the calendar file of the confirmed visit.
-    main = open_visit(coordinator, visit_id, first_starts)
+    main = open_visit(coordinator, visit_id, today)
     with coordinator.expect_download() as info:
         main.get_by_role("button", name="Briefing sheet (PDF)").click()
     pdf = tmp_path / info.value.suggested_filename

@@ -207,3 +207,18 @@ def test_the_agenda_names_only_premises_every_board_member_may_know(world: World
     assert "Visits done since the last meeting: 2" == done["title"]
     assert LABEL in done["notes"] and "Secret Nails" not in done["notes"]
     assert "Open Kebabs" in done["notes"]
+
+
+def test_the_calendars_clash_marks_never_place_a_withheld_visit(world: World) -> None:
+    """A second visit to the secret business near the hidden one: the grid shows Trading Standards no clash on the
+    withheld visits (that would say they are at the same premises), and the owner's coordinator sees both marked."""
+    small = world.small
+    again = add_visit(small.store, world.secret, {small.hmrc: 1}, days=5, lead=small.hmrc)
+    start, end = date.today(), date.today() + timedelta(days=30)
+    with small.store.read() as s:
+        ts = {r["id"]: r for r in visits.calendar(s, actor=world.ts_officer, start=start, end=end)}
+        hmrc = {r["id"]: r for r in visits.calendar(s, actor=world.hmrc_coord, start=start, end=end)}
+    assert ts[world.hidden_visit]["withheld"] and ts[world.hidden_visit]["clashes"] == []
+    assert ts[again]["withheld"] and ts[again]["clashes"] == []
+    assert all("Secret Nails" not in m for r in ts.values() for m in r["clashes"])
+    assert hmrc[world.hidden_visit]["clashes"] and hmrc[again]["clashes"]

@@ -61,10 +61,12 @@ def _plan(store: Store, actor: Actor, biz: int, *, issues: list[str], start: dat
         info = visits.interest(s, actor=actor, business_id=biz)
         rec = visits.recommend_team(s, actor=actor, issues=issues, kind=info["kind"])
     team = kw.pop("team", None) or [TeamMember(a, rec.officers.get(a, 1)) for a in rec.team]
+    clash_reason = kw.pop("clash_reason", "")
     plan = VisitPlan(start, start + timedelta(hours=2), team, kw.pop("lead", rec.lead_id), biz, issues=issues,
                      premises_kind=info["kind"], **kw)
     with store.uow() as uow:
-        return visits.plan_visit(uow, actor=actor, plan=plan, recommendation=rec, override_reason="known to the team")
+        return visits.plan_visit(uow, actor=actor, plan=plan, recommendation=rec, override_reason="known to the team",
+                                 clash_reason=clash_reason)
 
 
 def test_plan_from_a_business_stores_the_recommendation_and_its_reasons(demo_store: Store) -> None:
@@ -250,6 +252,30 @@ def test_calendar_filters_by_agency_and_status(demo_store: Store) -> None:
                              statuses=["confirmed"])
     assert rows and all(r["status"] != "done" for r in rows)
     assert fs and all("FS" in r["agencies"].split(", ") and r["status"] == "confirmed" for r in fs)
+
+
+def test_the_calendar_marks_each_visit_that_clashes_and_keeps_a_withheld_ones_clashes_to_itself(demo_store: Store) -> None:
+    """Month grid: two visits to one business five days apart are each marked with the other; a visit the viewer may
+    not see is not marked (its clash would say where it is); a cancelled one clashes with nothing."""
+    coord = _actor(demo_store, "coordinator")
+    biz = _business(demo_store, ("FS", "LIC"), name="Clash Kebab House")
+    first = _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=200))
+    second = _plan(demo_store, coord, biz, issues=["food hygiene"], start=START + timedelta(days=205),
+                   clash_reason="Second look, agreed with Food Safety")
+    lone = _plan(demo_store, coord, _business(demo_store, ("FS",), name="Quiet Cafe"), issues=["food hygiene"],
+                 start=START + timedelta(days=203))
+    day = (START + timedelta(days=200)).date()
+    with demo_store.read() as s:
+        rows = {r["id"]: r for r in visits.calendar(s, actor=coord, start=day, end=day + timedelta(days=7))}
+    assert len(rows[first]["clashes"]) == 1 and "Clash Kebab House" in rows[first]["clashes"][0]
+    assert len(rows[second]["clashes"]) == 1 and "same premises" in rows[second]["clashes"][0]
+    assert rows[lone]["clashes"] == []
+    with demo_store.uow() as uow:
+        visits.set_status(uow, actor=coord, visit_id=second, status="cancelled", reason="Merged into the first",
+                          base_version=1)
+    with demo_store.read() as s:
+        rows = {r["id"]: r for r in visits.calendar(s, actor=coord, start=day, end=day + timedelta(days=7))}
+    assert rows[first]["clashes"] == []
 
 
 def test_a_lead_without_entry_powers_is_warned_about(demo_store: Store) -> None:

@@ -12,6 +12,7 @@ from core.permissions import allowed
 from core.services import accounts, actions
 from ui.action_editor import action_editor
 from ui.rag import rag_label, rag_table
+from ui import paging
 from ui.context import context, marking, user_errors
 
 ctx = context()
@@ -74,13 +75,14 @@ if view != "Charts":
     if not rows:
         st.info("No actions match these filters.")
     else:
-        frame = pd.DataFrame(rows)
+        frame = pd.DataFrame(rows[:paging.shown("actions", len(rows))])
         shown = rag_table(frame.drop(columns=["id", "version", "Updated"]))
         picked = st.dataframe(
             shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="actions_table",
             column_config={"Due": st.column_config.DateColumn(format="D MMM YYYY"),
                            "Next milestone": st.column_config.DateColumn(format="D MMM YYYY")},
         )
+        paging.show_more("actions", len(rows), "actions")
         chosen = picked.selection.rows
         if chosen:
             with st.container(border=True):

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.services import audit
+from ui import paging
 from ui.context import context, marking, user_errors
 from ui.text import escape_md
 
@@ -30,7 +31,7 @@ with ctx.store.read() as unit, user_errors():
     )
     st.write(f"{len(events)} entries" + (f" (showing the newest {audit.MAX_ROWS})" if len(events) >= audit.MAX_ROWS else ""))
     if events:
-        frame = pd.DataFrame(events)
+        frame = pd.DataFrame(events[:paging.shown("audit", len(events))])
         for col in ("before", "after"):
             frame[col] = frame[col].map(lambda v: "" if v is None else str(v))
         st.dataframe(
@@ -44,6 +45,7 @@ with ctx.store.read() as unit, user_errors():
                 "before": "Before", "after": "After",
             },
         )
+        paging.show_more("audit", len(events), "entries")
 
 st.subheader("Is the log whole?")
 st.caption(

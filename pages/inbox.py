@@ -10,6 +10,7 @@ from core.domain import Strand
 from core.services import accounts, referrals
 from core.services.actions import ActionInput
 from core.services.referrals import DECISIONS, OUTCOMES
+from ui import paging
 from ui.context import context, marking, user_errors
 from ui.text import escape_md
 
@@ -33,8 +34,9 @@ c1.metric("Waiting for feedback", int((~frame["Feedback given"]).sum()))
 c2.metric("Feedback overdue", int(frame["Overdue"].sum()))
 c3.metric("Not yet acknowledged", int((frame["Status"] == "new").sum()))
 # Deadline first, overdue flagged, the columns an analyst acts on pinned at the left (they fit 1366 px).
+listed = frame.head(paging.shown("inbox", len(frame)))
 picked = st.dataframe(
-    frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="inbox_table",
+    listed, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="inbox_table",
     column_order=["Feedback by", "Overdue", "Subject", "From", "Status", "Assigned to", "Grading", "Sent", "Acknowledge by",
                   "Feedback given"],
     column_config={"Feedback by": st.column_config.DateColumn(format="D MMM YYYY", pinned=True, width="small"),
@@ -43,7 +45,8 @@ picked = st.dataframe(
                    "Sent": st.column_config.DatetimeColumn(format="D MMM YYYY"),
                    "Acknowledge by": st.column_config.DateColumn(format="D MMM YYYY")},
 )
-row_pick = int(frame.iloc[picked.selection.rows[0]]["recipient_id"]) if picked.selection.rows else None
+paging.show_more("inbox", len(frame), "referrals")
+row_pick = int(listed.iloc[picked.selection.rows[0]]["recipient_id"]) if picked.selection.rows else None
 if row_pick is not None and st.session_state.get("_inbox_row") != row_pick:  # a row chosen opens it below, once
     st.session_state["inbox_open"] = row_pick
 st.session_state["_inbox_row"] = row_pick

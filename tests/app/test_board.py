@@ -8,6 +8,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core.services import accounts, meetings
+from core.services import actions as actions_service
 from core.store import Store
 from core.store.models import Action, ActionUpdate, Meeting
 from tests.app.conftest import shown
@@ -319,3 +320,30 @@ def test_meetings_opens_on_a_board_the_person_runs(open_app: Callable[..., AppTe
     at.switch_page("pages/meetings.py").run()
     assert not at.exception
     assert next(s for s in at.selectbox if s.label == "Board").value == ids["Kingsmere Partnership Board"]
+
+
+def test_a_long_list_shows_a_screenful_with_its_count_and_more_on_request(private_app: Callable[..., AppTest]) -> None:
+    """Issue 17: at county scale Actions drew every one of 5,230 rows. A list shows 100, says how many there are,
+    and "Show more" adds the next 100; the rows shown are still the most pressing first."""
+    from datetime import date, timedelta
+
+    from core.store.models import Agency, User
+
+    store = _store()
+    with store.uow() as uow:
+        s = uow.session
+        ts = s.scalar(select(Agency.id).where(Agency.code == "TS"))
+        owner = s.scalar(select(User.id).where(User.username == "admin"))
+        s.add_all([Action(title=f"Bulk action {n:03d}", agency_id=ts, owner_id=owner, due_on=date.today() + timedelta(days=90 + n),
+                          strand="Prevent", status="not started", version=1) for n in range(150)])
+        uow.commit()
+    with store.read() as s:
+        total = len(actions_service.list_actions(s, actor=_actor(store, "admin"), flt=actions_service.ActionFilter()))
+    store.dispose()
+    at = private_app("admin")
+    at.switch_page("pages/actions.py").run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 100
+    assert any(f"Showing 100 of {total:,} actions" in c.value for c in at.caption), [c.value for c in at.caption]
+    at = next(b for b in at.button if b.label == f"Show {min(100, total - 100)} more").click().run()
+    assert not at.exception and len(at.dataframe[0].value) == min(200, total)

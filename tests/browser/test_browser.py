@@ -1,7 +1,7 @@
 """The real app in headless Chromium: sign-in, every page of every demo role, sign-out and cookies.
 
 Run: `.venv/bin/python -m pytest tests/browser` (add TEST_DATABASE_URL for the PostgreSQL run).
-Screenshots land in artefacts/screenshots/<backend>/<role>-<page>.png.
+Screenshots land in artefacts/screenshots/<backend>/<role>-<page>-<1366 or 1920>.png (both widths on SQLite).
 """
 from __future__ import annotations
 
@@ -157,6 +157,21 @@ def screenshot(page: Page, backend: str, name: str) -> None:
         page.set_viewport_size(size)
 
 
+SIZES = ({"width": 1366, "height": 768}, {"width": 1920, "height": 1080})  # a council laptop; a meeting room's screen
+
+
+def screenshots(page: Page, backend: str, name: str) -> None:
+    """The page at 1366x768 and 1920x1080 (files <name>-1366.png and <name>-1920.png); on PostgreSQL, where the
+    screens are the same, only at 1366x768. The viewport is put back as it was."""
+    size = page.viewport_size
+    for wanted in SIZES if backend == "sqlite" else SIZES[:1]:
+        page.set_viewport_size(wanted)
+        page.wait_for_timeout(300)  # the layout (and data grids) settle at the new width
+        screenshot(page, backend, f"{name}-{wanted['width']}")
+    if size:
+        page.set_viewport_size(size)
+
+
 def auth_cookie(page: Page) -> dict | None:
     return next((c for c in page.context.cookies() if c["name"] == COOKIE_NAME), None)
 
@@ -189,7 +204,7 @@ def test_role_signs_in_and_opens_every_page(page: Page, app_server: AppServer, r
         marking = page.get_by_test_id("ph-marking").first
         expect(marking).to_contain_text("OFFICIAL")
         expect_no_error(page, f"{role} on {title}")
-        screenshot(page, app_server.backend, f"{role}-{slug(title)}")
+        screenshots(page, app_server.backend, f"{role}-{slug(title)}")
 
 
 def test_wrong_password_is_refused(page: Page, app_server: AppServer) -> None:

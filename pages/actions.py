@@ -13,6 +13,7 @@ from core.services import accounts, actions
 from ui.action_editor import action_editor
 from ui.rag import rag_label, rag_table
 from ui import paging
+from ui.legend import agency_legend
 from ui.context import context, marking, user_errors
 
 ctx = context()
@@ -83,6 +84,7 @@ if view != "Charts":
                            "Next milestone": st.column_config.DateColumn(format="D MMM YYYY")},
         )
         paging.show_more("actions", len(rows), "actions")
+        agency_legend(ctx)
         chosen = picked.selection.rows
         if chosen:
             with st.container(border=True):

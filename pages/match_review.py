@@ -1,6 +1,7 @@
 """Match review: the pairs the matcher was unsure about, one at a time, side by side; split and merge."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core.services import review
@@ -55,8 +56,8 @@ with user_errors():
                          "Agreement": f"{agree.get('level', '')} ({agree.get('similarity', '')})" if agree else ""})
         if "number" in pair.fields:
             n = pair.fields["number"]
-            rows.append({"Field": "House number", "Agreement": f"{n.get('level', '')} ({n.get('similarity', '')})"})
-        st.dataframe(rows, hide_index=True, width="stretch")
+            rows.append({"Field": "House number (from the address)", "Agreement": f"{n.get('level', '')} ({n.get('similarity', '')})"})
+        st.dataframe(pd.DataFrame(rows).fillna(""), hide_index=True, width="stretch")  # an empty cell, never "None"
         b1, b2, b3, _ = st.columns([1, 1, 1, 3])
         choice = None
         if b1.button("Match", type="primary", shortcut="m", key="rv_match"):

@@ -9,6 +9,7 @@ import streamlit as st
 from core import charts
 from core.permissions import allowed
 from core.services import risklist
+from ui.legend import agency_legend
 from ui.context import context, marking, user_errors
 from ui.text import escape_md
 
@@ -117,6 +118,7 @@ with user_errors():
                                                      "business, and its band") for code in listing.interest_codes},
             },
         )
+        agency_legend(ctx, set(listing.agency_codes))
         picked = [int(listing.rows.iloc[i]["business_id"]) for i in event.selection.rows] if event else []
         if not picked and allowed(ctx.actor, "visit.plan") and 0 < listing.total <= WEEK_OF_ACTION_MAX:
             if st.button(f"Plan a week of action with {'this business' if listing.total == 1 else f'these {listing.total:d} businesses'}",

@@ -13,6 +13,7 @@ from core.services.partnership import update_settings
 from core.services.visits import MARKER_CATEGORIES, STATUSES
 from core.visibility import WITHHELD_CAPTION
 from ui.calendar import month_grid, week_grid
+from ui.legend import agency_legend
 from ui.context import context, marking, user_errors
 from ui.text import escape_md
 
@@ -176,6 +177,8 @@ elif view == "Week":
     week_grid(rows, start)
 if not rows:
     st.info("No visits match. Widen the dates or the statuses, or plan one.")
+else:
+    agency_legend(ctx)
 
 
 def _pick() -> None:

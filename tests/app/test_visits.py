@@ -262,3 +262,16 @@ def test_the_month_grid_links_each_visit_in_its_day_and_marks_clashes(private_ap
     assert all(":red-badge[clash]" in p.proto.label and "same premises" in shown(p.proto.help) for p in links)
     assert {p.proto.query_string for p in links} == {f"visit={i}" for i in ids}
     assert sorted(p.proto.label[:5] for p in links) == ["10:00", "14:00"]
+
+
+def test_agency_codes_have_a_legend_and_match_review_shows_no_none(open_app: Callable[..., AppTest]) -> None:
+    """Issue 17: agency codes without a legend; "None" in Match review's empty cells."""
+    at = open_app("coordinator")
+    at.switch_page("pages/visits.py").run()
+    assert any(c.value.startswith("Agencies: ") and "LIC Licensing" in c.value for c in at.caption), [c.value for c in at.caption]
+    at = open_app("analyst")
+    at.switch_page("pages/match_review.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert not table.isna().any().any() and "None" not in table.astype(str).to_numpy().ravel().tolist()
+    assert "House number (from the address)" in set(table["Field"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import secrets
 import statistics
 import subprocess
@@ -159,11 +160,13 @@ def start_meeting(db_url: str) -> tuple[int, int]:
 def follow(chair: Page, member: Page, moves: int, items: int) -> list[float]:
     """Seconds from the chair's Next to the member's screen showing the new item, `moves` times."""
     out = []
+    pause = random.Random(17)  # a chair moves at any moment of the member's refresh cycle, not just after one
     for k in range(2, min(moves + 2, items + 1)):
         wanted = f"item {k} of {items}"
         chair.locator(".st-key-next button").wait_for()
         settled(chair, mark(chair))
         settled(member, mark(member))  # the member's page has finished following the last move (meetings pause)
+        time.sleep(pause.uniform(0, 1.0))
         t0 = time.perf_counter()
         chair.locator(".st-key-next button").click()
         member.wait_for_function("(w) => { const p = document.querySelector(\"[data-testid='stProgress']\");"

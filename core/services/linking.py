@@ -280,15 +280,25 @@ def _store_connections(session: Session, connections: list[Any], business_of: di
 
 def connected_businesses(session: Session, business_id: int) -> dict[int, str]:
     """Businesses connected to this one, each with what connects them ("Shared phone, Same building")."""
+    return connected_businesses_of(session, {business_id})[business_id]
+
+
+def connected_businesses_of(session: Session, business_ids: set[int]) -> dict[int, dict[int, str]]:
+    """`connected_businesses` for several businesses at once (a calendar's month of visits): one query per 900."""
     from core.matching import connection_label
 
-    kinds: dict[int, list[str]] = defaultdict(list)
-    for a, b, kind in session.execute(
-            select(BusinessLink.business_a_id, BusinessLink.business_b_id, BusinessLink.kind)
-            .where(or_(BusinessLink.business_a_id == business_id, BusinessLink.business_b_id == business_id))
-            .order_by(BusinessLink.kind)):
-        kinds[b if a == business_id else a].append(connection_label(kind))
-    return {other: ", ".join(labels) for other, labels in kinds.items()}
+    kinds: dict[int, dict[int, list[str]]] = {b: defaultdict(list) for b in business_ids}
+    ids = sorted(business_ids)
+    for chunk in (ids[i:i + 900] for i in range(0, len(ids), 900)):
+        for a, b, kind in session.execute(
+                select(BusinessLink.business_a_id, BusinessLink.business_b_id, BusinessLink.kind)
+                .where(or_(BusinessLink.business_a_id.in_(chunk), BusinessLink.business_b_id.in_(chunk)))
+                .order_by(BusinessLink.kind)):
+            if a in kinds:
+                kinds[a][b].append(connection_label(kind))
+            if b in kinds:
+                kinds[b][a].append(connection_label(kind))
+    return {b: {other: ", ".join(labels) for other, labels in found.items()} for b, found in kinds.items()}
 
 
 def _store_review(session: Session, review: list[Any]) -> int:

@@ -25,7 +25,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.permissions import Actor, allowed, ensure
 from core.services.audit import last_change, record, snapshot
 from core.services.catalogue import capabilities
-from core.services.linking import connected_businesses
+from core.services.linking import connected_businesses_of
 from core.services.partnership import settings
 from core.store.models import (
     Agency,
@@ -331,7 +331,7 @@ def _clashes_of(session: Session, actor: Actor, proposed: list[PlannedVisit]) ->
     names = dict(session.execute(select(User.id, User.name).where(
         User.id.in_({u for s in officers.values() for u in s} or {-1}))).all())
     mine = {p.business_id for p in proposed if p.business_id}
-    links = {b: connected_businesses(session, b) for b in mine}
+    links = connected_businesses_of(session, mine)
     biz_ids = {v.business_id for v in near if v.business_id} | mine | {b for s in links.values() for b in s}
     # Each other visit named as this viewer may see it: a clash with a withheld one still fires, naming only its lead.
     labels = visit_premises(session, actor, near)

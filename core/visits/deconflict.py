@@ -5,6 +5,7 @@ Pure: the service loads the visits nearby and the business links, this decides.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ class Clash:
     message: str
 
 
+@lru_cache(maxsize=65536)
 def normalise_premises(text: str) -> str:
     """'12, The Broadway ' and '12 the broadway' are the same premises text."""
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
@@ -44,6 +46,16 @@ def _when(v: PlannedVisit) -> str:
 
 def _label(v: PlannedVisit) -> str:
     return v.label or v.premises_text or f"business {v.business_id}"
+
+
+class _Where:
+    """'<premises> on <when> (<status>)', written only when a clash names it."""
+
+    def __init__(self, v: PlannedVisit) -> None:
+        self.v = v
+
+    def __format__(self, spec: str) -> str:
+        return f"{_label(self.v)} on {_when(self.v)} ({self.v.status})"
 
 
 def deconflict(
@@ -73,8 +85,11 @@ def deconflict(
         if other.status not in ACTIVE or (proposed.id is not None and other.id == proposed.id):
             continue
         near = abs(other.starts_at - proposed.starts_at) <= window
+        overlap = other.starts_at < proposed.ends_at and proposed.starts_at < other.ends_at
+        if not near and not overlap:  # most of a month's visits: nothing to compare (a calendar asks for hundreds)
+            continue
         theirs = canonical.get(other.business_id, other.business_id) if other.business_id else None
-        where = f"{_label(other)} on {_when(other)} ({other.status})"
+        where = _Where(other)
         if near:
             if proposed.business_id and other.business_id == proposed.business_id or (
                     my_text and normalise_premises(other.premises_text) == my_text):
@@ -85,7 +100,6 @@ def deconflict(
                 why = f" ({connected[theirs]})" if connected[theirs] else ""
                 out.append(Clash("connected business", other.id, f"A visit to a connected business{why}: {where}. "
                                  "Visiting one may alert the other."))
-        overlap = other.starts_at < proposed.ends_at and proposed.starts_at < other.ends_at
         both = proposed.officer_ids & other.officer_ids
         if overlap and both:
             names = ", ".join(sorted(proposed.officer_names.get(i) or other.officer_names.get(i) or f"officer {i}"

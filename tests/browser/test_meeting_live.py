@@ -407,6 +407,8 @@ def test_board_meeting_on_two_screens(page: Page, member_page: Page, app_server:
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
     for label in ("Minutes (PDF)", "Minutes (Markdown)"):
+        # Closing reruns the page: for a moment the old copy of a button may sit beside the new one.
+        expect(chair.get_by_role("button", name=label)).to_have_count(1)
         with chair.expect_download() as info:
             chair.get_by_role("button", name=label).click()
         download = info.value
